@@ -1,0 +1,90 @@
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/lib/proxy.js'
+
+interface Params {
+  /** What the environment file says the product will see (network.httpsProxy / noProxy). */
+  fileHttpsProxy?: string
+  fileNoProxy?: string
+  serverUrl: string
+}
+
+interface Facts {
+  /** The proxy variables of this process (what a shell or service on this host sets). */
+  env: Record<'HTTPS_PROXY' | 'NO_PROXY', string | undefined>
+}
+
+export default defineCheck<Params, Facts>({
+  id: 'proxy.settings',
+  summary: 'HTTPS_PROXY and NO_PROXY have the forms the product accepts (it silently ignores bad values)',
+  docs: netwrixDocs('integration-guide/network-configuration/proxy/index.md', '6.1'),
+  flow: 'network',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['serverUrl'],
+    properties: {fileHttpsProxy: {type: 'string'}, fileNoProxy: {type: 'string'}, serverUrl: {type: 'string'}},
+  },
+  plan: (env) => [
+    {
+      target: 'network',
+      params: {fileHttpsProxy: env.network?.httpsProxy, fileNoProxy: env.network?.noProxy, serverUrl: env.server.url},
+    },
+  ],
+  title: () => 'Outbound proxy settings',
+  async probe() {
+    // .NET reads these variables case-insensitively on Windows; on POSIX both spellings exist.
+    const read = (name: string) => process.env[name] ?? process.env[name.toLowerCase()]
+    return {env: {HTTPS_PROXY: read('HTTPS_PROXY'), NO_PROXY: read('NO_PROXY')}}
+  },
+  evaluate(p, facts): Finding[] {
+    const out: Finding[] = []
+    const proxy = p.fileHttpsProxy ?? facts.env.HTTPS_PROXY
+    const proxySource = p.fileHttpsProxy !== undefined ? 'network.httpsProxy' : 'HTTPS_PROXY'
+    const noProxy = p.fileNoProxy ?? facts.env.NO_PROXY
+    const noProxySource = p.fileNoProxy !== undefined ? 'network.noProxy' : 'NO_PROXY'
+    const webConfig = 'set it in web.config: <aspNetCore><environmentVariables><environmentVariable name="HTTPS_PROXY" value="..."/>'
+
+    if (proxy === undefined) {
+      out.push({
+        status: 'pass',
+        message: 'no proxy configured: the product connects directly (it ignores the Windows system proxy)',
+      })
+      if (noProxy !== undefined && noProxy.trim() !== '')
+        out.push({status: 'warn', message: `${noProxySource} is set but no HTTPS_PROXY: it has no effect`, remediation: 'remove it, or set HTTPS_PROXY too'})
+      return out
+    }
+    httpsProxyProblems(proxy, proxySource).forEach((prob, i) =>
+      out.push({status: prob.severity, message: prob.message, remediation: i === 0 ? `${prob.remediation}; ${webConfig}` : prob.remediation}),
+    )
+    if (noProxy !== undefined)
+      for (const prob of noProxyProblems(noProxy, noProxySource))
+        out.push({status: prob.severity, message: prob.message, remediation: prob.remediation})
+
+    if (p.fileHttpsProxy !== undefined && facts.env.HTTPS_PROXY !== undefined && facts.env.HTTPS_PROXY !== p.fileHttpsProxy) {
+      out.push({
+        status: 'warn',
+        message: `this host's HTTPS_PROXY (${displayProxy(facts.env.HTTPS_PROXY)}) differs from network.httpsProxy (${displayProxy(p.fileHttpsProxy)})`,
+        remediation: "the product sees its own web.config or service environment, not this shell's: make both say the same",
+      })
+    }
+    if (out.every((f) => f.status === 'pass')) {
+      let host = ''
+      try {
+        host = new URL(p.serverUrl).hostname
+      } catch {
+        // server.url was already reported by validation
+      }
+      const direct = host && noProxy ? bypassesProxy(host, noProxy) : undefined
+      out.push({
+        status: 'pass',
+        message: `${proxySource} ${displayProxy(proxy)} is well-formed; ${
+          host ? (direct ? `agent → ${host} goes direct (NO_PROXY ${direct})` : `agent → ${host} goes through the proxy`) : ''
+        }`.replace(/; $/, ''),
+      })
+    }
+    return out
+  },
+  data: (f) => ({env: {HTTPS_PROXY: f.env.HTTPS_PROXY && displayProxy(f.env.HTTPS_PROXY), NO_PROXY: f.env.NO_PROXY}}),
+})

@@ -1,0 +1,109 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../core/base-command.js'
+import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+
+export default class Check extends BaseCommand {
+  static override summary = 'Check an environment before or after installing Identity Manager'
+  static override description = `Plans the checks the environment's topology needs, runs them concurrently (each bounded by
+its timeout), and reports every verdict with its fix. Progress is drawn on stderr on a terminal.
+
+The environment file comes from --config, else IDM_PREFLIGHT_CONFIG, else ./idm-preflight.yaml
+(.yml, .json). Every \${env:}/\${file:} reference is resolved first: an unset one is exit 2.
+Secrets never appear in any output.
+
+--only and --skip take check ids or globs (tls.*, cert), comma-separated or repeated.
+
+${EXIT_CODES_HELP}`
+  static override examples = [
+    {description: 'Check the environment in ./idm-preflight.yaml', command: '<%= config.bin %> check'},
+    {description: 'What would run, without running it', command: '<%= config.bin %> check --config prod.yaml --plan'},
+    {description: 'For CI: JUnit into a file, warnings fail the build', command: '<%= config.bin %> check -c prod.yaml --format junit --output report.xml --strict'},
+    {description: 'Only the network checks of one agent', command: "<%= config.bin %> check --agent ContosoAD --only 'dns.*,tls.*'"},
+    {description: 'After installation, with a test mail', command: '<%= config.bin %> check --stage after --send-test-mail'},
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    config: Flags.string({char: 'c', description: 'environment file (YAML or JSON)'}),
+    stage: Flags.string({description: 'before installing, or after (adds what only an installed system shows)', options: ['before', 'after'], default: 'before'}),
+    only: Flags.string({description: 'run only these check ids or globs', multiple: true}),
+    skip: Flags.string({description: 'skip these check ids or globs (reported as skip)', multiple: true}),
+    agent: Flags.string({description: "narrow the plan to this agent's checks (and what all agents share)"}),
+    format: Flags.string({char: 'f', description: 'report format (default: text, or from the --output extension)', options: ['text', 'json', 'junit', 'tap']}),
+    output: Flags.string({char: 'o', description: 'write the report to this file (stdout gets a summary line)'}),
+    timeout: Flags.string({description: 'per-check timeout, e.g. 5s, 1500ms (default: checks.timeout or 5s)'}),
+    concurrency: Flags.integer({description: 'checks run at once (default: checks.concurrency or 16)', min: 1, max: 256}),
+    strict: Flags.boolean({description: 'warnings fail too (exit 4)'}),
+    'send-test-mail': Flags.boolean({description: 'send a real test mail to smtp.testRecipient'}),
+    plan: Flags.boolean({description: 'print the planned checks and exit without running anything'}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(Check)
+    const [{loadChecks}, {discoverConfig}, session] = await Promise.all([
+      import('../core/registry.js'),
+      import('../core/config.js'),
+      import('../core/session.js'),
+    ])
+    const checks = await loadChecks()
+    const format = (flags.format ?? formatFromOutput(flags.output) ?? 'text') as 'text' | 'json' | 'junit' | 'tap'
+    const abort = new AbortController()
+    const onSigint = () => abort.abort(new Error('interrupted'))
+    process.once('SIGINT', onSigint)
+    const options = {
+      config: discoverConfig(flags.config),
+      stage: flags.stage as 'before' | 'after',
+      only: flags.only,
+      skip: flags.skip,
+      agent: flags.agent,
+      timeout: flags.timeout,
+      concurrency: flags.concurrency,
+      strict: flags.strict,
+      sendTestMail: flags['send-test-mail'],
+      toolVersion: this.config.version,
+      signal: abort.signal,
+    }
+    const prepared = await session.prepareSession(checks, options)
+
+    if (flags.plan) {
+      const rows = prepared.plan.map((p) => ({id: p.id, target: p.target, title: p.title, stage: p.stage, flow: p.flow, ...(p.skip ? {skip: p.skip} : {})}))
+      const planView = {environment: prepared.loaded.env.name, topology: prepared.loaded.env.topology, stage: options.stage, instances: rows}
+      if (this.jsonEnabled()) return planView
+      if (format === 'json') {
+        await this.out(`${JSON.stringify(planView, null, 2)}\n`)
+        return planView
+      }
+      const w = Math.max(...rows.map((r) => r.id.length))
+      const tw = Math.max(...rows.map((r) => r.target.length))
+      const lines = rows.map((r) => `${r.skip ? 'skip' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${r.skip ?? r.title}`)
+      const n = rows.filter((r) => !r.skip).length
+      await this.out(`${lines.join('\n')}\n${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage})\n`)
+      return planView
+    }
+
+    const showProgress = !this.jsonEnabled() && format === 'text' && !flags.output && process.stdout.isTTY === true && process.stderr.isTTY === true
+    const progress = showProgress ? await (await import('../core/progress.js')).startProgress(prepared.plan) : undefined
+    const report = await session.runSession(prepared, options, progress ?? {})
+    await progress?.done()
+    process.removeListener('SIGINT', onSigint)
+
+    const {render} = await import('../reporters/index.js')
+    if (flags.output) {
+      const {writeFileAtomic} = await import('../core/write.js')
+      await writeFileAtomic(flags.output, await render(report, format, false))
+      const {summaryLine} = await import('../reporters/text.js')
+      if (!this.jsonEnabled()) await this.out(`${summaryLine(report)}\nreport (${format}) written to ${flags.output}\n`)
+    } else if (!this.jsonEnabled()) {
+      await this.out(await render(report, format, format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR))
+    }
+    process.exitCode = report.exitCode
+    return report
+  }
+}
+
+function formatFromOutput(output: string | undefined): string | undefined {
+  if (!output) return undefined
+  if (/\.xml$/i.test(output)) return 'junit'
+  if (/\.json$/i.test(output)) return 'json'
+  if (/\.tap$/i.test(output)) return 'tap'
+  return undefined
+}

@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../core/base-command.js'
+import {EXIT_CODES_HELP} from '../../core/exit-codes.js'
+
+export default class ChecksList extends BaseCommand {
+  static override summary = 'List every check: id, summary, topologies, stage and docs link'
+  static override description = `Every check idm-preflight knows, in the order reports show them. Use the ids (or globs such
+as tls.*) with check --only / --skip, in checks.skip and in waivers.
+
+${EXIT_CODES_HELP}`
+  static override examples = ['<%= config.bin %> checks list', '<%= config.bin %> checks list --json | jq -r ".[].id"']
+  static override enableJsonFlag = true
+  static override flags = {
+    topology: Flags.string({description: 'only the checks that apply to this topology', options: ['saas', 'on-prem-integrated', 'on-prem-separate']}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(ChecksList)
+    const {loadChecks} = await import('../../core/registry.js')
+    const {FLOWS} = await import('../../core/check.js')
+    const flowOrder = Object.keys(FLOWS)
+    const checks = (await loadChecks())
+      .filter((c) => !flags.topology || c.topologies.includes(flags.topology as never))
+      .sort((a, b) => flowOrder.indexOf(a.flow) - flowOrder.indexOf(b.flow) || a.id.localeCompare(b.id))
+    const rows = checks.map((c) => ({
+      id: c.id,
+      summary: c.summary,
+      flow: c.flow,
+      topologies: [...c.topologies],
+      platforms: c.platforms ? [...c.platforms] : ['all'],
+      stage: c.stage ?? 'before',
+      optIn: c.optIn ? `--${c.optIn.flag}` : undefined,
+      docs: c.docs,
+    }))
+    if (!this.jsonEnabled()) {
+      const w = Math.max(...rows.map((r) => r.id.length))
+      const lines = rows.map((r) => {
+        const topo = ['saas', 'on-prem-integrated', 'on-prem-separate'].map((t) => ((r.topologies as string[]).includes(t) ? t.replace('on-prem-', '') : '-'))
+        return `${r.id.padEnd(w)}  ${r.summary}\n${' '.repeat(w)}  topologies: ${topo.join(' ')} · stage: ${r.stage}${r.platforms[0] === 'all' ? '' : ` · ${r.platforms.join('/')} only`}${r.optIn ? ` · opt-in ${r.optIn}` : ''}\n${' '.repeat(w)}  ${r.docs}`
+      })
+      await this.out(`${lines.join('\n')}\n`)
+    }
+    return rows
+  }
+}

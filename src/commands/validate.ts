@@ -1,0 +1,90 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../core/base-command.js'
+import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+
+export default class Validate extends BaseCommand {
+  static override summary = 'Validate environment files without touching the network'
+  static override description = `Schema and semantic validation of environment files: any number at once, for CI. Every
+problem is printed as FILE:LINE:COLUMN  json.path  message, with "did you mean" for misspelt keys.
+
+Static by default: a CI job has no production secrets, so an unset \${env:NAME} or a missing
+\${file:PATH} is a warning naming the field; --require-secrets makes it an error. A literal password
+in a secret field is always an error.
+
+With no FILES, validates the discovered environment file (--config, IDM_PREFLIGHT_CONFIG, or
+./idm-preflight.yaml|.yml|.json). A directory stands for the .yaml/.yml/.json files in it.
+
+Exit 0 when every file is valid (warnings allowed), 2 when any is not.
+
+${EXIT_CODES_HELP}`
+  static override examples = [
+    '<%= config.bin %> validate',
+    '<%= config.bin %> validate envs/*.yaml',
+    '<%= config.bin %> validate envs/ --json',
+    'IDM_SMTP_PASSWORD=x <%= config.bin %> validate prod.yaml --require-secrets',
+    '<%= config.bin %> validate --print-schema > environment.schema.json',
+  ]
+  static override strict = false
+  static override enableJsonFlag = true
+  static override args = {files: Args.string({description: 'environment files or folders (default: the discovered file)'})}
+  static override flags = {
+    config: Flags.string({char: 'c', description: 'environment file, when no FILES are given'}),
+    'require-secrets': Flags.boolean({description: 'an unset ${env:} or missing ${file:} reference is an error, as in check'}),
+    'print-schema': Flags.boolean({description: 'print the environment file JSON Schema and exit'}),
+    quiet: Flags.boolean({char: 'q', description: 'print only the files with problems'}),
+  }
+
+  async run() {
+    const {argv, flags} = await this.parse(Validate)
+    const {loadChecks} = await import('../core/registry.js')
+    const checks = await loadChecks()
+    if (flags['print-schema']) {
+      const {buildEnvironmentSchema} = await import('../core/environment-schema.js')
+      const schema = buildEnvironmentSchema(checks)
+      if (!this.jsonEnabled()) await this.out(`${JSON.stringify(schema, null, 2)}\n`)
+      return schema
+    }
+    const {discoverConfig, loadEnvironment} = await import('../core/config.js')
+    const {expandFileArgs} = await import('../core/files.js')
+    const {formatDiagnostic} = await import('../core/errors.js')
+    const {redactor} = await import('../core/redact.js')
+    const files = argv.length > 0 ? await expandFileArgs(argv as string[]) : [discoverConfig(flags.config)]
+
+    const results = await mapLimit(files, 16, async (file) => {
+      const res = await loadEnvironment(file, checks, {secrets: flags['require-secrets'] ? 'require' : 'static', redactor})
+      const errors = res.diagnostics.filter((d) => d.severity === 'error').length
+      return {file, valid: res.ok, errors, warnings: res.diagnostics.length - errors, diagnostics: res.diagnostics}
+    })
+    const invalid = results.filter((r) => !r.valid).length
+    const summary = {files: results.length, valid: results.length - invalid, invalid}
+    if (!this.jsonEnabled()) {
+      const lines: string[] = []
+      for (const r of results) {
+        if (flags.quiet && r.valid && r.warnings === 0) continue
+        const counts = [r.errors && `${r.errors} error${r.errors === 1 ? '' : 's'}`, r.warnings && `${r.warnings} warning${r.warnings === 1 ? '' : 's'}`]
+          .filter(Boolean)
+          .join(', ')
+        lines.push(`${r.valid ? 'valid  ' : 'INVALID'}  ${r.file}${counts ? `  (${counts})` : ''}`)
+        for (const d of r.diagnostics) lines.push(`  ${formatDiagnostic(d)}`)
+      }
+      if (results.length > 1) lines.push(`${summary.files} files: ${summary.valid} valid, ${summary.invalid} invalid`)
+      await this.out(`${lines.join('\n')}\n`)
+    }
+    if (invalid > 0) process.exitCode = 2
+    return {status: invalid > 0 ? 'invalid' : 'valid', exitCode: invalid > 0 ? 2 : 0, summary, files: results}
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({length: Math.min(limit, items.length)}, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await f(items[i]!)
+      }
+    }),
+  )
+  return out
+}

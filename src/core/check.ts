@@ -1,0 +1,102 @@
+import type {Environment, Topology} from './environment.js'
+
+/** What a check concluded about one target. `error` means it could not observe; it counts as a failure. */
+export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error'
+export const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'skip', 'error']
+
+/** How bad a status is, for picking the worst of several findings. */
+export const SEVERITY: Record<Status, number> = {skip: 0, pass: 1, warn: 2, fail: 3, error: 4}
+
+/** One verdict of `evaluate`: what holds, and how to fix it when it does not. */
+export interface Finding {
+  status: Exclude<Status, 'error'>
+  message: string
+  remediation?: string
+}
+
+export type Stage = 'before' | 'after'
+
+/** The data flows a report groups results by (DESIGN.md §5), in display order. */
+export const FLOWS = {
+  host: 'this host',
+  network: 'network settings',
+  'browsers-server': 'browsers → server',
+  'server-database': 'server → database',
+  'agent-server': 'agent → server',
+  'browsers-agent': 'browsers → agent',
+  files: 'working directories',
+  certificates: 'certificates',
+  smtp: '… → SMTP',
+} as const
+export type Flow = keyof typeof FLOWS
+
+/** One instance the planner produced for a check. */
+export interface PlannedTarget<P> {
+  /** Stable across runs (DESIGN.md §4): hostname or URL as written, `server`, an agent id, `local`… */
+  target: string
+  params: P
+  /** The stage that can observe this instance; defaults to the check's own. */
+  stage?: Stage
+  /** A reason not to run (topology, platform, missing setting): the instance is reported as `skip`. */
+  skip?: string
+}
+
+/** What the planner hands each check's `plan`. */
+export interface PlanContext {
+  platform: NodeJS.Platform
+  /** The check's own `checks.settings.<id>` entry, already schema-validated. */
+  settings: Record<string, unknown>
+  /** The agents in scope (all, or the one --agent names). */
+  agents: NonNullable<Environment['agents']>
+  /** The identifier given with --agent, when the run is narrowed to one agent. */
+  agent?: string
+  /** Directory of the environment file: relative paths in it are relative to this. */
+  baseDir: string
+  /** The process environment the probes will see (HTTPS_PROXY, NO_PROXY...). */
+  processEnv: Readonly<Record<string, string | undefined>>
+}
+
+/** What the runner hands each probe. */
+export interface ProbeContext {
+  /** Aborts at the check's timeout or on Ctrl-C: every I/O must honour it. */
+  signal: AbortSignal
+  timeoutMs: number
+  /** Registers a value found during probing (a password inside a URL…) for redaction. */
+  secret(value: string): void
+}
+
+export interface EvaluateContext {
+  /** The clock, passed in so that evaluate stays pure. */
+  now: Date
+  expiryWarningDays: number
+}
+
+/** A check: one file in `checks/` (STYLE.md). Probe does all I/O; evaluate is pure. */
+export interface CheckDefinition<P = any, F = any> {
+  id: string
+  summary: string
+  docs: string
+  flow: Flow
+  /** Topologies where the check applies; others get a `skip` with the reason. */
+  topologies: readonly Topology[]
+  /** Platforms where the check can observe; others get a `skip` with the reason. */
+  platforms?: readonly NodeJS.Platform[]
+  stage?: Stage
+  /** Opt-in checks run only with a flag (`--send-test-mail`). */
+  optIn?: {flag: string}
+  /** JSON Schema of the params `plan` produces (validated by the planner; a mismatch is a bug). */
+  params: Record<string, unknown>
+  /** JSON Schema of `checks.settings.<id>` in the environment file, when the check has settings. */
+  settings?: Record<string, unknown>
+  plan(env: Environment, ctx: PlanContext): PlannedTarget<P>[]
+  title(params: P): string
+  probe(params: P, ctx: ProbeContext): Promise<F>
+  evaluate(params: P, facts: F, ctx: EvaluateContext): Finding[]
+  /** What of the facts goes into the report's `data` (default: the facts themselves). */
+  data?(facts: F): unknown
+}
+
+/** Declares a check with full type inference; the registry discovers the default export. */
+export function defineCheck<P, F>(def: CheckDefinition<P, F>): CheckDefinition<P, F> {
+  return def
+}

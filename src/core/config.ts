@@ -1,0 +1,196 @@
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {dirname, isAbsolute, resolve} from 'node:path'
+import {Ajv, type ValidateFunction} from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import type {CheckDefinition} from './check.js'
+import {buildEnvironmentSchema} from './environment-schema.js'
+import {isSecretPath, type Environment} from './environment.js'
+import {formatDiagnostic, UsageError, type Diagnostic} from './errors.js'
+import type {Redactor} from './redact.js'
+import {describeSchemaErrors, dottedPath} from './schema-errors.js'
+import {isReference, semanticProblems, walkStrings} from './semantics.js'
+import {readSource, type SourceDocument} from './source.js'
+
+/** The names `check`, `validate` and `scaffold` look for when no --config is given. */
+export const DEFAULT_CONFIG_NAMES = ['idm-preflight.yaml', 'idm-preflight.yml', 'idm-preflight.json'] as const
+
+/**
+ * Finds the environment file: `--config`, else `IDM_PREFLIGHT_CONFIG`, else
+ * `./idm-preflight.yaml|.yml|.json`. Throws a usage error that says all three when none exists.
+ */
+export function discoverConfig(flag: string | undefined, env = process.env, cwd = process.cwd()): string {
+  if (flag) return flag
+  if (env.IDM_PREFLIGHT_CONFIG) return env.IDM_PREFLIGHT_CONFIG
+  for (const name of DEFAULT_CONFIG_NAMES) {
+    if (existsSync(resolve(cwd, name))) return name
+  }
+  throw new UsageError(
+    'no environment file found',
+    [],
+    'pass --config FILE, set IDM_PREFLIGHT_CONFIG, or create ./idm-preflight.yaml (`idm-preflight init` writes one)',
+  )
+}
+
+/** How unresolved `${env:}`/`${file:}` references are treated. */
+export type SecretMode =
+  /** Resolve every reference; an unset variable or missing file is an error (check, scaffold). */
+  | 'require'
+  /** Resolve what can be; what cannot is a warning naming the field (validate without --require-secrets). */
+  | 'static'
+
+export interface LoadOptions {
+  secrets: SecretMode
+  /** Where resolved secrets are registered; every output goes through it. */
+  redactor?: Redactor
+  processEnv?: Readonly<Record<string, string | undefined>>
+}
+
+export interface LoadedEnvironment {
+  file: string
+  baseDir: string
+  /** The environment with every resolvable reference replaced by its value. */
+  env: Environment
+  /** Errors and warnings, sorted by position. */
+  diagnostics: Diagnostic[]
+  source: SourceDocument
+}
+
+export type LoadResult =
+  | ({ok: true} & LoadedEnvironment)
+  | {ok: false; file: string; diagnostics: Diagnostic[]}
+
+let validatorCache: {checks: readonly CheckDefinition[]; validate: ValidateFunction} | undefined
+
+/** Compiles the environment schema once per process (ajv, allErrors, formats). */
+export function environmentValidator(checks: readonly CheckDefinition[]): ValidateFunction {
+  if (validatorCache?.checks === checks) return validatorCache.validate
+  const ajv = new Ajv({allErrors: true, verbose: true, strict: true, allowUnionTypes: true})
+  const addFormats = ((addFormatsModule as unknown as {default?: unknown}).default ?? addFormatsModule) as (
+    a: Ajv,
+    formats: string[],
+  ) => void
+  addFormats(ajv, ['email', 'date'])
+  const validate = ajv.compile(buildEnvironmentSchema(checks))
+  validatorCache = {checks, validate}
+  return validate
+}
+
+/**
+ * Loads, validates and resolves one environment file. Never throws for a problem in the file:
+ * every problem is a positioned diagnostic. `ok` is false when any diagnostic is an error.
+ */
+export async function loadEnvironment(
+  file: string,
+  checks: readonly CheckDefinition[],
+  opts: LoadOptions,
+): Promise<LoadResult> {
+  const src = await readSource(file)
+  if (!src.ok) return {ok: false, file, diagnostics: src.diagnostics}
+  const doc = src.doc
+  const validate = environmentValidator(checks)
+  const diagnostics: Diagnostic[] = []
+  const push = (path: (string | number)[], message: string, severity: 'error' | 'warning', atKey = false) => {
+    const pos = doc.position(path, {key: atKey})
+    diagnostics.push({file, line: pos.line, column: pos.column, path: dottedPath(path), message, severity})
+  }
+
+  if (!validate(doc.value)) {
+    for (const p of describeSchemaErrors(validate.errors ?? [], doc.value)) push(p.path, p.message, 'error', p.atKey)
+    return {ok: false, file, diagnostics: sortDiagnostics(diagnostics)}
+  }
+  const env = doc.value as Environment
+  if (typeof env.product === 'number') env.product = String(env.product) as Environment['product']
+
+  for (const p of semanticProblems(env)) push(p.path, p.message, p.severity)
+  const baseDir = resolve(dirname(file))
+  const resolved = structuredClone(env)
+  await resolveReferences(resolved, baseDir, opts, push)
+  const sorted = sortDiagnostics(diagnostics)
+  if (sorted.some((d) => d.severity === 'error')) return {ok: false, file, diagnostics: sorted}
+  return {ok: true, file, baseDir, env: resolved, diagnostics: sorted, source: doc}
+}
+
+/**
+ * Loads an environment for a command that needs it whole (check, scaffold): throws a
+ * UsageError (exit 2) listing every diagnostic when the file has errors.
+ */
+export async function loadEnvironmentOrThrow(
+  file: string,
+  checks: readonly CheckDefinition[],
+  opts: LoadOptions,
+): Promise<LoadedEnvironment> {
+  const res = await loadEnvironment(file, checks, opts)
+  if (!res.ok) {
+    const n = res.diagnostics.filter((d) => d.severity === 'error').length
+    throw new UsageError(`${file}: ${n} error${n === 1 ? '' : 's'} in the environment file`, res.diagnostics)
+  }
+  return res
+}
+
+async function resolveReferences(
+  env: Environment,
+  baseDir: string,
+  opts: LoadOptions,
+  push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
+): Promise<void> {
+  const processEnv = opts.processEnv ?? process.env
+  const severity = opts.secrets === 'require' ? 'error' : 'warning'
+  const fix = opts.secrets === 'require' ? '' : ' (--require-secrets makes this an error)'
+  for (const [path, value] of [...walkStrings(env)]) {
+    if (!isReference(value)) continue
+    const [, kind, arg] = /^\$\{(env|file):(.+)\}$/.exec(value)!
+    let resolvedValue: string | undefined
+    if (kind === 'env') {
+      resolvedValue = processEnv[arg!]
+      if (resolvedValue === undefined) {
+        push(path, `environment variable ${arg} is not set${fix}`, severity)
+        continue
+      }
+      if (resolvedValue === '') push(path, `environment variable ${arg} is set but empty`, 'warning')
+    } else {
+      const target = isAbsolute(arg!) ? arg! : resolve(baseDir, arg!)
+      try {
+        resolvedValue = (await readFile(target, 'utf8')).replace(/\r?\n$/, '')
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code
+        const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : (e as Error).message
+        push(path, `secret file ${target} ${why}${fix}`, severity)
+        continue
+      }
+    }
+    setAt(env, path, resolvedValue)
+    const dotted = dottedPath(path)
+    if (isSecretPath(dotted)) {
+      opts.redactor?.add(resolvedValue)
+      // A connection string's password may be printed on its own by a driver's error message.
+      const pw = /(?:^|;)\s*(?:password|pwd)\s*=\s*("[^"]*"|'[^']*'|[^;]*)/i.exec(resolvedValue)?.[1]
+      if (pw) opts.redactor?.add(pw.replace(/^["']|["']$/g, ''))
+    }
+    const userinfo = /\/\/[^/@:]*:([^/@]*)@/.exec(resolvedValue)?.[1]
+    if (userinfo) opts.redactor?.add(decodeURIComponentSafe(userinfo))
+  }
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+function setAt(root: unknown, path: (string | number)[], value: unknown): void {
+  let node = root as Record<string | number, unknown>
+  for (const seg of path.slice(0, -1)) node = node[seg] as Record<string | number, unknown>
+  node[path.at(-1)!] = value
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return ds.sort((a, b) => a.line - b.line || a.column - b.column)
+}
+
+/** Renders diagnostics one per line, errors first. */
+export function formatDiagnostics(ds: readonly Diagnostic[]): string {
+  return ds.map(formatDiagnostic).join('\n')
+}

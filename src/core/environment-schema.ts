@@ -1,0 +1,197 @@
+import {PRODUCTS, SECURE_SOCKET_OPTIONS, STORE_LOCATIONS, STORE_NAMES, TOPOLOGIES} from './environment.js'
+
+/** What the schema needs to know of each registered check. */
+export interface CheckSchemaInfo {
+  id: string
+  summary: string
+  settings?: Record<string, unknown>
+}
+
+export const ENVIRONMENT_SCHEMA_ID = 'https://idm-preflight.dev/schema/environment.schema.json'
+
+/** A `${env:NAME}` or `${file:PATH}` reference: the whole value, nothing around it. */
+export const SECRET_REF_PATTERN = '^\\$\\{(env:[A-Za-z_][A-Za-z0-9_]*|file:[^}]+)\\}$'
+
+const certificate = {
+  type: 'object',
+  description: 'A certificate: a PFX file and its password, or a Windows certificate-store entry.',
+  additionalProperties: false,
+  properties: {
+    file: {type: 'string', minLength: 1, description: 'PFX (PKCS#12) file, relative to this file or absolute'},
+    password: {$ref: '#/$defs/secret', description: 'PFX password: ${env:NAME} or ${file:PATH}'},
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['storeLocation', 'storeName'],
+      properties: {
+        thumbprint: {type: 'string', pattern: '^[0-9A-Fa-f]{40}$', description: 'SHA-1 thumbprint, 40 hex digits'},
+        subject: {type: 'string', minLength: 3, description: 'Subject distinguished name, CN=...'},
+        storeLocation: {enum: [...STORE_LOCATIONS]},
+        storeName: {enum: [...STORE_NAMES]},
+      },
+    },
+  },
+}
+
+/**
+ * Builds the environment file's JSON Schema: the core envelope (DESIGN.md §3) plus, under
+ * `checks.settings`, the settings schema each check publishes. The result is committed as
+ * `schema/environment.schema.json`; a test fails when the commit is stale.
+ */
+export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Record<string, unknown> {
+  const ids = checks.map((c) => c.id).sort()
+  const settings: Record<string, unknown> = {}
+  for (const c of [...checks].sort((a, b) => a.id.localeCompare(b.id))) {
+    if (c.settings) settings[c.id] = {description: c.summary, ...c.settings}
+  }
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: ENVIRONMENT_SCHEMA_ID,
+    title: 'idm-preflight environment file',
+    description: 'One Netwrix Identity Manager installation: topology, server, agents, SMTP, network and check settings.',
+    type: 'object',
+    additionalProperties: false,
+    required: ['version', 'name', 'product', 'topology', 'organization', 'server'],
+    properties: {
+      $schema: {type: 'string'},
+      version: {const: 1, description: 'Schema version of this file: 1'},
+      name: {type: 'string', minLength: 1, maxLength: 100, description: 'A name for this environment, shown in reports'},
+      product: {
+        enum: [...PRODUCTS, 6.1, 6.2],
+        description: 'Product version: "6.1", "6.2" or "saas"; picks the permission profile and defaults',
+      },
+      topology: {enum: [...TOPOLOGIES], description: 'saas | on-prem-integrated | on-prem-separate'},
+      organization: {type: 'string', minLength: 1, maxLength: 100},
+      server: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['url'],
+        properties: {
+          url: {type: 'string', minLength: 1, description: 'ApplicationUri: absolute https URL, no trailing slash'},
+          alias: {type: 'string', minLength: 1, maxLength: 253, description: 'DNS alias browsers and agents use'},
+          workingDirectory: {type: 'string', minLength: 1},
+          serviceAccount: {type: 'string', minLength: 1, description: 'DOMAIN\\user or IIS AppPool\\<pool>'},
+          database: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['connectionString'],
+            properties: {
+              connectionString: {
+                type: 'string',
+                minLength: 1,
+                description: 'ADO.NET connection string; a reference when it holds a password',
+              },
+            },
+          },
+          encryptionCertificate: {$ref: '#/$defs/certificate'},
+          identityServerCertificate: {$ref: '#/$defs/certificate'},
+          tlsCertificate: {$ref: '#/$defs/certificate'},
+          license: {$ref: '#/$defs/secret'},
+        },
+      },
+      agents: {
+        type: 'array',
+        maxItems: 100,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['identifier'],
+          properties: {
+            identifier: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9_-]+$',
+              maxLength: 100,
+              description: 'AgentIdentifier; never "Local"',
+            },
+            alias: {type: 'string', minLength: 1, maxLength: 253},
+            url: {type: 'string', minLength: 1},
+            workingDirectory: {type: 'string', minLength: 1},
+            serviceAccount: {type: 'string', minLength: 1},
+            encryptionCertificate: {$ref: '#/$defs/certificate'},
+            identityServerCertificate: {$ref: '#/$defs/certificate'},
+            tlsCertificate: {$ref: '#/$defs/certificate'},
+            openIdClient: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id'],
+              properties: {id: {type: 'string', minLength: 1}, secret: {$ref: '#/$defs/secret'}},
+            },
+            sourcesRootPaths: {type: 'array', items: {type: 'string', minLength: 1}},
+          },
+        },
+      },
+      smtp: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'An SMTP server (host) or a pickup directory, not both',
+        properties: {
+          host: {type: 'string', minLength: 1, maxLength: 253},
+          port: {type: 'integer', minimum: 1, maximum: 65535},
+          secureSocketOption: {enum: [...SECURE_SOCKET_OPTIONS]},
+          username: {type: 'string', minLength: 1},
+          password: {$ref: '#/$defs/secret'},
+          useDefaultCredentials: {type: 'boolean'},
+          fromAddress: {type: 'string', format: 'email'},
+          testRecipient: {type: 'string', format: 'email'},
+          pickupDirectory: {type: 'string', minLength: 1},
+        },
+      },
+      network: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          dnsServers: {
+            type: 'array',
+            minItems: 1,
+            items: {type: 'string', minLength: 1, description: 'host or host:port ([v6]:port)'},
+          },
+          caFile: {type: 'string', minLength: 1, description: 'PEM bundle of extra trusted CAs (private PKI)'},
+          httpsProxy: {type: 'string', description: 'The HTTPS_PROXY the product will see'},
+          noProxy: {type: 'string', description: 'The NO_PROXY the product will see'},
+        },
+      },
+      checks: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          timeout: {
+            type: ['string', 'number'],
+            pattern: '^\\d+(\\.\\d+)?\\s*(ms|s|m|min|h)?$',
+            description: 'Per-check timeout: 5s, 1500ms, 1m',
+          },
+          concurrency: {type: 'integer', minimum: 1, maximum: 256},
+          expiryWarningDays: {type: 'integer', minimum: 0, maximum: 3650},
+          skip: {type: 'array', items: {$ref: '#/$defs/checkSelector'}},
+          waivers: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'reason', 'until'],
+              properties: {
+                id: {enum: ids},
+                target: {type: 'string', minLength: 1},
+                reason: {type: 'string', minLength: 3},
+                until: {type: 'string', format: 'date', description: 'YYYY-MM-DD; the waiver ends after this day'},
+              },
+            },
+          },
+          settings: {type: 'object', additionalProperties: false, properties: settings},
+        },
+      },
+    },
+    $defs: {
+      secret: {
+        type: 'string',
+        pattern: SECRET_REF_PATTERN,
+        description: 'A secret: ${env:NAME} or ${file:PATH} (quote it), never the value itself',
+      },
+      checkSelector: {
+        type: 'string',
+        pattern: '^[a-z0-9.*?-]+$',
+        description: `A check id or glob: ${ids.join(', ')}`,
+      },
+      certificate,
+    },
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The environment file (DESIGN.md §3), after loading. Field names follow the product's own
+ * settings wherever one exists (`workingDirectory`, `serviceAccount`, `encryptionCertificate`).
+ */
+
+export const TOPOLOGIES = ['saas', 'on-prem-integrated', 'on-prem-separate'] as const
+export type Topology = (typeof TOPOLOGIES)[number]
+
+export const PRODUCTS = ['6.1', '6.2', 'saas'] as const
+export type Product = (typeof PRODUCTS)[number]
+
+export const SECURE_SOCKET_OPTIONS = ['None', 'Auto', 'SslOnConnect', 'StartTls', 'StartTlsWhenAvailable'] as const
+export type SecureSocketOption = (typeof SECURE_SOCKET_OPTIONS)[number]
+
+export const STORE_LOCATIONS = ['LocalMachine', 'CurrentUser'] as const
+export const STORE_NAMES = [
+  'My',
+  'Root',
+  'AuthRoot',
+  'CertificateAuthority',
+  'TrustedPeople',
+  'TrustedPublisher',
+  'AddressBook',
+  'Disallowed',
+] as const
+
+/** A certificate: a PFX file with its password, or a Windows certificate-store entry. */
+export interface CertificateRef {
+  file?: string
+  password?: string
+  store?: {
+    thumbprint?: string
+    subject?: string
+    storeLocation: (typeof STORE_LOCATIONS)[number]
+    storeName: (typeof STORE_NAMES)[number]
+  }
+}
+
+export interface ServerSection {
+  url: string
+  alias?: string
+  workingDirectory?: string
+  serviceAccount?: string
+  database?: {connectionString: string}
+  encryptionCertificate?: CertificateRef
+  identityServerCertificate?: CertificateRef
+  tlsCertificate?: CertificateRef
+  license?: string
+}
+
+export interface Agent {
+  identifier: string
+  alias?: string
+  url?: string
+  workingDirectory?: string
+  serviceAccount?: string
+  encryptionCertificate?: CertificateRef
+  identityServerCertificate?: CertificateRef
+  tlsCertificate?: CertificateRef
+  openIdClient?: {id: string; secret?: string}
+  sourcesRootPaths?: string[]
+}
+
+export interface SmtpSection {
+  host?: string
+  port?: number
+  secureSocketOption?: SecureSocketOption
+  username?: string
+  password?: string
+  useDefaultCredentials?: boolean
+  fromAddress?: string
+  testRecipient?: string
+  pickupDirectory?: string
+}
+
+export interface NetworkSection {
+  dnsServers?: string[]
+  caFile?: string
+  httpsProxy?: string
+  noProxy?: string
+}
+
+export interface Waiver {
+  id: string
+  target?: string
+  reason: string
+  until: string
+}
+
+export interface ChecksSection {
+  timeout?: string | number
+  concurrency?: number
+  expiryWarningDays?: number
+  skip?: string[]
+  waivers?: Waiver[]
+  /** Per-check settings, keyed by check id; each check publishes the schema of its own entry. */
+  settings?: Record<string, Record<string, unknown>>
+}
+
+export interface Environment {
+  $schema?: string
+  version: 1
+  name: string
+  product: Product
+  topology: Topology
+  organization: string
+  server: ServerSection
+  agents?: Agent[]
+  smtp?: SmtpSection
+  network?: NetworkSection
+  checks?: ChecksSection
+}
+
+/** Paths (dotted, `*` for any array index or key) whose values are secrets: references only. */
+export const SECRET_PATHS = [
+  'server.license',
+  'server.encryptionCertificate.password',
+  'server.identityServerCertificate.password',
+  'server.tlsCertificate.password',
+  'agents.*.encryptionCertificate.password',
+  'agents.*.identityServerCertificate.password',
+  'agents.*.tlsCertificate.password',
+  'agents.*.openIdClient.secret',
+  'smtp.password',
+] as const
+
+/** True when the dotted path (`agents[0].openIdClient.secret`) names a secret field. */
+export function isSecretPath(path: string): boolean {
+  const norm = path.replace(/\[\d+\]/g, '.*')
+  return SECRET_PATHS.some((p) => p === norm) || norm === 'server.database.connectionString'
+}
+
+/** The working directories the environment names, with the agent (or `server`) they belong to. */
+export function workingDirectories(env: Environment): {owner: string; path: string; serviceAccount?: string}[] {
+  const out: {owner: string; path: string; serviceAccount?: string}[] = []
+  if (env.server.workingDirectory)
+    out.push({owner: 'server', path: env.server.workingDirectory, serviceAccount: env.server.serviceAccount})
+  for (const a of env.agents ?? []) {
+    if (a.workingDirectory && a.workingDirectory !== env.server.workingDirectory)
+      out.push({owner: a.identifier, path: a.workingDirectory, serviceAccount: a.serviceAccount})
+  }
+  return out
+}

@@ -1,0 +1,25 @@
+/** Process exit codes, as documented in README.md and every command's --help (DESIGN.md §2). */
+export const ExitCode = {
+  /** Every check passed (warnings allowed unless --strict). */
+  Ok: 0,
+  /** Internal error: a bug in idm-preflight. */
+  Internal: 1,
+  /** Usage or configuration error: bad flags, invalid environment file, unresolved secret. */
+  Usage: 2,
+  /** At least one check failed (fail or error). */
+  Failed: 3,
+  /** No failure, but warnings, with --strict. */
+  Warnings: 4,
+} as const
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** The text block that every command's --help ends with. */
+export const EXIT_CODES_HELP = `EXIT CODES
+  0  every check passed (warnings allowed unless --strict)
+  1  internal error (a bug: please report it)
+  2  usage or configuration error (bad flags, invalid environment file, unresolved secret)
+  3  at least one check failed (fail or error)
+  4  no failure but warnings, with --strict`
+
+export const ISSUES_URL = 'https://github.com/idm-preflight/idm-preflight/issues'

@@ -1,0 +1,54 @@
+import {SEVERITY, type Flow, type Status} from './check.js'
+import {ExitCode} from './exit-codes.js'
+
+/** One row of every report: a check instance and its verdict. */
+export interface CheckResult {
+  id: string
+  target: string
+  status: Status
+  title: string
+  message: string
+  remediation: string
+  docs: string
+  durationMs: number
+  flow: Flow
+  /** Set when a waiver matched: active ones turned a failure into a warning. */
+  waiver?: {reason: string; until: string; expired: boolean}
+  data: unknown
+}
+
+export type Summary = Record<Status, number>
+
+/** The JSON report (DESIGN.md §5); `schema/report.schema.json` describes it. */
+export interface Report {
+  schemaVersion: 1
+  tool: {name: 'idm-preflight'; version: string}
+  environment: string
+  topology: string
+  stage: string
+  startedAt: string
+  durationMs: number
+  exitCode: number
+  summary: Summary
+  results: CheckResult[]
+  /** Things worth knowing that are not results: expired or unused waivers, the resolver used. */
+  notes: string[]
+}
+
+export function summarize(results: readonly CheckResult[]): Summary {
+  const s: Summary = {pass: 0, warn: 0, fail: 0, skip: 0, error: 0}
+  for (const r of results) s[r.status]++
+  return s
+}
+
+/** 3 on any fail or error; 4 on warnings with --strict; else 0. */
+export function exitCodeFor(summary: Summary, strict: boolean): ExitCode {
+  if (summary.fail > 0 || summary.error > 0) return ExitCode.Failed
+  if (strict && summary.warn > 0) return ExitCode.Warnings
+  return ExitCode.Ok
+}
+
+/** The worst of several statuses (error > fail > warn > pass > skip). */
+export function worst(statuses: readonly Status[]): Status {
+  return statuses.reduce<Status>((w, s) => (SEVERITY[s] > SEVERITY[w] ? s : w), 'skip')
+}

@@ -1,0 +1,178 @@
+import {performance} from 'node:perf_hooks'
+import type {Finding} from './check.js'
+import {formatDuration} from './duration.js'
+import type {Waiver} from './environment.js'
+import type {CheckInstance} from './planner.js'
+import type {Redactor} from './redact.js'
+import {worst, type CheckResult} from './report.js'
+
+export interface RunOptions {
+  concurrency: number
+  timeoutMs: number
+  expiryWarningDays: number
+  waivers?: readonly Waiver[]
+  /** Aborts every running probe (Ctrl-C). */
+  signal?: AbortSignal
+  redactor?: Redactor
+  /** The clock for evaluate and waivers; injectable for tests. */
+  now?: () => Date
+  onStart?(index: number, instance: CheckInstance): void
+  onResult?(index: number, result: CheckResult): void
+}
+
+/** Thrown inside the runner when a probe's time is up: becomes one `error` outcome. */
+class ProbeTimeout extends Error {}
+
+/**
+ * Runs the plan: at most `concurrency` probes at once, each bounded by its timeout through an
+ * AbortSignal (a probe that ignores the signal is abandoned at the deadline all the same), an
+ * exception or timeout becomes one `error` result, waivers apply, and results come back in plan
+ * order whatever the completion order.
+ */
+export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(plan.length)
+  const now = opts.now ?? (() => new Date())
+  let next = 0
+  const worker = async () => {
+    while (next < plan.length) {
+      const i = next++
+      const inst = plan[i]!
+      opts.onStart?.(i, inst)
+      const r = inst.skip ? skipped(inst) : await runOne(inst, opts, now)
+      const final = applyWaiver(r, opts.waivers ?? [], now())
+      results[i] = opts.redactor ? opts.redactor.redactDeep(final) : final
+      opts.onResult?.(i, results[i]!)
+    }
+  }
+  const n = Math.max(1, Math.min(opts.concurrency, plan.length))
+  await Promise.all(Array.from({length: n}, worker))
+  return results
+}
+
+function skipped(inst: CheckInstance): CheckResult {
+  return base(inst, 'skip', inst.skip!, '', 0, undefined)
+}
+
+function base(
+  inst: CheckInstance,
+  status: CheckResult['status'],
+  message: string,
+  remediation: string,
+  durationMs: number,
+  data: unknown,
+): CheckResult {
+  return {
+    id: inst.id,
+    target: inst.target,
+    status,
+    title: inst.title,
+    message,
+    remediation,
+    docs: inst.docs,
+    durationMs: Math.round(durationMs),
+    flow: inst.flow,
+    data: data ?? null,
+  }
+}
+
+async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): Promise<CheckResult> {
+  const started = performance.now()
+  const timeout = AbortSignal.timeout(opts.timeoutMs)
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout
+  let facts: unknown
+  try {
+    facts = await raceAbort(
+      inst.check.probe(inst.params, {
+        signal,
+        timeoutMs: opts.timeoutMs,
+        secret: (v) => opts.redactor?.add(v),
+      }),
+      signal,
+      timeout,
+    )
+  } catch (e) {
+    const ms = performance.now() - started
+    if (e instanceof ProbeTimeout || timeout.aborted) {
+      return base(
+        inst,
+        'error',
+        `no answer within ${formatDuration(opts.timeoutMs)} (timeout)`,
+        'check that the endpoint is up and reachable from this host, or raise --timeout',
+        ms,
+        {phase: 'timeout'},
+      )
+    }
+    if (opts.signal?.aborted) return base(inst, 'error', 'interrupted', '', ms, {phase: 'interrupted'})
+    return base(inst, 'error', `could not observe: ${errorText(e)}`, 'see the message; this may be a bug if it persists', ms, {
+      phase: 'probe',
+    })
+  }
+  const ms = performance.now() - started
+  let findings: Finding[]
+  try {
+    findings = inst.check.evaluate(inst.params, facts, {now: now(), expiryWarningDays: opts.expiryWarningDays})
+  } catch (e) {
+    return base(inst, 'error', `internal error while evaluating: ${errorText(e)}`, 'this is a bug in idm-preflight', ms, null)
+  }
+  if (findings.length === 0) findings = [{status: 'pass', message: 'nothing to report'}]
+  const status = worst(findings.map((f) => f.status))
+  const relevant = status === 'pass' ? findings : findings.filter((f) => f.status === status)
+  const others = status === 'pass' ? [] : findings.filter((f) => f.status !== status && f.status !== 'pass')
+  const message = [...relevant, ...others].map((f) => f.message).join('; ')
+  const remediation = [...relevant, ...others]
+    .map((f) => f.remediation)
+    .filter((r): r is string => !!r)
+    .join(' ')
+  const data = {findings, facts: inst.check.data ? inst.check.data(facts) : facts}
+  return base(inst, status, message, remediation, ms, data)
+}
+
+/** Settles with the probe, or rejects at the abort even if the probe never settles. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal, timeout: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(timeout.aborted ? new ProbeTimeout() : signal.reason)
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, {once: true})
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name
+  return String(e)
+}
+
+/** Active waiver: a `fail` becomes `warn` with the reason. Expired: the failure stands, and says so. */
+export function applyWaiver(r: CheckResult, waivers: readonly Waiver[], now: Date): CheckResult {
+  if (r.status !== 'fail') return r
+  const w = waivers.find((x) => x.id === r.id && (!x.target || x.target === r.target))
+  if (!w) return r
+  const expired = endOfDay(w.until) < now.getTime()
+  if (expired) {
+    return {
+      ...r,
+      waiver: {reason: w.reason, until: w.until, expired: true},
+      message: `${r.message} (waiver "${w.reason}" expired on ${w.until})`,
+    }
+  }
+  return {
+    ...r,
+    status: 'warn',
+    waiver: {reason: w.reason, until: w.until, expired: false},
+    message: `waived until ${w.until} (${w.reason}): ${r.message}`,
+  }
+}
+
+/** A waiver is valid through the whole of its `until` day (UTC). */
+function endOfDay(date: string): number {
+  return Date.parse(`${date}T23:59:59.999Z`)
+}

@@ -1,0 +1,183 @@
+import type {ErrorObject} from 'ajv'
+
+/** A JSON path segment list (`['agents', 0, 'identifier']`) as the dotted form users read. */
+export function dottedPath(path: readonly (string | number)[]): string {
+  let out = ''
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`
+    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg
+    else out += `[${JSON.stringify(seg)}]`
+  }
+  return out
+}
+
+/** `/agents/0/identifier` → ['agents', 0, 'identifier'] (numbers where the JSON value is an array). */
+export function pointerToPath(pointer: string, root: unknown): (string | number)[] {
+  if (!pointer) return []
+  const out: (string | number)[] = []
+  let node: unknown = root
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    if (Array.isArray(node)) {
+      const i = Number(seg)
+      out.push(i)
+      node = node[i]
+    } else {
+      out.push(seg)
+      node = node && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined
+    }
+  }
+  return out
+}
+
+/** Edit distance, for "did you mean". */
+export function levenshtein(a: string, b: string): number {
+  const prev = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!
+    prev[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diag = tmp
+    }
+  }
+  return prev[b.length]!
+}
+
+/** The closest candidate to `word`, when close enough to be a likely typo. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase()
+  let best: string | undefined
+  let bestD = Infinity
+  for (const c of candidates) {
+    const d = c.toLowerCase() === w ? 0 : levenshtein(w, c.toLowerCase())
+    if (d < bestD) {
+      best = c
+      bestD = d
+    }
+  }
+  const limit = Math.max(2, Math.floor(word.length / 3))
+  return best !== undefined && bestD <= limit ? best : undefined
+}
+
+export interface SchemaProblem {
+  path: (string | number)[]
+  /** Point at the key rather than the value (unknown keys). */
+  atKey: boolean
+  message: string
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping (key: value)',
+  array: 'a list',
+  null: 'empty',
+}
+
+/** Turns ajv's errors into one readable problem per place, with "did you mean" for unknown keys. */
+export function describeSchemaErrors(errors: readonly ErrorObject[], root: unknown): SchemaProblem[] {
+  const out: SchemaProblem[] = []
+  const seen = new Set<string>()
+  // A type error makes the other errors at the same place noise.
+  const typed = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath))
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === '$ref') continue
+    if (typed.has(e.instancePath) && e.keyword !== 'type') continue
+    const base = pointerToPath(e.instancePath, root)
+    let path = base
+    let atKey = false
+    let message: string
+    const parentProps = Object.keys(((e.parentSchema as Record<string, unknown> | undefined)?.properties ?? {}) as object)
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = String((e.params as {additionalProperty: string}).additionalProperty)
+        path = [...base, key]
+        atKey = true
+        const guess = didYouMean(key, parentProps)
+        message = guess
+          ? `unknown key "${key}": did you mean "${guess}"?`
+          : `unknown key "${key}"; allowed here: ${parentProps.filter((p) => p !== '$schema').join(', ')}`
+        break
+      }
+      case 'required': {
+        const key = (e.params as {missingProperty: string}).missingProperty
+        message = `missing required key "${key}"`
+        break
+      }
+      case 'type': {
+        const want = ([] as string[]).concat((e.params as {type: string | string[]}).type)
+        message = `must be ${want.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}${describeGot(e.data)}`
+        break
+      }
+      case 'enum': {
+        const allowed = ((e.params as {allowedValues: unknown[]}).allowedValues ?? []).filter((v) => typeof v === 'string')
+        const guess = typeof e.data === 'string' ? didYouMean(e.data, allowed as string[]) : undefined
+        message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${describeGot(e.data)}${guess ? `: did you mean "${guess}"?` : ''}`
+        break
+      }
+      case 'const':
+        message = `must be ${JSON.stringify((e.params as {allowedValue: unknown}).allowedValue)}${describeGot(e.data)}`
+        if (base.at(-1) === 'version') message += ' (this idm-preflight reads environment files of version 1)'
+        break
+      case 'pattern':
+        message = patternMessage(e)
+        break
+      case 'format':
+        message = formatMessage((e.params as {format: string}).format)
+        break
+      case 'minLength':
+        message = (e.params as {limit: number}).limit === 1 ? 'must not be empty' : `is too short (${e.message})`
+        break
+      case 'maxLength':
+        message = `is too long (${e.message})`
+        break
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum':
+        message = `${e.message}${describeGot(e.data)}`
+        break
+      case 'minItems':
+        message = `must have at least ${(e.params as {limit: number}).limit} entr${(e.params as {limit: number}).limit === 1 ? 'y' : 'ies'}`
+        break
+      default:
+        message = e.message ?? e.keyword
+    }
+    const k = `${path.join('\u0000')}|${message}`
+    if (seen.has(k)) continue
+    seen.add(k)
+    out.push({path, atKey, message})
+  }
+  return out
+}
+
+function describeGot(data: unknown): string {
+  if (data === null || data === undefined) return ', found nothing'
+  if (Array.isArray(data)) return ', found a list'
+  if (typeof data === 'object') return ', found a mapping'
+  if (typeof data === 'string') return `, found the string ${JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data)}`
+  return `, found ${JSON.stringify(data)}`
+}
+
+function patternMessage(e: ErrorObject): string {
+  const schemaPath = e.schemaPath
+  if (schemaPath.startsWith('#/$defs/secret/')) {
+    // Never echo the value: it is a secret written in clear.
+    return 'is a secret: write a reference such as "${env:NAME}" or "${file:./path}" (quoted), never the value itself'
+  }
+  if (schemaPath.startsWith('#/$defs/checkSelector/')) return 'is not a check id or glob (for example tls.endpoint or tls.*)'
+  if (schemaPath.includes('/identifier/')) return 'may contain only letters, digits, "_" and "-"'
+  if (schemaPath.includes('/thumbprint/')) return 'must be a thumbprint: 40 hexadecimal digits, no spaces'
+  if (schemaPath.includes('/timeout/')) return 'must be a duration such as 5s, 1500ms or 1m'
+  return `does not have the expected form (${e.message})`
+}
+
+function formatMessage(format: string): string {
+  if (format === 'email') return 'must be an email address (name@example.com)'
+  if (format === 'date') return 'must be a date written YYYY-MM-DD'
+  return `must be a valid ${format}`
+}

@@ -1,0 +1,116 @@
+import {performance} from 'node:perf_hooks'
+import type {CheckDefinition, Stage} from './check.js'
+import {loadEnvironmentOrThrow, type LoadedEnvironment} from './config.js'
+import {parseDuration} from './duration.js'
+import {UsageError} from './errors.js'
+import {splitList} from './glob.js'
+import {planChecks, type CheckInstance} from './planner.js'
+import {redactor} from './redact.js'
+import {exitCodeFor, summarize, type CheckResult, type Report} from './report.js'
+import {runChecks} from './runner.js'
+
+/** The options of `check` that shape a run, independent of how the command parses them. */
+export interface SessionOptions {
+  config: string
+  stage: Stage
+  only?: string[]
+  skip?: string[]
+  agent?: string
+  timeout?: string
+  concurrency?: number
+  strict: boolean
+  sendTestMail?: boolean
+  toolVersion: string
+  signal?: AbortSignal
+}
+
+export interface PreparedSession {
+  loaded: LoadedEnvironment
+  plan: CheckInstance[]
+  timeoutMs: number
+  concurrency: number
+  expiryWarningDays: number
+}
+
+/** Loads the environment (every secret resolved), checks the flags against it, and plans. */
+export async function prepareSession(checks: readonly CheckDefinition[], o: SessionOptions): Promise<PreparedSession> {
+  const loaded = await loadEnvironmentOrThrow(o.config, checks, {secrets: 'require', redactor})
+  const env = loaded.env
+  const known = new Set(checks.map((c) => c.id))
+  for (const [flag, list] of [
+    ['--only', o.only],
+    ['--skip', o.skip],
+  ] as const) {
+    for (const sel of splitList(list)) {
+      if (/[*?]/.test(sel) || !sel.includes('.')) continue
+      if (!known.has(sel)) {
+        const {didYouMean} = await import('./schema-errors.js')
+        const guess = didYouMean(sel, [...known])
+        throw new UsageError(`${flag} ${sel}: no such check${guess ? `; did you mean ${guess}?` : ''}`, [], 'idm-preflight checks list shows every id')
+      }
+    }
+  }
+  if (o.agent && !(env.agents ?? []).some((a) => a.identifier.toLowerCase() === o.agent!.toLowerCase())) {
+    const ids = (env.agents ?? []).map((a) => a.identifier)
+    throw new UsageError(
+      `--agent ${o.agent}: no such agent in ${o.config}`,
+      [],
+      ids.length ? `agents in this file: ${ids.join(', ')}` : 'this file has no agents',
+    )
+  }
+  const timeoutText = o.timeout ?? env.checks?.timeout ?? '5s'
+  const timeoutMs = parseDuration(timeoutText)
+  if (timeoutMs === undefined) throw new UsageError(`--timeout ${timeoutText}: not a duration (write 5s, 1500ms or 1m)`)
+  const concurrency = o.concurrency ?? env.checks?.concurrency ?? 16
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${concurrency}: must be a whole number from 1`)
+  const plan = planChecks(env, checks, {
+    stage: o.stage,
+    only: splitList(o.only),
+    skip: splitList(o.skip),
+    agent: o.agent,
+    optIn: new Set(o.sendTestMail ? ['send-test-mail'] : []),
+    baseDir: loaded.baseDir,
+  })
+  return {loaded, plan, timeoutMs, concurrency, expiryWarningDays: env.checks?.expiryWarningDays ?? 30}
+}
+
+/** Runs a prepared plan and builds the report (exit code included). */
+export async function runSession(
+  s: PreparedSession,
+  o: SessionOptions,
+  hooks: {onStart?(i: number, inst: CheckInstance): void; onResult?(i: number, r: CheckResult): void} = {},
+): Promise<Report> {
+  const startedAt = new Date()
+  const t0 = performance.now()
+  const env = s.loaded.env
+  const results = await runChecks(s.plan, {
+    concurrency: s.concurrency,
+    timeoutMs: s.timeoutMs,
+    expiryWarningDays: s.expiryWarningDays,
+    waivers: env.checks?.waivers,
+    signal: o.signal,
+    redactor,
+    ...hooks,
+  })
+  const summary = summarize(results)
+  const notes: string[] = []
+  const today = startedAt.toISOString().slice(0, 10)
+  for (const w of env.checks?.waivers ?? []) {
+    if (w.until < today) notes.push(`waiver for ${w.id}${w.target ? ` (${w.target})` : ''} expired on ${w.until}: "${w.reason}"`)
+    else if (!results.some((r) => r.waiver && r.id === w.id && (!w.target || w.target === r.target)))
+      notes.push(`waiver for ${w.id}${w.target ? ` (${w.target})` : ''} matched no failure: remove it when no longer needed`)
+  }
+  return redactor.redactDeep({
+    schemaVersion: 1,
+    tool: {name: 'idm-preflight', version: o.toolVersion},
+    environment: env.name,
+    topology: env.topology,
+    stage: o.stage,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    exitCode: exitCodeFor(summary, o.strict),
+    summary,
+    results,
+    notes,
+  })
+}

@@ -1,0 +1,185 @@
+import {readFile, stat} from 'node:fs/promises'
+import {extname} from 'node:path'
+import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
+import type {Diagnostic} from './errors.js'
+
+/** Largest environment file we read: real ones are a few kilobytes. */
+export const MAX_SOURCE_BYTES = 1024 * 1024
+
+/** A parsed YAML or JSON document that can tell where any JSON path sits in the text. */
+export interface SourceDocument {
+  file: string
+  text: string
+  value: unknown
+  /** 1-based line and column of the node at `path`; of its key with `key: true`. */
+  position(path: readonly (string | number)[], opts?: {key?: boolean}): {line: number; column: number}
+}
+
+export type SourceResult = {ok: true; doc: SourceDocument} | {ok: false; diagnostics: Diagnostic[]}
+
+const at = (file: string, line: number, column: number, message: string, path = ''): Diagnostic => ({
+  file,
+  line,
+  column,
+  path,
+  message,
+  severity: 'error',
+})
+
+/**
+ * Reads and parses an environment file (or any settings file) with source positions. Every
+ * failure is a diagnostic with a position: missing, unreadable, too large, binary, empty, or a
+ * syntax error (with a hint for the common YAML traps).
+ */
+export async function readSource(file: string): Promise<SourceResult> {
+  let size: number
+  try {
+    const st = await stat(file)
+    if (st.isDirectory()) return fail(at(file, 1, 1, 'is a directory, not an environment file'))
+    size = st.size
+  } catch (e) {
+    return fail(at(file, 1, 1, fsMessage(e)))
+  }
+  if (size > MAX_SOURCE_BYTES) {
+    return fail(
+      at(file, 1, 1, `is ${(size / 1024 / 1024).toFixed(1)} MB; an environment file is at most 1 MB (is this the right file?)`),
+    )
+  }
+  let bytes: Buffer
+  try {
+    bytes = await readFile(file)
+  } catch (e) {
+    return fail(at(file, 1, 1, fsMessage(e)))
+  }
+  return parseSource(file, bytes)
+}
+
+/** Parses bytes already read (exported for tests and for `validate --workdir`). */
+export function parseSource(file: string, bytes: Buffer): SourceResult {
+  const nul = bytes.indexOf(0)
+  if (nul >= 0) {
+    const {line, column} = offsetToPos(bytes.subarray(0, nul).toString('utf8'), nul)
+    return fail(at(file, line, column, 'is not a text file (it contains NUL bytes): expected YAML or JSON'))
+  }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    return fail(at(file, 1, 1, 'is not valid UTF-8 text: save it as UTF-8 (YAML or JSON)'))
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
+    return fail(at(file, 1, 1, 'is empty: expected an environment file (run `idm-preflight init` to write one)'))
+  }
+
+  const isJson = extname(file).toLowerCase() === '.json'
+  if (isJson) {
+    try {
+      JSON.parse(text)
+    } catch (e) {
+      return fail(jsonSyntaxDiagnostic(file, text, e as Error))
+    }
+  }
+
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true, strict: true})
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.slice(0, 10).map((err) => {
+        const pos = lineCounter.linePos(err.pos[0])
+        return at(file, pos.line, pos.col, yamlMessage(err.code, err.message, text, pos.line))
+      }),
+    }
+  }
+  const value = doc.toJS({maxAliasCount: 100})
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const kind = value === null ? 'nothing' : Array.isArray(value) ? 'a list' : `a single ${typeof value}`
+    return fail(at(file, 1, 1, `holds ${kind}; an environment file is a mapping of keys (version, name, topology, ...)`))
+  }
+  return {
+    ok: true,
+    doc: {
+      file,
+      text,
+      value,
+      position: (path, opts) => nodePosition(doc, lineCounter, path, opts?.key ?? false),
+    },
+  }
+}
+
+function fail(d: Diagnostic): SourceResult {
+  return {ok: false, diagnostics: [d]}
+}
+
+function nodePosition(
+  doc: Document,
+  lc: LineCounter,
+  path: readonly (string | number)[],
+  key: boolean,
+): {line: number; column: number} {
+  // Walk down as far as the path exists; a missing key points at its parent.
+  let node: unknown = doc.contents
+  let keyNode: Node | undefined
+  for (const seg of path) {
+    keyNode = undefined
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg))
+      if (!pair) break
+      keyNode = pair.key as Node
+      node = pair.value ?? pair.key
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+      node = node.items[seg]
+    } else break
+  }
+  // A mapping or list is shown at the key that holds it (`server:`), not at its first child.
+  const collection = isMap(node) || isSeq(node)
+  const target = keyNode && (key || collection) ? keyNode : (node as Node | null)
+  const offset = target?.range?.[0] ?? 0
+  const p = lc.linePos(offset)
+  return {line: p.line, column: p.col}
+}
+
+function offsetToPos(textBefore: string, _offset: number): {line: number; column: number} {
+  const lines = textBefore.split('\n')
+  return {line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1}
+}
+
+function jsonSyntaxDiagnostic(file: string, text: string, e: Error): Diagnostic {
+  // Node 22: "Unexpected token } in JSON at position 12 (line 2 column 3)" or "... at position 12".
+  const m = /line (\d+) column (\d+)/.exec(e.message)
+  const p = /position (\d+)/.exec(e.message)
+  let line = 1
+  let column = 1
+  if (m) {
+    line = Number(m[1])
+    column = Number(m[2])
+  } else if (p) {
+    ;({line, column} = offsetToPos(text.slice(0, Number(p[1])), Number(p[1])))
+  } else if (/end of JSON input/i.test(e.message)) {
+    ;({line, column} = offsetToPos(text, text.length))
+  }
+  const msg = e.message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/, ".*$/s, '')
+  return at(file, line, column, `JSON syntax error: ${msg}`)
+}
+
+function yamlMessage(code: string, message: string, text: string, line: number): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+  const src = text.split(/\r?\n/)[line - 1] ?? ''
+  if (/^\t| \t/.test(src) || code === 'TAB_AS_INDENT') {
+    return `YAML syntax error: tabs are not allowed for indentation; indent with spaces (${first})`
+  }
+  if (/[:,{\[]\s*\$\{/.test(src) && !/["']\$\{/.test(src)) {
+    return `YAML syntax error: ${first}. A secret reference must be quoted, e.g. password: "\${env:NAME}" (unquoted, { starts a YAML mapping)`
+  }
+  if (code === 'DUPLICATE_KEY') return `YAML syntax error: this key is already defined above (${first})`
+  return `YAML syntax error: ${first}`
+}
+
+function fsMessage(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return 'file not found'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied: cannot read this file'
+  if (code === 'EISDIR') return 'is a directory, not an environment file'
+  return `cannot read: ${(e as Error).message}`
+}

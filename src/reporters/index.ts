@@ -1,0 +1,22 @@
+import type {Report} from '../core/report.js'
+import {renderJunit} from './junit.js'
+import {loadStyle} from './style.js'
+import {renderTap} from './tap.js'
+import {renderText} from './text.js'
+
+export const FORMATS = ['text', 'json', 'junit', 'tap'] as const
+export type Format = (typeof FORMATS)[number]
+
+/** Renders a report in one format; `color` only matters for text. */
+export async function render(report: Report, format: Format, color = false): Promise<string> {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`
+    case 'junit':
+      return renderJunit(report)
+    case 'tap':
+      return renderTap(report)
+    default:
+      return renderText(report, await loadStyle(color))
+  }
+}

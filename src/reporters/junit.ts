@@ -1,0 +1,61 @@
+import type {CheckResult, Report} from '../core/report.js'
+
+/** XML 1.0 cannot carry most control characters, even escaped: drop them. */
+function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+}
+
+export function xmlAttr(s: string): string {
+  return clean(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;')
+}
+
+export function xmlText(s: string): string {
+  return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(3)
+
+/**
+ * JUnit XML: one testsuite per check id, one testcase per target; fail and error are
+ * `<failure>` (type says which), skip is `<skipped>`, warnings go to `system-out`.
+ */
+export function renderJunit(report: Report): string {
+  const suites = new Map<string, CheckResult[]>()
+  for (const r of report.results) suites.set(r.id, [...(suites.get(r.id) ?? []), r])
+  const s = report.summary
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>']
+  out.push(
+    `<testsuites name="idm-preflight ${xmlAttr(report.environment)}" tests="${report.results.length}" failures="${s.fail + s.error}" errors="0" skipped="${s.skip}" time="${secs(report.durationMs)}" timestamp="${report.startedAt}">`,
+  )
+  for (const [id, results] of suites) {
+    const failures = results.filter((r) => r.status === 'fail' || r.status === 'error').length
+    const skipped = results.filter((r) => r.status === 'skip').length
+    const time = results.reduce((t, r) => t + r.durationMs, 0)
+    out.push(
+      `  <testsuite name="${xmlAttr(id)}" tests="${results.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}">`,
+    )
+    for (const r of results) {
+      out.push(`    <testcase classname="${xmlAttr(id)}" name="${xmlAttr(r.target)}" time="${secs(r.durationMs)}">`)
+      const detail = [r.message, r.remediation && `fix: ${r.remediation}`, `docs: ${r.docs}`].filter(Boolean).join('\n')
+      if (r.status === 'fail' || r.status === 'error') {
+        out.push(`      <failure type="${r.status}" message="${xmlAttr(r.message)}">${xmlText(detail)}</failure>`)
+      } else if (r.status === 'skip') {
+        out.push(`      <skipped message="${xmlAttr(r.message)}"/>`)
+      } else if (r.status === 'warn') {
+        out.push(`      <system-out>${xmlText(`WARN: ${detail}`)}</system-out>`)
+      }
+      out.push('    </testcase>')
+    }
+    out.push('  </testsuite>')
+  }
+  out.push('</testsuites>')
+  return `${out.join('\n')}\n`
+}

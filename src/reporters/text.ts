@@ -1,0 +1,80 @@
+import {FLOWS, SEVERITY, type Finding, type Flow, type Status} from '../core/check.js'
+import {formatDuration} from '../core/duration.js'
+import type {CheckResult, Report} from '../core/report.js'
+import {plainStyle, type Style} from './style.js'
+
+const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL ', skip: 'SKIP ', error: 'ERROR'}
+
+/**
+ * The human report: results grouped by data flow (DESIGN.md §5), the fix and docs link under
+ * every row that is not a pass, and a one-line summary.
+ */
+export function renderText(report: Report, style: Style = plainStyle): string {
+  const lines: string[] = []
+  lines.push(style.bold(`idm-preflight: ${report.environment} (${report.topology}, stage ${report.stage})`))
+  const groups = new Map<Flow, CheckResult[]>()
+  for (const r of report.results) {
+    const g = groups.get(r.flow) ?? []
+    g.push(r)
+    groups.set(r.flow, g)
+  }
+  const idWidth = Math.min(24, Math.max(...report.results.map((r) => r.id.length), 8))
+  for (const [flow, results] of [...groups].sort(
+    (a, b) => Object.keys(FLOWS).indexOf(a[0]) - Object.keys(FLOWS).indexOf(b[0]),
+  )) {
+    lines.push('', style.bold(FLOWS[flow]))
+    for (const r of results) {
+      const icon = paint(style, r.status, ICON[r.status])
+      const target = r.target === '-' ? '' : ` ${r.target}`
+      const findings = problemFindings(r)
+      if (findings.length > 1) {
+        // Several problems: one line each, with its own fix under it.
+        lines.push(`  ${icon} ${r.id.padEnd(idWidth)}${target}`)
+        for (const f of findings) {
+          lines.push(`        ${paint(style, f.status, '-')} ${f.message}`)
+          if (f.remediation) lines.push(style.dim(`          fix: ${f.remediation}`))
+        }
+        lines.push(style.dim(`        docs: ${r.docs}`))
+        continue
+      }
+      lines.push(`  ${icon} ${r.id.padEnd(idWidth)}${target}  ${r.message}`)
+      if (r.status !== 'pass' && r.status !== 'skip') {
+        if (r.remediation) lines.push(style.dim(`        fix: ${r.remediation}`))
+        lines.push(style.dim(`        docs: ${r.docs}`))
+      }
+    }
+  }
+  for (const n of report.notes) lines.push('', style.warn(`note: ${n}`))
+  lines.push('', summaryLine(report, style))
+  return `${lines.join('\n')}\n`
+}
+
+/** The warn/fail findings behind a result (from `data.findings`), worst first. */
+function problemFindings(r: CheckResult): Finding[] {
+  if (r.status === 'pass' || r.status === 'skip' || r.waiver) return []
+  const fs = (r.data as {findings?: Finding[]} | null)?.findings ?? []
+  return fs.filter((f) => f.status === 'warn' || f.status === 'fail').sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status])
+}
+
+export function summaryLine(report: Report, style: Style = plainStyle): string {
+  const s = report.summary
+  const total = report.results.length
+  const parts = (['pass', 'warn', 'fail', 'error', 'skip'] as const).map((k) =>
+    s[k] > 0 ? paint(style, k, `${s[k]} ${k}`) : `${s[k]} ${k}`,
+  )
+  return `${total} check${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.durationMs)} (exit ${report.exitCode})`
+}
+
+function paint(style: Style, status: Status, text: string): string {
+  switch (status) {
+    case 'pass':
+      return style.pass(text)
+    case 'warn':
+      return style.warn(text)
+    case 'fail':
+    case 'error':
+      return style.fail(text)
+    default:
+      return style.skip(text)
+  }
+}
