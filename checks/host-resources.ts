@@ -41,7 +41,11 @@ export function isWindowsPath(p: string): boolean {
 /** True when a data source names this host: `.`, `(local)`, `localhost`, loopback, or our host name. */
 export function isLocalSqlHost(host: string, thisHost: string): boolean {
   const h = host.toLowerCase()
-  return ['.', '(local)', 'localhost', '127.0.0.1', '::1', '(localdb)'].includes(h) || h === thisHost.toLowerCase() || h.startsWith(`${thisHost.toLowerCase()}.`)
+  return (
+    ['.', '(local)', 'localhost', '127.0.0.1', '::1', '(localdb)'].includes(h) ||
+    h === thisHost.toLowerCase() ||
+    h.startsWith(`${thisHost.toLowerCase()}.`)
+  )
 }
 
 export default defineCheck<Params, Facts>({
@@ -56,8 +60,18 @@ export default defineCheck<Params, Facts>({
     properties: {
       minMemoryGB: {type: 'number', minimum: 1, default: 8, description: 'Minimum memory in GB (default 8)'},
       minCores: {type: 'integer', minimum: 1, default: 2, description: 'Minimum cores (default 2)'},
-      minCoresWithSql: {type: 'integer', minimum: 1, default: 4, description: 'Minimum cores when SQL Server runs on the same host (default 4)'},
-      minFreeDiskGB: {type: 'number', minimum: 0, default: 20, description: "Free space wanted on the working directory's volume, in GB (default 20)"},
+      minCoresWithSql: {
+        type: 'integer',
+        minimum: 1,
+        default: 4,
+        description: 'Minimum cores when SQL Server runs on the same host (default 4)',
+      },
+      minFreeDiskGB: {
+        type: 'number',
+        minimum: 0,
+        default: 20,
+        description: "Free space wanted on the working directory's volume, in GB (default 20)",
+      },
     },
   },
   params: {
@@ -82,8 +96,14 @@ export default defineCheck<Params, Facts>({
       .map((d) => d.path)
     // SQL Server on this host matters for the server's host, not for a separate agent's.
     const cs = ctx.agent && !integrated ? undefined : env.server.database?.connectionString
-    const source = cs ? /(?:^|;)\s*(?:data source|server|address|addr|network address)\s*=\s*([^;]*)/i.exec(cs)?.[1] : undefined
-    const sqlHost = source?.trim().replace(/^(tcp|np|lpc):/i, '').split(/[\\,]/)[0]?.trim()
+    const source = cs
+      ? /(?:^|;)\s*(?:data source|server|address|addr|network address)\s*=\s*([^;]*)/i.exec(cs)?.[1]
+      : undefined
+    const sqlHost = source
+      ?.trim()
+      .replace(/^(tcp|np|lpc):/i, '')
+      .split(/[\\,]/)[0]
+      ?.trim()
     const s = ctx.settings as Partial<Params>
     return [
       {
@@ -112,7 +132,11 @@ export default defineCheck<Params, Facts>({
     out.push(
       mem + 0.05 >= p.minMemoryGB
         ? {status: 'pass', message: `${mem.toFixed(1)} GB memory (needs ${p.minMemoryGB})`}
-        : {status: 'fail', message: `${mem.toFixed(1)} GB memory; the product needs at least ${p.minMemoryGB} GB`, remediation: `give this host at least ${p.minMemoryGB} GB of memory`},
+        : {
+            status: 'fail',
+            message: `${mem.toFixed(1)} GB memory; the product needs at least ${p.minMemoryGB} GB`,
+            remediation: `give this host at least ${p.minMemoryGB} GB of memory`,
+          },
     )
     const sqlHere = p.sqlHost !== undefined && isLocalSqlHost(p.sqlHost, f.hostname)
     const needCores = sqlHere ? p.minCoresWithSql : p.minCores
@@ -120,7 +144,11 @@ export default defineCheck<Params, Facts>({
     out.push(
       f.cores >= needCores
         ? {status: 'pass', message: `${f.cores} cores (needs ${needCores}${why})`}
-        : {status: 'fail', message: `${f.cores} cores; the product needs at least ${needCores}${why}`, remediation: `give this host ${needCores} cores${sqlHere ? ', or move SQL Server to its own host' : ''}`},
+        : {
+            status: 'fail',
+            message: `${f.cores} cores; the product needs at least ${needCores}${why}`,
+            remediation: `give this host ${needCores} cores${sqlHere ? ', or move SQL Server to its own host' : ''}`,
+          },
     )
     for (const d of f.disks) {
       if (d.problem) {
@@ -128,11 +156,16 @@ export default defineCheck<Params, Facts>({
         continue
       }
       const free = (d.freeBytes ?? 0) / GB
-      const where = d.measured && d.measured !== d.path ? ` (measured at ${d.measured}, the directory does not exist yet)` : ''
+      const where =
+        d.measured && d.measured !== d.path ? ` (measured at ${d.measured}, the directory does not exist yet)` : ''
       out.push(
         free >= p.minFreeDiskGB
           ? {status: 'pass', message: `${free.toFixed(0)} GB free for ${d.path}${where}`}
-          : {status: 'warn', message: `${free.toFixed(1)} GB free for ${d.path}${where}; ${p.minFreeDiskGB} GB recommended`, remediation: `free space on that volume or move the working directory; logs, exports and collected data grow in Temp and Work`},
+          : {
+              status: 'warn',
+              message: `${free.toFixed(1)} GB free for ${d.path}${where}; ${p.minFreeDiskGB} GB recommended`,
+              remediation: `free space on that volume or move the working directory; logs, exports and collected data grow in Temp and Work`,
+            },
       )
     }
     return out

@@ -44,7 +44,8 @@ export default defineCheck<Params, Facts>({
     const proxySource = p.fileHttpsProxy !== undefined ? 'network.httpsProxy' : 'HTTPS_PROXY'
     const noProxy = p.fileNoProxy ?? facts.env.NO_PROXY
     const noProxySource = p.fileNoProxy !== undefined ? 'network.noProxy' : 'NO_PROXY'
-    const webConfig = 'set it in web.config: <aspNetCore><environmentVariables><environmentVariable name="HTTPS_PROXY" value="..."/>'
+    const webConfig =
+      'set it in web.config: <aspNetCore><environmentVariables><environmentVariable name="HTTPS_PROXY" value="..."/>'
 
     if (proxy === undefined) {
       out.push({
@@ -52,21 +53,34 @@ export default defineCheck<Params, Facts>({
         message: 'no proxy configured: the product connects directly (it ignores the Windows system proxy)',
       })
       if (noProxy !== undefined && noProxy.trim() !== '')
-        out.push({status: 'warn', message: `${noProxySource} is set but no HTTPS_PROXY: it has no effect`, remediation: 'remove it, or set HTTPS_PROXY too'})
+        out.push({
+          status: 'warn',
+          message: `${noProxySource} is set but no HTTPS_PROXY: it has no effect`,
+          remediation: 'remove it, or set HTTPS_PROXY too',
+        })
       return out
     }
     httpsProxyProblems(proxy, proxySource).forEach((prob, i) =>
-      out.push({status: prob.severity, message: prob.message, remediation: i === 0 ? `${prob.remediation}; ${webConfig}` : prob.remediation}),
+      out.push({
+        status: prob.severity,
+        message: prob.message,
+        remediation: i === 0 ? `${prob.remediation}; ${webConfig}` : prob.remediation,
+      }),
     )
     if (noProxy !== undefined)
       for (const prob of noProxyProblems(noProxy, noProxySource))
         out.push({status: prob.severity, message: prob.message, remediation: prob.remediation})
 
-    if (p.fileHttpsProxy !== undefined && facts.env.HTTPS_PROXY !== undefined && facts.env.HTTPS_PROXY !== p.fileHttpsProxy) {
+    if (
+      p.fileHttpsProxy !== undefined &&
+      facts.env.HTTPS_PROXY !== undefined &&
+      facts.env.HTTPS_PROXY !== p.fileHttpsProxy
+    ) {
       out.push({
         status: 'warn',
         message: `this host's HTTPS_PROXY (${displayProxy(facts.env.HTTPS_PROXY)}) differs from network.httpsProxy (${displayProxy(p.fileHttpsProxy)})`,
-        remediation: "the product sees its own web.config or service environment, not this shell's: make both say the same",
+        remediation:
+          "the product sees its own web.config or service environment, not this shell's: make both say the same",
       })
     }
     if (out.every((f) => f.status === 'pass')) {
@@ -80,7 +94,11 @@ export default defineCheck<Params, Facts>({
       out.push({
         status: 'pass',
         message: `${proxySource} ${displayProxy(proxy)} is well-formed; ${
-          host ? (direct ? `agent → ${host} goes direct (NO_PROXY ${direct})` : `agent → ${host} goes through the proxy`) : ''
+          host
+            ? direct
+              ? `agent → ${host} goes direct (NO_PROXY ${direct})`
+              : `agent → ${host} goes through the proxy`
+            : ''
         }`.replace(/; $/, ''),
       })
     }

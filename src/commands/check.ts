@@ -17,21 +17,42 @@ ${EXIT_CODES_HELP}`
   static override examples = [
     {description: 'Check the environment in ./idm-preflight.yaml', command: '<%= config.bin %> check'},
     {description: 'What would run, without running it', command: '<%= config.bin %> check --config prod.yaml --plan'},
-    {description: 'For CI: JUnit into a file, warnings fail the build', command: '<%= config.bin %> check -c prod.yaml --format junit --output report.xml --strict'},
-    {description: 'Only the network checks of one agent', command: "<%= config.bin %> check --agent ContosoAD --only 'dns.*,tls.*'"},
-    {description: 'After installation, with a test mail', command: '<%= config.bin %> check --stage after --send-test-mail'},
+    {
+      description: 'For CI: JUnit into a file, warnings fail the build',
+      command: '<%= config.bin %> check -c prod.yaml --format junit --output report.xml --strict',
+    },
+    {
+      description: 'Only the network checks of one agent',
+      command: "<%= config.bin %> check --agent ContosoAD --only 'dns.*,tls.*'",
+    },
+    {
+      description: 'After installation, with a test mail',
+      command: '<%= config.bin %> check --stage after --send-test-mail',
+    },
   ]
   static override enableJsonFlag = true
   static override flags = {
     config: Flags.string({char: 'c', description: 'environment file (YAML or JSON)'}),
-    stage: Flags.string({description: 'before installing, or after (adds what only an installed system shows)', options: ['before', 'after'], default: 'before'}),
+    stage: Flags.string({
+      description: 'before installing, or after (adds what only an installed system shows)',
+      options: ['before', 'after'],
+      default: 'before',
+    }),
     only: Flags.string({description: 'run only these check ids or globs', multiple: true}),
     skip: Flags.string({description: 'skip these check ids or globs (reported as skip)', multiple: true}),
     agent: Flags.string({description: "narrow the plan to this agent's checks (and what all agents share)"}),
-    format: Flags.string({char: 'f', description: 'report format (default: text, or from the --output extension)', options: ['text', 'json', 'junit', 'tap']}),
+    format: Flags.string({
+      char: 'f',
+      description: 'report format (default: text, or from the --output extension)',
+      options: ['text', 'json', 'junit', 'tap'],
+    }),
     output: Flags.string({char: 'o', description: 'write the report to this file (stdout gets a summary line)'}),
     timeout: Flags.string({description: 'per-check timeout, e.g. 5s, 1500ms (default: checks.timeout or 5s)'}),
-    concurrency: Flags.integer({description: 'checks run at once (default: checks.concurrency or 16)', min: 1, max: 256}),
+    concurrency: Flags.integer({
+      description: 'checks run at once (default: checks.concurrency or 16)',
+      min: 1,
+      max: 256,
+    }),
     strict: Flags.boolean({description: 'warnings fail too (exit 4)'}),
     'send-test-mail': Flags.boolean({description: 'send a real test mail to smtp.testRecipient'}),
     plan: Flags.boolean({description: 'print the planned checks and exit without running anything'}),
@@ -65,8 +86,20 @@ ${EXIT_CODES_HELP}`
     const prepared = await session.prepareSession(checks, options)
 
     if (flags.plan) {
-      const rows = prepared.plan.map((p) => ({id: p.id, target: p.target, title: p.title, stage: p.stage, flow: p.flow, ...(p.skip ? {skip: p.skip} : {})}))
-      const planView = {environment: prepared.loaded.env.name, topology: prepared.loaded.env.topology, stage: options.stage, instances: rows}
+      const rows = prepared.plan.map((p) => ({
+        id: p.id,
+        target: p.target,
+        title: p.title,
+        stage: p.stage,
+        flow: p.flow,
+        ...(p.skip ? {skip: p.skip} : {}),
+      }))
+      const planView = {
+        environment: prepared.loaded.env.name,
+        topology: prepared.loaded.env.topology,
+        stage: options.stage,
+        instances: rows,
+      }
       if (this.jsonEnabled()) return planView
       if (format === 'json') {
         await this.out(`${JSON.stringify(planView, null, 2)}\n`)
@@ -74,13 +107,22 @@ ${EXIT_CODES_HELP}`
       }
       const w = Math.max(...rows.map((r) => r.id.length))
       const tw = Math.max(...rows.map((r) => r.target.length))
-      const lines = rows.map((r) => `${r.skip ? 'skip' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${r.skip ?? r.title}`)
+      const lines = rows.map(
+        (r) => `${r.skip ? 'skip' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${r.skip ?? r.title}`,
+      )
       const n = rows.filter((r) => !r.skip).length
-      await this.out(`${lines.join('\n')}\n${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage})\n`)
+      await this.out(
+        `${lines.join('\n')}\n${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage})\n`,
+      )
       return planView
     }
 
-    const showProgress = !this.jsonEnabled() && format === 'text' && !flags.output && process.stdout.isTTY === true && process.stderr.isTTY === true
+    const showProgress =
+      !this.jsonEnabled() &&
+      format === 'text' &&
+      !flags.output &&
+      process.stdout.isTTY === true &&
+      process.stderr.isTTY === true
     const progress = showProgress ? await (await import('../core/progress.js')).startProgress(prepared.plan) : undefined
     const report = await session.runSession(prepared, options, progress ?? {})
     await progress?.done()
@@ -93,7 +135,9 @@ ${EXIT_CODES_HELP}`
       const {summaryLine} = await import('../reporters/text.js')
       if (!this.jsonEnabled()) await this.out(`${summaryLine(report)}\nreport (${format}) written to ${flags.output}\n`)
     } else if (!this.jsonEnabled()) {
-      await this.out(await render(report, format, format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR))
+      await this.out(
+        await render(report, format, format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR),
+      )
     }
     process.exitCode = report.exitCode
     return report

@@ -26,10 +26,14 @@ ${EXIT_CODES_HELP}`
   ]
   static override strict = false
   static override enableJsonFlag = true
-  static override args = {files: Args.string({description: 'environment files or folders (default: the discovered file)'})}
+  static override args = {
+    files: Args.string({description: 'environment files or folders (default: the discovered file)'}),
+  }
   static override flags = {
     config: Flags.string({char: 'c', description: 'environment file, when no FILES are given'}),
-    'require-secrets': Flags.boolean({description: 'an unset ${env:} or missing ${file:} reference is an error, as in check'}),
+    'require-secrets': Flags.boolean({
+      description: 'an unset ${env:} or missing ${file:} reference is an error, as in check',
+    }),
     'print-schema': Flags.boolean({description: 'print the environment file JSON Schema and exit'}),
     quiet: Flags.boolean({char: 'q', description: 'print only the files with problems'}),
   }
@@ -51,7 +55,10 @@ ${EXIT_CODES_HELP}`
     const files = argv.length > 0 ? await expandFileArgs(argv as string[]) : [discoverConfig(flags.config)]
 
     const results = await mapLimit(files, 16, async (file) => {
-      const res = await loadEnvironment(file, checks, {secrets: flags['require-secrets'] ? 'require' : 'static', redactor})
+      const res = await loadEnvironment(file, checks, {
+        secrets: flags['require-secrets'] ? 'require' : 'static',
+        redactor,
+      })
       const errors = res.diagnostics.filter((d) => d.severity === 'error').length
       return {file, valid: res.ok, errors, warnings: res.diagnostics.length - errors, diagnostics: res.diagnostics}
     })
@@ -61,7 +68,10 @@ ${EXIT_CODES_HELP}`
       const lines: string[] = []
       for (const r of results) {
         if (flags.quiet && r.valid && r.warnings === 0) continue
-        const counts = [r.errors && `${r.errors} error${r.errors === 1 ? '' : 's'}`, r.warnings && `${r.warnings} warning${r.warnings === 1 ? '' : 's'}`]
+        const counts = [
+          r.errors && `${r.errors} error${r.errors === 1 ? '' : 's'}`,
+          r.warnings && `${r.warnings} warning${r.warnings === 1 ? '' : 's'}`,
+        ]
           .filter(Boolean)
           .join(', ')
         lines.push(`${r.valid ? 'valid  ' : 'INVALID'}  ${r.file}${counts ? `  (${counts})` : ''}`)

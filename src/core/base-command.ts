@@ -32,7 +32,13 @@ export abstract class BaseCommand extends Command {
       if (json) {
         await this.out(
           `${JSON.stringify(
-            {status: 'error', exitCode: ExitCode.Usage, error: error.message, hint: error.hint, diagnostics: error.diagnostics},
+            {
+              status: 'error',
+              exitCode: ExitCode.Usage,
+              error: error.message,
+              hint: error.hint,
+              diagnostics: error.diagnostics,
+            },
             null,
             2,
           )}\n`,

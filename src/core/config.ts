@@ -1,16 +1,14 @@
 import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {dirname, isAbsolute, resolve} from 'node:path'
-import {Ajv, type ValidateFunction} from 'ajv'
-import addFormatsModule from 'ajv-formats'
 import type {CheckDefinition} from './check.js'
-import {buildEnvironmentSchema} from './environment-schema.js'
 import {isSecretPath, type Environment} from './environment.js'
 import {formatDiagnostic, UsageError, type Diagnostic} from './errors.js'
 import type {Redactor} from './redact.js'
 import {describeSchemaErrors, dottedPath} from './schema-errors.js'
 import {isReference, semanticProblems, walkStrings} from './semantics.js'
 import {readSource, type SourceDocument} from './source.js'
+import {validators} from './validators.js'
 
 /** The names `check`, `validate` and `scaffold` look for when no --config is given. */
 export const DEFAULT_CONFIG_NAMES = ['idm-preflight.yaml', 'idm-preflight.yml', 'idm-preflight.json'] as const
@@ -56,25 +54,7 @@ export interface LoadedEnvironment {
   source: SourceDocument
 }
 
-export type LoadResult =
-  | ({ok: true} & LoadedEnvironment)
-  | {ok: false; file: string; diagnostics: Diagnostic[]}
-
-let validatorCache: {checks: readonly CheckDefinition[]; validate: ValidateFunction} | undefined
-
-/** Compiles the environment schema once per process (ajv, allErrors, formats). */
-export function environmentValidator(checks: readonly CheckDefinition[]): ValidateFunction {
-  if (validatorCache?.checks === checks) return validatorCache.validate
-  const ajv = new Ajv({allErrors: true, verbose: true, strict: true, allowUnionTypes: true})
-  const addFormats = ((addFormatsModule as unknown as {default?: unknown}).default ?? addFormatsModule) as (
-    a: Ajv,
-    formats: string[],
-  ) => void
-  addFormats(ajv, ['email', 'date'])
-  const validate = ajv.compile(buildEnvironmentSchema(checks))
-  validatorCache = {checks, validate}
-  return validate
-}
+export type LoadResult = ({ok: true} & LoadedEnvironment) | {ok: false; file: string; diagnostics: Diagnostic[]}
 
 /**
  * Loads, validates and resolves one environment file. Never throws for a problem in the file:
@@ -88,7 +68,7 @@ export async function loadEnvironment(
   const src = await readSource(file)
   if (!src.ok) return {ok: false, file, diagnostics: src.diagnostics}
   const doc = src.doc
-  const validate = environmentValidator(checks)
+  const validate = (await validators(checks)).environment
   const diagnostics: Diagnostic[] = []
   const push = (path: (string | number)[], message: string, severity: 'error' | 'warning', atKey = false) => {
     const pos = doc.position(path, {key: atKey})

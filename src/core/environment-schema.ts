@@ -48,14 +48,20 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: ENVIRONMENT_SCHEMA_ID,
     title: 'idm-preflight environment file',
-    description: 'One Netwrix Identity Manager installation: topology, server, agents, SMTP, network and check settings.',
+    description:
+      'One Netwrix Identity Manager installation: topology, server, agents, SMTP, network and check settings.',
     type: 'object',
     additionalProperties: false,
     required: ['version', 'name', 'product', 'topology', 'organization', 'server'],
     properties: {
       $schema: {type: 'string'},
       version: {const: 1, description: 'Schema version of this file: 1'},
-      name: {type: 'string', minLength: 1, maxLength: 100, description: 'A name for this environment, shown in reports'},
+      name: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 100,
+        description: 'A name for this environment, shown in reports',
+      },
       product: {
         enum: [...PRODUCTS, 6.1, 6.2],
         description: 'Product version: "6.1", "6.2" or "saas"; picks the permission profile and defaults',

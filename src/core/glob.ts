@@ -23,5 +23,8 @@ function escape(s: string): string {
 
 /** Splits repeated/comma-separated flag values: `--skip a,b --skip c` → [a, b, c]. */
 export function splitList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
 }

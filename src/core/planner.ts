@@ -1,7 +1,7 @@
-import {Ajv, type ValidateFunction} from 'ajv'
 import {FLOWS, type CheckDefinition, type Flow, type PlanContext, type Stage} from './check.js'
 import type {Environment} from './environment.js'
 import {idMatcher} from './glob.js'
+import type {Validators} from './validators.js'
 
 /**
  * One check run on one target. The planner turns an environment into these (DESIGN.md §4);
@@ -33,12 +33,12 @@ export interface PlanOptions {
   platform?: NodeJS.Platform
   processEnv?: Readonly<Record<string, string | undefined>>
   baseDir: string
+  /** Params validators (precompiled at build time); without, params are not checked. */
+  validators?: Validators
 }
 
 const FLOW_ORDER = Object.keys(FLOWS) as Flow[]
 const STAGE_ORDER: Record<Stage, number> = {before: 0, after: 1}
-const paramValidators = new WeakMap<CheckDefinition, ValidateFunction>()
-let ajv: Ajv | undefined
 
 /**
  * The plan: for every registered check in data-flow order, the instances its `plan` gives for
@@ -51,7 +51,9 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
   const only = opts.only?.length ? idMatcher(opts.only) : undefined
   const skipFlag = opts.skip?.length ? idMatcher(opts.skip) : undefined
   const skipFile = env.checks?.skip?.length ? idMatcher(env.checks.skip) : undefined
-  const agents = (env.agents ?? []).filter((a) => !opts.agent || a.identifier.toLowerCase() === opts.agent.toLowerCase())
+  const agents = (env.agents ?? []).filter(
+    (a) => !opts.agent || a.identifier.toLowerCase() === opts.agent.toLowerCase(),
+  )
   const ordered = [...checks].sort(
     (a, b) => FLOW_ORDER.indexOf(a.flow) - FLOW_ORDER.indexOf(b.flow) || a.id.localeCompare(b.id),
   )
@@ -77,7 +79,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
       continue
     }
     for (const t of targets) {
-      assertParams(check, t.params, t.target)
+      assertParams(check, t.params, t.target, opts.validators)
       const stage = t.stage ?? check.stage ?? 'before'
       let skip = t.skip
       if (!skip && check.platforms && !check.platforms.includes(platform))
@@ -93,14 +95,10 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
 }
 
 /** A check's `plan` that produces params its own schema rejects is a bug in that check. */
-function assertParams(check: CheckDefinition, params: unknown, target: string): void {
-  let validate = paramValidators.get(check)
-  if (!validate) {
-    ajv ??= new Ajv({allErrors: true, strict: false})
-    validate = ajv.compile(check.params)
-    paramValidators.set(check, validate)
-  }
-  if (!validate(params)) {
-    throw new Error(`check ${check.id} planned invalid params for ${target}: ${ajv!.errorsText(validate.errors)}`)
+function assertParams(check: CheckDefinition, params: unknown, target: string, v: Validators | undefined): void {
+  const validate = v?.params(check)
+  if (validate && !validate(params)) {
+    const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join(', ')
+    throw new Error(`check ${check.id} planned invalid params for ${target}: ${why}`)
   }
 }

@@ -63,11 +63,7 @@ export async function startProgress(plan: readonly CheckInstance[]): Promise<Pro
       if (g.finished === g.total) {
         const settle = () =>
           g.settle?.(
-            g.worst === 'fail'
-              ? {failed: `${r.id}: failed`}
-              : g.worst === 'skip'
-                ? {skipped: `${r.id}: skipped`}
-                : {},
+            g.worst === 'fail' ? {failed: `${r.id}: failed`} : g.worst === 'skip' ? {skipped: `${r.id}: skipped`} : {},
           )
         // The task may not have started yet when the result arrives: settle on the next turn.
         if (g.settle) settle()

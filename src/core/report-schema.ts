@@ -10,7 +10,19 @@ export function buildReportSchema(): Record<string, unknown> {
     title: 'idm-preflight check report',
     type: 'object',
     additionalProperties: false,
-    required: ['schemaVersion', 'tool', 'environment', 'topology', 'stage', 'startedAt', 'durationMs', 'exitCode', 'summary', 'results', 'notes'],
+    required: [
+      'schemaVersion',
+      'tool',
+      'environment',
+      'topology',
+      'stage',
+      'startedAt',
+      'durationMs',
+      'exitCode',
+      'summary',
+      'results',
+      'notes',
+    ],
     properties: {
       schemaVersion: {const: 1},
       tool: {
@@ -51,7 +63,11 @@ export function buildReportSchema(): Record<string, unknown> {
               type: 'object',
               additionalProperties: false,
               required: ['reason', 'until', 'expired'],
-              properties: {reason: {type: 'string'}, until: {type: 'string', format: 'date'}, expired: {type: 'boolean'}},
+              properties: {
+                reason: {type: 'string'},
+                until: {type: 'string', format: 'date'},
+                expired: {type: 'boolean'},
+              },
             },
             data: {},
           },

@@ -77,8 +77,11 @@ function base(
 
 async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): Promise<CheckResult> {
   const started = performance.now()
-  const timeout = AbortSignal.timeout(opts.timeoutMs)
-  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout
+  // Our own timer, not AbortSignal.timeout(): that one is unref'd, so a probe that never settles
+  // and holds nothing open would let the process exit with no report at all.
+  const deadline = new AbortController()
+  const timer = setTimeout(() => deadline.abort(new ProbeTimeout()), opts.timeoutMs)
+  const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal
   let facts: unknown
   try {
     facts = await raceAbort(
@@ -88,11 +91,10 @@ async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): P
         secret: (v) => opts.redactor?.add(v),
       }),
       signal,
-      timeout,
     )
   } catch (e) {
     const ms = performance.now() - started
-    if (e instanceof ProbeTimeout || timeout.aborted) {
+    if (deadline.signal.aborted) {
       return base(
         inst,
         'error',
@@ -103,16 +105,32 @@ async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): P
       )
     }
     if (opts.signal?.aborted) return base(inst, 'error', 'interrupted', '', ms, {phase: 'interrupted'})
-    return base(inst, 'error', `could not observe: ${errorText(e)}`, 'see the message; this may be a bug if it persists', ms, {
-      phase: 'probe',
-    })
+    return base(
+      inst,
+      'error',
+      `could not observe: ${errorText(e)}`,
+      'see the message; this may be a bug if it persists',
+      ms,
+      {
+        phase: 'probe',
+      },
+    )
+  } finally {
+    clearTimeout(timer)
   }
   const ms = performance.now() - started
   let findings: Finding[]
   try {
     findings = inst.check.evaluate(inst.params, facts, {now: now(), expiryWarningDays: opts.expiryWarningDays})
   } catch (e) {
-    return base(inst, 'error', `internal error while evaluating: ${errorText(e)}`, 'this is a bug in idm-preflight', ms, null)
+    return base(
+      inst,
+      'error',
+      `internal error while evaluating: ${errorText(e)}`,
+      'this is a bug in idm-preflight',
+      ms,
+      null,
+    )
   }
   if (findings.length === 0) findings = [{status: 'pass', message: 'nothing to report'}]
   const status = worst(findings.map((f) => f.status))
@@ -128,9 +146,9 @@ async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): P
 }
 
 /** Settles with the probe, or rejects at the abort even if the probe never settles. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal, timeout: AbortSignal): Promise<T> {
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(timeout.aborted ? new ProbeTimeout() : signal.reason)
+    const onAbort = () => reject(signal.reason)
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, {once: true})
     p.then(

@@ -91,7 +91,9 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
     let path = base
     let atKey = false
     let message: string
-    const parentProps = Object.keys(((e.parentSchema as Record<string, unknown> | undefined)?.properties ?? {}) as object)
+    const parentProps = Object.keys(
+      ((e.parentSchema as Record<string, unknown> | undefined)?.properties ?? {}) as object,
+    )
     switch (e.keyword) {
       case 'additionalProperties': {
         const key = String((e.params as {additionalProperty: string}).additionalProperty)
@@ -114,7 +116,9 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
         break
       }
       case 'enum': {
-        const allowed = ((e.params as {allowedValues: unknown[]}).allowedValues ?? []).filter((v) => typeof v === 'string')
+        const allowed = ((e.params as {allowedValues: unknown[]}).allowedValues ?? []).filter(
+          (v) => typeof v === 'string',
+        )
         const guess = typeof e.data === 'string' ? didYouMean(e.data, allowed as string[]) : undefined
         message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${describeGot(e.data)}${guess ? `: did you mean "${guess}"?` : ''}`
         break
@@ -159,7 +163,8 @@ function describeGot(data: unknown): string {
   if (data === null || data === undefined) return ', found nothing'
   if (Array.isArray(data)) return ', found a list'
   if (typeof data === 'object') return ', found a mapping'
-  if (typeof data === 'string') return `, found the string ${JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data)}`
+  if (typeof data === 'string')
+    return `, found the string ${JSON.stringify(data.length > 40 ? `${data.slice(0, 40)}…` : data)}`
   return `, found ${JSON.stringify(data)}`
 }
 
@@ -169,7 +174,8 @@ function patternMessage(e: ErrorObject): string {
     // Never echo the value: it is a secret written in clear.
     return 'is a secret: write a reference such as "${env:NAME}" or "${file:./path}" (quoted), never the value itself'
   }
-  if (schemaPath.startsWith('#/$defs/checkSelector/')) return 'is not a check id or glob (for example tls.endpoint or tls.*)'
+  if (schemaPath.startsWith('#/$defs/checkSelector/'))
+    return 'is not a check id or glob (for example tls.endpoint or tls.*)'
   if (schemaPath.includes('/identifier/')) return 'may contain only letters, digits, "_" and "-"'
   if (schemaPath.includes('/thumbprint/')) return 'must be a thumbprint: 40 hexadecimal digits, no spaces'
   if (schemaPath.includes('/timeout/')) return 'must be a duration such as 5s, 1500ms or 1m'

@@ -66,26 +66,41 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
   }
 
   if (saas) {
-    for (const key of ['workingDirectory', 'database', 'serviceAccount', 'license', 'identityServerCertificate'] as const) {
+    for (const key of [
+      'workingDirectory',
+      'database',
+      'serviceAccount',
+      'license',
+      'identityServerCertificate',
+    ] as const) {
       if (env.server[key] !== undefined)
-        err(['server', key], `is not used in SaaS: Netwrix hosts the server${key === 'database' ? ' and its database' : ''}; remove it`)
+        err(
+          ['server', key],
+          `is not used in SaaS: Netwrix hosts the server${key === 'database' ? ' and its database' : ''}; remove it`,
+        )
     }
     if (agents.length === 0) err(['agents'], 'SaaS needs at least one agent: the agents are what you install')
   } else {
     if (!env.server.workingDirectory) err(['server'], `missing required key "workingDirectory" (needed on premises)`)
-    if (!env.server.database) err(['server'], `missing required key "database" (on premises the server needs its SQL Server database)`)
+    if (!env.server.database)
+      err(['server'], `missing required key "database" (on premises the server needs its SQL Server database)`)
     if (!env.server.serviceAccount)
       warn(['server'], 'no "serviceAccount": folder permission checks will be skipped for the server')
   }
 
   if (env.topology === 'on-prem-integrated') {
-    if (agents.length > 1) err(['agents'], `an integrated agent runs inside the server: at most one entry (found ${agents.length})`)
+    if (agents.length > 1)
+      err(['agents'], `an integrated agent runs inside the server: at most one entry (found ${agents.length})`)
     agents.forEach((a, i) => {
       for (const key of ['url', 'alias'] as const) {
-        if (a[key] !== undefined) err(['agents', i, key], `an integrated agent has no ${key} of its own: it is the server's; remove it`)
+        if (a[key] !== undefined)
+          err(['agents', i, key], `an integrated agent has no ${key} of its own: it is the server's; remove it`)
       }
       if (a.workingDirectory && env.server.workingDirectory && a.workingDirectory !== env.server.workingDirectory)
-        err(['agents', i, 'workingDirectory'], 'an integrated agent shares the server working directory; remove it or make it equal')
+        err(
+          ['agents', i, 'workingDirectory'],
+          'an integrated agent shares the server working directory; remove it or make it equal',
+        )
     })
   }
   if (env.topology === 'on-prem-separate' && agents.length === 0)
@@ -94,9 +109,13 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
   const seen = new Map<string, number>()
   agents.forEach((a, i) => {
     if (a.identifier.toLowerCase() === 'local')
-      err(['agents', i, 'identifier'], `"${a.identifier}" is reserved by the product for the integrated agent; choose another AgentIdentifier`)
+      err(
+        ['agents', i, 'identifier'],
+        `"${a.identifier}" is reserved by the product for the integrated agent; choose another AgentIdentifier`,
+      )
     const prev = seen.get(a.identifier.toLowerCase())
-    if (prev !== undefined) err(['agents', i, 'identifier'], `duplicate agent identifier "${a.identifier}" (also agents[${prev}])`)
+    if (prev !== undefined)
+      err(['agents', i, 'identifier'], `duplicate agent identifier "${a.identifier}" (also agents[${prev}])`)
     else seen.set(a.identifier.toLowerCase(), i)
     if (env.topology !== 'on-prem-integrated') {
       if (a.url !== undefined) {
@@ -106,7 +125,8 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
         err(['agents', i], 'missing required key "url" (a separate agent has its own HTTPS site)')
       }
       if (!a.workingDirectory) err(['agents', i], 'missing required key "workingDirectory"')
-      if (!a.serviceAccount) warn(['agents', i], 'no "serviceAccount": folder permission checks will be skipped for this agent')
+      if (!a.serviceAccount)
+        warn(['agents', i], 'no "serviceAccount": folder permission checks will be skipped for this agent')
     }
     certificateProblems(a.encryptionCertificate, ['agents', i, 'encryptionCertificate'], err)
     certificateProblems(a.identityServerCertificate, ['agents', i, 'identityServerCertificate'], err)
@@ -118,20 +138,29 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
 
   const cs = env.server.database?.connectionString
   if (cs !== undefined && !isReference(cs) && /(^|;)\s*(password|pwd)\s*=/i.test(cs)) {
-    err(['server', 'database', 'connectionString'], 'holds a password in clear: move the whole string to "${env:NAME}" or "${file:PATH}"')
+    err(
+      ['server', 'database', 'connectionString'],
+      'holds a password in clear: move the whole string to "${env:NAME}" or "${file:PATH}"',
+    )
   }
 
   const smtp = env.smtp
   if (smtp) {
-    if (smtp.host && smtp.pickupDirectory) err(['smtp'], 'set either "host" (an SMTP server) or "pickupDirectory" (pickup mode), not both')
-    if (!smtp.host && !smtp.pickupDirectory) err(['smtp'], 'set "host" (an SMTP server) or "pickupDirectory" (pickup mode)')
+    if (smtp.host && smtp.pickupDirectory)
+      err(['smtp'], 'set either "host" (an SMTP server) or "pickupDirectory" (pickup mode), not both')
+    if (!smtp.host && !smtp.pickupDirectory)
+      err(['smtp'], 'set "host" (an SMTP server) or "pickupDirectory" (pickup mode)')
     if (smtp.host) {
       if (!smtp.fromAddress) err(['smtp'], 'missing required key "fromAddress" (the product requires FromAddress)')
       if (smtp.port === undefined) warn(['smtp'], 'no "port": the agent defaults to 0; set 25, 465 or 587')
-      if (smtp.port === 993) warn(['smtp', 'port'], '993 is the IMAPS port (a known error in the product docs); SMTP uses 25, 465 or 587')
+      if (smtp.port === 993)
+        warn(['smtp', 'port'], '993 is the IMAPS port (a known error in the product docs); SMTP uses 25, 465 or 587')
       const opt = smtp.secureSocketOption
       if (opt === 'SslOnConnect' && (smtp.port === 25 || smtp.port === 587))
-        warn(['smtp', 'secureSocketOption'], `SslOnConnect expects implicit TLS (port 465), not port ${smtp.port}; use StartTls`)
+        warn(
+          ['smtp', 'secureSocketOption'],
+          `SslOnConnect expects implicit TLS (port 465), not port ${smtp.port}; use StartTls`,
+        )
       if ((opt === 'StartTls' || opt === 'StartTlsWhenAvailable') && smtp.port === 465)
         warn(['smtp', 'secureSocketOption'], `port 465 speaks TLS at once; use SslOnConnect, or port 587 with ${opt}`)
     } else if (smtp.pickupDirectory && !smtp.fromAddress) {
@@ -171,11 +200,13 @@ function certificateProblems(
   err: (path: (string | number)[], message: string) => void,
 ): void {
   if (!cert) return
-  if (cert.file && cert.store) err(path, 'set either "file" or "store", not both (the product uses the file when both are set)')
+  if (cert.file && cert.store)
+    err(path, 'set either "file" or "store", not both (the product uses the file when both are set)')
   if (!cert.file && !cert.store) err(path, 'set "file" (a PFX) or "store" (a Windows certificate store entry)')
   if (cert.store && !cert.store.thumbprint && !cert.store.subject)
     err([...path, 'store'], 'set "thumbprint" (preferred) or "subject" to find the certificate')
-  if (cert.store && cert.password !== undefined) err([...path, 'password'], 'a store certificate has no password; remove it')
+  if (cert.store && cert.password !== undefined)
+    err([...path, 'password'], 'a store certificate has no password; remove it')
 }
 
 /** Every string in a JSON value with its path. */

@@ -46,7 +46,11 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
       if (!known.has(sel)) {
         const {didYouMean} = await import('./schema-errors.js')
         const guess = didYouMean(sel, [...known])
-        throw new UsageError(`${flag} ${sel}: no such check${guess ? `; did you mean ${guess}?` : ''}`, [], 'idm-preflight checks list shows every id')
+        throw new UsageError(
+          `${flag} ${sel}: no such check${guess ? `; did you mean ${guess}?` : ''}`,
+          [],
+          'idm-preflight checks list shows every id',
+        )
       }
     }
   }
@@ -62,8 +66,11 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
   const timeoutMs = parseDuration(timeoutText)
   if (timeoutMs === undefined) throw new UsageError(`--timeout ${timeoutText}: not a duration (write 5s, 1500ms or 1m)`)
   const concurrency = o.concurrency ?? env.checks?.concurrency ?? 16
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${concurrency}: must be a whole number from 1`)
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`--concurrency ${concurrency}: must be a whole number from 1`)
+  const {validators} = await import('./validators.js')
   const plan = planChecks(env, checks, {
+    validators: await validators(checks),
     stage: o.stage,
     only: splitList(o.only),
     skip: splitList(o.skip),
@@ -96,9 +103,12 @@ export async function runSession(
   const notes: string[] = []
   const today = startedAt.toISOString().slice(0, 10)
   for (const w of env.checks?.waivers ?? []) {
-    if (w.until < today) notes.push(`waiver for ${w.id}${w.target ? ` (${w.target})` : ''} expired on ${w.until}: "${w.reason}"`)
+    if (w.until < today)
+      notes.push(`waiver for ${w.id}${w.target ? ` (${w.target})` : ''} expired on ${w.until}: "${w.reason}"`)
     else if (!results.some((r) => r.waiver && r.id === w.id && (!w.target || w.target === r.target)))
-      notes.push(`waiver for ${w.id}${w.target ? ` (${w.target})` : ''} matched no failure: remove it when no longer needed`)
+      notes.push(
+        `waiver for ${w.id}${w.target ? ` (${w.target})` : ''} matched no failure: remove it when no longer needed`,
+      )
   }
   return redactor.redactDeep({
     schemaVersion: 1,

@@ -42,7 +42,12 @@ export async function readSource(file: string): Promise<SourceResult> {
   }
   if (size > MAX_SOURCE_BYTES) {
     return fail(
-      at(file, 1, 1, `is ${(size / 1024 / 1024).toFixed(1)} MB; an environment file is at most 1 MB (is this the right file?)`),
+      at(
+        file,
+        1,
+        1,
+        `is ${(size / 1024 / 1024).toFixed(1)} MB; an environment file is at most 1 MB (is this the right file?)`,
+      ),
     )
   }
   let bytes: Buffer
@@ -95,7 +100,9 @@ export function parseSource(file: string, bytes: Buffer): SourceResult {
   const value = doc.toJS({maxAliasCount: 100})
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'nothing' : Array.isArray(value) ? 'a list' : `a single ${typeof value}`
-    return fail(at(file, 1, 1, `holds ${kind}; an environment file is a mapping of keys (version, name, topology, ...)`))
+    return fail(
+      at(file, 1, 1, `holds ${kind}; an environment file is a mapping of keys (version, name, topology, ...)`),
+    )
   }
   return {
     ok: true,
@@ -159,7 +166,10 @@ function jsonSyntaxDiagnostic(file: string, text: string, e: Error): Diagnostic 
   } else if (/end of JSON input/i.test(e.message)) {
     ;({line, column} = offsetToPos(text, text.length))
   }
-  const msg = e.message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/, ".*$/s, '')
+  const msg = e.message
+    .replace(/^JSON\.parse: /, '')
+    .replace(/ in JSON at position \d+.*$/, '')
+    .replace(/, ".*$/s, '')
   return at(file, line, column, `JSON syntax error: ${msg}`)
 }
 
@@ -169,7 +179,7 @@ function yamlMessage(code: string, message: string, text: string, line: number):
   if (/^\t| \t/.test(src) || code === 'TAB_AS_INDENT') {
     return `YAML syntax error: tabs are not allowed for indentation; indent with spaces (${first})`
   }
-  if (/[:,{\[]\s*\$\{/.test(src) && !/["']\$\{/.test(src)) {
+  if (/[:,{[]\s*\$\{/.test(src) && !/["']\$\{/.test(src)) {
     return `YAML syntax error: ${first}. A secret reference must be quoted, e.g. password: "\${env:NAME}" (unquoted, { starts a YAML mapping)`
   }
   if (code === 'DUPLICATE_KEY') return `YAML syntax error: this key is already defined above (${first})`

@@ -21,7 +21,8 @@ export interface ParsedProxy {
   rest: string
 }
 
-const PROXY_RE = /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?(?:([^:@/]*)(?::([^@/]*))?@)?(\[[^\]]+\]|[^:/?#]+)(?::([^/?#]*))?(.*)$/
+const PROXY_RE =
+  /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?(?:([^:@/]*)(?::([^@/]*))?@)?(\[[^\]]+\]|[^:/?#]+)(?::([^/?#]*))?(.*)$/
 
 export function parseProxy(value: string): ParsedProxy | undefined {
   const m = PROXY_RE.exec(value.trim())
@@ -47,14 +48,28 @@ export function httpsProxyProblems(value: string, source: string): ProxyProblem[
   const shown = displayProxy(value)
   const ignored = 'the product silently ignores it and connects directly (symptom: "No such host is known")'
   const example = 'e.g. http://proxy.contoso.com:8080 or proxy.contoso.com:8080'
-  if (value.trim() === '') return [{severity: 'warn', message: `${source} is set but empty`, remediation: `remove it, or set it (${example})`}]
+  if (value.trim() === '')
+    return [{severity: 'warn', message: `${source} is set but empty`, remediation: `remove it, or set it (${example})`}]
   if (/\s/.test(value.trim()))
-    return [{severity: 'fail', message: `${source} "${shown}" contains spaces; ${ignored}`, remediation: `remove the spaces (${example})`}]
+    return [
+      {
+        severity: 'fail',
+        message: `${source} "${shown}" contains spaces; ${ignored}`,
+        remediation: `remove the spaces (${example})`,
+      },
+    ]
   const p = parseProxy(value)
-  if (!p) return [{severity: 'fail', message: `${source} "${shown}" is not a proxy address; ${ignored}`, remediation: example}]
+  if (!p)
+    return [
+      {severity: 'fail', message: `${source} "${shown}" is not a proxy address; ${ignored}`, remediation: example},
+    ]
   const out: ProxyProblem[] = []
   if (value.trim() !== value)
-    out.push({severity: 'warn', message: `${source} has spaces around it`, remediation: 'remove them: some readers keep them'})
+    out.push({
+      severity: 'warn',
+      message: `${source} has spaces around it`,
+      remediation: 'remove them: some readers keep them',
+    })
   if (p.scheme !== undefined && p.scheme !== 'http') {
     out.push({
       severity: 'fail',
@@ -70,7 +85,11 @@ export function httpsProxyProblems(value: string, source: string): ProxyProblem[
     })
   }
   if (p.port !== undefined && (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)) {
-    out.push({severity: 'fail', message: `${source} "${shown}" has an invalid port; ${ignored}`, remediation: 'use a port from 1 to 65535'})
+    out.push({
+      severity: 'fail',
+      message: `${source} "${shown}" has an invalid port; ${ignored}`,
+      remediation: 'use a port from 1 to 65535',
+    })
   }
   if ((p.username || p.hasPassword) && p.scheme === undefined) {
     out.push({
@@ -89,7 +108,12 @@ export function noProxyProblems(value: string, source: string): ProxyProblem[] {
   entries.forEach((raw, i) => {
     const e = raw.trim()
     if (e === '') {
-      if (entries.length > 1) out.push({severity: 'warn', message: `${source} has an empty entry (position ${i + 1})`, remediation: 'remove the extra comma'})
+      if (entries.length > 1)
+        out.push({
+          severity: 'warn',
+          message: `${source} has an empty entry (position ${i + 1})`,
+          remediation: 'remove the extra comma',
+        })
       return
     }
     if (e === '*')
@@ -105,9 +129,17 @@ export function noProxyProblems(value: string, source: string): ProxyProblem[] {
         remediation: `write ${e.slice(1)}`,
       })
     else if (/:\/\/|\//.test(e))
-      out.push({severity: 'fail', message: `${source} entry "${e}" is a URL; NO_PROXY takes host names`, remediation: 'keep only the host name'})
+      out.push({
+        severity: 'fail',
+        message: `${source} entry "${e}" is a URL; NO_PROXY takes host names`,
+        remediation: 'keep only the host name',
+      })
     else if (raw !== e && raw.trim() !== '')
-      out.push({severity: 'warn', message: `${source} entry "${e}" has spaces around it`, remediation: 'write the list without spaces: a,b,c'})
+      out.push({
+        severity: 'warn',
+        message: `${source} entry "${e}" has spaces around it`,
+        remediation: 'write the list without spaces: a,b,c',
+      })
   })
   return out
 }

@@ -53,7 +53,9 @@ export function renderText(report: Report, style: Style = plainStyle): string {
 function problemFindings(r: CheckResult): Finding[] {
   if (r.status === 'pass' || r.status === 'skip' || r.waiver) return []
   const fs = (r.data as {findings?: Finding[]} | null)?.findings ?? []
-  return fs.filter((f) => f.status === 'warn' || f.status === 'fail').sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status])
+  return fs
+    .filter((f) => f.status === 'warn' || f.status === 'fail')
+    .sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status])
 }
 
 export function summaryLine(report: Report, style: Style = plainStyle): string {

@@ -33,7 +33,11 @@ export function runCli(
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`idm-preflight ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 30000} ms\n${stdout}\n${stderr}`))
+      reject(
+        new Error(
+          `idm-preflight ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 30000} ms\n${stdout}\n${stderr}`,
+        ),
+      )
     }, opts.timeoutMs ?? 30000)
     child.on('error', reject)
     child.on('close', (code) => {

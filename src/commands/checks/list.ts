@@ -11,7 +11,10 @@ ${EXIT_CODES_HELP}`
   static override examples = ['<%= config.bin %> checks list', '<%= config.bin %> checks list --json | jq -r ".[].id"']
   static override enableJsonFlag = true
   static override flags = {
-    topology: Flags.string({description: 'only the checks that apply to this topology', options: ['saas', 'on-prem-integrated', 'on-prem-separate']}),
+    topology: Flags.string({
+      description: 'only the checks that apply to this topology',
+      options: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+    }),
   }
 
   async run() {
@@ -35,7 +38,9 @@ ${EXIT_CODES_HELP}`
     if (!this.jsonEnabled()) {
       const w = Math.max(...rows.map((r) => r.id.length))
       const lines = rows.map((r) => {
-        const topo = ['saas', 'on-prem-integrated', 'on-prem-separate'].map((t) => ((r.topologies as string[]).includes(t) ? t.replace('on-prem-', '') : '-'))
+        const topo = ['saas', 'on-prem-integrated', 'on-prem-separate'].map((t) =>
+          (r.topologies as string[]).includes(t) ? t.replace('on-prem-', '') : '-',
+        )
         return `${r.id.padEnd(w)}  ${r.summary}\n${' '.repeat(w)}  topologies: ${topo.join(' ')} · stage: ${r.stage}${r.platforms[0] === 'all' ? '' : ` · ${r.platforms.join('/')} only`}${r.optIn ? ` · opt-in ${r.optIn}` : ''}\n${' '.repeat(w)}  ${r.docs}`
       })
       await this.out(`${lines.join('\n')}\n`)

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict'
+import {readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {Ajv} from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import {XMLParser, XMLValidator} from 'fast-xml-parser'
+import {hasStackTrace, ROOT, runCli, tempDir} from '../helpers/cli.js'
+import {ONPREM_SECRETS, onPremEnv, saasEnv} from '../helpers/envs.js'
+
+/** Lenient host thresholds, so that the result does not depend on the machine running the tests. */
+const lenient = `checks:
+  settings:
+    host.resources: { minMemoryGB: 1, minCores: 1, minFreeDiskGB: 0 }
+`
+const noProxyEnv = {HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined}
+
+async function reportValidator() {
+  const ajv = new Ajv({allErrors: true, strict: true})
+  ;(
+    (addFormatsModule as unknown as {default?: (a: Ajv) => void}).default ??
+    (addFormatsModule as unknown as (a: Ajv) => void)
+  )(ajv)
+  return ajv.compile(JSON.parse(await readFile(join(ROOT, 'schema', 'report.schema.json'), 'utf8')))
+}
+
+describe('check', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  let ok: string
+  let failing: string
+  let warning: string
+  let waived: string
+  let secrets: string
+  before(async () => {
+    ;({dir, cleanup} = await tempDir())
+    ok = join(dir, 'ok.yaml')
+    await writeFile(ok, saasEnv(dir, lenient))
+    failing = join(dir, 'fail.yaml')
+    await writeFile(failing, saasEnv(dir, `network:\n  httpsProxy: https://proxy.contoso.com:8080\n${lenient}`))
+    warning = join(dir, 'warn.yaml')
+    await writeFile(warning, saasEnv(dir, `network:\n  noProxy: .contoso.com\n${lenient}`))
+    waived = join(dir, 'waived.yaml')
+    await writeFile(
+      waived,
+      saasEnv(
+        dir,
+        `network:\n  httpsProxy: https://proxy.contoso.com:8080\n${lenient}  waivers:\n    - { id: proxy.settings, reason: "CHG-1234 proxy change", until: 2099-12-31 }\n`,
+      ),
+    )
+    secrets = join(dir, 'secrets.yaml')
+    await writeFile(secrets, onPremEnv(`network:\n  httpsProxy: "\${env:IDM_PROXY}"\n${lenient}`))
+  })
+  after(async () => cleanup())
+
+  test('exit 0 when every check passes, with a text report grouped by flow', async () => {
+    const r = await runCli(['check', '-c', ok], {env: noProxyEnv})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^idm-preflight: contoso-saas \(saas, stage before\)/)
+    assert.match(r.stdout, /this host\n {2}PASS {2}host\.resources/)
+    assert.match(r.stdout, /network settings\n {2}PASS {2}proxy\.settings/)
+    assert.match(r.stdout, /2 checks: 2 pass, 0 warn, 0 fail, 0 error, 0 skip in .* \(exit 0\)/)
+    assert.equal(r.stderr, '', 'no progress when stdout is not a terminal')
+  })
+
+  test('exit 3 on a failure, with the fix and the docs link', async () => {
+    const r = await runCli(['check', '-c', failing], {env: noProxyEnv})
+    assert.equal(r.code, 3)
+    assert.match(
+      r.stdout,
+      /FAIL {2}proxy\.settings network {2}network\.httpsProxy "https:\/\/proxy\.contoso\.com:8080" uses the scheme https/,
+    )
+    assert.match(r.stdout, /fix: write http:\/\/proxy\.contoso\.com:8080/)
+    assert.match(r.stdout, /docs: https:\/\/docs\.netwrix\.com\//)
+  })
+
+  test('warnings: exit 0, or 4 with --strict', async () => {
+    assert.equal((await runCli(['check', '-c', warning], {env: noProxyEnv})).code, 0)
+    const strict = await runCli(['check', '-c', warning, '--strict'], {env: noProxyEnv})
+    assert.equal(strict.code, 4)
+    assert.match(strict.stdout, /WARN {2}proxy\.settings/)
+  })
+
+  test('an active waiver turns the failure into a warning and shows its reason', async () => {
+    const r = await runCli(['check', '-c', waived, '--format', 'json'], {env: noProxyEnv})
+    assert.equal(r.code, 0)
+    const report = JSON.parse(r.stdout)
+    const proxy = report.results.find((x: {id: string}) => x.id === 'proxy.settings')
+    assert.equal(proxy.status, 'warn')
+    assert.deepEqual(proxy.waiver, {reason: 'CHG-1234 proxy change', until: '2099-12-31', expired: false})
+  })
+
+  test('--format json validates against schema/report.schema.json, in plan order', async () => {
+    const validate = await reportValidator()
+    for (const file of [ok, failing, warning, waived]) {
+      const r = await runCli(['check', '-c', file, '--format', 'json'], {env: noProxyEnv})
+      const report = JSON.parse(r.stdout)
+      assert.ok(validate(report), JSON.stringify(validate.errors))
+      assert.equal(report.exitCode, r.code)
+      assert.deepEqual(
+        report.results.map((x: {id: string}) => x.id),
+        ['host.resources', 'proxy.settings'],
+      )
+    }
+  })
+
+  test('--json gives the same report as --format json', async () => {
+    const r = await runCli(['check', '-c', failing, '--json'], {env: noProxyEnv})
+    assert.equal(r.code, 3)
+    const report = JSON.parse(r.stdout)
+    assert.equal(report.summary.fail, 1)
+    assert.equal(report.tool.name, 'idm-preflight')
+  })
+
+  test('--format junit parses as XML: one suite per id, failures as <failure>', async () => {
+    const r = await runCli(['check', '-c', failing, '--format', 'junit'], {env: noProxyEnv})
+    assert.equal(r.code, 3)
+    assert.equal(XMLValidator.validate(r.stdout), true)
+    const xml = new XMLParser({ignoreAttributes: false, attributeNamePrefix: ''}).parse(r.stdout)
+    const suites = [xml.testsuites.testsuite].flat()
+    assert.deepEqual(
+      suites.map((s: {name: string}) => s.name),
+      ['host.resources', 'proxy.settings'],
+    )
+    const proxy = suites.find((s: {name: string}) => s.name === 'proxy.settings')
+    assert.equal(proxy.failures, '1')
+    assert.equal(proxy.testcase.name, 'network')
+    assert.equal(proxy.testcase.failure.type, 'fail')
+    assert.match(proxy.testcase.failure.message, /uses the scheme https/)
+  })
+
+  test('--format tap is TAP 14 with not ok for failures', async () => {
+    const r = await runCli(['check', '-c', failing, '--format', 'tap'], {env: noProxyEnv})
+    assert.match(
+      r.stdout,
+      /^TAP version 14\n1\.\.2\nok 1 - host\.resources local\nnot ok 2 - proxy\.settings network\n {2}---\n {2}severity: fail\n/,
+    )
+  })
+
+  test('--output writes the report (format from the extension) and prints a summary', async () => {
+    const out = join(dir, 'reports', 'report.xml')
+    const r = await runCli(['check', '-c', failing, '--output', out], {env: noProxyEnv})
+    assert.equal(r.code, 3)
+    assert.match(r.stdout, /2 checks: 1 pass, 0 warn, 1 fail.*\nreport \(junit\) written to /)
+    assert.equal(XMLValidator.validate(await readFile(out, 'utf8')), true)
+  })
+
+  test('--plan lists the instances without running them; --only and --skip shape it', async () => {
+    const r = await runCli(['check', '-c', ok, '--plan', '--skip', 'host.*'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /skip {2}host\.resources {2}local {4}skipped by --skip/)
+    assert.match(r.stdout, /run {3}proxy\.settings {2}network {2}Outbound proxy settings/)
+    assert.match(r.stdout, /2 planned, 1 to run, 1 skipped \(saas, stage before\)/)
+    const only = JSON.parse((await runCli(['check', '-c', ok, '--plan', '--json', '--only', 'proxy.*'])).stdout)
+    assert.deepEqual(
+      only.instances.map((i: {id: string}) => i.id),
+      ['proxy.settings'],
+    )
+  })
+
+  test('no secret appears in any format, nor in --plan, nor in validate', async () => {
+    const env = {...noProxyEnv, ...ONPREM_SECRETS, IDM_PROXY: 'https://bob:Proxy-Pa55-Secret@proxy.contoso.com:8080/'}
+    const values = [...Object.values(ONPREM_SECRETS), 'Sql-Pa55-Secret!', 'Proxy-Pa55-Secret']
+    const runs = await Promise.all([
+      ...['text', 'json', 'junit', 'tap'].map((f) => runCli(['check', '-c', secrets, '--format', f], {env})),
+      runCli(['check', '-c', secrets, '--json'], {env}),
+      runCli(['check', '-c', secrets, '--plan', '--json'], {env}),
+      runCli(['validate', secrets, '--require-secrets', '--json'], {env}),
+    ])
+    for (const r of runs) {
+      assert.ok([0, 3].includes(r.code!), `${r.code} ${r.stderr}`)
+      for (const v of values) assert.ok(!(r.stdout + r.stderr).includes(v), `secret ${v} printed:\n${r.stdout}`)
+    }
+    // The proxy check did see the (bad) proxy URL: only its password is hidden.
+    assert.match(runs[0]!.stdout, /https:\/\/bob:\*\*\*@proxy\.contoso\.com:8080\//)
+  })
+
+  test('checks list shows every check with topologies and docs; --json for scripts', async () => {
+    const text = await runCli(['checks', 'list'])
+    assert.equal(text.code, 0)
+    assert.match(text.stdout, /host\.resources +This host has the memory/)
+    const rows = JSON.parse((await runCli(['checks', 'list', '--json'])).stdout)
+    const ids = rows.map((r: {id: string}) => r.id)
+    assert.ok(ids.includes('proxy.settings') && ids.includes('host.resources'))
+    for (const r of rows) assert.match(r.docs, /^https:\/\//)
+  })
+
+  test('--help documents the exit codes and has examples', async () => {
+    const r = await runCli(['check', '--help'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /EXIT CODES[\s\S]*3 {2}at least one check failed/)
+    assert.match(r.stdout, /EXAMPLES/)
+    assert.ok(!hasStackTrace(r.stdout))
+  })
+})

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {ROOT, runCli, tempDir} from '../helpers/cli.js'
+import {onPremEnv, saasEnv} from '../helpers/envs.js'
+
+describe('validate', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => {
+    ;({dir, cleanup} = await tempDir())
+    await mkdir(join(dir, 'envs'))
+    await writeFile(join(dir, 'envs', 'a.yaml'), saasEnv())
+    await writeFile(join(dir, 'envs', 'b.yml'), onPremEnv())
+    await writeFile(
+      join(dir, 'envs', 'c.json'),
+      JSON.stringify({
+        version: 1,
+        name: 'j',
+        product: 'saas',
+        topology: 'saas',
+        organization: 'O',
+        server: {url: 'https://x.usercube.com'},
+        agents: [{identifier: 'A', workingDirectory: '/w'}],
+      }),
+    )
+    await writeFile(join(dir, 'envs', 'notes.txt'), 'not an environment')
+    await writeFile(join(dir, 'bad.yaml'), saasEnv().replace('topology: saas', 'topology: cloud'))
+  })
+  after(async () => cleanup())
+
+  test('a folder stands for its environment files; unset secrets are warnings by default', async () => {
+    const r = await runCli(['validate', 'envs'], {cwd: dir, env: {IDM_SQL_CONNECTION: undefined}})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /^valid {4}envs\/a\.yaml\n/m)
+    assert.match(r.stdout, /^valid {4}envs\/b\.yml {2}\(4 warnings\)/m)
+    assert.match(
+      r.stdout,
+      /envs\/b\.yml:12:23 {2}server\.database\.connectionString {2}warning: environment variable IDM_SQL_CONNECTION is not set \(--require-secrets makes this an error\)/,
+    )
+    assert.match(r.stdout, /^3 files: 3 valid, 0 invalid$/m)
+    assert.ok(!r.stdout.includes('notes.txt'))
+  })
+
+  test('--require-secrets makes unresolved references errors (exit 2)', async () => {
+    const r = await runCli(['validate', 'envs/b.yml', '--require-secrets'], {
+      cwd: dir,
+      env: {IDM_SQL_CONNECTION: undefined},
+    })
+    assert.equal(r.code, 2)
+    assert.match(r.stdout, /INVALID {2}envs\/b\.yml {2}\(4 errors\)/)
+  })
+
+  test('one invalid file among many: exit 2, a line per file, --json for CI', async () => {
+    const r = await runCli(['validate', 'envs', 'bad.yaml', 'missing.yaml', '--json'], {cwd: dir})
+    assert.equal(r.code, 2)
+    const out = JSON.parse(r.stdout)
+    assert.deepEqual(out.summary, {files: 5, valid: 3, invalid: 2})
+    const bad = out.files.find((f: {file: string}) => f.file === 'bad.yaml')
+    assert.equal(bad.diagnostics[0].line, 4)
+    assert.equal(bad.diagnostics[0].path, 'topology')
+    const missing = out.files.find((f: {file: string}) => f.file === 'missing.yaml')
+    assert.equal(missing.diagnostics[0].message, 'file not found')
+  })
+
+  test('--print-schema prints the committed environment schema', async () => {
+    const r = await runCli(['validate', '--print-schema'])
+    assert.equal(r.code, 0)
+    assert.deepEqual(
+      JSON.parse(r.stdout),
+      JSON.parse(await readFile(join(ROOT, 'schema', 'environment.schema.json'), 'utf8')),
+    )
+  })
+
+  test('discovers ./idm-preflight.yaml, then IDM_PREFLIGHT_CONFIG', async () => {
+    const {dir: d, cleanup: c} = await tempDir()
+    try {
+      await writeFile(join(d, 'idm-preflight.yaml'), saasEnv())
+      const r = await runCli(['validate'], {cwd: d, env: {IDM_PREFLIGHT_CONFIG: undefined}})
+      assert.equal(r.code, 0)
+      assert.match(r.stdout, /^valid {4}idm-preflight\.yaml$/m)
+      await writeFile(join(d, 'other.yaml'), saasEnv().replace('topology: saas', 'topology: x'))
+      const viaEnv = await runCli(['validate'], {cwd: d, env: {IDM_PREFLIGHT_CONFIG: 'other.yaml'}})
+      assert.equal(viaEnv.code, 2)
+      assert.match(viaEnv.stdout, /INVALID {2}other\.yaml/)
+    } finally {
+      await c()
+    }
+  })
+})

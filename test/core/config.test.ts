@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {loadEnvironment} from '../../src/core/config.js'
+import {parseDuration} from '../../src/core/duration.js'
+import {idMatcher} from '../../src/core/glob.js'
+import {Redactor} from '../../src/core/redact.js'
+import {loadChecks} from '../../src/core/registry.js'
+import {didYouMean} from '../../src/core/schema-errors.js'
+import {tempDir} from '../helpers/cli.js'
+import {onPremEnv, ONPREM_SECRETS} from '../helpers/envs.js'
+
+describe('environment loading', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => ({dir, cleanup} = await tempDir()))
+  after(async () => cleanup())
+
+  test('references resolve from the environment and from files beside the env file; secrets are registered', async () => {
+    await writeFile(join(dir, 'smtp.txt'), 'From-File-Secret\n')
+    const file = join(dir, 'env.yaml')
+    await writeFile(file, onPremEnv().replace('"${env:IDM_SMTP_PASSWORD}"', '"${file:./smtp.txt}"'))
+    const redactor = new Redactor()
+    const res = await loadEnvironment(file, await loadChecks(), {
+      secrets: 'require',
+      redactor,
+      processEnv: ONPREM_SECRETS,
+    })
+    assert.ok(res.ok, JSON.stringify(!res.ok && res.diagnostics))
+    assert.equal(res.env.smtp?.password, 'From-File-Secret')
+    assert.equal(res.env.server.database?.connectionString, ONPREM_SECRETS.IDM_SQL_CONNECTION)
+    assert.equal(
+      redactor.redact('pw From-File-Secret and Sql-Pa55-Secret! and Job-Pa55-Secret'),
+      'pw *** and *** and ***',
+    )
+    assert.equal(res.env.product, '6.2')
+  })
+
+  test('an unquoted product number is accepted as the version string', async () => {
+    const file = join(dir, 'num.yaml')
+    await writeFile(file, onPremEnv().replace('product: "6.2"', 'product: 6.1'))
+    const res = await loadEnvironment(file, await loadChecks(), {secrets: 'static'})
+    assert.ok(res.ok)
+    assert.equal(res.env.product, '6.1')
+  })
+
+  test('semantic warnings do not make a file invalid', async () => {
+    const file = join(dir, 'warn.yaml')
+    await writeFile(file, onPremEnv().replace('port: 587', 'port: 993'))
+    const res = await loadEnvironment(file, await loadChecks(), {secrets: 'require', processEnv: ONPREM_SECRETS})
+    assert.ok(res.ok)
+    assert.deepEqual(
+      res.diagnostics.map((d) => [d.line, d.path, d.severity]),
+      [[23, 'smtp.port', 'warning']],
+    )
+    assert.match(res.diagnostics[0]!.message, /993 is the IMAPS port/)
+  })
+})
+
+describe('small helpers', () => {
+  test('durations', () => {
+    assert.equal(parseDuration('5s'), 5000)
+    assert.equal(parseDuration('1500ms'), 1500)
+    assert.equal(parseDuration('2m'), 120_000)
+    assert.equal(parseDuration(3), 3000)
+    assert.equal(parseDuration('soon'), undefined)
+    assert.equal(parseDuration('0s'), undefined)
+  })
+  test('id selectors', () => {
+    const m = idMatcher(['tls.*', 'cert', 'host.?esources'])
+    assert.ok(m('tls.endpoint') && m('cert.encryption') && m('host.resources'))
+    assert.ok(!m('dns.alias') && !m('certificates.x') && !m('host.runtime'))
+  })
+  test('did you mean', () => {
+    assert.equal(didYouMean('workingDirectry', ['workingDirectory', 'serviceAccount']), 'workingDirectory')
+    assert.equal(didYouMean('zzz', ['workingDirectory']), undefined)
+  })
+  test('the redactor hides the longest secret first, and encoded forms', () => {
+    const r = new Redactor()
+    r.add('abc')
+    r.add('abcdef')
+    r.add('p@ss word')
+    assert.equal(r.redact('abcdef abc p%40ss%20word'), '*** *** ***')
+    assert.deepEqual(r.redactDeep({a: ['abc'], abc: 1}), {a: ['***'], '***': 1})
+  })
+})

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+import {parse} from 'yaml'
+import {defineCheck, type CheckDefinition} from '../../src/core/check.js'
+import type {Environment} from '../../src/core/environment.js'
+import {planChecks} from '../../src/core/planner.js'
+import {loadChecks} from '../../src/core/registry.js'
+import {validators} from '../../src/core/validators.js'
+import {onPremEnv, saasEnv} from '../helpers/envs.js'
+
+const saas = parse(saasEnv()) as Environment
+const onprem = parse(onPremEnv()) as Environment
+
+function perAgent(id: string, extra: Partial<CheckDefinition> = {}): CheckDefinition {
+  return defineCheck({
+    id,
+    summary: id,
+    docs: 'https://example.test',
+    flow: 'agent-server',
+    topologies: ['saas', 'on-prem-separate'],
+    params: {type: 'object', required: ['agent'], properties: {agent: {type: 'string'}}},
+    plan: (_env, ctx) => ctx.agents.map((a) => ({target: a.identifier, params: {agent: a.identifier}})),
+    title: (p: {agent: string}) => `agent ${p.agent}`,
+    probe: async () => ({}),
+    evaluate: () => [],
+    ...extra,
+  })
+}
+
+describe('planner', () => {
+  test('the registry finds the checks in checks/ by itself', async () => {
+    const ids = (await loadChecks()).map((c) => c.id)
+    assert.ok(ids.includes('proxy.settings') && ids.includes('host.resources'), ids.join(','))
+    assert.deepEqual(ids, [...ids].sort())
+  })
+
+  test('a check for other topologies is one skip with the reason', () => {
+    const c = perAgent('x.one', {topologies: ['on-prem-separate']})
+    const plan = planChecks(saas, [c], {stage: 'before', baseDir: '/'})
+    assert.equal(plan.length, 1)
+    assert.equal(plan[0]!.skip, 'does not apply to topology saas')
+  })
+
+  test('--only and --skip accept ids, globs and families', () => {
+    const checks = [perAgent('tls.endpoint'), perAgent('tls.other'), perAgent('dns.alias')]
+    const only = planChecks(saas, checks, {stage: 'before', baseDir: '/', only: ['tls.*']})
+    assert.deepEqual(
+      only.map((p) => p.id),
+      ['tls.endpoint', 'tls.other'],
+    )
+    const fam = planChecks(saas, checks, {stage: 'before', baseDir: '/', only: ['dns']})
+    assert.deepEqual(
+      fam.map((p) => p.id),
+      ['dns.alias'],
+    )
+    const skip = planChecks(saas, checks, {stage: 'before', baseDir: '/', skip: ['tls.endpoint']})
+    assert.deepEqual(
+      skip.map((p) => [p.id, p.skip]),
+      [
+        ['dns.alias', undefined],
+        ['tls.endpoint', 'skipped by --skip'],
+        ['tls.other', undefined],
+      ],
+    )
+  })
+
+  test('checks.skip in the file is reported with its own reason', () => {
+    const env = {...saas, checks: {skip: ['dns.*']}}
+    const plan = planChecks(env, [perAgent('dns.alias')], {stage: 'before', baseDir: '/'})
+    assert.equal(plan[0]!.skip, 'skipped by checks.skip in the environment file')
+  })
+
+  test('--agent narrows per-agent instances', () => {
+    const env = {...onprem, agents: [...onprem.agents!, {...onprem.agents![0]!, identifier: 'Second'}]}
+    const all = planChecks(env, [perAgent('a.b')], {stage: 'before', baseDir: '/'})
+    assert.deepEqual(
+      all.map((p) => p.target),
+      ['ContosoAD', 'Second'],
+    )
+    const one = planChecks(env, [perAgent('a.b')], {stage: 'before', baseDir: '/', agent: 'second'})
+    assert.deepEqual(
+      one.map((p) => p.target),
+      ['Second'],
+    )
+  })
+
+  test('after-stage instances are skips before installation, and run after', () => {
+    const c = perAgent('a.after', {stage: 'after'})
+    assert.equal(
+      planChecks(saas, [c], {stage: 'before', baseDir: '/'})[0]!.skip,
+      'runs after installation: use --stage after',
+    )
+    assert.equal(planChecks(saas, [c], {stage: 'after', baseDir: '/'})[0]!.skip, undefined)
+  })
+
+  test('platform-bound and opt-in checks are skips with the flag that runs them', () => {
+    const win = perAgent('host.win', {platforms: ['win32']})
+    assert.match(
+      planChecks(saas, [win], {stage: 'before', baseDir: '/', platform: 'linux'})[0]!.skip!,
+      /runs on win32 only \(this host is linux\)/,
+    )
+    const mail = perAgent('smtp.mail', {optIn: {flag: 'send-test-mail'}})
+    assert.equal(
+      planChecks(saas, [mail], {stage: 'before', baseDir: '/'})[0]!.skip,
+      'opt-in: run with --send-test-mail',
+    )
+    assert.equal(
+      planChecks(saas, [mail], {stage: 'before', baseDir: '/', optIn: new Set(['send-test-mail'])})[0]!.skip,
+      undefined,
+    )
+  })
+
+  test('instances are ordered by data flow, then id', () => {
+    const a = perAgent('z.host', {flow: 'host'})
+    const b = perAgent('a.smtp', {flow: 'smtp'})
+    const c = perAgent('m.net', {flow: 'network'})
+    assert.deepEqual(
+      planChecks(saas, [b, c, a], {stage: 'before', baseDir: '/'}).map((p) => p.id),
+      ['z.host', 'm.net', 'a.smtp'],
+    )
+  })
+
+  test('params that break the check schema are a bug, caught at plan time', async () => {
+    const bad = perAgent('a.bad', {plan: () => [{target: 'x', params: {agent: 42}}]})
+    const v = await validators([bad])
+    assert.throws(
+      () => planChecks(saas, [bad], {stage: 'before', baseDir: '/', validators: v}),
+      /check a\.bad planned invalid params for x: \/agent must be string/,
+    )
+  })
+})
