@@ -35,6 +35,7 @@ export async function startProgress(plan: readonly CheckInstance[]): Promise<Pro
       g.task = task
       const p = new Promise<{failed?: string; skipped?: string}>((resolve) => (g.settle = resolve))
       return p.then((o) => {
+        task.title = `${id} (${g.finished}/${g.total})`
         if (o.skipped) task.skip(o.skipped)
         else if (o.failed) throw new Error(o.failed)
       })

@@ -140,7 +140,7 @@ async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): P
   const remediation = [...relevant, ...others]
     .map((f) => f.remediation)
     .filter((r): r is string => !!r)
-    .join(' ')
+    .join(' | ')
   const data = {findings, facts: inst.check.data ? inst.check.data(facts) : facts}
   return base(inst, status, message, remediation, ms, data)
 }

@@ -29,7 +29,8 @@ export function renderText(report: Report, style: Style = plainStyle): string {
       const findings = problemFindings(r)
       if (findings.length > 1) {
         // Several problems: one line each, with its own fix under it.
-        lines.push(`  ${icon} ${r.id.padEnd(idWidth)}${target}`)
+        const waived = r.waiver && !r.waiver.expired ? `  waived until ${r.waiver.until} (${r.waiver.reason}):` : ''
+        lines.push(`  ${icon} ${r.id.padEnd(idWidth)}${target}${waived}`)
         for (const f of findings) {
           lines.push(`        ${paint(style, f.status, '-')} ${f.message}`)
           if (f.remediation) lines.push(style.dim(`          fix: ${f.remediation}`))
@@ -51,7 +52,7 @@ export function renderText(report: Report, style: Style = plainStyle): string {
 
 /** The warn/fail findings behind a result (from `data.findings`), worst first. */
 function problemFindings(r: CheckResult): Finding[] {
-  if (r.status === 'pass' || r.status === 'skip' || r.waiver) return []
+  if (r.status === 'pass' || r.status === 'skip') return []
   const fs = (r.data as {findings?: Finding[]} | null)?.findings ?? []
   return fs
     .filter((f) => f.status === 'warn' || f.status === 'fail')
