@@ -2,7 +2,11 @@ import {spawnSync} from 'node:child_process'
 import {performance} from 'node:perf_hooks'
 
 /** Median wall time (ms) of a command over `runs` runs after `warmup` runs. */
-export function medianMs(cmd: string, args: readonly string[], opts: {runs?: number; warmup?: number; env?: NodeJS.ProcessEnv; cwd?: string} = {}): number {
+export function medianMs(
+  cmd: string,
+  args: readonly string[],
+  opts: {runs?: number; warmup?: number; env?: NodeJS.ProcessEnv; cwd?: string} = {},
+): number {
   const times: number[] = []
   const runs = opts.runs ?? 15
   for (let i = 0; i < (opts.warmup ?? 3) + runs; i++) {
@@ -18,6 +22,7 @@ export function medianMs(cmd: string, args: readonly string[], opts: {runs?: num
 
 export function row(name: string, ms: number, base: number, target?: number): string {
   const ratio = ms / base
-  const verdict = target === undefined ? '' : ratio <= target ? `  ok (target ≤ ${target}x)` : `  OVER (target ≤ ${target}x)`
+  const verdict =
+    target === undefined ? '' : ratio <= target ? `  ok (target ≤ ${target}x)` : `  OVER (target ≤ ${target}x)`
   return `${name.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms  ${ratio.toFixed(2).padStart(6)}x${verdict}`
 }

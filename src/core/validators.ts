@@ -47,7 +47,10 @@ async function compileAtRunTime(checks: readonly CheckDefinition[]): Promise<Val
     import('./environment-schema.js'),
   ])
   const ajv: Ajv = new Ajv(AJV_OPTIONS)
-  const addFormats = ((formats as unknown as {default?: unknown}).default ?? formats) as (a: Ajv, f: readonly string[]) => void
+  const addFormats = ((formats as unknown as {default?: unknown}).default ?? formats) as (
+    a: Ajv,
+    f: readonly string[],
+  ) => void
   addFormats(ajv, ENVIRONMENT_FORMATS)
   const environment = ajv.compile(buildEnvironmentSchema(checks))
   const params = new Map<CheckDefinition, ValidateFunction>()
