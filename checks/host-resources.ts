@@ -4,6 +4,7 @@ import {dirname, resolve} from 'node:path'
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {workingDirectories} from '../src/core/environment.js'
+import {isWindowsPath} from '../src/lib/paths.js'
 
 interface Params {
   workingDirectories: string[]
@@ -32,11 +33,6 @@ interface Facts {
 }
 
 const GB = 1e9 // The requirement says "8 GB"; a machine sold as 8 GB reports about 7.8 GiB.
-
-/** `C:/x`, `C:\x` and `\\server\share` are Windows paths: they cannot be measured from POSIX. */
-export function isWindowsPath(p: string): boolean {
-  return /^[A-Za-z]:[\\/]/.test(p) || /^\\\\/.test(p)
-}
 
 /** True when a data source names this host: `.`, `(local)`, `localhost`, loopback, or our host name. */
 export function isLocalSqlHost(host: string, thisHost: string): boolean {

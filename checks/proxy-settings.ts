@@ -35,7 +35,8 @@ export default defineCheck<Params, Facts>({
   title: () => 'Outbound proxy settings',
   async probe() {
     // .NET reads these variables case-insensitively on Windows; on POSIX both spellings exist.
-    const read = (name: string) => process.env[name] ?? process.env[name.toLowerCase()]
+    // An empty variable is no proxy, for .NET as for curl.
+    const read = (name: string) => process.env[name] || process.env[name.toLowerCase()] || undefined
     return {env: {HTTPS_PROXY: read('HTTPS_PROXY'), NO_PROXY: read('NO_PROXY')}}
   },
   evaluate(p, facts): Finding[] {

@@ -39,7 +39,8 @@ export async function validatorsModule(): Promise<string> {
   const exports: Record<string, string> = {environment: 'environment'}
   for (const c of checks) {
     const name = `params_${c.id.replace(/[^a-z0-9]/gi, '_')}`
-    ajv.addSchema(c.params, name)
+    // A clone: two checks sharing one schema object would make ajv emit one function twice.
+    ajv.addSchema(structuredClone(c.params), name)
     exports[name] = name
   }
   const standalone = ((standaloneModule as unknown as {default?: unknown}).default ?? standaloneModule) as (

@@ -1,0 +1,118 @@
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {probeHttps, type HttpFacts} from '../src/lib/http-probe.js'
+import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
+import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
+
+interface Params extends NetworkParams {
+  url: string
+  /** The HTTPS_PROXY the agent will use, when one is set and the server is not in NO_PROXY. */
+  proxy?: string
+  /** On premises, GET /hc must answer Healthy. */
+  health: boolean
+}
+
+interface Facts {
+  root: HttpFacts
+  hc?: HttpFacts
+}
+
+export default defineCheck<Params, Facts>({
+  id: 'server.reachability',
+  summary: 'The agent reaches the server over HTTPS (through the proxy when set); on premises /hc answers Healthy',
+  docs: netwrixDocs('installation-guide/production-ready/server/index.md'),
+  flow: 'agent-server',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url', 'health'],
+    properties: {url: {type: 'string'}, proxy: {type: 'string'}, health: {type: 'boolean'}, ...networkParamsSchema},
+  },
+  plan(env, ctx) {
+    if (env.topology === 'on-prem-integrated')
+      return [
+        {
+          target: env.server.url,
+          params: {url: env.server.url, health: true},
+          skip: 'the integrated agent runs inside the server: there is no agent → server hop',
+        },
+      ]
+    const proxy = env.network?.httpsProxy ?? ctx.processEnv.HTTPS_PROXY ?? ctx.processEnv.https_proxy
+    const noProxy = env.network?.noProxy ?? ctx.processEnv.NO_PROXY ?? ctx.processEnv.no_proxy
+    const host = new URL(env.server.url).hostname
+    const viaProxy = proxy && !(noProxy && bypassesProxy(host, noProxy)) ? proxy : undefined
+    return [
+      {
+        target: env.server.url,
+        // In SaaS the server exists before the agent is installed; on premises only after.
+        stage: env.topology === 'saas' ? 'before' : 'after',
+        params: {
+          url: env.server.url,
+          ...(viaProxy ? {proxy: viaProxy} : {}),
+          health: env.topology !== 'saas',
+          ...networkParams(env, ctx.baseDir),
+        },
+      },
+    ]
+  },
+  title: (p) => `Agent → ${p.url}`,
+  async probe(p, ctx) {
+    const common = {
+      proxy: p.proxy,
+      dnsServers: p.dnsServers,
+      caFile: p.caFile,
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+    }
+    const root = await probeHttps({url: p.url, ...common})
+    if (!p.health || root.failedPhase) return {root}
+    return {root, hc: await probeHttps({url: `${p.url}/hc`, ...common})}
+  },
+  evaluate(p, f): Finding[] {
+    const via = f.root.proxy ? ` through the proxy ${displayProxy(f.root.proxy)}` : ' directly'
+    const r = f.root
+    if (r.failedPhase) {
+      const fix: Record<string, string> = {
+        dns: 'see dns.alias for this name',
+        proxy: "check HTTPS_PROXY (proxy.settings), the proxy's allow-list for this host, and its credentials",
+        connect: 'check that the server is up and that this host may reach it on that port (firewall)',
+        tls: 'see tls.endpoint for this URL',
+        http: 'the server accepted the connection but did not answer HTTP: check the IIS site and its application pool',
+      }
+      return [
+        {
+          status: 'fail',
+          message: `${p.url} unreachable${via}: ${r.failedPhase} failed: ${r.error}`,
+          remediation: fix[r.failedPhase] ?? '',
+        },
+      ]
+    }
+    const out: Finding[] = []
+    if (r.tlsAuthorized === false)
+      out.push({
+        status: 'fail',
+        message: `${p.url} answered${via} but its certificate is not trusted here (${r.tlsError}); the agent will refuse it`,
+        remediation: "see tls.endpoint for this URL; add a private CA to network.caFile and to this host's trust store",
+      })
+    if (p.health && f.hc) {
+      const hc = f.hc
+      if (hc.failedPhase || hc.status === undefined)
+        out.push({
+          status: 'warn',
+          message: `${p.url}/hc did not answer (${hc.error}): not installed yet?`,
+          remediation: 'after installing, browse to /hc: it must answer Healthy',
+        })
+      else if (hc.status === 200 && hc.body?.trim() === 'Healthy')
+        out.push({status: 'pass', message: `/hc answers Healthy`})
+      else
+        out.push({
+          status: 'warn',
+          message: `${p.url}/hc answered ${hc.status} "${(hc.body ?? '').trim().slice(0, 60)}", not Healthy: the server cannot reach its database, or is not installed yet`,
+          remediation: 'check the server log (Temp/stdout-server.log) and sql.connection',
+        })
+    }
+    out.unshift({status: 'pass', message: `${p.url} answered HTTP ${r.status}${via}`})
+    return out
+  },
+})

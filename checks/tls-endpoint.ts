@@ -1,0 +1,229 @@
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
+import {probeTls, urlHostPort, type TlsFacts} from '../src/lib/tls-probe.js'
+import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/lib/x509.js'
+
+interface Params extends NetworkParams {
+  url: string
+  host: string
+  port: number
+  role: string
+}
+
+const PROTOCOL_RANK: Record<string, number> = {SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4}
+
+const TRUST: Record<string, [string, string]> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: [
+    'the certificate is self-signed',
+    'use a certificate from your PKI or a public CA, or add this certificate to network.caFile if it is meant to be trusted privately',
+  ],
+  SELF_SIGNED_CERT_IN_CHAIN: [
+    'the chain ends in a root this host does not trust',
+    'add the root CA to network.caFile (private PKI) and to the trust store of every client',
+  ],
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: [
+    'the issuer is not trusted here',
+    'add the issuing CA to network.caFile (private PKI), or serve the intermediate certificates with the site',
+  ],
+  UNABLE_TO_GET_ISSUER_CERT: ['the issuer is not trusted here', 'serve the intermediate certificates with the site'],
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: [
+    'the chain cannot be verified (missing intermediate?)',
+    'serve the intermediate certificates with the site',
+  ],
+  CERT_HAS_EXPIRED: ['a certificate of the chain has expired', 'renew the certificate and rebind it in IIS'],
+  CERT_NOT_YET_VALID: [
+    'a certificate of the chain is not valid yet',
+    "check this host's clock, or wait until the certificate's start date",
+  ],
+  CERT_REVOKED: ['the certificate is revoked', 'issue a new certificate'],
+}
+
+export default defineCheck<Params, TlsFacts>({
+  id: 'tls.endpoint',
+  summary: 'HTTPS endpoint: TLS 1.2+, trusted chain, host name, validity, RSA ≥ 2048 / EC ≥ 256, no SHA-1/MD5',
+  docs: netwrixDocs('installation-guide/requirements/server-requirements/index.md'),
+  flow: 'browsers-server',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url', 'host', 'port', 'role'],
+    properties: {
+      url: {type: 'string'},
+      host: {type: 'string'},
+      port: {type: 'integer'},
+      role: {type: 'string'},
+      ...networkParamsSchema,
+    },
+  },
+  plan(env, ctx) {
+    const net = networkParams(env, ctx.baseDir)
+    const out = [
+      // In SaaS the server exists already; on premises its site exists only once installed.
+      {
+        target: env.server.url,
+        stage: env.topology === 'saas' ? ('before' as const) : ('after' as const),
+        params: {url: env.server.url, ...urlHostPort(env.server.url), role: 'server', ...net},
+      },
+    ]
+    for (const a of ctx.agents) {
+      if (a.url)
+        out.push({
+          target: a.url,
+          stage: 'after' as const,
+          params: {url: a.url, ...urlHostPort(a.url), role: `agent ${a.identifier}`, ...net},
+        })
+    }
+    return out
+  },
+  title: (p) => `TLS ${p.url}`,
+  probe: (p, ctx) =>
+    probeTls({
+      host: p.host,
+      port: p.port,
+      dnsServers: p.dnsServers,
+      caFile: p.caFile,
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+    }),
+  evaluate(p, f, ctx): Finding[] {
+    const where = `${p.host}:${p.port}`
+    if (f.failedPhase === 'dns')
+      return [{status: 'fail', message: `cannot resolve ${f.error}`, remediation: 'see dns.alias for this name'}]
+    if (f.failedPhase === 'connect') {
+      const why = f.errorCode === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : (f.error ?? 'failed')
+      return [
+        {
+          status: 'fail',
+          message: `cannot connect to ${where} (${f.addresses?.join(', ')}): ${why}`,
+          remediation: `check that the ${p.role} site is started with an https binding on port ${p.port}, and that the firewall allows it`,
+        },
+      ]
+    }
+    if (f.failedPhase === 'tls') {
+      return [
+        {
+          status: 'fail',
+          message: `TLS handshake with ${where} failed: ${f.error}`,
+          remediation: 'check the https binding and its certificate in IIS; the server must offer TLS 1.2 or later',
+        },
+      ]
+    }
+    const out: Finding[] = []
+    const leaf = f.chain?.[0]
+    if (!leaf)
+      return [
+        {
+          status: 'fail',
+          message: `${where} presented no certificate`,
+          remediation: 'bind a server certificate to the https site',
+        },
+      ]
+    const about = certSummary(leaf)
+    const protoRank = PROTOCOL_RANK[f.protocol ?? ''] ?? 4
+    if (protoRank < 3)
+      out.push({
+        status: 'fail',
+        message: `${where} negotiated ${f.protocol}; TLS 1.2 or later is required`,
+        remediation:
+          'enable TLS 1.2/1.3 and disable TLS 1.0/1.1 and SSL on the server (Schannel settings or IIS Crypto)',
+      })
+    if (f.hostnameError) {
+      out.push({
+        status: 'fail',
+        message: `the certificate does not cover ${p.host}: it names ${leaf.subjectAltNames.join(', ') || leaf.subject} (${about})`,
+        remediation: `issue a certificate whose subjectAltName includes ${p.host.toLowerCase()}`,
+      })
+    }
+    const validityChecked = checkValidity(leaf, ctx.now, ctx.expiryWarningDays, out, about)
+    if (!f.authorized) {
+      const code = f.authorizationError ?? 'UNKNOWN'
+      const known = TRUST[code]
+      const skip = (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') && validityChecked
+      if (!(code === 'ERR_TLS_CERT_ALTNAME_INVALID' && f.hostnameError) && !skip) {
+        out.push({
+          status: 'fail',
+          message: `not trusted: ${known?.[0] ?? code} (${about})`,
+          remediation: known?.[1] ?? 'check the chain with openssl s_client -showcerts',
+        })
+      }
+    }
+    if (leaf.keyType === 'rsa' && leaf.keyBits < 2048)
+      out.push({
+        status: 'fail',
+        message: `the certificate has an RSA ${leaf.keyBits}-bit key; at least 2048 is required (${about})`,
+        remediation: 'issue a new certificate with an RSA 2048 (or larger) key',
+      })
+    if (leaf.keyType === 'ec' && leaf.keyBits < 256)
+      out.push({
+        status: 'fail',
+        message: `the certificate has an EC ${leaf.keyBits}-bit key; at least 256 is required`,
+        remediation: 'use P-256 or larger',
+      })
+    for (const c of f.chain ?? []) {
+      // A root's own signature is not checked by anyone: only judge what a client verifies.
+      if (c.selfSigned && c !== leaf) continue
+      if (isWeakSignature(c.signatureAlgorithm))
+        out.push({
+          status: 'fail',
+          message: `${c === leaf ? 'the certificate' : `the intermediate ${c.subject}`} is signed with ${c.signatureAlgorithm}; SHA-1 and MD5 are refused (${about})`,
+          remediation: 'reissue it signed with SHA-256 or stronger',
+        })
+    }
+    if (out.some((x) => x.status === 'fail' || x.status === 'warn')) return out
+    return [
+      {
+        status: 'pass',
+        message: `${f.protocol}, trusted (issuer ${leaf.issuer}), covers ${p.host}, valid until ${leaf.notAfter.slice(0, 10)} (${daysUntil(leaf.notAfter, ctx.now)} days), ${leaf.keyType.toUpperCase()} ${leaf.keyBits}, ${leaf.signatureAlgorithm}`,
+      },
+    ]
+  },
+  data: (f) => ({
+    ...f,
+    chain: f.chain?.map((c) => ({
+      subject: c.subject,
+      issuer: c.issuer,
+      notBefore: c.notBefore,
+      notAfter: c.notAfter,
+      keyType: c.keyType,
+      keyBits: c.keyBits,
+      signatureAlgorithm: c.signatureAlgorithm,
+      thumbprint: c.thumbprint,
+    })),
+  }),
+})
+
+/** Validity window and expiry warning; true when it found the chain's date problem itself. */
+export function checkValidity(
+  leaf: CertificateInfo,
+  now: Date,
+  warnDays: number,
+  out: Finding[],
+  about: string,
+): boolean {
+  if (Date.parse(leaf.notBefore) > now.getTime()) {
+    out.push({
+      status: 'fail',
+      message: `the certificate is not valid before ${leaf.notBefore.slice(0, 10)} (${about})`,
+      remediation: "check this host's clock, or use a certificate already valid",
+    })
+    return true
+  }
+  const days = daysUntil(leaf.notAfter, now)
+  if (days < 0) {
+    out.push({
+      status: 'fail',
+      message: `the certificate expired on ${leaf.notAfter.slice(0, 10)} (${about})`,
+      remediation: 'renew it and rebind it',
+    })
+    return true
+  }
+  if (days < warnDays)
+    out.push({
+      status: 'warn',
+      message: `the certificate expires in ${days} days, on ${leaf.notAfter.slice(0, 10)} (${about})`,
+      remediation: `renew it before ${leaf.notAfter.slice(0, 10)} (checks.expiryWarningDays is ${warnDays})`,
+    })
+  return false
+}

@@ -1,0 +1,187 @@
+import {request as httpRequest} from 'node:http'
+import {request as httpsRequest} from 'node:https'
+import tls, {type TLSSocket} from 'node:tls'
+import {parseProxy} from './proxy.js'
+import {lookupVia, resolveName, ResolutionError} from './resolver.js'
+import {trustedCAs} from './trust.js'
+
+export interface HttpFacts {
+  url: string
+  resolver: string
+  /** The proxy used (password hidden), or undefined when direct. */
+  proxy?: string
+  failedPhase?: 'dns' | 'proxy' | 'connect' | 'tls' | 'http'
+  error?: string
+  errorCode?: string
+  tlsAuthorized?: boolean
+  tlsError?: string
+  status?: number
+  /** The first 200 characters of the body. */
+  body?: string
+}
+
+export interface HttpProbeOptions {
+  url: string
+  proxy?: string
+  dnsServers?: readonly string[]
+  caFile?: string
+  signal: AbortSignal
+  timeoutMs: number
+}
+
+/**
+ * GET an https URL as the agent would: through the HTTPS_PROXY (a CONNECT tunnel) when one is
+ * set and not bypassed, names resolved through the configured DNS servers, the certificate
+ * judged against the system trust plus caFile. Reports the phase that failed; never throws for
+ * the peer's faults.
+ */
+export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
+  const u = new URL(o.url)
+  const port = Number(u.port || 443)
+  const facts: HttpFacts = {url: o.url, resolver: o.dnsServers?.length ? o.dnsServers.join(', ') : 'system resolver'}
+  const ca = await trustedCAs(o.caFile)
+  const lookup = lookupVia(o.dnsServers, o.timeoutMs)
+  let socket: TLSSocket
+  try {
+    if (o.proxy) {
+      const p = parseProxy(o.proxy)!
+      facts.proxy = `${p.host}:${p.port ?? 80}`
+      socket = await tunnel(
+        p.host.replace(/^\[|\]$/g, ''),
+        p.port ?? 80,
+        u.hostname,
+        port,
+        proxyAuth(o.proxy),
+        o,
+        lookup,
+      )
+      socket = await startTls(socket, u.hostname, ca, o.signal)
+    } else {
+      try {
+        await resolveName(u.hostname, o.dnsServers, {timeoutMs: o.timeoutMs, signal: o.signal})
+      } catch (e) {
+        if (e instanceof ResolutionError) return {...facts, failedPhase: 'dns', error: e.message, errorCode: e.failure}
+        throw e
+      }
+      socket = await new Promise<TLSSocket>((resolve, reject) => {
+        const s = tls.connect({
+          host: u.hostname,
+          port,
+          servername: u.hostname,
+          ca,
+          rejectUnauthorized: false,
+          lookup: lookup as never,
+        })
+        s.once('secureConnect', () => resolve(s))
+        s.once('error', (e) =>
+          reject(tagPhase(e, (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' || s.connecting ? 'connect' : 'tls')),
+        )
+        o.signal.addEventListener('abort', () => s.destroy(new Error('aborted')), {once: true})
+      })
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & {phase?: HttpFacts['failedPhase']}
+    return {...facts, failedPhase: err.phase ?? 'connect', error: err.message, errorCode: err.code}
+  }
+  facts.tlsAuthorized = socket.authorized
+  if (!socket.authorized) facts.tlsError = String(socket.authorizationError)
+  const hostErr = tls.checkServerIdentity(u.hostname, socket.getPeerCertificate())
+  if (hostErr) {
+    facts.tlsAuthorized = false
+    facts.tlsError = hostErr.message
+  }
+  return new Promise<HttpFacts>((resolve) => {
+    // No `agent` key: with `agent: false` Node builds a fresh Agent and ignores createConnection.
+    const req = httpsRequest(
+      {
+        host: u.hostname,
+        port,
+        path: `${u.pathname}${u.search}`,
+        method: 'GET',
+        createConnection: () => socket,
+        headers: {'user-agent': 'idm-preflight', accept: '*/*'},
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => {
+          if (body.length < 200) body += d
+        })
+        res.on('end', () => {
+          socket.destroy()
+          resolve({...facts, status: res.statusCode, body: body.slice(0, 200)})
+        })
+        res.on('error', (e) => resolve({...facts, failedPhase: 'http', error: e.message}))
+      },
+    )
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve({...facts, failedPhase: 'http', error: e.message, errorCode: e.code}),
+    )
+    o.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), {once: true})
+    req.end()
+  })
+}
+
+function tagPhase(e: Error, phase: HttpFacts['failedPhase']): Error {
+  return Object.assign(e, {phase})
+}
+
+function proxyAuth(proxy: string): string | undefined {
+  const m = /\/\/([^:@/]*):([^@/]*)@/.exec(proxy)
+  return m
+    ? `Basic ${Buffer.from(`${decodeURIComponent(m[1]!)}:${decodeURIComponent(m[2]!)}`).toString('base64')}`
+    : undefined
+}
+
+function tunnel(
+  proxyHost: string,
+  proxyPort: number,
+  host: string,
+  port: number,
+  auth: string | undefined,
+  o: HttpProbeOptions,
+  lookup: ReturnType<typeof lookupVia>,
+): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: proxyHost,
+      port: proxyPort,
+      method: 'CONNECT',
+      path: `${host}:${port}`,
+      headers: {host: `${host}:${port}`, ...(auth ? {'proxy-authorization': auth} : {})},
+      lookup: lookup as never,
+      agent: false,
+    })
+    req.once('connect', (res, sock) => {
+      if (res.statusCode !== 200) {
+        sock.destroy()
+        return reject(
+          tagPhase(
+            new Error(
+              `the proxy answered ${res.statusCode} ${res.statusMessage ?? ''} to CONNECT ${host}:${port}`.trim(),
+            ),
+            'proxy',
+          ),
+        )
+      }
+      resolve(sock as TLSSocket)
+    })
+    req.once('response', (res) =>
+      reject(tagPhase(new Error(`the proxy answered ${res.statusCode} instead of opening a tunnel`), 'proxy')),
+    )
+    req.once('error', (e) =>
+      reject(tagPhase(new Error(`cannot reach the proxy ${proxyHost}:${proxyPort}: ${e.message}`), 'proxy')),
+    )
+    o.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), {once: true})
+    req.end()
+  })
+}
+
+function startTls(raw: TLSSocket, servername: string, ca: string[], signal: AbortSignal): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({socket: raw, servername, ca, rejectUnauthorized: false})
+    s.once('secureConnect', () => resolve(s))
+    s.once('error', (e) => reject(tagPhase(e, 'tls')))
+    signal.addEventListener('abort', () => s.destroy(new Error('aborted')), {once: true})
+  })
+}

@@ -1,0 +1,241 @@
+import {lookup as systemLookup, Resolver} from 'node:dns/promises'
+import type {LookupAddress} from 'node:dns'
+import {isIP} from 'node:net'
+
+/**
+ * Name resolution as the product will see it (DESIGN.md §3): through `network.dnsServers` when
+ * the environment names them (queried with dns2, each `host` or `host:port`), else through the
+ * system resolver (getaddrinfo, as .NET does). Every network check resolves through here, so
+ * that DNS, TLS, HTTP and SMTP all see the same network.
+ */
+
+/** Why a name did not resolve, in DNS terms. */
+export type ResolutionFailure = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'TIMEOUT' | 'NODATA' | 'ERROR'
+
+export class ResolutionError extends Error {
+  constructor(
+    readonly hostname: string,
+    readonly failure: ResolutionFailure,
+    readonly resolver: string,
+    detail?: string,
+  ) {
+    super(`${hostname}: ${FAILURE_TEXT[failure]}${detail ? ` (${detail})` : ''} via ${resolver}`)
+    this.name = 'ResolutionError'
+  }
+}
+
+export const FAILURE_TEXT: Record<ResolutionFailure, string> = {
+  NXDOMAIN: 'no such name (NXDOMAIN)',
+  SERVFAIL: 'the DNS server failed to answer (SERVFAIL)',
+  REFUSED: 'the DNS server refused the query (REFUSED)',
+  TIMEOUT: 'no answer from the DNS server (timeout)',
+  NODATA: 'the name exists but has no A or AAAA record',
+  ERROR: 'resolution failed',
+}
+
+export interface Resolution {
+  hostname: string
+  addresses: LookupAddress[]
+  /** CNAME chain from the name to the canonical name, when there is one. */
+  cnames: string[]
+  /** `system` or the servers queried (`127.0.0.1:5353`). */
+  resolver: string
+}
+
+export interface DnsServer {
+  host: string
+  port: number
+}
+
+/** `10.0.0.53`, `10.0.0.54:5353`, `[::1]:53` → {host, port}. */
+export function parseDnsServer(spec: string): DnsServer {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec)
+  if (v6) return {host: v6[1]!, port: Number(v6[2] ?? 53)}
+  if (isIP(spec) === 6) return {host: spec, port: 53}
+  const [host, port] = spec.split(':')
+  return {host: host!, port: Number(port ?? 53)}
+}
+
+export function describeResolver(servers: readonly string[] | undefined): string {
+  return servers?.length ? servers.join(', ') : 'system resolver'
+}
+
+const RCODE: Record<number, ResolutionFailure> = {2: 'SERVFAIL', 3: 'NXDOMAIN', 5: 'REFUSED'}
+const TYPE_A = 1
+const TYPE_CNAME = 5
+const TYPE_AAAA = 28
+
+interface Answer {
+  type: number
+  name: string
+  address?: string
+  domain?: string
+}
+
+/**
+ * Resolves `hostname` to its addresses and CNAME chain. Throws a ResolutionError naming the
+ * failure (NXDOMAIN, SERVFAIL, REFUSED, timeout, no data) and the resolver.
+ */
+export async function resolveName(
+  hostname: string,
+  servers: readonly string[] | undefined,
+  opts: {timeoutMs: number; signal?: AbortSignal},
+): Promise<Resolution> {
+  const resolver = describeResolver(servers)
+  const family = isIP(hostname)
+  if (family) return {hostname, addresses: [{address: hostname, family}], cnames: [], resolver: 'literal address'}
+  if (servers?.length) return resolveWithServers(hostname, servers.map(parseDnsServer), resolver, opts)
+  return resolveWithSystem(hostname, opts)
+}
+
+async function resolveWithServers(
+  hostname: string,
+  servers: DnsServer[],
+  resolver: string,
+  opts: {timeoutMs: number; signal?: AbortSignal},
+): Promise<Resolution> {
+  const {UDPClient} = (await import('dns2')).default
+  let lastFailure: ResolutionFailure = 'TIMEOUT'
+  let lastDetail: string | undefined
+  // Servers are tried in order, as a stub resolver does; NXDOMAIN is an answer, not a failure.
+  for (const server of servers) {
+    if (opts.signal?.aborted) break
+    const perQuery = Math.max(200, Math.floor(opts.timeoutMs / servers.length) - 50)
+    const query = UDPClient({dns: server.host, port: server.port, timeout: perQuery})
+    try {
+      const cnames: string[] = []
+      let name = hostname
+      for (let hop = 0; hop < 8; hop++) {
+        const [a, aaaa] = await Promise.all([query(name, 'A'), query(name, 'AAAA').catch(() => undefined)])
+        const rcode = (a as {header: {rcode: number}}).header.rcode
+        if (rcode !== 0) throw new ResolutionError(hostname, RCODE[rcode] ?? 'ERROR', resolver, `rcode ${rcode}`)
+        const answers = [
+          ...((a as {answers: Answer[]}).answers ?? []),
+          ...((aaaa as {answers?: Answer[]} | undefined)?.answers ?? []),
+        ]
+        // Follow the chain the server gave; ask again for a target it left out.
+        let target = name
+        for (;;) {
+          const c = answers.find((x) => x.type === TYPE_CNAME && x.name.toLowerCase() === target.toLowerCase())
+          if (!c?.domain) break
+          cnames.push(c.domain)
+          target = c.domain
+        }
+        const addresses: LookupAddress[] = answers
+          .filter(
+            (x) =>
+              (x.type === TYPE_A || x.type === TYPE_AAAA) && x.name.toLowerCase() === target.toLowerCase() && x.address,
+          )
+          .map((x) => ({address: x.address!, family: x.type === TYPE_A ? 4 : 6}))
+        if (addresses.length > 0) return {hostname, addresses, cnames, resolver}
+        if (target === name) throw new ResolutionError(hostname, 'NODATA', resolver)
+        name = target
+      }
+      throw new ResolutionError(hostname, 'ERROR', resolver, 'CNAME chain longer than 8')
+    } catch (e) {
+      if (e instanceof ResolutionError) {
+        if (e.failure === 'NXDOMAIN' || e.failure === 'NODATA') throw e
+        lastFailure = e.failure
+        lastDetail = undefined
+      } else {
+        const msg = (e as Error).message ?? String(e)
+        lastFailure = /timed? ?out/i.test(msg) ? 'TIMEOUT' : 'ERROR'
+        lastDetail = lastFailure === 'TIMEOUT' ? `${server.host}:${server.port}` : msg
+      }
+    }
+  }
+  throw new ResolutionError(hostname, lastFailure, resolver, lastDetail)
+}
+
+async function resolveWithSystem(
+  hostname: string,
+  opts: {timeoutMs: number; signal?: AbortSignal},
+): Promise<Resolution> {
+  const resolver = 'system resolver'
+  try {
+    const addresses = await systemLookup(hostname, {all: true})
+    // The CNAME chain is only for the report: best effort, bounded, never a failure.
+    const cnames = await systemCnames(hostname, Math.min(1000, opts.timeoutMs / 4))
+    return {hostname, addresses, cnames, resolver}
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    // getaddrinfo says little; ask the DNS servers directly to tell NXDOMAIN from SERVFAIL.
+    const r = new Resolver({timeout: Math.max(200, Math.min(2000, opts.timeoutMs / 2)), tries: 1})
+    try {
+      await r.resolve4(hostname)
+    } catch (e2) {
+      const c = (e2 as NodeJS.ErrnoException).code
+      const failure: ResolutionFailure =
+        c === 'ENOTFOUND'
+          ? 'NXDOMAIN'
+          : c === 'ESERVFAIL'
+            ? 'SERVFAIL'
+            : c === 'EREFUSED'
+              ? 'REFUSED'
+              : c === 'ETIMEOUT'
+                ? 'TIMEOUT'
+                : c === 'ENODATA'
+                  ? 'NODATA'
+                  : 'ERROR'
+      throw new ResolutionError(
+        hostname,
+        failure === 'ERROR' && code === 'ENOTFOUND' ? 'NXDOMAIN' : failure,
+        resolver,
+        code,
+      )
+    }
+    throw new ResolutionError(
+      hostname,
+      code === 'ENOTFOUND' ? 'NXDOMAIN' : code === 'EAI_AGAIN' ? 'TIMEOUT' : 'ERROR',
+      resolver,
+      code,
+    )
+  }
+}
+
+async function systemCnames(hostname: string, timeoutMs: number): Promise<string[]> {
+  const r = new Resolver({timeout: Math.max(100, Math.round(timeoutMs)), tries: 1})
+  const chain: string[] = []
+  let name = hostname
+  try {
+    for (let hop = 0; hop < 8; hop++) {
+      const [next] = await r.resolveCname(name)
+      if (!next) break
+      chain.push(next)
+      name = next
+    }
+  } catch {
+    // no CNAME, or no DNS server reachable: the addresses came from getaddrinfo anyway
+  }
+  return chain
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
+
+/**
+ * A `lookup` for net, tls, http and https that resolves through the configured DNS servers;
+ * undefined for the system resolver (Node's default lookup is getaddrinfo already).
+ */
+export function lookupVia(servers: readonly string[] | undefined, timeoutMs: number) {
+  if (!servers?.length) return undefined
+  return (hostname: string, options: {family?: number | string; all?: boolean}, callback: LookupCallback) => {
+    resolveName(hostname, servers, {timeoutMs}).then(
+      (res) => {
+        const fam = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)
+        const list = fam ? res.addresses.filter((a) => a.family === fam) : res.addresses
+        if (list.length === 0) {
+          const err: NodeJS.ErrnoException = new Error(`${hostname}: no IPv${fam} address via ${res.resolver}`)
+          err.code = 'ENOTFOUND'
+          return callback(err, options.all ? [] : '', undefined)
+        }
+        if (options.all) callback(null, list)
+        else callback(null, list[0]!.address, list[0]!.family)
+      },
+      (e: ResolutionError) => {
+        const err: NodeJS.ErrnoException = new Error(e.message)
+        err.code = e.failure === 'NXDOMAIN' || e.failure === 'NODATA' ? 'ENOTFOUND' : 'EAI_AGAIN'
+        callback(err, options.all ? [] : '', undefined)
+      },
+    )
+  }
+}

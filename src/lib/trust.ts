@@ -1,0 +1,37 @@
+import {readFile} from 'node:fs/promises'
+import tls from 'node:tls'
+
+const cache = new Map<string, Promise<string[]>>()
+
+/**
+ * The certificates a verdict of "trusted" is made against: the system's (Node's bundled roots
+ * plus NODE_EXTRA_CA_CERTS, and the OS store where Node reads it) and `network.caFile`, for a
+ * private PKI. Throws with a clear message when the caFile cannot be read.
+ */
+export function trustedCAs(caFile: string | undefined): Promise<string[]> {
+  const key = caFile ?? ''
+  let p = cache.get(key)
+  if (!p) {
+    p = load(caFile)
+    cache.set(key, p)
+    p.catch(() => cache.delete(key))
+  }
+  return p
+}
+
+async function load(caFile: string | undefined): Promise<string[]> {
+  const getCA = (tls as unknown as {getCACertificates?: (t: string) => string[]}).getCACertificates
+  const system = getCA ? getCA('default') : [...tls.rootCertificates]
+  if (!caFile) return system
+  let text: string
+  try {
+    text = await readFile(caFile, 'utf8')
+  } catch (e) {
+    throw new Error(
+      `cannot read network.caFile ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    )
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
+  if (!pems) throw new Error(`network.caFile ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`)
+  return [...system, ...pems]
+}

@@ -1,0 +1,179 @@
+/**
+ * The sandbox: a whole Identity Manager environment on 127.0.0.1 with ephemeral ports, for
+ * `demo`, the tests and `bench/`. One implementation, with every fault as an option.
+ *
+ * What runs: a DNS server (dns2) serving the aliases as CNAME → A; HTTPS endpoints for the
+ * server (GET /hc answers Healthy) and the agent, with certificates from a throwaway CA; an
+ * HTTP CONNECT proxy; an SMTP server (smtp-server) with STARTTLS and AUTH that keeps what it
+ * receives; a working directory. Nothing here is a real Identity Manager.
+ */
+import {randomBytes} from 'node:crypto'
+import {chmod, mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import {tmpdir, userInfo} from 'node:os'
+import {join} from 'node:path'
+import {stringify} from 'yaml'
+import {makeCA, serverCert, type CertFault, type Issued} from './pki.js'
+import {
+  startDns,
+  startHostile,
+  startHttps,
+  startProxy,
+  type DnsRecord,
+  type HostileKind,
+  type Running,
+} from './servers.js'
+import {startSmtp, type ReceivedMail, type SmtpMode} from './smtp.js'
+
+export const SANDBOX_DOMAIN = 'sandbox.test'
+
+export interface SandboxOptions {
+  /** Folder for the environment file, certificates, secrets and working directories (default: a new temp folder). */
+  dir?: string
+  /** The server's HTTPS endpoint: a certificate fault, TLS 1.0/1.1 only, or a hostile peer. */
+  server?: {cert?: CertFault; oldTls?: boolean; health?: 'Healthy' | 'Unhealthy'; hostile?: HostileKind}
+  /** The agent's HTTPS endpoint, likewise. */
+  agent?: {cert?: CertFault; oldTls?: boolean; hostile?: HostileKind}
+  smtp?: {mode?: SmtpMode; hostile?: HostileKind; wrongPassword?: boolean}
+  /** DNS faults by name (e.g. the server alias answering SERVFAIL). */
+  dns?: Record<string, DnsRecord['fault']>
+  /** Route agent → server through the sandbox's CONNECT proxy (default true). */
+  proxy?: boolean
+  /** Written into checks: (timeout, settings…). */
+  checks?: Record<string, unknown>
+}
+
+export interface Sandbox {
+  dir: string
+  envFile: string
+  /** The environment as written (references, not secrets). */
+  environment: Record<string, unknown>
+  names: {server: string; agent: string; smtp: string}
+  ports: {dns: number; server: number; agent: number; smtp: number; proxy: number}
+  ca: Issued
+  smtpMessages: ReceivedMail[]
+  proxyTunnels: string[]
+  stop(): Promise<void>
+}
+
+/** Starts every sandbox server and writes `idm-preflight.yaml` describing them. */
+export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
+  const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'idm-preflight-sandbox-')))
+  const names = {server: `idm.${SANDBOX_DOMAIN}`, agent: `idm-agent.${SANDBOX_DOMAIN}`, smtp: `smtp.${SANDBOX_DOMAIN}`}
+  const running: Running[] = []
+  try {
+    const ca = makeCA()
+    const zone: Record<string, DnsRecord> = {
+      [names.server]: {cname: `web01.${SANDBOX_DOMAIN}`},
+      [`web01.${SANDBOX_DOMAIN}`]: {a: ['127.0.0.1']},
+      [names.agent]: {cname: `app01.${SANDBOX_DOMAIN}`},
+      [`app01.${SANDBOX_DOMAIN}`]: {a: ['127.0.0.1']},
+      [names.smtp]: {a: ['127.0.0.1']},
+    }
+    for (const [name, fault] of Object.entries(o.dns ?? {})) zone[name] = {...zone[name], fault}
+    const dns = await startDns(zone)
+    running.push(dns)
+
+    const endpoint = async (
+      name: string,
+      e: {cert?: CertFault; oldTls?: boolean; health?: 'Healthy' | 'Unhealthy'; hostile?: HostileKind} | undefined,
+    ) => {
+      const r = e?.hostile
+        ? await startHostile(e.hostile)
+        : await startHttps({
+            cert: serverCert(ca, [name], e?.cert),
+            ca,
+            oldTls: e?.oldTls,
+            health: e?.health,
+            fault: e?.cert,
+          })
+      running.push(r)
+      return r
+    }
+    const server = await endpoint(names.server, o.server)
+    const agent = await endpoint(names.agent, o.agent)
+    const proxy = await startProxy((host) =>
+      host.toLowerCase().endsWith(`.${SANDBOX_DOMAIN}`) || host === 'localhost' ? '127.0.0.1' : host,
+    )
+    running.push(proxy)
+
+    const smtpUser = `idm@${SANDBOX_DOMAIN}`
+    const smtpPassword = randomBytes(12).toString('base64url')
+    const smtp = o.smtp?.hostile
+      ? Object.assign(await startHostile(o.smtp.hostile), {messages: [] as ReceivedMail[]})
+      : await startSmtp({
+          mode: o.smtp?.mode ?? 'starttls',
+          cert: serverCert(ca, [names.smtp]),
+          ca,
+          user: smtpUser,
+          password: smtpPassword,
+        })
+    running.push(smtp)
+
+    await mkdir(join(dir, 'certs'), {recursive: true})
+    await mkdir(join(dir, 'secrets'), {recursive: true, mode: 0o700})
+    await writeFile(join(dir, 'certs', 'sandbox-ca.pem'), ca.certPem)
+    const secretFile = join(dir, 'secrets', 'smtp-password')
+    await writeFile(secretFile, o.smtp?.wrongPassword ? 'not-the-password' : smtpPassword, {mode: 0o600})
+    await chmod(secretFile, 0o600)
+    const agentDir = join(dir, 'agent')
+    for (const sub of ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
+      await mkdir(join(agentDir, sub), {recursive: true})
+
+    const environment: Record<string, unknown> = {
+      version: 1,
+      name: 'sandbox',
+      product: 'saas',
+      topology: 'saas',
+      organization: 'Sandbox',
+      server: {url: `https://${names.server}:${server.port}`},
+      agents: [
+        {
+          identifier: 'SandboxAgent',
+          alias: names.agent,
+          url: `https://${names.agent}:${agent.port}`,
+          workingDirectory: agentDir,
+          serviceAccount: userInfo().username,
+          sourcesRootPaths: [join(agentDir, 'Sources')],
+        },
+      ],
+      smtp: {
+        host: names.smtp,
+        port: smtp.port,
+        secureSocketOption: o.smtp?.mode === 'implicit-tls' ? 'SslOnConnect' : 'StartTls',
+        username: smtpUser,
+        password: '${file:./secrets/smtp-password}',
+        fromAddress: `no-reply@${SANDBOX_DOMAIN}`,
+        testRecipient: `it-admins@${SANDBOX_DOMAIN}`,
+      },
+      network: {
+        dnsServers: [`127.0.0.1:${dns.port}`],
+        caFile: './certs/sandbox-ca.pem',
+        ...(o.proxy === false ? {} : {httpsProxy: `http://127.0.0.1:${proxy.port}`, noProxy: 'localhost'}),
+      },
+      checks: {timeout: '5s', ...o.checks},
+    }
+    const envFile = join(dir, 'idm-preflight.yaml')
+    await writeFile(
+      envFile,
+      `# idm-preflight sandbox environment: every server below runs on 127.0.0.1 and is a stand-in,\n# not Identity Manager. Written by idm-preflight's sandbox; it lives only while the sandbox runs.\n${stringify(environment, {lineWidth: 0})}`,
+    )
+    return {
+      dir,
+      envFile,
+      environment,
+      names,
+      ports: {dns: dns.port, server: server.port, agent: agent.port, smtp: smtp.port, proxy: proxy.port},
+      ca,
+      smtpMessages: (smtp as {messages: ReceivedMail[]}).messages,
+      proxyTunnels: proxy.tunnels,
+      stop: () => closeAll(running),
+    }
+  } catch (e) {
+    await closeAll(running)
+    throw e
+  }
+}
+
+async function closeAll(running: Running[]): Promise<void> {
+  await Promise.allSettled(running.map((r) => r.close()))
+}

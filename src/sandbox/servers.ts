@@ -1,0 +1,189 @@
+import {createServer as createHttpServer, type IncomingMessage} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
+import {
+  connect as netConnect,
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net'
+import dns2 from 'dns2'
+import type {CertFault, Issued} from './pki.js'
+
+/** A server started on 127.0.0.1 with an ephemeral port. */
+export interface Running {
+  port: number
+  close(): Promise<void>
+}
+
+function listen(server: Server, sockets?: Set<Socket>): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets ?? []) s.destroy()
+            server.close(() => r())
+            ;(server as unknown as {closeAllConnections?: () => void}).closeAllConnections?.()
+          }),
+      })
+    })
+  })
+}
+
+function track(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>()
+  server.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+    s.on('error', () => {})
+  })
+  return sockets
+}
+
+// ---------------------------------------------------------------------------------------- DNS
+
+/** One name in the sandbox zone: an alias (CNAME), addresses, or a fault. */
+export interface DnsRecord {
+  cname?: string
+  a?: string[]
+  fault?: 'SERVFAIL' | 'NXDOMAIN' | 'REFUSED' | 'DROP'
+}
+
+/**
+ * A DNS server (dns2, UDP) answering for `zone`: aliases as CNAME → A, as the product's docs
+ * recommend. Unknown names get NXDOMAIN; faults answer SERVFAIL, NXDOMAIN or REFUSED, or drop.
+ */
+export async function startDns(zone: Record<string, DnsRecord>): Promise<Running & {queries: string[]}> {
+  const {Packet} = dns2
+  const records = new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]))
+  const queries: string[] = []
+  const server = dns2.createServer({
+    udp: true,
+    handle: (request, send) => {
+      const response = Packet.createResponseFromRequest(request)
+      const q = request.questions[0]
+      if (!q) return send(response)
+      const name = q.name.toLowerCase()
+      queries.push(`${name} ${q.type}`)
+      const rec = records.get(name)
+      if (rec?.fault === 'DROP') return
+      if (!rec || rec.fault === 'NXDOMAIN') {
+        response.header.rcode = Packet.RCODE.NXDOMAIN
+        return send(response)
+      }
+      if (rec.fault) {
+        response.header.rcode = rec.fault === 'SERVFAIL' ? 2 : 5
+        return send(response)
+      }
+      // dns2's types want Resource instances; plain records are what its encoder reads.
+      const answers = response.answers as unknown as object[]
+      let cur: DnsRecord | undefined = rec
+      let curName = q.name
+      for (let hop = 0; cur?.cname && hop < 8; hop++) {
+        answers.push({name: curName, type: Packet.TYPE.CNAME, class: Packet.CLASS.IN, ttl: 60, domain: cur.cname})
+        curName = cur.cname
+        cur = records.get(cur.cname.toLowerCase())
+      }
+      if (q.type === Packet.TYPE.A) {
+        for (const address of cur?.a ?? [])
+          answers.push({name: curName, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address})
+      }
+      send(response)
+    },
+  })
+  await server.listen({udp: {port: 0, address: '127.0.0.1'}})
+  const port = (server.addresses() as {udp: {port: number}}).udp.port
+  return {port, queries, close: async () => void (await server.close())}
+}
+
+// -------------------------------------------------------------------------------------- HTTPS
+
+export interface HttpsOptions {
+  cert: Issued
+  ca: Issued
+  /** What GET /hc answers: the product's health check. */
+  health?: 'Healthy' | 'Unhealthy'
+  /** Serve only TLS 1.0/1.1 (as far as this Node's OpenSSL allows). */
+  oldTls?: boolean
+  fault?: CertFault
+}
+
+/** An HTTPS endpoint (server or agent) with the product's `GET /hc`. */
+export async function startHttps(o: HttpsOptions): Promise<Running & {requests: string[]}> {
+  const requests: string[] = []
+  const chain = o.fault === 'self-signed' ? o.cert.certPem : o.cert.certPem + o.ca.certPem
+  const server = createHttpsServer(
+    {
+      cert: chain,
+      key: o.cert.keyPem,
+      // Sandbox faults (1024-bit keys, SHA-1, TLS 1.0) must load: the client is what judges them.
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+      ...(o.oldTls ? {minVersion: 'TLSv1' as const, maxVersion: 'TLSv1.1' as const} : {}),
+    },
+    (req: IncomingMessage, res) => {
+      requests.push(`${req.method} ${req.url}`)
+      if (req.url === '/hc') {
+        const health = o.health ?? 'Healthy'
+        res.writeHead(health === 'Healthy' ? 200 : 503, {'content-type': 'text/plain'})
+        return res.end(health)
+      }
+      res.writeHead(200, {'content-type': 'text/html'})
+      res.end('<!doctype html><title>Identity Manager (idm-preflight sandbox)</title>')
+    },
+  )
+  server.on('tlsClientError', () => {})
+  const sockets = track(server)
+  const running = await listen(server, sockets)
+  return {...running, requests}
+}
+
+/**
+ * An HTTP proxy that tunnels with CONNECT, as HTTPS_PROXY proxies do, and records its tunnels.
+ * Like a real proxy it resolves names itself: `resolve` maps the sandbox's names.
+ */
+export async function startProxy(resolve: (host: string) => string = (h) => h): Promise<Running & {tunnels: string[]}> {
+  const tunnels: string[] = []
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(405)
+    res.end('CONNECT only')
+  })
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const [host, port] = (req.url ?? '').split(':')
+    tunnels.push(req.url ?? '')
+    const upstream = netConnect({host: resolve(host ?? ''), port: Number(port)}, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      if (head.length) upstream.write(head)
+      upstream.pipe(client)
+      client.pipe(upstream)
+    })
+    upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'))
+    client.on('error', () => upstream.destroy())
+  })
+  const sockets = track(server)
+  const running = await listen(server, sockets)
+  return {...running, tunnels}
+}
+
+// ----------------------------------------------------------------------------------- hostile
+
+/** Peers that break protocols: never answer, answer garbage, or hang up at once. */
+export type HostileKind = 'silent' | 'garbage' | 'close'
+
+export async function startHostile(kind: HostileKind): Promise<Running> {
+  const server = createNetServer((s) => {
+    s.on('error', () => {})
+    if (kind === 'close') s.destroy()
+    else if (kind === 'garbage') {
+      s.write(
+        Buffer.from('\u0000\u00ffHELLO? this is not the protocol you expect\r\n\u0016\u0003\u0009garbage', 'binary'),
+      )
+      s.on('data', () => s.write('????\r\n'))
+    }
+    // silent: accept and say nothing, ever
+  })
+  const sockets = track(server)
+  return listen(server, sockets)
+}
