@@ -63,7 +63,7 @@ export function describeCertificate(der: Buffer): CertificateInfo {
     details.modulusLength ??
     (details.namedCurve ? (CURVE_BITS[details.namedCurve] ?? 0) : keyType === 'ed25519' ? 256 : 0)
   const oid = signatureOid(der)
-  let selfSigned = false
+  let selfSigned: boolean
   try {
     selfSigned = x.checkIssued(x) && x.verify(x.publicKey)
   } catch {
