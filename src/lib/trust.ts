@@ -29,6 +29,7 @@ async function load(caFile: string | undefined): Promise<string[]> {
   } catch (e) {
     throw new Error(
       `cannot read network.caFile ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {cause: e},
     )
   }
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
