@@ -206,6 +206,8 @@ function analyseTranscript(t: Transcript, f: SmtpFacts): void {
 function phaseOf(e: Error & {code?: string; command?: string; response?: string}, t: Transcript): Partial<SmtpFacts> {
   const base = {error: e.message.replace(/\s*response=.*/s, ''), errorCode: e.code, response: e.response || undefined}
   const msg = e.message
+  // A refused STARTTLS command (a 5xx reply) is the STARTTLS phase; a failed handshake is TLS.
+  if ((e.command === 'STARTTLS' || e.code === 'ETLS') && e.response) return {...base, failedPhase: 'starttls'}
   if (/certificate|self[- ]signed|SSL|TLS|handshake|wrong version|alert/i.test(msg) && e.code !== 'EPROTOCOL')
     return {...base, failedPhase: 'tls'}
   if (e.command === 'STARTTLS' || e.code === 'ETLS') return {...base, failedPhase: 'starttls'}

@@ -13,6 +13,8 @@ const lenient = `checks:
   settings:
     host.resources: { minMemoryGB: 1, minCores: 1, minFreeDiskGB: 0 }
 `
+/** These tests are about exit codes and formats: keep to the two checks that need no network. */
+const ONLY = ['--only', 'host.resources,proxy.settings']
 const noProxyEnv = {HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined}
 
 async function reportValidator() {
@@ -54,7 +56,7 @@ describe('check', () => {
   after(async () => cleanup())
 
   test('exit 0 when every check passes, with a text report grouped by flow', async () => {
-    const r = await runCli(['check', '-c', ok], {env: noProxyEnv})
+    const r = await runCli(['check', ...ONLY, '-c', ok], {env: noProxyEnv})
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /^idm-preflight: contoso-saas \(saas, stage before\)/)
     assert.match(r.stdout, /this host\n {2}PASS {2}host\.resources/)
@@ -64,7 +66,7 @@ describe('check', () => {
   })
 
   test('exit 3 on a failure, with the fix and the docs link', async () => {
-    const r = await runCli(['check', '-c', failing], {env: noProxyEnv})
+    const r = await runCli(['check', ...ONLY, '-c', failing], {env: noProxyEnv})
     assert.equal(r.code, 3)
     assert.match(
       r.stdout,
@@ -75,14 +77,14 @@ describe('check', () => {
   })
 
   test('warnings: exit 0, or 4 with --strict', async () => {
-    assert.equal((await runCli(['check', '-c', warning], {env: noProxyEnv})).code, 0)
-    const strict = await runCli(['check', '-c', warning, '--strict'], {env: noProxyEnv})
+    assert.equal((await runCli(['check', ...ONLY, '-c', warning], {env: noProxyEnv})).code, 0)
+    const strict = await runCli(['check', ...ONLY, '-c', warning, '--strict'], {env: noProxyEnv})
     assert.equal(strict.code, 4)
     assert.match(strict.stdout, /WARN {2}proxy\.settings/)
   })
 
   test('an active waiver turns the failure into a warning and shows its reason', async () => {
-    const r = await runCli(['check', '-c', waived, '--format', 'json'], {env: noProxyEnv})
+    const r = await runCli(['check', ...ONLY, '-c', waived, '--format', 'json'], {env: noProxyEnv})
     assert.equal(r.code, 0)
     const report = JSON.parse(r.stdout)
     const proxy = report.results.find((x: {id: string}) => x.id === 'proxy.settings')
@@ -93,7 +95,7 @@ describe('check', () => {
   test('--format json validates against schema/report.schema.json, in plan order', async () => {
     const validate = await reportValidator()
     for (const file of [ok, failing, warning, waived]) {
-      const r = await runCli(['check', '-c', file, '--format', 'json'], {env: noProxyEnv})
+      const r = await runCli(['check', ...ONLY, '-c', file, '--format', 'json'], {env: noProxyEnv})
       const report = JSON.parse(r.stdout)
       assert.ok(validate(report), JSON.stringify(validate.errors))
       assert.equal(report.exitCode, r.code)
@@ -105,7 +107,7 @@ describe('check', () => {
   })
 
   test('--json gives the same report as --format json', async () => {
-    const r = await runCli(['check', '-c', failing, '--json'], {env: noProxyEnv})
+    const r = await runCli(['check', ...ONLY, '-c', failing, '--json'], {env: noProxyEnv})
     assert.equal(r.code, 3)
     const report = JSON.parse(r.stdout)
     assert.equal(report.summary.fail, 1)
@@ -113,7 +115,7 @@ describe('check', () => {
   })
 
   test('--format junit parses as XML: one suite per id, failures as <failure>', async () => {
-    const r = await runCli(['check', '-c', failing, '--format', 'junit'], {env: noProxyEnv})
+    const r = await runCli(['check', ...ONLY, '-c', failing, '--format', 'junit'], {env: noProxyEnv})
     assert.equal(r.code, 3)
     assert.equal(XMLValidator.validate(r.stdout), true)
     const xml = new XMLParser({ignoreAttributes: false, attributeNamePrefix: ''}).parse(r.stdout)
@@ -130,7 +132,7 @@ describe('check', () => {
   })
 
   test('--format tap is TAP 14 with not ok for failures', async () => {
-    const r = await runCli(['check', '-c', failing, '--format', 'tap'], {env: noProxyEnv})
+    const r = await runCli(['check', ...ONLY, '-c', failing, '--format', 'tap'], {env: noProxyEnv})
     assert.match(
       r.stdout,
       /^TAP version 14\n1\.\.2\nok 1 - host\.resources local\nnot ok 2 - proxy\.settings network\n {2}---\n {2}severity: fail\n/,
@@ -139,14 +141,14 @@ describe('check', () => {
 
   test('--output writes the report (format from the extension) and prints a summary', async () => {
     const out = join(dir, 'reports', 'report.xml')
-    const r = await runCli(['check', '-c', failing, '--output', out], {env: noProxyEnv})
+    const r = await runCli(['check', ...ONLY, '-c', failing, '--output', out], {env: noProxyEnv})
     assert.equal(r.code, 3)
     assert.match(r.stdout, /2 checks: 1 pass, 0 warn, 1 fail.*\nreport \(junit\) written to /)
     assert.equal(XMLValidator.validate(await readFile(out, 'utf8')), true)
   })
 
   test('--plan lists the instances without running them; --only and --skip shape it', async () => {
-    const r = await runCli(['check', '-c', ok, '--plan', '--skip', 'host.*'])
+    const r = await runCli(['check', ...ONLY, '-c', ok, '--plan', '--skip', 'host.*'])
     assert.equal(r.code, 0)
     assert.match(r.stdout, /skip {2}host\.resources {2}local {4}skipped by --skip/)
     assert.match(r.stdout, /run {3}proxy\.settings {2}network {2}Outbound proxy settings/)
@@ -162,9 +164,9 @@ describe('check', () => {
     const env = {...noProxyEnv, ...ONPREM_SECRETS, IDM_PROXY: 'https://bob:Proxy-Pa55-Secret@proxy.contoso.com:8080/'}
     const values = [...Object.values(ONPREM_SECRETS), 'Sql-Pa55-Secret!', 'Proxy-Pa55-Secret']
     const runs = await Promise.all([
-      ...['text', 'json', 'junit', 'tap'].map((f) => runCli(['check', '-c', secrets, '--format', f], {env})),
-      runCli(['check', '-c', secrets, '--json'], {env}),
-      runCli(['check', '-c', secrets, '--plan', '--json'], {env}),
+      ...['text', 'json', 'junit', 'tap'].map((f) => runCli(['check', ...ONLY, '-c', secrets, '--format', f], {env})),
+      runCli(['check', ...ONLY, '-c', secrets, '--json'], {env}),
+      runCli(['check', ...ONLY, '-c', secrets, '--plan', '--json'], {env}),
       runCli(['validate', secrets, '--require-secrets', '--json'], {env}),
     ])
     for (const r of runs) {
@@ -186,7 +188,7 @@ describe('check', () => {
   })
 
   test('--help documents the exit codes and has examples', async () => {
-    const r = await runCli(['check', '--help'])
+    const r = await runCli(['check', ...ONLY, '--help'])
     assert.equal(r.code, 0)
     assert.match(r.stdout, /EXIT CODES[\s\S]*3 {2}at least one check failed/)
     assert.match(r.stdout, /EXAMPLES/)

@@ -1,0 +1,87 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../core/base-command.js'
+import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+
+export default class Demo extends BaseCommand {
+  static override summary = 'Run idm-preflight against a built-in sandbox environment on 127.0.0.1'
+  static override description = `Starts a sandbox on 127.0.0.1 with ephemeral ports: a DNS server serving the aliases as
+CNAME → A, HTTPS endpoints for the server (GET /hc answers Healthy) and the agent with
+certificates from a throwaway CA, an HTTP CONNECT proxy, an SMTP server with STARTTLS and AUTH,
+and a working directory. These are stand-ins, not Identity Manager.
+
+It writes the sandbox's environment file, runs \`check --stage after --send-test-mail\` against it,
+and leaves the environment file and the reports (report.json, report.xml) in the folder it
+prints. With --keep-running the sandbox stays up until Ctrl-C, so that you can run check (and
+edit the file) by hand.
+
+${EXIT_CODES_HELP}`
+  static override examples = [
+    '<%= config.bin %> demo',
+    '<%= config.bin %> demo --dir ./demo --keep-running',
+    '<%= config.bin %> demo --json | jq .report.summary',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    dir: Flags.string({
+      description: 'folder for the environment file, certificates and reports (default: a new temp folder)',
+    }),
+    'keep-running': Flags.boolean({description: 'keep the sandbox up until Ctrl-C, to run check by hand'}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(Demo)
+    const [{startSandbox}, {mkdir}, {join, resolve}, {loadChecks}, session, {render}, {writeFileAtomic}] =
+      await Promise.all([
+        import('../sandbox/index.js'),
+        import('node:fs/promises'),
+        import('node:path'),
+        import('../core/registry.js'),
+        import('../core/session.js'),
+        import('../reporters/index.js'),
+        import('../core/write.js'),
+      ])
+    const dir = flags.dir ? resolve(flags.dir) : undefined
+    if (dir) await mkdir(dir, {recursive: true})
+    const json = this.jsonEnabled()
+    const say = (s: string) => (json ? undefined : this.err(s))
+    const sb = await startSandbox({dir})
+    try {
+      say(`Sandbox on 127.0.0.1 (stand-ins, not Identity Manager), in ${sb.dir}`)
+      say(`  DNS      127.0.0.1:${sb.ports.dns}  (${sb.names.server}, ${sb.names.agent}, ${sb.names.smtp})`)
+      say(`  server   https://${sb.names.server}:${sb.ports.server}  (GET /hc answers Healthy)`)
+      say(`  agent    https://${sb.names.agent}:${sb.ports.agent}`)
+      say(`  proxy    http://127.0.0.1:${sb.ports.proxy}  (CONNECT)`)
+      say(`  SMTP     ${sb.names.smtp}:${sb.ports.smtp}  (STARTTLS, AUTH)`)
+      say(`  environment file: ${sb.envFile}`)
+      say('')
+      const options = {
+        config: sb.envFile,
+        stage: 'after' as const,
+        strict: false,
+        sendTestMail: true,
+        toolVersion: this.config.version,
+      }
+      const prepared = await session.prepareSession(await loadChecks(), options)
+      const report = await session.runSession(prepared, options)
+      await writeFileAtomic(join(sb.dir, 'report.json'), await render(report, 'json'))
+      await writeFileAtomic(join(sb.dir, 'report.xml'), await render(report, 'junit'))
+      if (!json) await this.out(await render(report, 'text', process.stdout.isTTY === true && !process.env.NO_COLOR))
+      say(`\nreports: ${join(sb.dir, 'report.json')}, ${join(sb.dir, 'report.xml')}`)
+      say(`test mails received by the sandbox SMTP server: ${sb.smtpMessages.length}`)
+      if (flags['keep-running']) {
+        say(`\nThe sandbox keeps running. In another terminal, try:`)
+        say(`  idm-preflight check --config ${sb.envFile} --stage after`)
+        say(`  idm-preflight check --config ${sb.envFile} --plan`)
+        say('Press Ctrl-C to stop it.')
+        await new Promise<void>((r) => {
+          process.once('SIGINT', r)
+          process.once('SIGTERM', r)
+        })
+      }
+      process.exitCode = report.exitCode
+      return {dir: sb.dir, envFile: sb.envFile, ports: sb.ports, testMails: sb.smtpMessages.length, report}
+    } finally {
+      await sb.stop()
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict'
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import check from '../../checks/server-reachability.js'
+import {makeCA, serverCert, type Issued} from '../../src/sandbox/pki.js'
+import {startDns, startHostile, startHttps, startProxy} from '../../src/sandbox/servers.js'
+import {tempDir} from '../helpers/cli.js'
+import {runCheck} from '../helpers/run-check.js'
+
+describe('server.reachability against a real HTTPS server, directly and through a CONNECT proxy', () => {
+  let ca: Issued
+  let caFile: string
+  let dns: Awaited<ReturnType<typeof startDns>>
+  let cleanup: () => Promise<void>
+  const host = 'idm.contoso.test'
+  before(async () => {
+    const t = await tempDir()
+    cleanup = t.cleanup
+    ca = makeCA()
+    caFile = join(t.dir, 'ca.pem')
+    await writeFile(caFile, ca.certPem)
+    dns = await startDns({[host]: {a: ['127.0.0.1']}})
+  })
+  after(async () => {
+    await dns.close()
+    await cleanup()
+  })
+  const params = (port: number, extra: object = {}) => ({
+    url: `https://${host}:${port}`,
+    health: true,
+    dnsServers: [`127.0.0.1:${dns.port}`],
+    caFile,
+    ...extra,
+  })
+
+  test('direct: HTTP answer and /hc Healthy', async () => {
+    const s = await startHttps({cert: serverCert(ca, [host]), ca})
+    try {
+      const r = await runCheck(check, params(s.port))
+      assert.equal(r.status, 'pass', r.message)
+      assert.equal(r.message, `https://${host}:${s.port} answered HTTP 200 directly; /hc answers Healthy`)
+      assert.deepEqual(s.requests, ['GET /', 'GET /hc'])
+    } finally {
+      await s.close()
+    }
+  })
+
+  test('through the proxy: the tunnel is really used', async () => {
+    const s = await startHttps({cert: serverCert(ca, [host]), ca})
+    const proxy = await startProxy(() => '127.0.0.1')
+    try {
+      const r = await runCheck(check, params(s.port, {proxy: `http://127.0.0.1:${proxy.port}`}))
+      assert.equal(r.status, 'pass', r.message)
+      assert.match(r.message, new RegExp(`answered HTTP 200 through the proxy 127\\.0\\.0\\.1:${proxy.port}`))
+      assert.deepEqual(proxy.tunnels, [`${host}:${s.port}`, `${host}:${s.port}`])
+    } finally {
+      await s.close()
+      await proxy.close()
+    }
+  })
+
+  test('a proxy that is down fails at the proxy phase', async () => {
+    const r = await runCheck(check, params(443, {proxy: 'http://127.0.0.1:1'}))
+    assert.equal(r.status, 'fail')
+    assert.match(r.message, /through the proxy 127\.0\.0\.1:1: proxy failed: cannot reach the proxy 127\.0\.0\.1:1/)
+  })
+
+  test('/hc not Healthy is a warning (not installed yet, or no database)', async () => {
+    const s = await startHttps({cert: serverCert(ca, [host]), ca, health: 'Unhealthy'})
+    try {
+      const r = await runCheck(check, params(s.port))
+      assert.equal(r.status, 'warn')
+      assert.match(r.message, /\/hc answered 503 "Unhealthy", not Healthy/)
+    } finally {
+      await s.close()
+    }
+  })
+
+  test('SaaS: no /hc request', async () => {
+    const s = await startHttps({cert: serverCert(ca, [host]), ca})
+    try {
+      const r = await runCheck(check, params(s.port, {health: false}))
+      assert.equal(r.status, 'pass')
+      assert.deepEqual(s.requests, ['GET /'])
+    } finally {
+      await s.close()
+    }
+  })
+
+  test('an untrusted certificate is a failure: the agent would refuse it', async () => {
+    const s = await startHttps({cert: serverCert(ca, [host], 'self-signed'), ca, fault: 'self-signed'})
+    try {
+      const r = await runCheck(check, params(s.port))
+      assert.equal(r.status, 'fail')
+      assert.match(r.message, /certificate is not trusted here \(DEPTH_ZERO_SELF_SIGNED_CERT\)/)
+    } finally {
+      await s.close()
+    }
+  })
+
+  for (const [kind, status] of [
+    ['silent', 'error'],
+    ['garbage', 'fail'],
+    ['close', 'fail'],
+  ] as const) {
+    test(`a hostile server (${kind}) ends within the timeout`, async () => {
+      const h = await startHostile(kind)
+      try {
+        const t0 = performance.now()
+        const r = await runCheck(check, params(h.port), {timeoutMs: 800})
+        assert.equal(r.status, status, r.message)
+        assert.ok(performance.now() - t0 < 1500)
+      } finally {
+        await h.close()
+      }
+    })
+  }
+
+  test('plan: through HTTPS_PROXY unless NO_PROXY sends the server direct; integrated agents skip', () => {
+    const base = {topology: 'saas', server: {url: 'https://t.contoso.com'}, network: {httpsProxy: 'http://p:3128'}}
+    const ctx = {agents: [], baseDir: '/', processEnv: {}}
+    assert.equal(check.plan(base as never, ctx as never)[0]!.params.proxy, 'http://p:3128')
+    assert.equal(
+      check.plan({...base, network: {...base.network, noProxy: '.contoso.com'}} as never, ctx as never)[0]!.params
+        .proxy,
+      undefined,
+    )
+    assert.equal(
+      check.plan({...base, network: undefined} as never, {...ctx, processEnv: {HTTPS_PROXY: 'q:1'}} as never)[0]!.params
+        .proxy,
+      'q:1',
+    )
+    assert.match(
+      check.plan({...base, topology: 'on-prem-integrated'} as never, ctx as never)[0]!.skip!,
+      /integrated agent/,
+    )
+  })
+})

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict'
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import check from '../../checks/tls-endpoint.js'
+import {makeCA, serverCert, type CertFault, type Issued} from '../../src/sandbox/pki.js'
+import {startDns, startHostile, startHttps, type HostileKind} from '../../src/sandbox/servers.js'
+import {tempDir} from '../helpers/cli.js'
+import {runCheck} from '../helpers/run-check.js'
+
+describe('tls.endpoint against real TLS servers with certificates made at test time', () => {
+  let ca: Issued
+  let caFile: string
+  let dns: Awaited<ReturnType<typeof startDns>>
+  let cleanup: () => Promise<void>
+  const host = 'idm.contoso.test'
+  before(async () => {
+    const t = await tempDir()
+    cleanup = t.cleanup
+    ca = makeCA('Contoso Test Root')
+    caFile = join(t.dir, 'ca.pem')
+    await writeFile(caFile, ca.certPem)
+    dns = await startDns({[host]: {a: ['127.0.0.1']}})
+  })
+  after(async () => {
+    await dns.close()
+    await cleanup()
+  })
+  const params = (port: number, extra: object = {}) => ({
+    url: `https://${host}:${port}`,
+    host,
+    port,
+    role: 'server',
+    dnsServers: [`127.0.0.1:${dns.port}`],
+    caFile,
+    ...extra,
+  })
+
+  async function withServer(o: {fault?: CertFault; oldTls?: boolean}, f: (port: number) => Promise<void>) {
+    const s = await startHttps({cert: serverCert(ca, [host], o.fault), ca, fault: o.fault, oldTls: o.oldTls})
+    try {
+      await f(s.port)
+    } finally {
+      await s.close()
+    }
+  }
+
+  test('a good endpoint passes, naming protocol, issuer, expiry, key and signature', () =>
+    withServer({}, async (port) => {
+      const r = await runCheck(check, params(port))
+      assert.equal(r.status, 'pass', r.message)
+      assert.match(
+        r.message,
+        /^TLSv1\.3, trusted \(issuer CN=Contoso Test Root, O=idm-preflight sandbox\), covers idm\.contoso\.test, valid until \d{4}-\d\d-\d\d \(36\d days\), RSA 2048, sha256WithRSAEncryption$/,
+      )
+    }))
+
+  const faults: [string, {fault?: CertFault; oldTls?: boolean}, string, RegExp][] = [
+    [
+      'expired',
+      {fault: 'expired'},
+      'fail',
+      /the certificate expired on \d{4}-\d\d-\d\d \(subject CN=idm\.contoso\.test.*issuer CN=Contoso Test Root.*thumbprint [0-9A-F]{40}\)/,
+    ],
+    ['not yet valid', {fault: 'not-yet-valid'}, 'fail', /the certificate is not valid before \d{4}-\d\d-\d\d/],
+    ['expiring soon', {fault: 'expiring-soon'}, 'warn', /the certificate expires in [45] days/],
+    [
+      'wrong host',
+      {fault: 'wrong-host'},
+      'fail',
+      /the certificate does not cover idm\.contoso\.test: it names DNS:other\.invalid/,
+    ],
+    ['self-signed', {fault: 'self-signed'}, 'fail', /not trusted: the certificate is self-signed/],
+    ['SHA-1', {fault: 'sha1'}, 'fail', /signed with sha1WithRSAEncryption; SHA-1 and MD5 are refused/],
+    ['RSA 1024', {fault: 'rsa-1024'}, 'fail', /RSA 1024-bit key; at least 2048 is required/],
+    ['TLS 1.1 only', {oldTls: true}, 'fail', /negotiated TLSv1(\.1)?; TLS 1\.2 or later is required/],
+  ]
+  for (const [name, o, status, re] of faults) {
+    test(name, () =>
+      withServer(o, async (port) => {
+        const r = await runCheck(check, params(port))
+        assert.equal(r.status, status, r.message)
+        assert.match(r.message, re)
+        assert.ok(r.remediation, 'says how to fix it')
+      }),
+    )
+  }
+
+  test('a private CA not in network.caFile is not trusted', () =>
+    withServer({}, async (port) => {
+      const r = await runCheck(check, params(port, {caFile: undefined}))
+      assert.equal(r.status, 'fail')
+      assert.match(
+        r.message,
+        /not trusted: the (chain ends in a root this host does not trust|issuer is not trusted here)/,
+      )
+      assert.match(r.remediation, /network\.caFile/)
+    }))
+
+  test('expiryWarningDays moves the warning', () =>
+    withServer({}, async (port) => {
+      const r = await runCheck(check, params(port), {expiryWarningDays: 400})
+      assert.equal(r.status, 'warn')
+      assert.match(r.message, /expires in 36\d days/)
+    }))
+
+  const hostile: [HostileKind, string, RegExp][] = [
+    ['silent', 'error', /no answer within 800ms \(timeout\)/],
+    ['garbage', 'fail', /TLS handshake with idm\.contoso\.test:\d+ failed/],
+    ['close', 'fail', /TLS handshake with idm\.contoso\.test:\d+ failed/],
+  ]
+  for (const [kind, status, re] of hostile) {
+    test(`a hostile peer (${kind}) ends within the timeout`, async () => {
+      const h = await startHostile(kind)
+      try {
+        const t0 = performance.now()
+        const r = await runCheck(check, params(h.port), {timeoutMs: 800})
+        assert.equal(r.status, status, r.message)
+        assert.match(r.message, re)
+        assert.ok(performance.now() - t0 < 1500)
+      } finally {
+        await h.close()
+      }
+    })
+  }
+
+  test('a closed port and an unknown name fail at their phase', async () => {
+    const closed = await runCheck(check, params(1))
+    assert.equal(closed.status, 'fail')
+    assert.match(closed.message, /cannot connect to idm\.contoso\.test:1 \(127\.0\.0\.1\): connection refused/)
+    const unknown = await runCheck(check, {...params(443), host: 'nope.contoso.test'})
+    assert.match(unknown.message, /cannot resolve nope\.contoso\.test: no such name \(NXDOMAIN\)/)
+  })
+
+  test('a missing caFile is one error with the path, not a crash', () =>
+    withServer({}, async (port) => {
+      const r = await runCheck(check, params(port, {caFile: '/nonexistent/ca.pem'}))
+      assert.equal(r.status, 'error')
+      assert.match(r.message, /cannot read network\.caFile \/nonexistent\/ca\.pem: ENOENT/)
+    }))
+
+  test('plan: the server URL before installing in SaaS, after on premises; agent URLs after', () => {
+    const env = {
+      topology: 'saas',
+      server: {url: 'https://t.usercube.com'},
+      agents: [{identifier: 'A', url: 'https://IDM-agent.contoso.com:8443'}],
+    }
+    const planned = check.plan(env as never, {agents: env.agents, baseDir: '/'} as never)
+    assert.deepEqual(
+      planned.map((x) => [x.target, x.stage, x.params.host, x.params.port]),
+      [
+        ['https://t.usercube.com', 'before', 't.usercube.com', 443],
+        ['https://IDM-agent.contoso.com:8443', 'after', 'IDM-agent.contoso.com', 8443],
+      ],
+    )
+    const onprem = check.plan(
+      {...env, topology: 'on-prem-separate'} as never,
+      {agents: env.agents, baseDir: '/'} as never,
+    )
+    assert.equal(onprem[0]!.stage, 'after')
+  })
+})

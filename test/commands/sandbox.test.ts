@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {describe, test} from 'node:test'
+import {XMLValidator} from 'fast-xml-parser'
+import {startSandbox} from '../../src/sandbox/index.js'
+import {runCli, tempDir} from '../helpers/cli.js'
+
+const noProxyEnv = {HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined}
+
+describe('check against the sandbox, through the built CLI', () => {
+  test('every check the platform can run passes; the SMTP password is in no format', {timeout: 60_000}, async () => {
+    const sb = await startSandbox()
+    try {
+      const password = (await readFile(join(sb.dir, 'secrets', 'smtp-password'), 'utf8')).trim()
+      assert.ok(password.length >= 12)
+      const runs = await Promise.all(
+        ['text', 'json', 'junit', 'tap'].map((f) =>
+          runCli(['check', '-c', sb.envFile, '--stage', 'after', '--send-test-mail', '--format', f], {env: noProxyEnv}),
+        ),
+      )
+      for (const r of runs) {
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        assert.ok(!(r.stdout + r.stderr).includes(password), 'the SMTP password was printed')
+      }
+      const report = JSON.parse(runs[1]!.stdout)
+      const byId = (id: string) =>
+        report.results.filter((x: {id: string}) => x.id === id).map((x: {status: string}) => x.status)
+      assert.deepEqual(byId('dns.alias'), ['pass', 'pass', 'pass'])
+      assert.deepEqual(byId('tls.endpoint'), ['pass', 'pass'])
+      assert.deepEqual(byId('server.reachability'), ['pass'])
+      assert.deepEqual(byId('smtp.server'), ['pass'])
+      assert.deepEqual(byId('smtp.test-mail'), ['pass'])
+      assert.equal(report.summary.fail + report.summary.error, 0)
+      assert.equal(XMLValidator.validate(runs[2]!.stdout), true)
+      assert.equal(sb.smtpMessages.length, 4, 'one real test mail per run')
+      assert.ok(sb.proxyTunnels.length >= 4, 'agent → server went through the proxy')
+    } finally {
+      await sb.stop()
+    }
+  })
+
+  test(
+    'faults show up as failures at the right check, and --timeout bounds a black hole',
+    {timeout: 60_000},
+    async () => {
+      const sb = await startSandbox({
+        server: {cert: 'expired'},
+        agent: {hostile: 'silent'},
+        smtp: {mode: 'no-starttls'},
+        dns: {'smtp.sandbox.test': 'SERVFAIL'},
+      })
+      try {
+        const r = await runCli(['check', '-c', sb.envFile, '--stage', 'after', '--timeout', '1s', '--json'], {
+          env: noProxyEnv,
+        })
+        assert.equal(r.code, 3)
+        const report = JSON.parse(r.stdout)
+        const find = (id: string, target: RegExp) =>
+          report.results.find((x: {id: string; target: string}) => x.id === id && target.test(x.target))
+        assert.equal(find('tls.endpoint', /idm\.sandbox/).status, 'fail')
+        assert.match(find('tls.endpoint', /idm\.sandbox/).message, /expired on/)
+        assert.equal(find('tls.endpoint', /idm-agent/).status, 'error')
+        assert.match(find('tls.endpoint', /idm-agent/).message, /no answer within 1s \(timeout\)/)
+        assert.equal(find('dns.alias', /^smtp/).status, 'fail')
+        assert.match(find('dns.alias', /^smtp/).message, /SERVFAIL/)
+        assert.match(find('smtp.server', /smtp/).message, /dns failed/)
+        assert.equal(find('dns.alias', /^idm\.sandbox/).status, 'pass', 'the other results are unaffected')
+        assert.ok(report.durationMs < 3000, `the run took ${report.durationMs} ms with a 1s timeout`)
+      } finally {
+        await sb.stop()
+      }
+    },
+  )
+})
+
+describe('demo', () => {
+  test('starts the sandbox, checks it, and leaves the environment file and reports', {timeout: 60_000}, async () => {
+    const {dir, cleanup} = await tempDir()
+    try {
+      const r = await runCli(['demo', '--dir', dir], {env: noProxyEnv})
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      assert.match(r.stderr, /Sandbox on 127\.0\.0\.1 \(stand-ins, not Identity Manager\)/)
+      assert.match(
+        r.stderr,
+        new RegExp(`environment file: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/idm-preflight\\.yaml`),
+      )
+      assert.match(r.stdout, /11 checks: 10 pass, 0 warn, 0 fail, 0 error, 1 skip/)
+      const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))
+      assert.equal(report.exitCode, 0)
+      assert.equal(XMLValidator.validate(await readFile(join(dir, 'report.xml'), 'utf8')), true)
+      const env = await readFile(join(dir, 'idm-preflight.yaml'), 'utf8')
+      assert.match(env, /password: \$\{file:\.\/secrets\/smtp-password\}/)
+      const password = (await readFile(join(dir, 'secrets', 'smtp-password'), 'utf8')).trim()
+      for (const text of [
+        r.stdout,
+        r.stderr,
+        env,
+        JSON.stringify(report),
+        await readFile(join(dir, 'report.xml'), 'utf8'),
+      ])
+        assert.ok(!text.includes(password))
+      // The environment file stays valid for re-runs by hand.
+      const v = await runCli(['validate', join(dir, 'idm-preflight.yaml')])
+      assert.equal(v.code, 0, v.stdout)
+    } finally {
+      await cleanup()
+    }
+  })
+})
