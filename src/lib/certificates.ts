@@ -1,0 +1,251 @@
+import {createPrivateKey, createPublicKey, X509Certificate} from 'node:crypto'
+import {readFile, stat} from 'node:fs/promises'
+import {describeCertificate, type CertificateInfo} from './x509.js'
+
+/**
+ * Loads the certificates the product reads: PKCS#12 (.pfx) files with their password, and
+ * recognises what is not one (PEM text, a bare DER certificate, something else) so that every
+ * failure has its own verdict. forge decodes PKCS#12 (3DES, AES and legacy RC2); Node's crypto
+ * describes the certificates and keys.
+ */
+
+export type LoadFailure =
+  | 'missing'
+  | 'not-a-file'
+  | 'unreadable'
+  | 'empty'
+  | 'pem'
+  | 'certificate-only'
+  | 'wrong-password'
+  | 'corrupt'
+  | 'not-pkcs12'
+  | 'unsupported-key'
+
+export interface LoadedCertificateFile {
+  /** The certificate the key belongs to (or the first end-entity certificate). */
+  leaf?: CertificateInfo
+  /** Every certificate in the file, leaf first. */
+  certificates: CertificateInfo[]
+  /** Their DER encodings (base64), same order: for chain building, left out of reports. */
+  ders: string[]
+  hasPrivateKey: boolean
+  /** Whether the private key is the certificate's (undefined without a key). */
+  keyMatches?: boolean
+  privateKeyType?: string
+  /** How the file was stored: pkcs12, or pem when a PEM bundle was read. */
+  format: 'pkcs12' | 'pem' | 'der'
+  /** POSIX mode bits of the file (0o644…), to tell "readable by everyone". */
+  mode?: number
+}
+
+export type LoadResult =
+  | {ok: true; file: LoadedCertificateFile}
+  | {ok: false; failure: LoadFailure; detail: string; file?: LoadedCertificateFile}
+
+/** Reads and opens a certificate file. Never throws: every problem is a LoadFailure with its detail. */
+export async function loadCertificateFile(path: string, password: string | undefined): Promise<LoadResult> {
+  let mode: number
+  try {
+    const st = await stat(path)
+    if (!st.isFile())
+      return {ok: false, failure: 'not-a-file', detail: `${path} is a directory, not a certificate file`}
+    mode = st.mode & 0o777
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return {ok: false, failure: 'missing', detail: `${path} does not exist`}
+    return {ok: false, failure: 'unreadable', detail: `cannot read ${path}: ${code}`}
+  }
+  let bytes: Buffer
+  try {
+    await ensureForge()
+    bytes = await readFile(path)
+  } catch (e) {
+    return {ok: false, failure: 'unreadable', detail: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code}`}
+  }
+  const r = openCertificateBytes(bytes, password)
+  if (r.ok) r.file.mode = mode
+  else if (r.file) r.file.mode = mode
+  return r
+}
+
+/** Opens bytes already read: PKCS#12, or recognises PEM and DER for their own verdicts. */
+export function openCertificateBytes(bytes: Buffer, password: string | undefined): LoadResult {
+  if (bytes.length === 0) return {ok: false, failure: 'empty', detail: 'the file is empty'}
+  const head = bytes.subarray(0, 64).toString('latin1')
+  if (head.includes('-----BEGIN')) {
+    const pem = openPem(bytes.toString('utf8'))
+    return {ok: false, failure: 'pem', detail: `PEM text (${pem.summary}), not a PFX`, file: pem.file}
+  }
+  if (bytes[0] !== 0x30)
+    return {
+      ok: false,
+      failure: 'not-pkcs12',
+      detail: 'neither PKCS#12 nor PEM nor DER (the first byte is not an ASN.1 SEQUENCE)',
+    }
+  // A bare DER certificate (.cer/.crt): readable, but there is no key in it.
+  try {
+    const x = new X509Certificate(bytes)
+    const info = describeCertificate(Buffer.from(x.raw))
+    return {
+      ok: false,
+      failure: 'certificate-only',
+      detail: 'a DER certificate (.cer) with no private key, not a PFX',
+      file: {leaf: info, certificates: [info], ders: [bytes.toString('base64')], hasPrivateKey: false, format: 'der'},
+    }
+  } catch {
+    // not a certificate: try PKCS#12
+  }
+  return openPkcs12(bytes, password)
+}
+
+interface ForgeLike {
+  asn1: {fromDer(b: string, strict?: boolean): unknown; toDer(a: unknown): {getBytes(): string}}
+  pkcs12: {
+    pkcs12FromAsn1(
+      a: unknown,
+      strict: boolean,
+      password: string,
+    ): {getBags(f: object): Record<string, {cert?: unknown; key?: unknown; asn1?: unknown}[]>}
+  }
+  pki: {
+    oids: Record<string, string>
+    certificateToAsn1(c: unknown): unknown
+    privateKeyToPem(k: unknown): string
+    privateKeyInfoToPem?(a: unknown): string
+  }
+}
+
+// node-forge costs ~100 ms to import and only certificate checks need it: loaded on first use.
+let forgeCache: ForgeLike | undefined
+function forge(): ForgeLike {
+  if (!forgeCache) throw new Error('node-forge is not loaded: await ensureForge() first')
+  return forgeCache
+}
+
+/** Imports node-forge once; loadCertificateFile does it, openCertificateBytes needs it done. */
+export async function ensureForge(): Promise<void> {
+  if (forgeCache) return
+  const mod = (await import('node-forge')) as unknown as {default?: ForgeLike} & ForgeLike
+  forgeCache = mod.default ?? mod
+}
+
+function openPkcs12(bytes: Buffer, password: string | undefined): LoadResult {
+  const f = forge()
+  let asn1: unknown
+  try {
+    asn1 = f.asn1.fromDer(bytes.toString('binary'), true)
+  } catch (e) {
+    return {ok: false, failure: 'corrupt', detail: `not valid DER: ${(e as Error).message}`}
+  }
+  let p12: ReturnType<ForgeLike['pkcs12']['pkcs12FromAsn1']>
+  try {
+    p12 = f.pkcs12.pkcs12FromAsn1(asn1, false, password ?? '')
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e)
+    if (/MAC could not be verified|Invalid password/i.test(msg))
+      return {
+        ok: false,
+        failure: 'wrong-password',
+        detail: 'the PKCS#12 integrity check (MAC) failed with this password',
+      }
+    if (/PKCS#12|PFX|ASN\.1|Unsupported|version/i.test(msg) && !/private key/i.test(msg))
+      return {ok: false, failure: 'corrupt', detail: msg}
+    if (/private key|OID/i.test(msg))
+      return {ok: false, failure: 'unsupported-key', detail: `the key cannot be read: ${msg} (not an RSA key?)`}
+    return {ok: false, failure: 'corrupt', detail: msg}
+  }
+  const certBags = p12.getBags({bagType: f.pki.oids.certBag})[f.pki.oids.certBag!] ?? []
+  const keyBags = [
+    ...(p12.getBags({bagType: f.pki.oids.pkcs8ShroudedKeyBag})[f.pki.oids.pkcs8ShroudedKeyBag!] ?? []),
+    ...(p12.getBags({bagType: f.pki.oids.keyBag})[f.pki.oids.keyBag!] ?? []),
+  ]
+  // forge decodes RSA certificates only; others (EC) stay as ASN.1 in the bag, for Node to read.
+  const certs = certBags
+    .filter((b) => b.cert || b.asn1)
+    .map((b) => Buffer.from(f.asn1.toDer(b.cert ? f.pki.certificateToAsn1(b.cert) : b.asn1).getBytes(), 'binary'))
+  const keyBag = keyBags.find((b) => b.key || b.asn1)
+  let keyPem: string | undefined
+  if (keyBag?.key) keyPem = f.pki.privateKeyToPem(keyBag.key)
+  else if (keyBag?.asn1 && f.pki.privateKeyInfoToPem) keyPem = f.pki.privateKeyInfoToPem(keyBag.asn1)
+  return finish(certs, keyPem, 'pkcs12', keyBags.length > 0)
+}
+
+function finish(
+  certDers: Buffer[],
+  keyPem: string | undefined,
+  format: 'pkcs12' | 'pem',
+  keyPresent: boolean,
+): LoadResult {
+  const infos = certDers.map((d) => ({der: d, info: describeCertificate(d)}))
+  let keyMatches: boolean | undefined
+  let privateKeyType: string | undefined
+  let leafIdx = infos.findIndex((c) => !c.info.isCA)
+  if (keyPem) {
+    try {
+      const key = createPrivateKey(keyPem)
+      privateKeyType = key.asymmetricKeyType
+      const pub = createPublicKey(key).export({type: 'spki', format: 'der'})
+      const idx = infos.findIndex((c) =>
+        new X509Certificate(c.der).publicKey.export({type: 'spki', format: 'der'}).equals(pub),
+      )
+      keyMatches = idx >= 0
+      if (idx >= 0) leafIdx = idx
+    } catch {
+      keyMatches = false
+    }
+  }
+  if (leafIdx < 0) leafIdx = 0
+  const ordered = infos.length ? [infos[leafIdx]!, ...infos.filter((_, i) => i !== leafIdx)] : []
+  const file: LoadedCertificateFile = {
+    leaf: ordered[0]?.info,
+    certificates: ordered.map((c) => c.info),
+    ders: ordered.map((c) => c.der.toString('base64')),
+    hasPrivateKey: keyPresent,
+    keyMatches: keyPresent ? keyMatches : undefined,
+    privateKeyType,
+    format,
+  }
+  if (!file.leaf) return {ok: false, failure: 'corrupt', detail: 'the PFX holds no certificate', file}
+  return {ok: true, file}
+}
+
+function openPem(text: string): {summary: string; file?: LoadedCertificateFile} {
+  const certs = [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => m[0])
+  const keys = [
+    ...text.matchAll(
+      /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/g,
+    ),
+  ].map((m) => m[0])
+  const parts = [
+    `${certs.length} certificate${certs.length === 1 ? '' : 's'}`,
+    `${keys.length} private key${keys.length === 1 ? '' : 's'}`,
+  ]
+  if (certs.length === 0) return {summary: parts.join(', ')}
+  try {
+    const ders = certs.map((c) => Buffer.from(new X509Certificate(c).raw))
+    const r = finish(ders, keys[0] && !keys[0].includes('ENCRYPTED') ? keys[0] : undefined, 'pem', keys.length > 0)
+    return {summary: parts.join(', '), file: r.ok ? r.file : r.file}
+  } catch {
+    return {summary: parts.join(', ')}
+  }
+}
+
+/** The product's protected password format: three base64 blobs joined by "@" (Usercube-Protect-CertificatePassword). */
+export function isProtectedPassword(pw: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}@[A-Za-z0-9+/]+={0,2}@[A-Za-z0-9+/]+={0,2}$/.test(pw) && pw.length >= 24
+}
+
+/**
+ * The password the product will use to open the PFX: a plain password that contains "@" must be
+ * escaped with a leading "@" (DOMAIN.md §3.5), which the product strips.
+ */
+export function effectivePassword(pw: string | undefined): {
+  password: string | undefined
+  unescapedAt: boolean
+  protectedFormat: boolean
+} {
+  if (pw === undefined) return {password: undefined, unescapedAt: false, protectedFormat: false}
+  if (isProtectedPassword(pw)) return {password: undefined, unescapedAt: false, protectedFormat: true}
+  if (pw.startsWith('@')) return {password: pw.slice(1), unescapedAt: false, protectedFormat: false}
+  return {password: pw, unescapedAt: pw.includes('@'), protectedFormat: false}
+}
