@@ -58,3 +58,31 @@ export async function tempDir(prefix = 'idm-preflight-test-'): Promise<{dir: str
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+(\(|:\d+:\d+)/m.test(text)
 }
+
+/**
+ * Runs the built CLI under a real pseudo-terminal (python3's pty), typing `answers` when the
+ * output matches each prompt in turn. For prompts that must only appear on a terminal.
+ */
+export function runCliInPty(
+  args: readonly string[],
+  answers: [expect: string, answer: string][],
+  opts: {cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number} = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries({...process.env, NO_COLOR: '1', ...opts.env})) if (v !== undefined) env[k] = v
+    delete env.NODE_TEST_CONTEXT
+    const helper = join(ROOT, 'test', 'helpers', 'pty-run.py')
+    const seconds = String((opts.timeoutMs ?? 30000) / 1000)
+    const child = spawn('python3', [helper, seconds, JSON.stringify(answers), '--', process.execPath, BIN, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stdout, stderr}))
+  })
+}

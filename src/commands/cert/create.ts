@@ -1,0 +1,145 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../core/base-command.js'
+import {EXIT_CODES_HELP} from '../../core/exit-codes.js'
+
+export default class CertCreate extends BaseCommand {
+  static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'
+  static override description = `Creates the RSA key pair Identity Manager encrypts files with: an RSA key (2048 bits by default)
+from Node's crypto, a self-signed X.509 certificate signed with SHA-256, written as a PKCS#12 (.pfx)
+file with mode 0600. 3DES is the default PFX encryption because older Windows Server cannot read
+AES-256 PFX files; use --pfx-encryption aes256 where it can.
+
+The password comes from the environment variable named by --password-env, or from a hidden prompt
+on a terminal: never from the command line. An existing file is never overwritten without --force
+(which keeps a .bak).
+
+Prints the Windows thumbprint, the subject and the EncryptionCertificate snippets for
+appsettings.json (file and certificate store) and for the environment file.
+
+${EXIT_CODES_HELP}`
+  static override examples = [
+    {
+      description: 'Password typed at a hidden prompt',
+      command:
+        '<%= config.bin %> cert create --out certs/agent-files.pfx --subject "CN=Contoso Agent Files, O=Contoso"',
+    },
+    {
+      description: 'Scripted: the password from an environment variable',
+      command:
+        'IDM_AGENT_PFX=… <%= config.bin %> cert create --out agent-files.pfx --password-env IDM_AGENT_PFX --json',
+    },
+    {
+      description: 'AES-256 and 5 years',
+      command: '<%= config.bin %> cert create --out files.pfx --password-env PW --pfx-encryption aes256 --days 1825',
+    },
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    out: Flags.string({char: 'o', description: 'the .pfx file to write', required: true}),
+    subject: Flags.string({
+      description: 'subject distinguished name',
+      default: 'CN=Identity Manager Encryption, O=Identity Manager',
+    }),
+    days: Flags.integer({description: 'validity in days', default: 730, min: 1, max: 36500}),
+    'key-size': Flags.integer({
+      description: 'RSA key size in bits (2048 or more)',
+      default: 2048,
+      options: ['2048', '3072', '4096'] as never,
+    }),
+    'password-env': Flags.string({description: 'name of the environment variable holding the PFX password'}),
+    'pfx-encryption': Flags.string({
+      description: 'how the PFX is encrypted',
+      options: ['3des', 'aes256'],
+      default: '3des',
+    }),
+    force: Flags.boolean({description: 'overwrite an existing file (a .bak of it is kept)'}),
+    password: Flags.string({hidden: true, description: 'refused: a password never goes on the command line'}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(CertCreate)
+    const {UsageError} = await import('../../core/errors.js')
+    if (flags.password !== undefined) {
+      const {redactor} = await import('../../core/redact.js')
+      redactor.add(flags.password)
+      throw new UsageError(
+        '--password is refused: a password on the command line ends up in shell history and process lists',
+        [],
+        'use --password-env VAR, or run without it on a terminal to be prompted',
+      )
+    }
+    const [
+      {existsSync},
+      {copyFile},
+      {resolve, relative},
+      {readPassword},
+      {createCertificate, snippets},
+      {writeFileAtomic},
+    ] = await Promise.all([
+      import('node:fs'),
+      import('node:fs/promises'),
+      import('node:path'),
+      import('../../lib/secret-input.js'),
+      import('../../lib/cert-create.js'),
+      import('../../core/write.js'),
+    ])
+    const out = resolve(flags.out)
+    if (existsSync(out) && !flags.force)
+      throw new UsageError(
+        `${flags.out} exists: not overwritten`,
+        [],
+        'choose another --out, or add --force (a .bak of the old file is kept)',
+      )
+    const password = await readPassword({envVar: flags['password-env'], confirm: true, purpose: flags.out})
+    let created
+    try {
+      created = await createCertificate({
+        subject: flags.subject,
+        days: flags.days,
+        keySize: Number(flags['key-size']),
+        password: password!,
+        encryption: flags['pfx-encryption'] as '3des' | 'aes256',
+      })
+    } catch (e) {
+      throw new UsageError(`--subject: ${(e as Error).message}`)
+    }
+    if (existsSync(out)) await copyFile(out, `${out}.bak`)
+    await writeFileAtomic(out, created.pfx, {mode: 0o600})
+    const info = created.info
+    const rel = relative(process.cwd(), out) || out
+    const s = snippets(rel.startsWith('..') ? out : `./${rel}`, info.thumbprint, flags['password-env'])
+    const result = {
+      file: out,
+      subject: info.subject,
+      thumbprint: info.thumbprint,
+      notBefore: info.notBefore,
+      notAfter: info.notAfter,
+      keyType: info.keyType,
+      keyBits: info.keyBits,
+      signatureAlgorithm: info.signatureAlgorithm,
+      pfxEncryption: flags['pfx-encryption'],
+      snippets: s,
+    }
+    if (!this.jsonEnabled()) {
+      await this.out(
+        [
+          `Created ${flags.out} (PKCS#12, ${flags['pfx-encryption'] === '3des' ? '3DES' : 'AES-256'}, mode 0600)`,
+          `  subject     ${info.subject}`,
+          `  thumbprint  ${info.thumbprint}  (SHA-1, as Windows shows it)`,
+          `  valid       ${info.notBefore.slice(0, 10)} to ${info.notAfter.slice(0, 10)}`,
+          `  key         RSA ${info.keyBits}, signed with ${info.signatureAlgorithm}`,
+          '',
+          'appsettings.json, with the file:',
+          `  ${s.appsettingsFile}`,
+          'appsettings.json, from the certificate store, after importing it on the host:',
+          `  ${s.importCommand}`,
+          `  ${s.appsettingsStore}`,
+          'environment file:',
+          `  ${s.environment}`,
+          '',
+        ].join('\n'),
+      )
+    }
+    return result
+  }
+}
