@@ -8,11 +8,11 @@
  * receives; a working directory. Nothing here is a real Identity Manager.
  */
 import {randomBytes} from 'node:crypto'
-import {chmod, mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdir, mkdtemp, writeFile} from 'node:fs/promises'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {stringify} from 'yaml'
-import {makeCA, serverCert, type CertFault, type Issued} from './pki.js'
+import {issue, makeCA, serverCert, toPfx, type CertFault, type Issued} from './pki.js'
 import {
   startDns,
   startHostile,
@@ -90,7 +90,12 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       return r
     }
     const server = await endpoint(names.server, o.server)
-    const agent = await endpoint(names.agent, o.agent)
+    // The agent's site serves the very certificate its tlsCertificate file holds.
+    const agentCert = serverCert(ca, [names.agent], o.agent?.cert)
+    const agent = o.agent?.hostile
+      ? await startHostile(o.agent.hostile)
+      : await startHttps({cert: agentCert, ca, oldTls: o.agent?.oldTls, fault: o.agent?.cert})
+    running.push(agent)
     const proxy = await startProxy((host) =>
       host.toLowerCase().endsWith(`.${SANDBOX_DOMAIN}`) || host === 'localhost' ? '127.0.0.1' : host,
     )
@@ -115,9 +120,24 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const secretFile = join(dir, 'secrets', 'smtp-password')
     await writeFile(secretFile, o.smtp?.wrongPassword ? 'not-the-password' : smtpPassword, {mode: 0o600})
     await chmod(secretFile, 0o600)
+    await writeFile(join(dir, 'secrets', 'job-secret'), randomBytes(16).toString('base64url'), {mode: 0o600})
+    const pfxPassword = randomBytes(12).toString('base64url')
+    await writeFile(join(dir, 'secrets', 'pfx-password'), pfxPassword, {mode: 0o600})
+    const files = issue({commonName: 'SandboxAgent Files', eku: 'none'})
+    const idsrv = issue({commonName: 'Sandbox IdentityServer', eku: 'none'})
+    const pfx = async (name: string, data: Buffer) => {
+      await writeFile(join(dir, 'certs', name), data, {mode: 0o600})
+      await chmod(join(dir, 'certs', name), 0o600)
+    }
+    await pfx('agent-files.pfx', toPfx(files, pfxPassword))
+    await pfx('identityserver-public.pfx', toPfx(idsrv, pfxPassword, {withKey: false}))
+    await pfx('idm-agent-ssl.pfx', toPfx(agentCert, pfxPassword, {chain: [ca]}))
+
     const agentDir = join(dir, 'agent')
-    for (const sub of ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
-      await mkdir(join(agentDir, sub), {recursive: true})
+    // mkdtemp makes a private folder: the service account must be able to traverse to its own
+    // working directory (the secrets stay in a 0700 folder and 0600 files).
+    if (!o.dir) await chmod(dir, 0o755)
+    const account = await workingDirectory(agentDir)
 
     const environment: Record<string, unknown> = {
       version: 1,
@@ -132,7 +152,14 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           alias: names.agent,
           url: `https://${names.agent}:${agent.port}`,
           workingDirectory: agentDir,
-          serviceAccount: userInfo().username,
+          serviceAccount: account,
+          encryptionCertificate: {file: './certs/agent-files.pfx', password: '${file:./secrets/pfx-password}'},
+          identityServerCertificate: {
+            file: './certs/identityserver-public.pfx',
+            password: '${file:./secrets/pfx-password}',
+          },
+          tlsCertificate: {file: './certs/idm-agent-ssl.pfx', password: '${file:./secrets/pfx-password}'},
+          openIdClient: {id: 'Job', secret: '${file:./secrets/job-secret}'},
           sourcesRootPaths: [join(agentDir, 'Sources')],
         },
       ],
@@ -150,7 +177,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         caFile: './certs/sandbox-ca.pem',
         ...(o.proxy === false ? {} : {httpsProxy: `http://127.0.0.1:${proxy.port}`, noProxy: 'localhost'}),
       },
-      checks: {timeout: '5s', ...o.checks},
+      // This machine stands in for the network, not for the product's host: its .NET and IIS are not judged.
+      checks: {timeout: '5s', skip: ['host.runtime', 'host.iis'], ...o.checks},
     }
     const envFile = join(dir, 'idm-preflight.yaml')
     await writeFile(
@@ -172,6 +200,24 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     await closeAll(running)
     throw e
   }
+}
+
+/**
+ * The agent's working directory with the production-agent rights (DOMAIN.md §2) for a real
+ * account: as root, the folders belong to root and `nobody` may write only Temp, Work and Mails;
+ * otherwise the current user is the account, with write removed where the profile denies it.
+ * Returns the service account's name.
+ */
+async function workingDirectory(agentDir: string): Promise<string> {
+  for (const sub of ['Runtime', 'Temp', 'Work', 'Mails', 'Sources']) await mkdir(join(agentDir, sub), {recursive: true})
+  const writable = ['Temp', 'Work', 'Mails']
+  if (process.getuid?.() === 0) {
+    for (const sub of ['', 'Runtime', 'Temp', 'Work', 'Mails', 'Sources']) await chmod(join(agentDir, sub), 0o755)
+    for (const sub of writable) await chown(join(agentDir, sub), 65534, 65534)
+    return 'nobody'
+  }
+  for (const sub of ['', 'Runtime', 'Sources']) await chmod(join(agentDir, sub), 0o555)
+  return userInfo().username
 }
 
 async function closeAll(running: Running[]): Promise<void> {

@@ -1,0 +1,172 @@
+import {join} from 'node:path'
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {folderRules, planWorkdirs, workdirParamsSchema, type WorkdirParams} from '../src/lib/folders.js'
+import {
+  effectiveRights,
+  othersRights,
+  readFolders,
+  resolvePosixAccount,
+  rwxString,
+  verifyAsAccount,
+  type Rwx,
+} from '../src/lib/posix-acl.js'
+import {accountScript, aclScript, effectiveWindowsRights, parseAclJson, powershellJson} from '../src/lib/windows.js'
+
+interface FolderRights {
+  name: string
+  path: string
+  exists: boolean
+  rights?: Rwx
+  /** How the rights were known: computed from mode bits and ACLs, or measured as the account. */
+  source?: 'computed' | 'verified'
+  computed?: Rwx
+  othersWrite?: boolean
+  everyoneWrite?: string[]
+  mode?: string
+}
+
+interface Facts {
+  platform: 'posix' | 'windows'
+  unresolved?: string
+  account?: string
+  getfacl?: boolean
+  folders: FolderRights[]
+}
+
+export default defineCheck<WorkdirParams, Facts>({
+  id: 'folders.permissions',
+  summary:
+    "The service account's effective rights on each working folder match the product's profile; nobody else may write",
+  docs: netwrixDocs('installation-guide/requirements/agent-requirements/index.md'),
+  flow: 'files',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: workdirParamsSchema,
+  plan: (env, ctx) =>
+    planWorkdirs(env, ctx.agents, ctx.agent, ctx.baseDir).map((t) =>
+      t.skip || t.params.serviceAccount
+        ? t
+        : {...t, skip: `no serviceAccount for ${t.params.owner} in the environment file`},
+    ),
+  title: (p) => `Rights of ${p.serviceAccount} on ${p.directory}`,
+  async probe(p, ctx) {
+    const rules = folderRules(p.role)
+    const paths = rules.map((r) => (r.name ? join(p.path, r.name) : p.path))
+    if (process.platform === 'win32') {
+      const who = (await powershellJson(accountScript(p.serviceAccount!), ctx.signal)) as {
+        sid: string
+        groups: string[]
+      }
+      const folders: FolderRights[] = []
+      for (const [i, rule] of rules.entries()) {
+        try {
+          const entries = parseAclJson(await powershellJson(aclScript(paths[i]!), ctx.signal))
+          const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups ?? [])
+          folders.push({
+            name: rule.name,
+            path: paths[i]!,
+            exists: true,
+            rights: {r: eff.r, w: eff.w, x: eff.x},
+            source: 'computed',
+            everyoneWrite: eff.everyoneWrite,
+          })
+        } catch {
+          folders.push({name: rule.name, path: paths[i]!, exists: false})
+        }
+      }
+      return {platform: 'windows', account: p.serviceAccount, folders}
+    }
+    const account = await resolvePosixAccount(p.serviceAccount!, ctx.signal)
+    if (!account)
+      return {
+        platform: 'posix',
+        unresolved: `${p.serviceAccount} is not an account of this host${/[\\@]/.test(p.serviceAccount!) ? ' (a Windows account: run on the Windows host)' : ''}`,
+        folders: [],
+      }
+    const {folders: facts, getfacl} = await readFolders(paths, ctx.signal)
+    const present = facts.filter((f) => f.exists).map((f) => f.path)
+    const verified = await verifyAsAccount(account.name, present, ctx.signal)
+    const folders = facts.map((f, i): FolderRights => {
+      if (!f.exists) return {name: rules[i]!.name, path: f.path, exists: false}
+      const computed = effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account)
+      const v = verified?.[present.indexOf(f.path)]
+      return {
+        name: rules[i]!.name,
+        path: f.path,
+        exists: true,
+        rights: v ?? computed,
+        source: v ? 'verified' : 'computed',
+        computed,
+        othersWrite: othersRights(f).w,
+        mode: (f.mode! & 0o777).toString(8).padStart(3, '0'),
+      }
+    })
+    return {
+      platform: 'posix',
+      account: `${account.name} (uid ${account.uid}, groups ${[account.gid, ...account.groups.filter((g) => g !== account.gid)].join(',')})`,
+      getfacl,
+      folders,
+    }
+  },
+  evaluate(p, f): Finding[] {
+    if (f.unresolved) return [{status: 'skip', message: f.unresolved}]
+    const out: Finding[] = []
+    const rules = new Map(folderRules(p.role).map((r) => [r.name, r]))
+    const acct = p.serviceAccount!
+    const grant = (path: string, rights: 'rx' | 'rwx') =>
+      f.platform === 'windows'
+        ? `icacls "${path}" /grant "${acct}:(OI)(CI)${rights === 'rwx' ? 'M' : 'RX'}"`
+        : `setfacl -m u:${acct}:${rights === 'rwx' ? 'rwx' : 'r-x'} ${path}`
+    for (const folder of f.folders) {
+      const rule = rules.get(folder.name)!
+      const label = folder.name || p.directory
+      if (!folder.exists || !folder.rights) continue // folders.layout reports missing folders
+      const have = rwxString(folder.rights)
+      const needsWrite = rule.need === 'rwx'
+      if (!folder.rights.r || !folder.rights.x || (needsWrite && !folder.rights.w)) {
+        out.push({
+          status: 'fail',
+          message: `${acct} has ${have} on ${label}; it needs ${needsWrite ? 'rwx (read, write, traverse)' : 'r-x (read and traverse)'}: ${rule.why}`,
+          remediation:
+            folder.name === '' && !folder.rights.r && !folder.rights.x && !folder.rights.w
+              ? `${acct} cannot even enter ${p.directory}: check the parent folders too (each needs x for ${acct}), then ${grant(folder.path, rule.need)}`
+              : grant(folder.path, rule.need),
+        })
+      } else if (rule.noWrite && folder.rights.w) {
+        out.push({
+          status: 'warn',
+          message: `${acct} can write ${label} (${have}); the production-agent guide grants only read & execute there (least privilege)`,
+          remediation:
+            f.platform === 'windows'
+              ? `icacls "${folder.path}" /remove:g "${acct}" and grant RX`
+              : `remove write for ${acct} on ${folder.path}`,
+        })
+      }
+      if (folder.othersWrite || folder.everyoneWrite?.length) {
+        out.push({
+          status: 'fail',
+          message: `${label} is writable by everyone (${folder.everyoneWrite?.join(', ') || `mode ${folder.mode}`}); the docs deny every other right`,
+          remediation:
+            f.platform === 'windows'
+              ? `icacls "${folder.path}" /remove:g Everyone Users "Authenticated Users"`
+              : `chmod o-w ${folder.path}`,
+        })
+      }
+    }
+    if (out.length === 0) {
+      const how = f.folders.some((x) => x.source === 'verified')
+        ? `measured as ${acct}`
+        : f.getfacl === false
+          ? 'from mode bits (getfacl not installed: ACLs not read)'
+          : 'from mode bits and ACLs'
+      out.push({
+        status: 'pass',
+        message: `${f.account ?? acct}: ${f.folders
+          .filter((x) => x.exists)
+          .map((x) => `${x.name || '.'} ${rwxString(x.rights!)}`)
+          .join(', ')} (${how})`,
+      })
+    }
+    return out
+  },
+})

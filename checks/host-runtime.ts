@@ -1,0 +1,107 @@
+import {access} from 'node:fs/promises'
+import {join} from 'node:path'
+import {defineCheck, type Finding} from '../src/core/check.js'
+
+interface Params {
+  minMajor: number
+}
+
+interface Facts {
+  /** `dotnet --list-runtimes` lines, or why it could not run. */
+  runtimes?: {name: string; version: string}[]
+  error?: 'not-found' | 'failed'
+  detail?: string
+  platform: string
+  /** Windows: the ASP.NET Core Module (hosting bundle) for IIS. */
+  ancm?: boolean
+}
+
+/** `Microsoft.AspNetCore.App 8.0.11 [C:\Program Files\dotnet\shared\Microsoft.AspNetCore.App]` → name, version. */
+export function parseRuntimes(text: string): {name: string; version: string}[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => /^(\S+)\s+(\d+\.\d+\.\d+\S*)\s+\[/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({name: m[1]!, version: m[2]!}))
+}
+
+export default defineCheck<Params, Facts>({
+  id: 'host.runtime',
+  summary: 'ASP.NET Core 8 or later is installed (dotnet --list-runtimes); on Windows, the hosting bundle for IIS',
+  docs: 'https://dotnet.microsoft.com/en-us/download/dotnet/8.0',
+  flow: 'host',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['minMajor'],
+    properties: {minMajor: {type: 'integer'}},
+  },
+  plan: () => [{target: 'local', params: {minMajor: 8}}],
+  title: () => '.NET runtime of this host',
+  async probe(_p, ctx) {
+    const {execa} = await import('execa')
+    const r = await execa('dotnet', ['--list-runtimes'], {
+      reject: false,
+      cancelSignal: ctx.signal,
+      windowsHide: true,
+      env: {DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1'},
+    })
+    const facts: Facts = {platform: process.platform}
+    if (r.failed && r.exitCode === undefined) facts.error = 'not-found'
+    else if (r.exitCode !== 0) {
+      facts.error = 'failed'
+      facts.detail = String(r.stderr || r.stdout).split(/\r?\n/)[0]
+    } else facts.runtimes = parseRuntimes(String(r.stdout))
+    if (process.platform === 'win32') {
+      const dll = join(
+        process.env.ProgramFiles ?? 'C:\\Program Files',
+        'IIS',
+        'Asp.Net Core Module',
+        'V2',
+        'aspnetcorev2.dll',
+      )
+      facts.ancm = await access(dll).then(
+        () => true,
+        () => false,
+      )
+    }
+    return facts
+  },
+  evaluate(p, f): Finding[] {
+    const bundle =
+      'install the ASP.NET Core Runtime 8.0 Hosting Bundle (after IIS; if IIS came later, run the bundle again in Repair mode)'
+    if (f.error === 'not-found')
+      return [
+        {
+          status: 'fail',
+          message: 'dotnet is not installed (or not on PATH): the product needs the ASP.NET Core 8 runtime',
+          remediation: bundle,
+        },
+      ]
+    if (f.error === 'failed')
+      return [{status: 'fail', message: `dotnet --list-runtimes failed: ${f.detail}`, remediation: bundle}]
+    const out: Finding[] = []
+    const asp = (f.runtimes ?? []).filter((r) => r.name === 'Microsoft.AspNetCore.App')
+    const ok = asp.filter((r) => Number(r.version.split('.')[0]) >= p.minMajor)
+    if (ok.length === 0)
+      out.push({
+        status: 'fail',
+        message: `no ASP.NET Core ${p.minMajor}+ runtime (found ${asp.length ? asp.map((r) => r.version).join(', ') : 'no Microsoft.AspNetCore.App at all'})`,
+        remediation: bundle,
+      })
+    else out.push({status: 'pass', message: `Microsoft.AspNetCore.App ${ok.map((r) => r.version).join(', ')}`})
+    if (f.platform === 'win32') {
+      if (f.ancm === false)
+        out.push({
+          status: 'fail',
+          message:
+            'the ASP.NET Core Module V2 for IIS is missing (aspnetcorev2.dll): the hosting bundle is not installed, or was installed before IIS',
+          remediation: bundle,
+        })
+      else if (f.ancm) out.push({status: 'pass', message: 'ASP.NET Core Module V2 for IIS present'})
+    } else
+      out.push({status: 'skip', message: 'the IIS hosting bundle (ASP.NET Core Module) is checked on Windows only'})
+    return out
+  },
+})

@@ -1,0 +1,120 @@
+import {isAbsolute, resolve} from 'node:path'
+import type {PlannedTarget} from '../core/check.js'
+import type {Environment, Product} from '../core/environment.js'
+import {isWindowsPath} from './paths.js'
+
+/** Who runs in a working directory: a separate or SaaS agent, the server, or the server with its integrated agent. */
+export type WorkdirRole = 'agent' | 'server' | 'server+agent'
+
+/** A folder of the working directory and what the service account needs on it. */
+export interface FolderRule {
+  /** Relative to the working directory; '' is the directory itself. */
+  name: string
+  required: boolean
+  /** Rights the account needs (r list, w create/delete, x traverse). */
+  need: 'rx' | 'rwx'
+  /** Rights beyond `need` that the docs deny (least privilege): a warning. */
+  noWrite?: boolean
+  why: string
+}
+
+/**
+ * The folders and rights per role (DOMAIN.md §1.2, §2). The product's pages disagree on the rights
+ * (four matrices); the production-agent guide's recipe is the baseline, and deviations from it
+ * that are not needed are warnings, not failures.
+ */
+export function folderRules(role: WorkdirRole): FolderRule[] {
+  const agent = role !== 'server'
+  return [
+    {name: '', required: true, need: 'rx', noWrite: true, why: 'the working directory: read and list only'},
+    {
+      name: 'Runtime',
+      required: true,
+      need: 'rx',
+      noWrite: true,
+      why: 'the product binaries and settings: read and execute only',
+    },
+    {name: 'Temp', required: true, need: 'rwx', why: 'job logs, exports and caches are written there'},
+    {name: 'Work', required: true, need: 'rwx', why: 'collected data and provisioning orders are written there'},
+    ...(agent
+      ? [
+          {
+            name: 'Mails',
+            required: role === 'agent',
+            need: 'rwx' as const,
+            why: 'password-reset mails are written there (pickup)',
+          },
+          {
+            name: 'Sources',
+            required: role === 'agent',
+            need: 'rx' as const,
+            why: 'file-based connectors read their input there',
+          },
+        ]
+      : []),
+  ]
+}
+
+export interface WorkdirParams {
+  /** The directory as written in the environment file (the target). */
+  directory: string
+  /** As this host sees it: absolute. */
+  path: string
+  owner: string
+  role: WorkdirRole
+  product: Product
+  serviceAccount?: string
+}
+
+export const workdirParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['directory', 'path', 'owner', 'role', 'product'],
+  properties: {
+    directory: {type: 'string'},
+    path: {type: 'string'},
+    owner: {type: 'string'},
+    role: {enum: ['agent', 'server', 'server+agent']},
+    product: {enum: ['6.1', '6.2', 'saas']},
+    serviceAccount: {type: 'string'},
+  },
+} as const
+
+/** One instance per working directory in scope: the server's (on premises) and each agent's. */
+export function planWorkdirs(
+  env: Environment,
+  agents: NonNullable<Environment['agents']>,
+  agent: string | undefined,
+  baseDir: string,
+): PlannedTarget<WorkdirParams>[] {
+  const out: PlannedTarget<WorkdirParams>[] = []
+  const add = (directory: string | undefined, owner: string, role: WorkdirRole, serviceAccount: string | undefined) => {
+    if (!directory) return
+    const path = isAbsolute(directory) || isWindowsPath(directory) ? directory : resolve(baseDir, directory)
+    const params: WorkdirParams = {
+      directory,
+      path,
+      owner,
+      role,
+      product: env.product,
+      ...(serviceAccount ? {serviceAccount} : {}),
+    }
+    const foreign = isWindowsPath(directory) && process.platform !== 'win32'
+    out.push({
+      target: directory,
+      params,
+      ...(foreign ? {skip: `${directory} is a Windows path: run idm-preflight on the Windows host to check it`} : {}),
+    })
+  }
+  if (env.topology !== 'saas' && (!agent || env.topology === 'on-prem-integrated')) {
+    add(
+      env.server.workingDirectory,
+      'server',
+      env.topology === 'on-prem-integrated' ? 'server+agent' : 'server',
+      env.server.serviceAccount,
+    )
+  }
+  if (env.topology !== 'on-prem-integrated')
+    for (const a of agents) add(a.workingDirectory, a.identifier, 'agent', a.serviceAccount)
+  return out
+}

@@ -1,0 +1,330 @@
+import assert from 'node:assert/strict'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {chmod, mkdir, readFile, symlink, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import layout from '../../checks/folders-layout.js'
+import permissions from '../../checks/folders-permissions.js'
+import type {WorkdirParams} from '../../src/lib/folders.js'
+import {
+  effectiveRights,
+  parseGetfacl,
+  readFolders,
+  resolvePosixAccount,
+  verifyAsAccount,
+  type AclEntry,
+} from '../../src/lib/posix-acl.js'
+import {effectiveWindowsRights, parseAclJson, rightsMask} from '../../src/lib/windows.js'
+import {ROOT, tempDir} from '../helpers/cli.js'
+import {runCheck} from '../helpers/run-check.js'
+
+const agentParams = (path: string, extra: Partial<WorkdirParams> = {}): WorkdirParams => ({
+  directory: path,
+  path,
+  owner: 'ContosoAD',
+  role: 'agent',
+  product: '6.2',
+  ...extra,
+})
+
+async function makeWorkdir(root: string, folders = ['Runtime', 'Temp', 'Work', 'Mails', 'Sources']): Promise<void> {
+  await mkdir(root, {recursive: true})
+  for (const f of folders) await mkdir(join(root, f), {recursive: true})
+}
+
+describe('folders.layout', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => ({dir, cleanup} = await tempDir()))
+  after(() => cleanup())
+
+  test('a complete agent working directory passes', async () => {
+    await makeWorkdir(join(dir, 'ok'))
+    const r = await runCheck(layout, agentParams(join(dir, 'ok')))
+    assert.equal(r.status, 'pass', r.message)
+    assert.match(r.message, /has Runtime, Temp, Work, Mails, Sources/)
+  })
+  test('a missing Mails fails for an agent; a server does not need it', async () => {
+    await makeWorkdir(join(dir, 'nomails'), ['Runtime', 'Temp', 'Work', 'Sources'])
+    const r = await runCheck(layout, agentParams(join(dir, 'nomails')))
+    assert.equal(r.status, 'fail')
+    assert.match(r.message, /Mails is missing in .*nomails \(password-reset mails are written there \(pickup\)\)/)
+    assert.match(r.remediation, /scaffold/)
+    assert.equal((await runCheck(layout, agentParams(join(dir, 'nomails'), {role: 'server'}))).status, 'pass')
+  })
+  test('a file where a folder should be, and a missing root', async () => {
+    await makeWorkdir(join(dir, 'file'), ['Runtime', 'Work', 'Mails', 'Sources'])
+    await writeFile(join(dir, 'file', 'Temp'), 'not a folder')
+    assert.match((await runCheck(layout, agentParams(join(dir, 'file')))).message, /Temp in .* is not a directory/)
+    const missing = await runCheck(layout, agentParams(join(dir, 'nope')))
+    assert.equal(missing.status, 'fail')
+    assert.match(missing.message, /nope does not exist/)
+  })
+  test('a link that escapes the working directory fails; one inside it is fine', async () => {
+    await makeWorkdir(join(dir, 'links'), ['Runtime', 'Temp', 'Mails', 'Sources', 'real-work'])
+    await mkdir(join(dir, 'elsewhere'))
+    await symlink(join(dir, 'elsewhere'), join(dir, 'links', 'Work'))
+    const r = await runCheck(layout, agentParams(join(dir, 'links')))
+    assert.equal(r.status, 'fail')
+    assert.match(r.message, /Work is a link to .*elsewhere, outside the working directory/)
+    await makeWorkdir(join(dir, 'inner'), ['Runtime', 'Temp', 'Mails', 'Sources', 'data'])
+    await symlink(join(dir, 'inner', 'data'), join(dir, 'inner', 'Work'))
+    assert.equal((await runCheck(layout, agentParams(join(dir, 'inner')))).status, 'pass')
+  })
+})
+
+describe('POSIX effective rights (mode bits, ACLs, mask)', () => {
+  const acct = {name: 'svc', uid: 1001, gid: 1001, groups: [1001, 2000]}
+  const acl = (...lines: string[]): AclEntry[] => parseGetfacl(lines.join('\n'))
+  const f = (mode: number, entries?: AclEntry[], uid = 0, gid = 0) => ({uid, gid, mode, acl: entries})
+  const cases: [string, ReturnType<typeof f>, string][] = [
+    ['other bits only', f(0o755), 'r-x'],
+    ['owner', f(0o700, undefined, 1001), 'rwx'],
+    ['owning group', f(0o770, undefined, 0, 2000), 'rwx'],
+    [
+      'named user, mask allows',
+      f(0o770, acl('user::rwx', 'user:1001:rwx', 'group::r-x', 'mask::rwx', 'other::---')),
+      'rwx',
+    ],
+    [
+      'named user, mask restricts',
+      f(0o750, acl('user::rwx', 'user:1001:rwx', 'group::r-x', 'mask::r-x', 'other::---')),
+      'r-x',
+    ],
+    [
+      'named group union',
+      f(0o770, acl('user::rwx', 'group::---', 'group:2000:rw-', 'group:1001:--x', 'mask::rwx', 'other::---')),
+      'rwx',
+    ],
+    ['no match: other', f(0o751, acl('user::rwx', 'group::r-x', 'group:3000:rwx', 'mask::rwx', 'other::--x')), '--x'],
+  ]
+  for (const [name, facts, want] of cases) {
+    test(name, () => {
+      const r = effectiveRights(facts, acct)
+      assert.equal(`${r.r ? 'r' : '-'}${r.w ? 'w' : '-'}${r.x ? 'x' : '-'}`, want)
+    })
+  }
+  test('root has every right', () =>
+    assert.deepEqual(effectiveRights(f(0o000), {...acct, uid: 0}), {r: true, w: true, x: true}))
+  test('getfacl output with effective comments and defaults', () => {
+    const entries = parseGetfacl(
+      '# file: /x\n# owner: 0\n# group: 0\nuser::rwx\nuser:1001:rwx\t#effective:r-x\ngroup::r-x\nmask::r-x\nother::---\ndefault:user::rwx\n',
+    )
+    assert.deepEqual(
+      entries.map((e) => `${e.tag}:${e.id ?? ''}`),
+      ['user:', 'user:1001', 'group:', 'mask:', 'other:'],
+    )
+  })
+})
+
+describe('folders.permissions evaluate (facts)', () => {
+  const p = agentParams('/srv/idm', {serviceAccount: 'svc'})
+  const rwx = (s: string) => ({r: s[0] === 'r', w: s[1] === 'w', x: s[2] === 'x'})
+  const folder = (name: string, rights: string, extra = {}) => ({
+    name,
+    path: `/srv/idm/${name}`,
+    exists: true,
+    rights: rwx(rights),
+    source: 'computed' as const,
+    ...extra,
+  })
+  const good = [
+    folder('', 'r-x'),
+    folder('Runtime', 'r-x'),
+    folder('Temp', 'rwx'),
+    folder('Work', 'rwx'),
+    folder('Mails', 'rwx'),
+    folder('Sources', 'r-x'),
+  ]
+  const ev = (folders: typeof good, platform: 'posix' | 'windows' = 'posix') =>
+    permissions.evaluate(
+      p,
+      {platform, account: 'svc', getfacl: true, folders},
+      {now: new Date(), expiryWarningDays: 30},
+    )
+  test('the production-agent profile passes', () =>
+    assert.deepEqual(
+      ev(good).map((x) => x.status),
+      ['pass'],
+    ))
+  test('Temp not writable fails, with the command that fixes it', () => {
+    const r = ev(good.map((x) => (x.name === 'Temp' ? folder('Temp', 'r-x') : x)))
+    assert.equal(r[0]!.status, 'fail')
+    assert.match(r[0]!.message, /svc has r-x on Temp; it needs rwx/)
+    assert.equal(r[0]!.remediation, 'setfacl -m u:svc:rwx /srv/idm/Temp')
+    const w = ev(
+      good.map((x) => (x.name === 'Temp' ? folder('Temp', 'r-x') : x)),
+      'windows',
+    )
+    assert.equal(w[0]!.remediation, 'icacls "/srv/idm/Temp" /grant "svc:(OI)(CI)M"')
+  })
+  test('write on Runtime is a least-privilege warning', () => {
+    const r = ev(good.map((x) => (x.name === 'Runtime' ? folder('Runtime', 'rwx') : x)))
+    assert.deepEqual(
+      r.map((x) => x.status),
+      ['warn'],
+    )
+    assert.match(r[0]!.message, /svc can write Runtime \(rwx\); the production-agent guide grants only read & execute/)
+  })
+  test('writable by everyone fails', () => {
+    const r = ev(good.map((x) => (x.name === 'Work' ? folder('Work', 'rwx', {othersWrite: true, mode: '777'}) : x)))
+    assert.equal(r[0]!.status, 'fail')
+    assert.match(r[0]!.message, /Work is writable by everyone \(mode 777\)/)
+  })
+  test('an account this host does not know is a skip with the reason', () => {
+    const r = permissions.evaluate(
+      p,
+      {
+        platform: 'posix',
+        unresolved: 'CONTOSO\\svc is not an account of this host (a Windows account: run on the Windows host)',
+        folders: [],
+      },
+      {now: new Date(), expiryWarningDays: 30},
+    )
+    assert.deepEqual(
+      r.map((x) => x.status),
+      ['skip'],
+    )
+  })
+  test('plan: no serviceAccount is a skip naming the owner', () => {
+    const env = {
+      topology: 'saas',
+      product: 'saas',
+      server: {url: 'https://x'},
+      agents: [{identifier: 'A', workingDirectory: '/w'}],
+    }
+    const planned = permissions.plan(env as never, {agents: env.agents, baseDir: '/'} as never)
+    assert.equal(planned[0]!.skip, 'no serviceAccount for A in the environment file')
+  })
+})
+
+describe('Windows ACLs from PowerShell JSON (fixtures)', () => {
+  const fixture = async (name: string) =>
+    parseAclJson(JSON.parse(await readFile(join(ROOT, 'test', 'fixtures', 'windows', name), 'utf8')))
+  const POOL = 'S-1-5-82-3006700770-424185619-1745488364-794895919-4004696415'
+  test('rights names and numbers', () => {
+    assert.equal(rightsMask('Modify, Synchronize') & 0x301bf, 0x301bf)
+    assert.equal(rightsMask(2032127), 0x1f01ff)
+    assert.equal(rightsMask('ReadAndExecute, Synchronize') & 0x2, 0)
+    assert.throws(() => rightsMask('Bogus'), /unknown FileSystemRights "Bogus"/)
+  })
+  test('the app pool identity with Modify has rwx; Users read-only gives nobody write', async () => {
+    const e = effectiveWindowsRights(await fixture('acl-agent-temp-ok.json'), POOL, 'IIS APPPOOL\\Usercube', [])
+    assert.deepEqual({r: e.r, w: e.w, x: e.x}, {r: true, w: true, x: true})
+    assert.deepEqual(e.everyoneWrite, [])
+  })
+  test('a Deny Write entry wins over an inherited Modify', async () => {
+    const e = effectiveWindowsRights(await fixture('acl-runtime-deny-write.json'), POOL, 'IIS APPPOOL\\Usercube', [])
+    assert.deepEqual({r: e.r, w: e.w, x: e.x}, {r: true, w: false, x: true})
+  })
+  test('Everyone with Modify is found by SID, whatever the display language', async () => {
+    const e = effectiveWindowsRights(
+      await fixture('acl-everyone-modify.json'),
+      'S-1-5-21-1004336348-1177238915-682003330-1107',
+      'CONTOSO\\svc-idm',
+      [],
+    )
+    assert.deepEqual(e.everyoneWrite, ['Jeder (Modify, Synchronize)'])
+    assert.equal(e.w, true, 'the account can write through Everyone')
+  })
+  test('the raw Get-Acl shape (numbers, {Value}) is read too, generic rights expanded', async () => {
+    const entries = await fixture('get-acl-raw.json')
+    assert.equal(entries[1]!.identity, 'CONTOSO\\svc-idm')
+    const e = effectiveWindowsRights(entries, 'S-1-5-21-9', 'CONTOSO\\svc-idm', [])
+    assert.deepEqual({r: e.r, w: e.w, x: e.x}, {r: true, w: true, x: true})
+  })
+})
+
+const isRoot = process.getuid?.() === 0
+const hasUseradd =
+  spawnSync('sh', ['-c', 'command -v useradd && command -v runuser && command -v setfacl']).status === 0
+
+describe(
+  'folders.permissions with a real unprivileged account',
+  {
+    skip: !isRoot
+      ? 'needs root to create an account'
+      : !hasUseradd
+        ? 'needs useradd, runuser and setfacl (apt-get install acl)'
+        : false,
+  },
+  () => {
+    const user = `idmpf${process.pid}`
+    let dir: string
+    let cleanup: () => Promise<void>
+    before(async () => {
+      execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user])
+      ;({dir, cleanup} = await tempDir())
+      await chmod(dir, 0o755)
+    })
+    after(async () => {
+      spawnSync('userdel', [user])
+      await cleanup()
+    })
+
+    test('root-owned folders: the account cannot write Temp; measured as the account', async () => {
+      const wd = join(dir, 'wd1')
+      await makeWorkdir(wd)
+      for (const d of ['', 'Runtime', 'Temp', 'Work', 'Mails', 'Sources']) await chmod(join(wd, d), 0o755)
+      const r = await runCheck(permissions, agentParams(wd, {serviceAccount: user}))
+      assert.equal(r.status, 'fail')
+      assert.match(r.message, new RegExp(`${user} has r-x on Temp; it needs rwx`))
+      const facts = (r.data as {facts: {folders: {source: string}[]}}).facts
+      assert.ok(
+        facts.folders.every((x) => x.source === 'verified'),
+        'root measures as the account',
+      )
+    })
+
+    test('ACL grants fix it; the computed rights agree with the kernel in every case', async () => {
+      const wd = join(dir, 'wd2')
+      await makeWorkdir(wd)
+      for (const d of ['Temp', 'Work', 'Mails']) execFileSync('setfacl', ['-m', `u:${user}:rwx`, join(wd, d)])
+      const ok = await runCheck(permissions, agentParams(wd, {serviceAccount: user}))
+      assert.equal(ok.status, 'pass', ok.message)
+      assert.match(ok.message, /measured as/)
+      // A mask that takes write away, a world-writable folder, an owning-group grant:
+      execFileSync('setfacl', ['-m', 'm::r-x', join(wd, 'Mails')])
+      await chmod(join(wd, 'Sources'), 0o777)
+      const account = (await resolvePosixAccount(user))!
+      const paths = ['', 'Runtime', 'Temp', 'Work', 'Mails', 'Sources'].map((d) => join(wd, d))
+      const {folders} = await readFolders(paths)
+      const verified = await verifyAsAccount(user, paths)
+      folders.forEach((f, i) =>
+        assert.deepEqual(
+          effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account),
+          verified![i],
+          f.path,
+        ),
+      )
+      const bad = await runCheck(permissions, agentParams(wd, {serviceAccount: user}))
+      assert.equal(bad.status, 'fail')
+      assert.match(bad.message, new RegExp(`${user} has r-x on Mails; it needs rwx`))
+      assert.match(bad.message, /Sources is writable by everyone \(mode 777\)/)
+    })
+
+    test('an unreadable PFX is its own verdict (read as the account)', async (t) => {
+      const sysNode = ['/usr/bin/node', '/usr/local/bin/node'].find((n) => spawnSync(n, ['-e', '0']).status === 0)
+      const access = spawnSync('runuser', [
+        '-u',
+        user,
+        '--',
+        'test',
+        '-r',
+        join(ROOT, 'dist', 'src', 'lib', 'certificates.js'),
+      ])
+      if (!sysNode || access.status !== 0) {
+        t.skip('no Node.js the account can run, or the build is not readable by it')
+        return
+      }
+      const pfx = join(dir, 'secret.pfx')
+      await writeFile(pfx, 'x', {mode: 0o600})
+      const code = `import(${JSON.stringify(join(ROOT, 'dist', 'src', 'lib', 'cert-verdicts.js'))}).then(async (m) => { const p = {owner: 'a', kind: 'encryption', field: 'f', file: ${JSON.stringify(pfx)}, fileAsWritten: 'secret.pfx', password: 'x', requirePrivateKey: true}; const f = await m.probeCertificate(p, async () => ({})); console.log(JSON.stringify(m.certFindings(p, f, new Date(), 30))) })`
+      const r = spawnSync('runuser', ['-u', user, '--', sysNode, '-e', code], {encoding: 'utf8'})
+      assert.equal(r.status, 0, r.stderr)
+      const findings = JSON.parse(r.stdout)
+      assert.equal(findings[0].status, 'fail')
+      assert.match(findings[0].message, /cannot read .*secret\.pfx: EACCES/)
+    })
+  },
+)

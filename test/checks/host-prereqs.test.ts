@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict'
+import {chmod, mkdir, writeFile} from 'node:fs/promises'
+import {delimiter, join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import iis, {parseInetStp} from '../../checks/host-iis.js'
+import runtime, {parseRuntimes} from '../../checks/host-runtime.js'
+import {planChecks} from '../../src/core/planner.js'
+import {tempDir} from '../helpers/cli.js'
+import {runCheck} from '../helpers/run-check.js'
+
+const ctx = {now: new Date(), expiryWarningDays: 30}
+const LIST = `Microsoft.AspNetCore.App 6.0.36 [C:\\Program Files\\dotnet\\shared\\Microsoft.AspNetCore.App]
+Microsoft.AspNetCore.App 8.0.11 [C:\\Program Files\\dotnet\\shared\\Microsoft.AspNetCore.App]
+Microsoft.NETCore.App 8.0.11 [C:\\Program Files\\dotnet\\shared\\Microsoft.NETCore.App]
+Microsoft.WindowsDesktop.App 8.0.11 [C:\\Program Files\\dotnet\\shared\\Microsoft.WindowsDesktop.App]`
+
+describe('host.runtime', () => {
+  test('parses dotnet --list-runtimes', () => {
+    assert.deepEqual(
+      parseRuntimes(LIST).map((r) => `${r.name} ${r.version}`),
+      [
+        'Microsoft.AspNetCore.App 6.0.36',
+        'Microsoft.AspNetCore.App 8.0.11',
+        'Microsoft.NETCore.App 8.0.11',
+        'Microsoft.WindowsDesktop.App 8.0.11',
+      ],
+    )
+  })
+  test('ASP.NET Core 8 passes; 6 alone fails; .NET without ASP.NET fails', () => {
+    const ev = (runtimes: {name: string; version: string}[], platform = 'linux') =>
+      runtime.evaluate({minMajor: 8}, {runtimes, platform}, ctx)
+    assert.equal(ev(parseRuntimes(LIST))[0]!.status, 'pass')
+    assert.match(
+      ev([{name: 'Microsoft.AspNetCore.App', version: '6.0.36'}])[0]!.message,
+      /no ASP\.NET Core 8\+ runtime \(found 6\.0\.36\)/,
+    )
+    assert.match(
+      ev([{name: 'Microsoft.NETCore.App', version: '8.0.1'}])[0]!.message,
+      /found no Microsoft\.AspNetCore\.App at all/,
+    )
+  })
+  test('on Windows the hosting bundle module is required; elsewhere it is a skip', () => {
+    const win = runtime.evaluate({minMajor: 8}, {runtimes: parseRuntimes(LIST), platform: 'win32', ancm: false}, ctx)
+    assert.ok(win.some((f) => f.status === 'fail' && /ASP\.NET Core Module V2 for IIS is missing/.test(f.message)))
+    const linux = runtime.evaluate({minMajor: 8}, {runtimes: parseRuntimes(LIST), platform: 'linux'}, ctx)
+    assert.ok(linux.some((f) => f.status === 'skip' && /checked on Windows only/.test(f.message)))
+  })
+
+  describe('probe: runs the real dotnet found on PATH', () => {
+    let dir: string
+    let cleanup: () => Promise<void>
+    let savedPath: string | undefined
+    before(async () => {
+      ;({dir, cleanup} = await tempDir())
+      savedPath = process.env.PATH
+    })
+    after(async () => {
+      process.env.PATH = savedPath
+      await cleanup()
+    })
+    test('no dotnet on PATH: fails saying so', async () => {
+      process.env.PATH = join(dir, 'empty')
+      const r = await runCheck(runtime, {minMajor: 8})
+      assert.equal(r.status, 'fail')
+      assert.match(r.message, /dotnet is not installed \(or not on PATH\)/)
+      assert.match(r.remediation, /Hosting Bundle/)
+    })
+    test('a dotnet that answers (a stand-in executable: the real one cannot be installed here)', async () => {
+      const bin = join(dir, 'bin')
+      await mkdir(bin)
+      await writeFile(join(bin, 'dotnet'), `#!/bin/sh\n[ "$1" = "--list-runtimes" ] || exit 2\ncat <<'X'\n${LIST}\nX\n`)
+      await chmod(join(bin, 'dotnet'), 0o755)
+      process.env.PATH = [bin, savedPath].join(delimiter)
+      const r = await runCheck(runtime, {minMajor: 8})
+      assert.equal(r.status, 'pass', r.message)
+      assert.match(r.message, /Microsoft\.AspNetCore\.App 8\.0\.11/)
+    })
+  })
+})
+
+describe('host.iis', () => {
+  test('registry answers', () => {
+    assert.deepEqual(parseInetStp({MajorVersion: 10, MinorVersion: 0}), {installed: true, major: 10, minor: 0})
+    assert.deepEqual(parseInetStp(null), {installed: false})
+    const ev = (f: ReturnType<typeof parseInetStp>) => iis.evaluate({minMajor: 10}, f, ctx)[0]!
+    assert.equal(ev(parseInetStp({MajorVersion: 10, MinorVersion: 0})).status, 'pass')
+    assert.match(
+      ev(parseInetStp({MajorVersion: 8, MinorVersion: 5})).message,
+      /IIS 8\.5; the product needs IIS 10 or later/,
+    )
+    assert.match(ev(parseInetStp(null)).message, /IIS is not installed/)
+  })
+  test('off Windows it is planned as a skip with the reason', () => {
+    const env = {topology: 'saas', product: 'saas', server: {url: 'https://x'}, agents: []}
+    const [inst] = planChecks(env as never, [iis], {stage: 'before', baseDir: '/', platform: 'linux'})
+    assert.equal(inst!.skip, 'runs on win32 only (this host is linux)')
+  })
+})
