@@ -279,12 +279,13 @@ describe(
     test('ACL grants fix it; the computed rights agree with the kernel in every case', async () => {
       const wd = join(dir, 'wd2')
       await makeWorkdir(wd)
-      for (const d of ['Temp', 'Work', 'Mails']) execFileSync('setfacl', ['-m', `u:${user}:rwx`, join(wd, d)])
+      for (const d of ['Temp', 'Work', 'Mails'])
+        execFileSync(findSbin('setfacl')!, ['-m', `u:${user}:rwx`, join(wd, d)])
       const ok = await runCheck(permissions, agentParams(wd, {serviceAccount: user}))
       assert.equal(ok.status, 'pass', ok.message)
       assert.match(ok.message, /measured as/)
       // A mask that takes write away, a world-writable folder, an owning-group grant:
-      execFileSync('setfacl', ['-m', 'm::r-x', join(wd, 'Mails')])
+      execFileSync(findSbin('setfacl')!, ['-m', 'm::r-x', join(wd, 'Mails')])
       await chmod(join(wd, 'Sources'), 0o777)
       const account = (await resolvePosixAccount(user))!
       const paths = ['', 'Runtime', 'Temp', 'Work', 'Mails', 'Sources'].map((d) => join(wd, d))
