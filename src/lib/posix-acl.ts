@@ -1,4 +1,6 @@
+import {existsSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
+import {delimiter, join} from 'node:path'
 
 /**
  * Effective rights of another account on a POSIX folder: uid, gid and groups, mode bits, and
@@ -159,11 +161,19 @@ export async function verifyAsAccount(
   const {execa} = await import('execa')
   const script =
     'for d in "$@"; do r=-; w=-; x=-; [ -r "$d" ] && r=r; [ -w "$d" ] && w=w; [ -x "$d" ] && x=x; echo "$r$w$x"; done'
-  const r = await execa('runuser', ['-u', account, '--', 'sh', '-c', script, 'sh', ...paths], {
+  const runuser = findSbin('runuser')
+  if (!runuser) return undefined
+  const r = await execa(runuser, ['-u', account, '--', 'sh', '-c', script, 'sh', ...paths], {
     reject: false,
     cancelSignal: signal,
   })
   if (r.exitCode !== 0) return undefined
   const lines = String(r.stdout).split('\n').filter(Boolean)
   return lines.length === paths.length ? lines.map(parseRwx) : undefined
+}
+
+/** An administration tool (runuser, useradd…): on PATH, or in the sbin folders a minimal PATH lacks. */
+export function findSbin(tool: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/sbin', '/usr/bin', '/bin']
+  return dirs.map((d) => join(d, tool)).find((p) => existsSync(p))
 }

@@ -8,6 +8,7 @@ import permissions from '../../checks/folders-permissions.js'
 import type {WorkdirParams} from '../../src/lib/folders.js'
 import {
   effectiveRights,
+  findSbin,
   parseGetfacl,
   readFolders,
   resolvePosixAccount,
@@ -236,8 +237,9 @@ describe('Windows ACLs from PowerShell JSON (fixtures)', () => {
 })
 
 const isRoot = process.getuid?.() === 0
-const hasUseradd =
-  spawnSync('sh', ['-c', 'command -v useradd && command -v runuser && command -v setfacl']).status === 0
+const useradd = findSbin('useradd')
+const userdel = findSbin('userdel')
+const hasUseradd = !!useradd && !!userdel && !!findSbin('runuser') && !!findSbin('setfacl')
 
 describe(
   'folders.permissions with a real unprivileged account',
@@ -253,12 +255,12 @@ describe(
     let dir: string
     let cleanup: () => Promise<void>
     before(async () => {
-      execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user])
+      execFileSync(useradd!, ['--no-create-home', '--shell', '/usr/sbin/nologin', user])
       ;({dir, cleanup} = await tempDir())
       await chmod(dir, 0o755)
     })
     after(async () => {
-      spawnSync('userdel', [user])
+      spawnSync(userdel!, [user])
       await cleanup()
     })
 
@@ -306,7 +308,7 @@ describe(
 
     test('an unreadable PFX is its own verdict (read as the account)', async (t) => {
       const sysNode = ['/usr/bin/node', '/usr/local/bin/node'].find((n) => spawnSync(n, ['-e', '0']).status === 0)
-      const access = spawnSync('runuser', [
+      const access = spawnSync(findSbin('runuser')!, [
         '-u',
         user,
         '--',
@@ -321,7 +323,7 @@ describe(
       const pfx = join(dir, 'secret.pfx')
       await writeFile(pfx, 'x', {mode: 0o600})
       const code = `import(${JSON.stringify(join(ROOT, 'dist', 'src', 'lib', 'cert-verdicts.js'))}).then(async (m) => { const p = {owner: 'a', kind: 'encryption', field: 'f', file: ${JSON.stringify(pfx)}, fileAsWritten: 'secret.pfx', password: 'x', requirePrivateKey: true}; const f = await m.probeCertificate(p, async () => ({})); console.log(JSON.stringify(m.certFindings(p, f, new Date(), 30))) })`
-      const r = spawnSync('runuser', ['-u', user, '--', sysNode, '-e', code], {encoding: 'utf8'})
+      const r = spawnSync(findSbin('runuser')!, ['-u', user, '--', sysNode, '-e', code], {encoding: 'utf8'})
       assert.equal(r.status, 0, r.stderr)
       const findings = JSON.parse(r.stdout)
       assert.equal(findings[0].status, 'fail')
