@@ -1,9 +1,8 @@
 import {defineCheck} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {certParamsSchema, planCertificates} from '../src/lib/cert-plan.js'
-import {certFindings, probeCertificate, type CertFacts, type CertParams} from '../src/lib/cert-verdicts.js'
+import {certFindings, type CertFacts, type CertParams} from '../src/lib/cert-verdicts.js'
 import {certDataOf} from '../src/lib/cert-data.js'
-import {readStoreCertificate} from '../src/lib/windows.js'
 
 export default defineCheck<CertParams, CertFacts>({
   id: 'cert.encryption',
@@ -15,7 +14,13 @@ export default defineCheck<CertParams, CertFacts>({
   params: certParamsSchema,
   plan: (env, ctx) => planCertificates(env, ctx.agents, ctx.baseDir, 'encryption', 'encryptionCertificate'),
   title: (p) => `${p.field} (${p.owner})`,
-  probe: (p, ctx) => probeCertificate(p, (s) => readStoreCertificate(s, ctx.signal)),
+  async probe(p, ctx) {
+    const [{probeCertificate}, {readStoreCertificate}] = await Promise.all([
+      import('../src/lib/cert-probe.js'),
+      import('../src/lib/windows.js'),
+    ])
+    return probeCertificate(p, (s) => readStoreCertificate(s, ctx.signal))
+  },
   evaluate: (p, f, ctx) => certFindings(p, f, ctx.now, ctx.expiryWarningDays),
   data: certDataOf,
 })

@@ -1,6 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
-import {probeHttps, type HttpFacts} from '../src/lib/http-probe.js'
+import type {HttpFacts} from '../src/lib/http-probe.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
 import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
 
@@ -58,6 +58,7 @@ export default defineCheck<Params, Facts>({
   },
   title: (p) => `Agent → ${p.url}`,
   async probe(p, ctx) {
+    const {probeHttps} = await import('../src/lib/http-probe.js')
     const common = {
       proxy: p.proxy,
       dnsServers: p.dnsServers,

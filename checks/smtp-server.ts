@@ -1,6 +1,7 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
-import {probeSmtp, smtpParams, smtpParamsSchema, type SmtpFacts, type SmtpSettings} from '../src/lib/smtp-probe.js'
+import type {SmtpFacts} from '../src/lib/smtp-probe.js'
+import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/lib/smtp-settings.js'
 import {certSummary} from '../src/lib/x509.js'
 
 type Params = SmtpSettings & {useDefaultCredentials?: boolean}
@@ -41,7 +42,12 @@ export default defineCheck<Params, SmtpFacts>({
     return [{target: `${p.host}:${p.port}`, params: p}]
   },
   title: (p) => `SMTP ${p.host}:${p.port}`,
-  probe: (p, ctx) => probeSmtp(p.useDefaultCredentials ? {...p, username: undefined} : p, ctx.signal, ctx.timeoutMs),
+  probe: async (p, ctx) =>
+    (await import('../src/lib/smtp-probe.js')).probeSmtp(
+      p.useDefaultCredentials ? {...p, username: undefined} : p,
+      ctx.signal,
+      ctx.timeoutMs,
+    ),
   evaluate(p, f): Finding[] {
     const where = `${p.host}:${p.port}`
     const out: Finding[] = []

@@ -2,7 +2,7 @@ import {hostname} from 'node:os'
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {resolveName, ResolutionError} from '../src/lib/resolver.js'
-import {smtpParams, smtpParamsSchema, transportMode} from '../src/lib/smtp-probe.js'
+import {smtpParams, smtpParamsSchema, transportMode} from '../src/lib/smtp-settings.js'
 import {trustedCAs} from '../src/lib/trust.js'
 
 interface Params {

@@ -1,7 +1,7 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
-import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
-import {probeTls, urlHostPort, type TlsFacts} from '../src/lib/tls-probe.js'
+import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/lib/network.js'
+import type {TlsFacts} from '../src/lib/tls-probe.js'
 import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/lib/x509.js'
 
 interface Params extends NetworkParams {
@@ -78,8 +78,8 @@ export default defineCheck<Params, TlsFacts>({
     return out
   },
   title: (p) => `TLS ${p.url}`,
-  probe: (p, ctx) =>
-    probeTls({
+  probe: async (p, ctx) =>
+    (await import('../src/lib/tls-probe.js')).probeTls({
       host: p.host,
       port: p.port,
       dnsServers: p.dnsServers,

@@ -25,3 +25,10 @@ export function networkParams(env: Environment, baseDir: string): NetworkParams 
 export function writtenHost(url: string): string | undefined {
   return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(url)?.[1]?.replace(/^\[|\]$/g, '')
 }
+
+/** Host and port of an https URL as written (the host keeps its case, unlike `new URL`). */
+export function urlHostPort(url: string): {host: string; port: number} {
+  const u = new URL(url)
+  const written = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(url)?.[1] ?? u.hostname
+  return {host: written.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443}
+}

@@ -1,6 +1,6 @@
 import {connect as netConnect, type Socket} from 'node:net'
 import tls from 'node:tls'
-import {lookupVia, resolveName, ResolutionError, type Resolution} from './resolver.js'
+import {resolveName, ResolutionError, type Resolution} from './resolver.js'
 import {trustedCAs} from './trust.js'
 import {describeCertificate, type CertificateInfo} from './x509.js'
 
@@ -131,12 +131,3 @@ export async function probeTls(o: TlsProbeOptions): Promise<TlsFacts> {
 export function isIpLiteral(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':')
 }
-
-/** Host and port of an https URL as written (the host keeps its case, unlike `new URL`). */
-export function urlHostPort(url: string): {host: string; port: number} {
-  const u = new URL(url)
-  const written = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(url)?.[1] ?? u.hostname
-  return {host: written.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443}
-}
-
-export {lookupVia}

@@ -322,7 +322,8 @@ describe(
       }
       const pfx = join(dir, 'secret.pfx')
       await writeFile(pfx, 'x', {mode: 0o600})
-      const code = `import(${JSON.stringify(join(ROOT, 'dist', 'src', 'lib', 'cert-verdicts.js'))}).then(async (m) => { const p = {owner: 'a', kind: 'encryption', field: 'f', file: ${JSON.stringify(pfx)}, fileAsWritten: 'secret.pfx', password: 'x', requirePrivateKey: true}; const f = await m.probeCertificate(p, async () => ({})); console.log(JSON.stringify(m.certFindings(p, f, new Date(), 30))) })`
+      const lib = (f: string) => JSON.stringify(join(ROOT, 'dist', 'src', 'lib', f))
+      const code = `Promise.all([import(${lib('cert-probe.js')}), import(${lib('cert-verdicts.js')})]).then(async ([probe, verdicts]) => { const p = {owner: 'a', kind: 'encryption', field: 'f', file: ${JSON.stringify(pfx)}, fileAsWritten: 'secret.pfx', password: 'x', requirePrivateKey: true}; const f = await probe.probeCertificate(p, async () => ({})); console.log(JSON.stringify(verdicts.certFindings(p, f, new Date(), 30))) })`
       const r = spawnSync(findSbin('runuser')!, ['-u', user, '--', sysNode, '-e', code], {encoding: 'utf8'})
       assert.equal(r.status, 0, r.stderr)
       const findings = JSON.parse(r.stdout)

@@ -54,13 +54,15 @@ ${EXIT_CODES_HELP}`
     const [
       {resolve},
       {readPassword},
-      {probeCertificate, certFindings},
+      {probeCertificate},
+      {certFindings},
       {readStoreCertificate},
       {worst},
       {certSummary},
     ] = await Promise.all([
       import('node:path'),
       import('../../lib/secret-input.js'),
+      import('../../lib/cert-probe.js'),
       import('../../lib/cert-verdicts.js'),
       import('../../lib/windows.js'),
       import('../../core/report.js'),

@@ -1,0 +1,38 @@
+import {effectivePassword, loadCertificateFile, type LoadedCertificateFile} from './certificates.js'
+import {verifyChain} from './chain.js'
+import type {CertFacts, CertParams} from './cert-verdicts.js'
+
+/** Probe for any certificate reference: opens the PFX (or the store entry on Windows). */
+export async function probeCertificate(
+  p: CertParams,
+  readStore: (
+    s: NonNullable<CertParams['store']>,
+  ) => Promise<{loaded?: LoadedCertificateFile; error?: string; unavailable?: string}>,
+): Promise<CertFacts> {
+  const pw = effectivePassword(p.password)
+  const base = {unescapedAt: pw.unescapedAt, protectedPassword: pw.protectedFormat}
+  if (p.store) {
+    const r = await readStore(p.store)
+    if (r.unavailable) return {source: 'store', storeUnavailable: r.unavailable, ...base}
+    if (!r.loaded)
+      return {source: 'store', failure: 'missing', failureDetail: r.error ?? 'not found in the store', ...base}
+    return {
+      source: 'store',
+      loaded: r.loaded,
+      ...base,
+      ...(p.kind === 'tls' ? {trust: await verifyChain(r.loaded.ders, p.caFile)} : {}),
+    }
+  }
+  // A protected password cannot be opened here: only the file itself is looked at.
+  const r = await loadCertificateFile(p.file!, pw.protectedFormat ? '' : pw.password)
+  if (!r.ok) {
+    if (pw.protectedFormat && r.failure === 'wrong-password') return {source: 'file', ...base}
+    return {source: 'file', failure: r.failure, failureDetail: r.detail, loaded: r.file, ...base}
+  }
+  return {
+    source: 'file',
+    loaded: r.file,
+    ...base,
+    ...(p.kind === 'tls' ? {trust: await verifyChain(r.file.ders, p.caFile)} : {}),
+  }
+}
