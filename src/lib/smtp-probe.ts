@@ -1,7 +1,6 @@
 import {hostname as localHostname} from 'node:os'
 import type {TLSSocket} from 'node:tls'
 import tls from 'node:tls'
-import type {SecureSocketOption} from '../core/environment.js'
 import {transportMode, type SmtpSettings} from './smtp-settings.js'
 
 export type {SmtpSettings}
