@@ -60,7 +60,7 @@ async function measure(o: SandboxOptions, extra: string[]) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const key = (r: Result) => `${r.id} ${r.target.replace(/:\d+/, ':PORT')}`
 
-const base = await measure({}, [])
+const base = await measure({topology: 'on-prem-separate'}, [])
 const totals = base.map((b) => b.report.durationMs)
 const slowest = base.map((b) => Math.max(...b.report.results.map((r) => r.durationMs)))
 const ratios = base.map((b, i) => totals[i]! / Math.max(1, slowest[i]!))
@@ -75,7 +75,7 @@ console.log(
 )
 console.log(`  CLI wall time              median ${median(base.map((b) => b.wallMs)).toFixed(0)} ms`)
 
-const hole = await measure({agent: {hostile: 'silent'}}, ['--timeout', '2s'])
+const hole = await measure({topology: 'on-prem-separate', agent: {hostile: 'silent'}}, ['--timeout', '2s'])
 const holeTotals = hole.map((h) => h.report.durationMs)
 console.log(`black-hole agent endpoint, --timeout 2s, ${runs} runs`)
 console.log(

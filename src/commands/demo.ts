@@ -7,7 +7,8 @@ export default class Demo extends BaseCommand {
   static override description = `Starts a sandbox on 127.0.0.1 with ephemeral ports: a DNS server serving the aliases as
 CNAME → A, HTTPS endpoints for the server (GET /hc answers Healthy) and the agent with
 certificates from a throwaway CA, an HTTP CONNECT proxy, an SMTP server with STARTTLS and AUTH,
-and a working directory. These are stand-ins, not Identity Manager.
+a SQL Server protocol endpoint (a TDS emulator: not a database), certificates and working
+directories. These are stand-ins, not Identity Manager.
 
 It writes the sandbox's environment file, runs \`check --stage after --send-test-mail\` against it,
 and leaves the environment file and the reports (report.json, report.xml) in the folder it
@@ -26,6 +27,12 @@ ${EXIT_CODES_HELP}`
       description: 'folder for the environment file, certificates and reports (default: a new temp folder)',
     }),
     'keep-running': Flags.boolean({description: 'keep the sandbox up until Ctrl-C, to run check by hand'}),
+    topology: Flags.string({
+      description:
+        'the sandbox installation: on premises with a separate agent (server, SQL endpoint, agent), or SaaS (agents only)',
+      options: ['on-prem-separate', 'saas'],
+      default: 'on-prem-separate',
+    }),
   }
 
   async run() {
@@ -44,7 +51,7 @@ ${EXIT_CODES_HELP}`
     if (dir) await mkdir(dir, {recursive: true})
     const json = this.jsonEnabled()
     const say = (s: string) => (json ? undefined : this.err(s))
-    const sb = await startSandbox({dir})
+    const sb = await startSandbox({dir, topology: flags.topology as 'saas' | 'on-prem-separate'})
     try {
       say(`Sandbox on 127.0.0.1 (stand-ins, not Identity Manager), in ${sb.dir}`)
       say(`  DNS      127.0.0.1:${sb.ports.dns}  (${sb.names.server}, ${sb.names.agent}, ${sb.names.smtp})`)
@@ -52,6 +59,7 @@ ${EXIT_CODES_HELP}`
       say(`  agent    https://${sb.names.agent}:${sb.ports.agent}`)
       say(`  proxy    http://127.0.0.1:${sb.ports.proxy}  (CONNECT)`)
       say(`  SMTP     ${sb.names.smtp}:${sb.ports.smtp}  (STARTTLS, AUTH)`)
+      if (sb.ports.sql) say(`  SQL      ${sb.names.sql}:${sb.ports.sql}  (a TDS protocol emulator, not SQL Server)`)
       say(`  environment file: ${sb.envFile}`)
       say('')
       const options = {

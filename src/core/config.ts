@@ -86,6 +86,7 @@ export async function loadEnvironment(
   const baseDir = resolve(dirname(file))
   const resolved = structuredClone(env)
   await resolveReferences(resolved, baseDir, opts, push)
+  await connectionStringProblems(resolved, push)
   const sorted = sortDiagnostics(diagnostics)
   if (sorted.some((d) => d.severity === 'error')) return {ok: false, file, diagnostics: sorted}
   return {ok: true, file, baseDir, env: resolved, diagnostics: sorted, source: doc}
@@ -173,4 +174,35 @@ function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
 /** Renders diagnostics one per line, errors first. */
 export function formatDiagnostics(ds: readonly Diagnostic[]): string {
   return ds.map(formatDiagnostic).join('\n')
+}
+
+/**
+ * A connection string that is known (written as a literal, or resolved) must parse as SqlClient
+ * parses it: a malformed one is an error with its position in the string, never its password.
+ */
+async function connectionStringProblems(
+  env: Environment,
+  push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
+): Promise<void> {
+  const cs = env.server.database?.connectionString
+  if (cs === undefined || isReference(cs)) return
+  const {parseConnectionString, ConnectionStringError} = await import('../lib/connection-string.js')
+  const path = ['server', 'database', 'connectionString']
+  try {
+    const parsed = parseConnectionString(cs)
+    for (const w of parsed.warnings) push(path, `connection string: ${w}`, 'warning')
+    if (
+      parsed.integratedSecurity &&
+      !env.server.database?.windowsCredentials &&
+      !env.server.serviceAccount?.includes('\\')
+    )
+      push(
+        path,
+        'connection string: Integrated Security logs in as the IIS identity: it must be a domain account (serviceAccount DOMAIN\\user) to reach a remote SQL Server',
+        'warning',
+      )
+  } catch (e) {
+    if (e instanceof ConnectionStringError) push(path, `connection string: ${e.message}`, 'error')
+    else throw e
+  }
 }

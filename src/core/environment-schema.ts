@@ -87,6 +87,14 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
                 minLength: 1,
                 description: 'ADO.NET connection string; a reference when it holds a password',
               },
+              windowsCredentials: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['username', 'password'],
+                description:
+                  'With Integrated Security: the service account (DOMAIN\\user) and its password, to log in with NTLM from another host',
+                properties: {username: {type: 'string', minLength: 1}, password: {$ref: '#/$defs/secret'}},
+              },
             },
           },
           encryptionCertificate: {$ref: '#/$defs/certificate'},

@@ -41,7 +41,11 @@ export interface ServerSection {
   alias?: string
   workingDirectory?: string
   serviceAccount?: string
-  database?: {connectionString: string}
+  database?: {
+    connectionString: string
+    /** For Integrated Security checked from another host: the service account, logged in with NTLM. */
+    windowsCredentials?: {username: string; password?: string}
+  }
   encryptionCertificate?: CertificateRef
   identityServerCertificate?: CertificateRef
   tlsCertificate?: CertificateRef
@@ -122,6 +126,7 @@ export const SECRET_PATHS = [
   'agents.*.tlsCertificate.password',
   'agents.*.openIdClient.secret',
   'smtp.password',
+  'server.database.windowsCredentials.password',
 ] as const
 
 /** True when the dotted path (`agents[0].openIdClient.secret`) names a secret field. */

@@ -23,10 +23,13 @@ import {
   type Running,
 } from './servers.js'
 import {startSmtp, type ReceivedMail, type SmtpMode} from './smtp.js'
+import {startTdsEmulator, type TdsOptions} from './tds.js'
 
 export const SANDBOX_DOMAIN = 'sandbox.test'
 
 export interface SandboxOptions {
+  /** saas (default): agents only; on-prem-separate adds the server's working directory and the SQL endpoint. */
+  topology?: 'saas' | 'on-prem-separate'
   /** Folder for the environment file, certificates, secrets and working directories (default: a new temp folder). */
   dir?: string
   /** The server's HTTPS endpoint: a certificate fault, TLS 1.0/1.1 only, or a hostile peer. */
@@ -36,6 +39,8 @@ export interface SandboxOptions {
   smtp?: {mode?: SmtpMode; hostile?: HostileKind; wrongPassword?: boolean}
   /** DNS faults by name (e.g. the server alias answering SERVFAIL). */
   dns?: Record<string, DnsRecord['fault']>
+  /** The SQL Server protocol emulator's configuration (on-prem-separate): version, MAXDOP, roles, faults. */
+  sql?: Partial<TdsOptions> & {dbOwner?: boolean; bulk?: boolean; wrongPassword?: boolean}
   /** Route agent → server through the sandbox's CONNECT proxy (default true). */
   proxy?: boolean
   /** Written into checks: (timeout, settings…). */
@@ -47,8 +52,8 @@ export interface Sandbox {
   envFile: string
   /** The environment as written (references, not secrets). */
   environment: Record<string, unknown>
-  names: {server: string; agent: string; smtp: string}
-  ports: {dns: number; server: number; agent: number; smtp: number; proxy: number}
+  names: {server: string; agent: string; smtp: string; sql: string}
+  ports: {dns: number; server: number; agent: number; smtp: number; proxy: number; sql?: number}
   ca: Issued
   smtpMessages: ReceivedMail[]
   proxyTunnels: string[]
@@ -58,7 +63,13 @@ export interface Sandbox {
 /** Starts every sandbox server and writes `idm-preflight.yaml` describing them. */
 export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'idm-preflight-sandbox-')))
-  const names = {server: `idm.${SANDBOX_DOMAIN}`, agent: `idm-agent.${SANDBOX_DOMAIN}`, smtp: `smtp.${SANDBOX_DOMAIN}`}
+  const names = {
+    server: `idm.${SANDBOX_DOMAIN}`,
+    agent: `idm-agent.${SANDBOX_DOMAIN}`,
+    smtp: `smtp.${SANDBOX_DOMAIN}`,
+    sql: `sql.${SANDBOX_DOMAIN}`,
+  }
+  const onPrem = o.topology === 'on-prem-separate'
   const running: Running[] = []
   try {
     const ca = makeCA()
@@ -68,6 +79,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       [names.agent]: {cname: `app01.${SANDBOX_DOMAIN}`},
       [`app01.${SANDBOX_DOMAIN}`]: {a: ['127.0.0.1']},
       [names.smtp]: {a: ['127.0.0.1']},
+      [names.sql]: {a: ['127.0.0.1']},
     }
     for (const [name, fault] of Object.entries(o.dns ?? {})) zone[name] = {...zone[name], fault}
     const dns = await startDns(zone)
@@ -101,6 +113,17 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     )
     running.push(proxy)
 
+    const sqlPassword = randomBytes(12).toString('base64url')
+    const sql = onPrem
+      ? await startTdsEmulator({
+          databases: ['UsercubeSandbox'],
+          serverMaxdop: 1,
+          ...o.sql,
+          logins: {idm: {password: sqlPassword, dbOwner: o.sql?.dbOwner ?? true, bulkPermission: o.sql?.bulk ?? true}},
+        })
+      : undefined
+    if (sql) running.push(sql)
+
     const smtpUser = `idm@${SANDBOX_DOMAIN}`
     const smtpPassword = randomBytes(12).toString('base64url')
     const smtp = o.smtp?.hostile
@@ -133,19 +156,33 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     await pfx('identityserver-public.pfx', toPfx(idsrv, pfxPassword, {withKey: false}))
     await pfx('idm-agent-ssl.pfx', toPfx(agentCert, pfxPassword, {chain: [ca]}))
 
+    if (sql) {
+      const cs = `Data Source=${names.sql},${sql.port};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=false;Min Pool Size=10`
+      await writeFile(join(dir, 'secrets', 'sql-connection'), cs, {mode: 0o600})
+    }
     const agentDir = join(dir, 'agent')
     // mkdtemp makes a private folder: the service account must be able to traverse to its own
     // working directory (the secrets stay in a 0700 folder and 0600 files).
     if (!o.dir) await chmod(dir, 0o755)
-    const account = await workingDirectory(agentDir)
+    const account = await workingDirectory(agentDir, ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
+    const serverDir = join(dir, 'server')
+    if (onPrem) await workingDirectory(serverDir, ['Runtime', 'Temp', 'Work'])
 
     const environment: Record<string, unknown> = {
       version: 1,
       name: 'sandbox',
-      product: 'saas',
-      topology: 'saas',
+      product: onPrem ? '6.2' : 'saas',
+      topology: onPrem ? 'on-prem-separate' : 'saas',
       organization: 'Sandbox',
-      server: {url: `https://${names.server}:${server.port}`},
+      server: onPrem
+        ? {
+            url: `https://${names.server}:${server.port}`,
+            alias: names.server,
+            workingDirectory: serverDir,
+            serviceAccount: account,
+            database: {connectionString: '${file:./secrets/sql-connection}'},
+          }
+        : {url: `https://${names.server}:${server.port}`},
       agents: [
         {
           identifier: 'SandboxAgent',
@@ -178,7 +215,12 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         ...(o.proxy === false ? {} : {httpsProxy: `http://127.0.0.1:${proxy.port}`, noProxy: 'localhost'}),
       },
       // This machine stands in for the network, not for the product's host: its .NET and IIS are not judged.
-      checks: {timeout: '5s', skip: ['host.runtime', 'host.iis'], ...o.checks},
+      checks: {
+        timeout: '5s',
+        skip: ['host.runtime', 'host.iis'],
+        ...(sql ? {settings: {'sql.connection': {browserPort: sql.browserPort}}} : {}),
+        ...o.checks,
+      },
     }
     const envFile = join(dir, 'idm-preflight.yaml')
     await writeFile(
@@ -190,7 +232,14 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       envFile,
       environment,
       names,
-      ports: {dns: dns.port, server: server.port, agent: agent.port, smtp: smtp.port, proxy: proxy.port},
+      ports: {
+        dns: dns.port,
+        server: server.port,
+        agent: agent.port,
+        smtp: smtp.port,
+        proxy: proxy.port,
+        ...(sql ? {sql: sql.port} : {}),
+      },
       ca,
       smtpMessages: (smtp as {messages: ReceivedMail[]}).messages,
       proxyTunnels: proxy.tunnels,
@@ -208,15 +257,15 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
  * otherwise the current user is the account, with write removed where the profile denies it.
  * Returns the service account's name.
  */
-async function workingDirectory(agentDir: string): Promise<string> {
-  for (const sub of ['Runtime', 'Temp', 'Work', 'Mails', 'Sources']) await mkdir(join(agentDir, sub), {recursive: true})
-  const writable = ['Temp', 'Work', 'Mails']
+async function workingDirectory(root: string, folders: string[]): Promise<string> {
+  for (const sub of folders) await mkdir(join(root, sub), {recursive: true})
+  const writable = new Set(['Temp', 'Work', 'Mails'])
   if (process.getuid?.() === 0) {
-    for (const sub of ['', 'Runtime', 'Temp', 'Work', 'Mails', 'Sources']) await chmod(join(agentDir, sub), 0o755)
-    for (const sub of writable) await chown(join(agentDir, sub), 65534, 65534)
+    for (const sub of ['', ...folders]) await chmod(join(root, sub), 0o755)
+    for (const sub of folders.filter((f) => writable.has(f))) await chown(join(root, sub), 65534, 65534)
     return 'nobody'
   }
-  for (const sub of ['', 'Runtime', 'Sources']) await chmod(join(agentDir, sub), 0o555)
+  for (const sub of ['', ...folders.filter((f) => !writable.has(f))]) await chmod(join(root, sub), 0o555)
   return userInfo().username
 }
 
