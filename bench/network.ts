@@ -58,7 +58,17 @@ async function measure(o: SandboxOptions, extra: string[]) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const key = (r: Result) => `${r.id} ${r.target.replace(/:\d+/, ':PORT')}`
+/** Two sandboxes differ in ports and folders: results are matched by id and their rank among that id's. */
+function keyed(results: Result[]): Map<string, string> {
+  const seen = new Map<string, number>()
+  return new Map(
+    results.map((r) => {
+      const n = (seen.get(r.id) ?? 0) + 1
+      seen.set(r.id, n)
+      return [`${r.id} #${n} (${r.target.replace(/:\d+/, ':PORT').replace(/\/tmp\/[^/]+/, '…')})`, r.status]
+    }),
+  )
+}
 
 const base = await measure({topology: 'on-prem-separate'}, [])
 const totals = base.map((b) => b.report.durationMs)
