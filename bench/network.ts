@@ -92,8 +92,8 @@ console.log(
   `  run (report durationMs)    median ${median(holeTotals)} ms, max ${Math.max(...holeTotals)} ms  (target ≤ 2500) ${Math.max(...holeTotals) <= 2500 ? 'ok' : 'OVER'}`,
 )
 console.log(`  CLI wall time              median ${median(hole.map((h) => h.wallMs)).toFixed(0)} ms`)
-const expected = new Map(base[0]!.report.results.map((r) => [key(r), r.status]))
-const changed = hole[0]!.report.results
-  .filter((r) => expected.get(key(r)) !== r.status)
-  .map((r) => `${key(r)}: ${expected.get(key(r))} → ${r.status}`)
+const expected = keyed(base[0]!.report.results)
+const changed = [...keyed(hole[0]!.report.results)]
+  .filter(([k, status]) => expected.get(k) !== status)
+  .map(([k, status]) => `${k}: ${expected.get(k)} → ${status}`)
 console.log(`  results that changed       ${changed.length ? changed.join('; ') : 'none'}`)
