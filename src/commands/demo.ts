@@ -11,8 +11,8 @@ a SQL Server protocol endpoint (a TDS emulator: not a database), certificates an
 directories. These are stand-ins, not Identity Manager.
 
 It writes the sandbox's environment file, runs \`check --stage after --send-test-mail\` against it,
-and leaves the environment file and the reports (report.json, report.xml) in the folder it
-prints. With --keep-running the sandbox stays up until Ctrl-C, so that you can run check (and
+scaffolds the agent's working directory into scaffold/<agent>, and leaves the environment file,
+the reports (report.json, report.xml) and the scaffolded tree in the folder it prints. With --keep-running the sandbox stays up until Ctrl-C, so that you can run check (and
 edit the file) by hand.
 
 ${EXIT_CODES_HELP}`
@@ -75,6 +75,31 @@ ${EXIT_CODES_HELP}`
       await writeFileAtomic(join(sb.dir, 'report.xml'), await render(report, 'junit'))
       if (!json) await this.out(await render(report, 'text', process.stdout.isTTY === true && !process.env.NO_COLOR))
       say(`\nreports: ${join(sb.dir, 'report.json')}, ${join(sb.dir, 'report.xml')}`)
+      // Scaffold the sandbox's agent into a folder of the demo, then judge what was written.
+      const [{scaffoldTarget}, {planScaffold}, {applyPlan}, {checkSettingsFiles}, {redactor}] = await Promise.all([
+        import('../scaffold/settings.js'),
+        import('../scaffold/plan.js'),
+        import('../scaffold/apply.js'),
+        import('../lib/settings-files.js'),
+        import('../core/redact.js'),
+      ])
+      const env = prepared.loaded.env
+      const target = scaffoldTarget(env, undefined, prepared.loaded.baseDir)
+      let scaffolded: {dir: string; files: number; problems: number} | undefined
+      if (!('error' in target)) {
+        target.workingDirectory = join(sb.dir, 'scaffold', target.owner)
+        const {items} = await planScaffold(env, target, prepared.loaded.baseDir, {index: 0})
+        const written = await applyPlan(items, {dryRun: false, force: false, redactor})
+        const judged = await checkSettingsFiles(target.workingDirectory, env.server.url)
+        const problems = judged.files.reduce(
+          (n, f) => n + f.diagnostics.filter((d) => d.severity === 'error').length,
+          0,
+        )
+        scaffolded = {dir: target.workingDirectory, files: written.filter((w) => w.kind === 'file').length, problems}
+        say(
+          `scaffolded agent ${target.owner} into ${target.workingDirectory}: ${scaffolded.files} files, ${problems} problem${problems === 1 ? '' : 's'} (idm-preflight validate --workdir ${target.workingDirectory})`,
+        )
+      }
       say(`test mails received by the sandbox SMTP server: ${sb.smtpMessages.length}`)
       if (flags['keep-running']) {
         say(`\nThe sandbox keeps running. In another terminal, try:`)
@@ -87,7 +112,7 @@ ${EXIT_CODES_HELP}`
         })
       }
       process.exitCode = report.exitCode
-      return {dir: sb.dir, envFile: sb.envFile, ports: sb.ports, testMails: sb.smtpMessages.length, report}
+      return {dir: sb.dir, envFile: sb.envFile, ports: sb.ports, testMails: sb.smtpMessages.length, scaffolded, report}
     } finally {
       await sb.stop()
     }

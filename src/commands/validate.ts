@@ -23,6 +23,8 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> validate envs/ --json',
     'IDM_SMTP_PASSWORD=x <%= config.bin %> validate prod.yaml --require-secrets',
     '<%= config.bin %> validate --print-schema > environment.schema.json',
+    '<%= config.bin %> validate --workdir C:/identitymanagerContosoAgent',
+    '<%= config.bin %> validate prod.yaml --workdir ./agent   # also compares ApplicationUri with the file',
   ]
   static override strict = false
   static override enableJsonFlag = true
@@ -35,6 +37,10 @@ ${EXIT_CODES_HELP}`
       description: 'an unset ${env:} or missing ${file:} reference is an error, as in check',
     }),
     'print-schema': Flags.boolean({description: 'print the environment file JSON Schema and exit'}),
+    workdir: Flags.string({
+      description: "also validate the product's settings files in this working directory (Runtime/appsettings*.json)",
+      multiple: true,
+    }),
     quiet: Flags.boolean({char: 'q', description: 'print only the files with problems'}),
   }
 
@@ -52,7 +58,9 @@ ${EXIT_CODES_HELP}`
     const {expandFileArgs} = await import('../core/files.js')
     const {formatDiagnostic} = await import('../core/errors.js')
     const {redactor} = await import('../core/redact.js')
-    const files = argv.length > 0 ? await expandFileArgs(argv as string[]) : [discoverConfig(flags.config)]
+    const workdirs = flags.workdir ?? []
+    const files =
+      argv.length > 0 ? await expandFileArgs(argv as string[]) : workdirs.length ? [] : [discoverConfig(flags.config)]
 
     const results = await mapLimit(files, 16, async (file) => {
       const res = await loadEnvironment(file, checks, {
@@ -62,6 +70,34 @@ ${EXIT_CODES_HELP}`
       const errors = res.diagnostics.filter((d) => d.severity === 'error').length
       return {file, valid: res.ok, errors, warnings: res.diagnostics.length - errors, diagnostics: res.diagnostics}
     })
+    if (workdirs.length) {
+      const {checkSettingsFiles} = await import('../lib/settings-files.js')
+      // The environment files given (if any) tell the server's ApplicationUri to compare with.
+      let expected: string | undefined
+      for (const f of files) {
+        const r = await loadEnvironment(f, checks, {secrets: 'static'})
+        if (r.ok) expected ??= r.env.server.url
+      }
+      for (const dir of workdirs) {
+        const r = await checkSettingsFiles(dir, expected)
+        for (const f of r.files) {
+          const diagnostics = f.exists
+            ? f.diagnostics
+            : [
+                {
+                  file: f.file,
+                  line: 1,
+                  column: 1,
+                  path: '',
+                  message: 'not found (idm-preflight scaffold writes it)',
+                  severity: 'error' as const,
+                },
+              ]
+          const errors = diagnostics.filter((d) => d.severity === 'error').length
+          results.push({file: f.file, valid: errors === 0, errors, warnings: diagnostics.length - errors, diagnostics})
+        }
+      }
+    }
     const invalid = results.filter((r) => !r.valid).length
     const summary = {files: results.length, valid: results.length - invalid, invalid}
     if (!this.jsonEnabled()) {

@@ -60,11 +60,23 @@ export async function readSource(file: string): Promise<SourceResult> {
 }
 
 /** Parses bytes already read (exported for tests and for `validate --workdir`). */
-export function parseSource(file: string, bytes: Buffer): SourceResult {
+export function parseSource(
+  file: string,
+  bytes: Buffer,
+  opts: {what?: 'environment file' | 'settings file'} = {},
+): SourceResult {
+  const what = opts.what ?? 'environment file'
   const nul = bytes.indexOf(0)
   if (nul >= 0) {
     const {line, column} = offsetToPos(bytes.subarray(0, nul).toString('utf8'), nul)
-    return fail(at(file, line, column, 'is not a text file (it contains NUL bytes): expected YAML or JSON'))
+    return fail(
+      at(
+        file,
+        line,
+        column,
+        `is not a text file (it contains NUL bytes): expected ${what === 'environment file' ? 'YAML or JSON' : 'JSON'}`,
+      ),
+    )
   }
   let text: string
   try {
@@ -74,7 +86,16 @@ export function parseSource(file: string, bytes: Buffer): SourceResult {
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
-    return fail(at(file, 1, 1, 'is empty: expected an environment file (run `idm-preflight init` to write one)'))
+    return fail(
+      at(
+        file,
+        1,
+        1,
+        what === 'environment file'
+          ? 'is empty: expected an environment file (run `idm-preflight init` to write one)'
+          : 'is empty: expected a JSON object',
+      ),
+    )
   }
 
   const isJson = extname(file).toLowerCase() === '.json'

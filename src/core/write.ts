@@ -12,6 +12,8 @@ export async function writeFileAtomic(file: string, data: string | Buffer, opts:
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
   try {
     await writeFile(tmp, data, {mode: opts.mode ?? 0o644, flag: 'wx'})
+    // Test hook: a crash between the write and the rename must leave the old file intact.
+    if (process.env.IDM_PREFLIGHT_TEST_CRASH_BEFORE_RENAME === basename(target)) process.kill(process.pid, 'SIGKILL')
     await rename(tmp, target)
   } catch (e) {
     await rm(tmp, {force: true})

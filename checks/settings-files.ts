@@ -1,0 +1,69 @@
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import type {Diagnostic} from '../src/core/errors.js'
+import {isWindowsPath} from '../src/lib/paths.js'
+import {scaffoldTarget} from '../src/scaffold/settings.js'
+
+interface Params {
+  workingDirectory: string
+  file: 'appsettings.json' | 'appsettings.agent.json'
+  expectedApplicationUri: string
+}
+
+interface Facts {
+  exists: boolean
+  diagnostics: Diagnostic[]
+}
+
+export default defineCheck<Params, Facts>({
+  id: 'settings.files',
+  summary:
+    "The product's settings files parse as it parses them and hold what it needs: ApplicationUri, certificates, OpenId, mail",
+  docs: netwrixDocs('user-guide/deploy/production-agent-installation/settings-files/index.md'),
+  flow: 'files',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['workingDirectory', 'file', 'expectedApplicationUri'],
+    properties: {
+      workingDirectory: {type: 'string'},
+      file: {enum: ['appsettings.json', 'appsettings.agent.json']},
+      expectedApplicationUri: {type: 'string'},
+    },
+  },
+  plan(env, ctx) {
+    const owners = env.topology === 'on-prem-integrated' ? [undefined] : ctx.agents.map((a) => a.identifier)
+    return owners.flatMap((owner) => {
+      const t = scaffoldTarget(env, owner, ctx.baseDir)
+      if ('error' in t) return []
+      const who = t.owner
+      return (['appsettings.json', 'appsettings.agent.json'] as const).map((file) => ({
+        target: `${who}:${file}`,
+        params: {workingDirectory: t.workingDirectory, file, expectedApplicationUri: env.server.url},
+        ...(isWindowsPath(t.workingDirectory) && process.platform !== 'win32'
+          ? {skip: `${t.workingDirectory} is a Windows path: run on the Windows host`}
+          : {}),
+      }))
+    })
+  },
+  title: (p) => `${p.file} in ${p.workingDirectory}`,
+  async probe(p) {
+    const {checkSettingsFiles} = await import('../src/lib/settings-files.js')
+    const r = await checkSettingsFiles(p.workingDirectory, p.expectedApplicationUri)
+    const f = r.files.find((x) => x.file.endsWith(p.file))!
+    return {exists: f.exists, diagnostics: f.diagnostics}
+  },
+  evaluate(p, f): Finding[] {
+    if (!f.exists)
+      return [{status: 'skip', message: `Runtime/${p.file} is not there yet: idm-preflight scaffold writes it`}]
+    const out: Finding[] = f.diagnostics.map((d) => ({
+      status: d.severity === 'error' ? 'fail' : 'warn',
+      message: `Runtime/${p.file}:${d.line}:${d.column}${d.path ? ` ${d.path}` : ''}: ${d.message}`,
+      remediation: /placeholder/.test(d.message)
+        ? 'set the variable behind it and run idm-preflight scaffold --force, or edit the file'
+        : 'edit the file (idm-preflight validate --workdir shows every problem)',
+    }))
+    return out.length ? out : [{status: 'pass', message: `Runtime/${p.file} parses and holds what the product needs`}]
+  },
+})

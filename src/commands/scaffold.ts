@@ -1,0 +1,181 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../core/base-command.js'
+import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+
+export default class Scaffold extends BaseCommand {
+  static override summary = 'Create the working directory and settings files of an agent (or of the server, integrated)'
+  static override description = `From the environment file, writes into --target the working directory of the installation:
+the folders (Runtime, Temp, Work, Mails, Sources), Runtime/appsettings.json,
+Runtime/appsettings.agent.json and Runtime/web.config (for a separate or SaaS agent; for the server
+with its integrated agent in on-prem-integrated), and set-permissions.ps1 / set-permissions.sh that
+grant the service account the production-agent rights.
+
+Where the product's runtime archive is already extracted in Runtime, its own files are the base:
+the shipped Runtime/Agent settings for a separate agent, and a shipped web.config updated in place
+(only the aspNetCore element and its environment variables change). The product's file names
+(Usercube-Agent.dll or Identitymanager-Agent.dll) are detected there, or given by --product-files.
+
+Safe to run again: an existing file that differs is never overwritten without --force (then a .bak
+is kept), writes are atomic, identical files are reported unchanged, settings files get mode 0600.
+A secret that cannot be resolved becomes a <REQUIRED: …> placeholder that validate --workdir flags.
+
+${EXIT_CODES_HELP}`
+  static override examples = [
+    {
+      description: 'See what would be written, with diffs',
+      command:
+        '<%= config.bin %> scaffold -c prod.yaml --agent ContosoAD --target C:/identitymanagerContosoAgent --dry-run',
+    },
+    {
+      description: 'Write it, with a new encryption certificate',
+      command: 'IDM_AGENT_PFX=… <%= config.bin %> scaffold -c prod.yaml --target ./agent --generate-certificates',
+    },
+    {
+      description: 'Replace files that differ (keeping .bak copies)',
+      command: '<%= config.bin %> scaffold -c prod.yaml --target ./agent --force',
+    },
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    config: Flags.string({char: 'c', description: 'environment file (YAML or JSON)'}),
+    agent: Flags.string({description: 'the agent to scaffold (when the file has several)'}),
+    target: Flags.string({char: 't', description: 'the working directory to create or complete', required: true}),
+    'dry-run': Flags.boolean({description: 'print the plan and unified diffs; write nothing'}),
+    force: Flags.boolean({description: 'overwrite files that differ (a .bak of each is kept)'}),
+    'generate-certificates': Flags.boolean({
+      description: 'create an RSA-2048 encryption certificate (PFX) and reference it',
+    }),
+    'password-env': Flags.string({
+      description:
+        "with --generate-certificates: the variable holding the PFX password (default: the environment file's encryptionCertificate.password)",
+    }),
+    'product-files': Flags.string({
+      description: "the product's file names when no runtime is extracted yet",
+      options: ['Usercube', 'Identitymanager'],
+    }),
+  }
+
+  async run() {
+    const {flags} = await this.parse(Scaffold)
+    const [
+      {loadChecks},
+      {discoverConfig, loadEnvironmentOrThrow},
+      {redactor},
+      {UsageError},
+      {resolve, join, relative},
+      {existsSync},
+    ] = await Promise.all([
+      import('../core/registry.js'),
+      import('../core/config.js'),
+      import('../core/redact.js'),
+      import('../core/errors.js'),
+      import('node:path'),
+      import('node:fs'),
+    ])
+    const [{scaffoldTarget}, {planScaffold}, {applyPlan}] = await Promise.all([
+      import('../scaffold/settings.js'),
+      import('../scaffold/plan.js'),
+      import('../scaffold/apply.js'),
+    ])
+    const file = discoverConfig(flags.config)
+    // Static: what is not resolvable becomes a placeholder rather than an error.
+    const loaded = await loadEnvironmentOrThrow(file, await loadChecks(), {secrets: 'static', redactor})
+    const env = loaded.env
+    const t = scaffoldTarget(env, flags.agent, loaded.baseDir)
+    if ('error' in t) throw new UsageError(t.error, [], t.hint)
+    t.workingDirectory = resolve(flags.target)
+    const index = t.agent ? (env.agents ?? []).indexOf(t.agent) : 0
+
+    let generated: string | undefined
+    const extra: {relative: string; action: string; note?: string}[] = []
+    if (flags['generate-certificates']) {
+      generated = join(t.workingDirectory, 'Certificates', `${t.owner}-Files.pfx`)
+      const rel = relative(t.workingDirectory, generated)
+      if (existsSync(generated))
+        extra.push({relative: rel, action: 'unchanged', note: 'exists: kept (delete it to create a new one)'})
+      else if (flags['dry-run'])
+        extra.push({relative: rel, action: 'created', note: 'RSA 2048, SHA-256, 3DES PFX (not written: --dry-run)'})
+      else {
+        const ref = t.role === 'agent' ? t.agent?.encryptionCertificate : env.server.encryptionCertificate
+        let password = flags['password-env'] ? process.env[flags['password-env']] : ref?.password
+        if (flags['password-env'] && password === undefined)
+          throw new UsageError(`--password-env ${flags['password-env']}: the environment variable is not set`)
+        if (password === undefined || password.startsWith('${'))
+          throw new UsageError(
+            '--generate-certificates needs the PFX password',
+            [],
+            `set the variable behind encryptionCertificate.password${password ? ` (${password})` : ''}, or pass --password-env VAR`,
+          )
+        if (password.startsWith('@')) password = password.slice(1)
+        redactor.add(password)
+        const [{createCertificate}, {writeFileAtomic}] = await Promise.all([
+          import('../lib/cert-create.js'),
+          import('../core/write.js'),
+        ])
+        const c = await createCertificate({
+          subject: `CN=${t.owner} Identity Manager Files, O=${env.organization}`,
+          days: 730,
+          keySize: 2048,
+          password,
+          encryption: '3des',
+        })
+        await writeFileAtomic(generated, c.pfx, {mode: 0o600})
+        extra.push({relative: rel, action: 'created', note: `RSA 2048, SHA-256, thumbprint ${c.info.thumbprint}`})
+      }
+    }
+
+    const {items, productPrefix, prefixSource} = await planScaffold(env, t, loaded.baseDir, {
+      productPrefix: flags['product-files'],
+      generatedCertificate: generated,
+      index,
+    })
+    const results = await applyPlan(items, {dryRun: flags['dry-run'], force: flags.force, redactor})
+    const placeholders = items
+      .filter((i) => typeof i.content === 'string')
+      .flatMap((i) => [...(i.content as string).matchAll(/<REQUIRED: ([^>]*)>/g)].map((m) => `${i.relative}: ${m[1]}`))
+    const all = [...results, ...extra]
+    if (!this.jsonEnabled()) {
+      const verb = (a: string) => (flags['dry-run'] && a !== 'unchanged' && a !== 'skipped' ? `would be ${a}` : a)
+      const lines = [
+        `${flags['dry-run'] ? 'Plan for' : 'Scaffolded'} ${t.role === 'agent' ? `agent ${t.owner}` : 'the server (with its integrated agent)'} in ${t.workingDirectory} (${productPrefix}-${t.role === 'agent' ? 'Agent' : 'Server'}.dll: ${prefixSource})`,
+      ]
+      for (const r of all) {
+        const detail = ['mode' in r && r.mode ? `mode ${r.mode}` : '', r.note ?? ''].filter(Boolean).join(', ')
+        lines.push(`  ${verb(r.action).padEnd(18)} ${r.relative}${detail ? `  (${detail})` : ''}`)
+      }
+      if (flags['dry-run'])
+        for (const r of results) if (r.diff && r.action !== 'unchanged') lines.push('', r.diff.trimEnd())
+      const skipped = results.filter((r) => r.action === 'skipped')
+      if (skipped.length) {
+        lines.push(
+          '',
+          `${skipped.length} file${skipped.length === 1 ? '' : 's'} differ${skipped.length === 1 ? 's' : ''} from what would be written and ${skipped.length === 1 ? 'was' : 'were'} kept; see the diff with --dry-run, replace with --force (a .bak is kept)`,
+        )
+        if (!flags['dry-run']) for (const r of skipped) if (r.diff) lines.push(r.diff.trimEnd())
+      }
+      if (placeholders.length) {
+        lines.push(
+          '',
+          `${placeholders.length} value${placeholders.length === 1 ? '' : 's'} to provide (set the variables and run scaffold --force again, or edit the files):`,
+        )
+        for (const p of placeholders) lines.push(`  ${p}`)
+        lines.push(`  idm-preflight validate --workdir ${flags.target} lists what is left`)
+      }
+      if (!flags['dry-run'])
+        lines.push(
+          '',
+          `Next: apply the folder rights with ${join(flags.target, process.platform === 'win32' ? 'set-permissions.ps1' : 'set-permissions.sh')}, then idm-preflight check`,
+        )
+      await this.out(`${lines.join('\n')}\n`)
+    }
+    return {
+      target: t.workingDirectory,
+      role: t.role,
+      owner: t.owner,
+      productFiles: productPrefix,
+      dryRun: flags['dry-run'],
+      items: all,
+      placeholders,
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import type {Diagnostic} from '../core/errors.js'
+import {dottedPath} from '../core/schema-errors.js'
+import {parseJsonc} from '../scaffold/jsonc.js'
+import {roleOf, settingsProblems, type SettingsFile} from './settings-rules.js'
+
+export const SETTINGS_FILES: SettingsFile[] = ['appsettings.json', 'appsettings.agent.json']
+
+/**
+ * Reads a working directory's settings files as the product parses them (comments and trailing
+ * commas allowed) and applies the rules, every problem at `file:line:column`. Files not there are
+ * listed as missing.
+ */
+export async function checkSettingsFiles(
+  workdir: string,
+  expectedApplicationUri?: string,
+): Promise<{files: {file: string; exists: boolean; diagnostics: Diagnostic[]}[]}> {
+  const runtime = join(workdir, 'Runtime')
+  const main = join(runtime, 'appsettings.json')
+  let role: 'server' | 'agent' = 'agent'
+  const out: {file: string; exists: boolean; diagnostics: Diagnostic[]}[] = []
+  for (const name of SETTINGS_FILES) {
+    const path = join(runtime, name)
+    if (!existsSync(path)) {
+      out.push({file: path, exists: false, diagnostics: []})
+      continue
+    }
+    const parsed = parseJsonc(path, await readFile(path))
+    if (!parsed.ok) {
+      out.push({file: path, exists: true, diagnostics: parsed.diagnostics})
+      continue
+    }
+    if (path === main) role = roleOf(parsed.doc.value)
+    const diagnostics = settingsProblems(name, parsed.doc.value, {role, expectedApplicationUri}).map((p) => {
+      const pos = parsed.doc.position(p.path, {key: true})
+      return {
+        file: path,
+        line: pos.line,
+        column: pos.column,
+        path: dottedPath(p.path),
+        message: p.message,
+        severity: p.severity,
+      }
+    })
+    out.push({
+      file: path,
+      exists: true,
+      diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.column - b.column),
+    })
+  }
+  return {files: out}
+}

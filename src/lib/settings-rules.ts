@@ -1,0 +1,217 @@
+import {httpsUrlProblem} from '../core/semantics.js'
+import {isProtectedPassword} from './certificates.js'
+
+/**
+ * The rules for the product's settings files (DESIGN.md §4 `settings.files`), pure: required keys
+ * per file and role, ApplicationUri's form and equality with the server's, AgentIdentifier not
+ * `Local`, DefaultOpenIdClient among OpenIdClients, complete certificate blocks, pickup flags, SMTP
+ * port 993, and placeholders or references left unfilled.
+ */
+
+export interface SettingsProblem {
+  path: (string | number)[]
+  message: string
+  severity: 'error' | 'warning'
+}
+
+export type SettingsFile = 'appsettings.json' | 'appsettings.agent.json'
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v)
+
+/** Case-insensitive key lookup, as .NET configuration binds keys. */
+function get(o: unknown, key: string): unknown {
+  if (!isObj(o)) return undefined
+  const k = Object.keys(o).find((x) => x.toLowerCase() === key.toLowerCase())
+  return k === undefined ? undefined : o[k]
+}
+function keyOf(o: unknown, key: string): string {
+  return (isObj(o) && Object.keys(o).find((x) => x.toLowerCase() === key.toLowerCase())) || key
+}
+
+/** `server` settings hold ConnectionString; an agent's do not. */
+export function roleOf(appsettings: unknown): 'server' | 'agent' {
+  return get(appsettings, 'ConnectionString') !== undefined ? 'server' : 'agent'
+}
+
+export function settingsProblems(
+  file: SettingsFile,
+  value: unknown,
+  o: {role: 'server' | 'agent'; expectedApplicationUri?: string},
+): SettingsProblem[] {
+  const out: SettingsProblem[] = []
+  const err = (path: (string | number)[], message: string) => out.push({path, message, severity: 'error'})
+  const warn = (path: (string | number)[], message: string) => out.push({path, message, severity: 'warning'})
+  const at = (parent: (string | number)[], obj: unknown, key: string) => [...parent, keyOf(obj, key)]
+
+  // Anything left to fill in, anywhere in the file.
+  walk(value, [], (path, s) => {
+    if (s.includes('<REQUIRED:')) err(path, `placeholder left: ${s.replace(/^.*<REQUIRED: ([^>]*)>.*$/, '$1')}`)
+    else if (/\$\{(env|file):/.test(s))
+      err(path, `an idm-preflight reference (${s}) is not read by the product: put the value`)
+  })
+
+  if (file === 'appsettings.json') {
+    const required =
+      o.role === 'server'
+        ? ['ConnectionString', 'ApplicationUri', 'EncryptionCertificate', 'IdentityServer', 'Authentication', 'License']
+        : ['ApplicationUri', 'EncryptionCertificate', 'IdentityServer', 'Authentication']
+    for (const k of required) if (get(value, k) === undefined) err([], `missing required key "${k}"`)
+    if (o.role === 'agent' && get(value, 'License') === undefined)
+      warn([], 'no "License": the production-agent guide asks for one in the agent\'s appsettings.json')
+    const uri = get(value, 'ApplicationUri')
+    if (typeof uri === 'string' && !uri.includes('<REQUIRED:')) {
+      const p = httpsUrlProblem(uri)
+      if (p) err(at([], value, 'ApplicationUri'), `ApplicationUri ${p}`)
+      else if (
+        o.expectedApplicationUri &&
+        uri.replace(/\/+$/, '').toLowerCase() !== o.expectedApplicationUri.replace(/\/+$/, '').toLowerCase()
+      )
+        err(
+          at([], value, 'ApplicationUri'),
+          `ApplicationUri is ${uri} but the server's is ${o.expectedApplicationUri}: they must be equal`,
+        )
+    }
+    encryptionProblems(get(value, 'EncryptionCertificate'), at([], value, 'EncryptionCertificate'), err, warn)
+    const ids = get(value, 'IdentityServer')
+    if (ids !== undefined) {
+      const path = at([], value, 'IdentityServer')
+      if (!isObj(ids)) err(path, 'IdentityServer must be an object')
+      else if (
+        get(ids, 'X509KeyFilePath') === undefined &&
+        (get(ids, 'X509StoreLocation') === undefined ||
+          get(ids, 'X509StoreName') === undefined ||
+          (get(ids, 'X509Thumbprint') === undefined && get(ids, 'X509SubjectDistinguishedName') === undefined))
+      )
+        err(
+          path,
+          'IdentityServer needs X509KeyFilePath (a PFX), or X509StoreLocation, X509StoreName and X509Thumbprint (or X509SubjectDistinguishedName)',
+        )
+      passwordWarning(get(ids, 'X509KeyFilePassword'), [...path, keyOf(ids, 'X509KeyFilePassword')], warn)
+    }
+    if (o.role === 'server') mailProblems(get(value, 'MailSettings'), at([], value, 'MailSettings'), err, warn)
+  } else {
+    const openId = get(value, 'OpenId')
+    const path = at([], value, 'OpenId')
+    if (openId === undefined) {
+      if (o.role === 'agent')
+        err([], 'missing required key "OpenId" (AgentIdentifier, OpenIdClients, DefaultOpenIdClient)')
+    } else if (isObj(openId)) {
+      const id = get(openId, 'AgentIdentifier')
+      if (id === undefined) err(path, 'missing required key "AgentIdentifier"')
+      else if (typeof id === 'string' && id.toLowerCase() === 'local')
+        err(
+          [...path, keyOf(openId, 'AgentIdentifier')],
+          '"Local" is reserved for the integrated agent: choose another AgentIdentifier (the one of <Agent Identifier=…> in the XML configuration)',
+        )
+      const clients = get(openId, 'OpenIdClients')
+      if (!isObj(clients) || Object.keys(clients).length === 0)
+        err(path, 'OpenIdClients must list at least one client (usually "Job") with its plain secret')
+      const def = get(openId, 'DefaultOpenIdClient')
+      if (def === undefined) err(path, 'missing required key "DefaultOpenIdClient"')
+      else if (isObj(clients) && !Object.keys(clients).some((k) => k.toLowerCase() === String(def).toLowerCase()))
+        err(
+          [...path, keyOf(openId, 'DefaultOpenIdClient')],
+          `DefaultOpenIdClient "${def}" is not one of OpenIdClients (${Object.keys(clients).join(', ')})`,
+        )
+    }
+    const prs = get(value, 'PasswordResetSettings')
+    if (isObj(prs)) {
+      const prsPath = at([], value, 'PasswordResetSettings')
+      encryptionProblems(
+        get(prs, 'EncryptionCertificate'),
+        [...prsPath, keyOf(prs, 'EncryptionCertificate')],
+        err,
+        warn,
+        true,
+      )
+      mailProblems(get(prs, 'MailSettings'), [...prsPath, keyOf(prs, 'MailSettings')], err, warn)
+      const tf = get(prs, 'TwoFactorSettings')
+      if (isObj(tf) && get(tf, 'ApplicationUri') === undefined)
+        err([...prsPath, keyOf(prs, 'TwoFactorSettings')], 'TwoFactorSettings needs ApplicationUri')
+    }
+    const roots = get(value, 'SourcesRootPaths')
+    if (roots !== undefined && !Array.isArray(roots))
+      err(at([], value, 'SourcesRootPaths'), 'SourcesRootPaths must be a list of folders')
+  }
+  return out
+}
+
+function encryptionProblems(
+  v: unknown,
+  path: (string | number)[],
+  err: (p: (string | number)[], m: string) => void,
+  warn: (p: (string | number)[], m: string) => void,
+  required = true,
+): void {
+  if (v === undefined) {
+    if (required) err(path.slice(0, -1), `missing required key "${String(path.at(-1))}"`)
+    return
+  }
+  if (!isObj(v)) return err(path, 'EncryptionCertificate must be an object')
+  const file = get(v, 'File')
+  const store =
+    get(v, 'StoreLocation') !== undefined &&
+    get(v, 'StoreName') !== undefined &&
+    (get(v, 'Thumbprint') !== undefined || get(v, 'DistinguishedName') !== undefined)
+  if (file === undefined && !store && get(v, 'CertificateAzureKeyVault') === undefined)
+    err(
+      path,
+      'EncryptionCertificate needs File (a PFX, with Password), or StoreLocation, StoreName and Thumbprint (or DistinguishedName), or CertificateAzureKeyVault',
+    )
+  if (file !== undefined && get(v, 'Thumbprint') !== undefined)
+    warn(path, 'both File and Thumbprint: the product uses File')
+  passwordWarning(get(v, 'Password'), [...path, keyOf(v, 'Password')], warn)
+  if (get(v, 'EncryptFile') === false)
+    warn(
+      [...path, keyOf(v, 'EncryptFile')],
+      'EncryptFile is false: files are not encrypted (testing only; production needs true)',
+    )
+}
+
+function passwordWarning(
+  pw: unknown,
+  path: (string | number)[],
+  warn: (p: (string | number)[], m: string) => void,
+): void {
+  if (
+    typeof pw !== 'string' ||
+    pw.includes('<REQUIRED:') ||
+    pw.startsWith('@') ||
+    isProtectedPassword(pw) ||
+    !pw.includes('@')
+  )
+    return
+  warn(
+    path,
+    'a plain password containing "@" must start with one more "@" (write @p@ss for p@ss), or be protected with Usercube-Protect-CertificatePassword',
+  )
+}
+
+function mailProblems(
+  v: unknown,
+  path: (string | number)[],
+  err: (p: (string | number)[], m: string) => void,
+  warn: (p: (string | number)[], m: string) => void,
+): void {
+  if (!isObj(v)) return
+  const pickup = get(v, 'PickupDirectory')
+  const use = get(v, 'UseSpecifiedPickupDirectory')
+  if (pickup !== undefined && use !== true && use !== 'true')
+    warn(
+      [...path, keyOf(v, 'PickupDirectory')],
+      'PickupDirectory is used only with "UseSpecifiedPickupDirectory": true',
+    )
+  if ((use === true || use === 'true') && pickup === undefined)
+    err(path, 'UseSpecifiedPickupDirectory is true but there is no PickupDirectory')
+  const host = get(v, 'Host')
+  if (host !== undefined && get(v, 'FromAddress') === undefined) err(path, 'MailSettings with a Host needs FromAddress')
+  if (Number(get(v, 'Port')) === 993)
+    warn([...path, keyOf(v, 'Port')], 'Port 993 is IMAPS (a known error in the product docs): SMTP uses 25, 465 or 587')
+}
+
+function walk(v: unknown, path: (string | number)[], f: (path: (string | number)[], s: string) => void): void {
+  if (typeof v === 'string') f(path, v)
+  else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i], f))
+  else if (isObj(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k], f)
+}

@@ -1,0 +1,164 @@
+import {existsSync} from 'node:fs'
+import {readdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import type {Environment} from '../core/environment.js'
+import {folderRules} from '../lib/folders.js'
+import {parseJsonc} from './jsonc.js'
+import {deepMerge, jsonText, psString, renderJson, renderScript, shString, updateWebConfig} from './render.js'
+import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
+
+/** One thing scaffold writes. Paths are absolute; `relative` is what reports show. */
+export interface PlannedItem {
+  relative: string
+  path: string
+  kind: 'dir' | 'file'
+  content?: string | Buffer
+  /** Files holding a secret (passwords, connection strings) are written with mode 0600. */
+  secret?: boolean
+  executable?: boolean
+  /** What the content was built from: the template, or the product's shipped file. */
+  base?: string
+}
+
+const TEMPLATES = fileURLToPath(
+  new URL(
+    existsSync(fileURLToPath(new URL('../../../templates/', import.meta.url)))
+      ? '../../../templates/'
+      : '../../templates/',
+    import.meta.url,
+  ),
+)
+
+/** `Usercube` or `Identitymanager`, as the extracted runtime names its executables. */
+export async function detectProductPrefix(runtime: string): Promise<string | undefined> {
+  const names = await readdir(runtime).catch(() => [] as string[])
+  const m = names.map((n) => /^(usercube|identitymanager)-(agent|server)\.(dll|exe)$/i.exec(n)).find((x) => x)
+  return m?.[1]
+}
+
+async function readJsonc(path: string): Promise<unknown | undefined> {
+  if (!existsSync(path)) return undefined
+  const r = parseJsonc(path, await readFile(path))
+  if (!r.ok) throw new Error(`${path}: ${r.diagnostics[0]?.message ?? 'not JSON'} (line ${r.diagnostics[0]?.line})`)
+  return r.doc.value
+}
+
+export interface PlanOptions {
+  productPrefix?: string
+  /** An encryption PFX scaffold generated: its path, referenced in the settings. */
+  generatedCertificate?: string
+  index: number
+}
+
+/**
+ * What scaffold writes for one installation: the folders, Runtime's settings files (the product's
+ * own shipped files as the base where the runtime archive is extracted, else the templates), the
+ * permission scripts.
+ */
+export async function planScaffold(
+  env: Environment,
+  t: ScaffoldTarget,
+  baseDir: string,
+  o: PlanOptions,
+): Promise<{items: PlannedItem[]; productPrefix: string; prefixSource: string}> {
+  const role = t.role
+  const wd = t.workingDirectory
+  const runtime = join(wd, 'Runtime')
+  const detected = await detectProductPrefix(runtime)
+  const prefix = o.productPrefix ?? detected ?? 'Usercube'
+  const prefixSource = o.productPrefix
+    ? '--product-files'
+    : detected
+      ? `found in ${runtime}`
+      : 'default (no runtime extracted yet)'
+  const data =
+    role === 'agent'
+      ? agentData(env, t, baseDir, o.index, o.generatedCertificate)
+      : serverData(env, t, baseDir, o.generatedCertificate)
+  const tdir = join(TEMPLATES, role)
+  const items: PlannedItem[] = []
+  // The server's integrated agent uses Mails and Sources as a separate agent does (DOMAIN.md §9).
+  const folders = ['Runtime', 'Temp', 'Work', 'Mails', 'Sources']
+  items.push({relative: '.', path: wd, kind: 'dir'})
+  for (const f of folders) items.push({relative: f, path: join(wd, f), kind: 'dir'})
+
+  for (const name of ['appsettings.json', 'appsettings.agent.json']) {
+    const template = JSON.parse(await readFile(join(tdir, 'Runtime', name), 'utf8'))
+    const rendered = renderJson(template, data)
+    // The shipped agent-flavoured file (Runtime/Agent) is the starting point of a separate agent;
+    // a file already in Runtime (shipped, or written before) is kept and completed.
+    const shippedAgent = role === 'agent' ? join(runtime, 'Agent', name) : undefined
+    const existing = join(runtime, name)
+    let base: unknown
+    let baseName = 'template'
+    if (existsSync(existing)) {
+      base = await readJsonc(existing)
+      baseName = `Runtime/${name}`
+    } else if (shippedAgent && existsSync(shippedAgent)) {
+      base = await readJsonc(shippedAgent)
+      baseName = `Runtime/Agent/${name}`
+    }
+    const content = jsonText(base === undefined ? rendered : deepMerge(base, rendered))
+    // Settings files hold (or will hold) passwords, the connection string and the Job secret: 0600.
+    items.push({relative: `Runtime/${name}`, path: existing, kind: 'file', content, secret: true, base: baseName})
+  }
+
+  const webBase = existsSync(join(runtime, 'web.config'))
+    ? {file: join(runtime, 'web.config'), name: 'Runtime/web.config'}
+    : role === 'agent' && existsSync(join(runtime, 'Agent', 'web.config'))
+      ? {file: join(runtime, 'Agent', 'web.config'), name: 'Runtime/Agent/web.config'}
+      : {file: join(tdir, 'Runtime', 'web.config'), name: 'template'}
+  const environment: Record<string, string> = {}
+  if (env.network?.httpsProxy)
+    environment.HTTPS_PROXY = env.network.httpsProxy.startsWith('${')
+      ? `${PLACEHOLDER_PREFIX}network.httpsProxy>`
+      : env.network.httpsProxy
+  if (env.network?.noProxy) environment.NO_PROXY = env.network.noProxy
+  const web = updateWebConfig(await readFile(webBase.file, 'utf8'), {
+    arguments: `./${prefix}-${role === 'agent' ? 'Agent' : 'Server'}.dll`,
+    stdoutLogFile: `../Temp/stdout-${role}.log`,
+    environment,
+  })
+  items.push({
+    relative: 'Runtime/web.config',
+    path: join(runtime, 'web.config'),
+    kind: 'file',
+    content: web,
+    secret: /\/\/[^/@:]*:[^/@]*@/.test(web),
+    base: webBase.name,
+  })
+
+  const rules = folderRules(role === 'agent' ? 'agent' : 'server+agent')
+  const account = t.serviceAccount ?? `${PLACEHOLDER_PREFIX}serviceAccount>`
+  const ps = renderScript(await readFile(join(TEMPLATES, 'scripts', 'set-permissions.ps1'), 'utf8'), {
+    variables: [`$Account = ${psString(account)}`, `$Root = ${psString(wd.replace(/\//g, '\\'))}`],
+    grants: rules.map(
+      (r) =>
+        `Grant-Right ${r.name ? `(Join-Path $Root ${psString(r.name)})` : '$Root'} ${psString(r.need === 'rwx' ? 'M' : 'RX')}  # ${r.why}`,
+    ),
+  })
+  items.push({relative: 'set-permissions.ps1', path: join(wd, 'set-permissions.ps1'), kind: 'file', content: ps})
+  const sh = renderScript(await readFile(join(TEMPLATES, 'scripts', 'set-permissions.sh'), 'utf8'), {
+    variables: [`ACCOUNT=${shString(account)}`, `ROOT=${shString(wd)}`],
+    grants: [
+      ...rules.map((r) => {
+        const p = r.name ? `"$ROOT"/${shString(r.name)}` : '"$ROOT"'
+        const perms = r.need === 'rwx' ? 'rwx' : 'r-x'
+        return `run setfacl -m "u:$ACCOUNT:${perms}" ${p}${r.need === 'rwx' ? ` && run setfacl -d -m "u:$ACCOUNT:${perms}" ${p}` : ''}  # ${r.why}`
+      }),
+      `run chmod o-w "$ROOT"${rules
+        .filter((r) => r.name)
+        .map((r) => ` "$ROOT"/${shString(r.name)}`)
+        .join('')}`,
+    ],
+  })
+  items.push({
+    relative: 'set-permissions.sh',
+    path: join(wd, 'set-permissions.sh'),
+    kind: 'file',
+    content: sh,
+    executable: true,
+  })
+  return {items, productPrefix: prefix, prefixSource}
+}

@@ -1,0 +1,230 @@
+import {isAbsolute, resolve} from 'node:path'
+import type {Agent, CertificateRef, Environment} from '../core/environment.js'
+import {isReference} from '../core/semantics.js'
+import {isProtectedPassword} from '../lib/certificates.js'
+import {isWindowsPath} from '../lib/paths.js'
+
+/**
+ * The data the settings templates are rendered from (DOMAIN.md §3-§5; where the product's docs
+ * conflict, DOMAIN.md says which way): built from the loaded environment, with every secret that
+ * could not be resolved turned into a `<REQUIRED: …>` placeholder that settings.files flags.
+ */
+
+export type Role = 'agent' | 'server'
+
+export interface ScaffoldTarget {
+  role: Role
+  /** Whose settings: the agent's identifier, or `server`. */
+  owner: string
+  workingDirectory: string
+  serviceAccount?: string
+  agent?: Agent
+}
+
+export const PLACEHOLDER_PREFIX = '<REQUIRED: '
+
+/** Which installation `scaffold` writes: the agent (separate or SaaS) or the server (integrated). */
+export function scaffoldTarget(
+  env: Environment,
+  agentId: string | undefined,
+  baseDir: string,
+): ScaffoldTarget | {error: string; hint: string} {
+  const abs = (p: string) => (isAbsolute(p) || isWindowsPath(p) ? p : resolve(baseDir, p))
+  if (env.topology === 'on-prem-integrated') {
+    if (!env.server.workingDirectory)
+      return {error: 'server.workingDirectory is not set', hint: 'set it in the environment file'}
+    return {
+      role: 'server',
+      owner: 'server',
+      workingDirectory: abs(env.server.workingDirectory),
+      serviceAccount: env.server.serviceAccount,
+      agent: env.agents?.[0],
+    }
+  }
+  const agents = env.agents ?? []
+  const agent = agentId ? agents.find((a) => a.identifier.toLowerCase() === agentId.toLowerCase()) : agents[0]
+  if (!agent) {
+    return agentId
+      ? {
+          error: `--agent ${agentId}: no such agent`,
+          hint: `agents in this file: ${agents.map((a) => a.identifier).join(', ') || 'none'}`,
+        }
+      : {error: 'the environment file has no agent to scaffold', hint: 'add one under agents:'}
+  }
+  if (agents.length > 1 && !agentId)
+    return {
+      error: `the environment file has ${agents.length} agents: say which`,
+      hint: `--agent ${agents.map((a) => a.identifier).join(' | --agent ')}`,
+    }
+  if (!agent.workingDirectory)
+    return {error: `agent ${agent.identifier} has no workingDirectory`, hint: 'set it in the environment file'}
+  return {
+    role: 'agent',
+    owner: agent.identifier,
+    workingDirectory: abs(agent.workingDirectory),
+    serviceAccount: agent.serviceAccount,
+    agent,
+  }
+}
+
+/** A secret's value, or a placeholder naming the field and the reference to set. */
+export function secretValue(value: string | undefined, field: string): string {
+  if (value === undefined) return `${PLACEHOLDER_PREFIX}${field}>`
+  if (isReference(value)) return `${PLACEHOLDER_PREFIX}${field}, from ${value}>`
+  return value
+}
+
+/** A plain PFX password that contains "@" must start with one more "@" (DOMAIN.md §3.5). */
+export function settingsPassword(value: string | undefined, field: string): string {
+  const v = secretValue(value, field)
+  if (v.startsWith(PLACEHOLDER_PREFIX) || isProtectedPassword(v) || !v.includes('@') || v.startsWith('@')) return v
+  return `@${v}`
+}
+
+/** A path as the product will read it: forward slashes (JSON-safe, and .NET accepts them). */
+function productPath(p: string, baseDir: string): string {
+  const abs = isAbsolute(p) || isWindowsPath(p) ? p : resolve(baseDir, p)
+  return abs.replace(/\\/g, '/')
+}
+
+/** `EncryptionCertificate` (file or store). */
+export function encryptionBlock(
+  ref: CertificateRef | undefined,
+  field: string,
+  baseDir: string,
+  generatedFile?: string,
+): Record<string, unknown> {
+  if (generatedFile)
+    return {
+      File: generatedFile.replace(/\\/g, '/'),
+      Password: settingsPassword(ref?.password, `${field}.password`),
+      EncryptFile: true,
+    }
+  if (ref?.store) {
+    return {
+      ...(ref.store.thumbprint
+        ? {Thumbprint: ref.store.thumbprint.toUpperCase()}
+        : {DistinguishedName: ref.store.subject}),
+      StoreLocation: ref.store.storeLocation,
+      StoreName: ref.store.storeName,
+    }
+  }
+  if (ref?.file)
+    return {
+      File: productPath(ref.file, baseDir),
+      Password: settingsPassword(ref.password, `${field}.password`),
+      EncryptFile: true,
+    }
+  return {
+    File: `${PLACEHOLDER_PREFIX}${field}.file (or run scaffold --generate-certificates)>`,
+    Password: `${PLACEHOLDER_PREFIX}${field}.password>`,
+    EncryptFile: true,
+  }
+}
+
+/** `IdentityServer` (X509KeyFilePath… or X509Store…). */
+export function identityServerBlock(
+  ref: CertificateRef | undefined,
+  field: string,
+  baseDir: string,
+): Record<string, unknown> {
+  if (ref?.store) {
+    return {
+      X509StoreLocation: ref.store.storeLocation,
+      X509StoreName: ref.store.storeName,
+      ...(ref.store.thumbprint
+        ? {X509Thumbprint: ref.store.thumbprint.toUpperCase()}
+        : {X509SubjectDistinguishedName: ref.store.subject}),
+    }
+  }
+  if (ref?.file)
+    return {
+      X509KeyFilePath: productPath(ref.file, baseDir),
+      X509KeyFilePassword: settingsPassword(ref.password, `${field}.password`),
+    }
+  return {
+    X509KeyFilePath: `${PLACEHOLDER_PREFIX}${field}.file>`,
+    X509KeyFilePassword: `${PLACEHOLDER_PREFIX}${field}.password>`,
+  }
+}
+
+/** Server `MailSettings` / agent `PasswordResetSettings.MailSettings`, or undefined without smtp. */
+export function mailBlock(env: Environment, role: Role): Record<string, unknown> | undefined {
+  const s = env.smtp
+  if (!s) return undefined
+  if (s.pickupDirectory)
+    return {
+      UseSpecifiedPickupDirectory: true,
+      PickupDirectory: s.pickupDirectory.replace(/\\/g, '/'),
+      ...(s.fromAddress ? {FromAddress: s.fromAddress} : {}),
+    }
+  const user = role === 'server' ? 'UserName' : 'Username'
+  return {
+    Host: s.host,
+    Port: s.port ?? 25,
+    SecureSocketOption: s.secureSocketOption ?? 'Auto',
+    ...(s.username ? {[user]: s.username, Password: secretValue(s.password, 'smtp.password')} : {}),
+    ...(s.useDefaultCredentials ? {UseDefaultCredentials: true} : {}),
+    FromAddress: s.fromAddress,
+  }
+}
+
+/** Data for the agent templates (a separate or SaaS agent). */
+export function agentData(
+  env: Environment,
+  t: ScaffoldTarget,
+  baseDir: string,
+  index: number,
+  generatedCert?: string,
+): Record<string, unknown> {
+  const a = t.agent!
+  const field = `agents[${index}]`
+  const client = a.openIdClient ?? {id: 'Job'}
+  const enc = encryptionBlock(a.encryptionCertificate, `${field}.encryptionCertificate`, baseDir, generatedCert)
+  return {
+    applicationUri: env.server.url,
+    license: env.server.license !== undefined ? secretValue(env.server.license, 'server.license') : undefined,
+    identityServer: identityServerBlock(a.identityServerCertificate, `${field}.identityServerCertificate`, baseDir),
+    encryptionCertificate: enc,
+    agentIdentifier: a.identifier,
+    openIdClients: {[client.id]: secretValue(client.secret, `${field}.openIdClient.secret`)},
+    defaultOpenIdClient: client.id,
+    resetConfirmationUri: `${env.server.url}/PasswordReset/Activate/?activationCode=`,
+    mailSettings: mailBlock(env, 'agent'),
+    sourcesRootPaths: (a.sourcesRootPaths ?? [`${t.workingDirectory}/Sources`]).map((p) => p.replace(/\\/g, '/')),
+  }
+}
+
+/** Data for the server templates (on premises, with its integrated agent). */
+export function serverData(
+  env: Environment,
+  t: ScaffoldTarget,
+  baseDir: string,
+  generatedCert?: string,
+): Record<string, unknown> {
+  const a = t.agent
+  const client = a?.openIdClient
+  return {
+    connectionString: secretValue(env.server.database?.connectionString, 'server.database.connectionString'),
+    license: secretValue(env.server.license, 'server.license'),
+    applicationUri: env.server.url,
+    identityServer: identityServerBlock(
+      env.server.identityServerCertificate,
+      'server.identityServerCertificate',
+      baseDir,
+    ),
+    encryptionCertificate: encryptionBlock(
+      env.server.encryptionCertificate,
+      'server.encryptionCertificate',
+      baseDir,
+      generatedCert,
+    ),
+    mailSettings: mailBlock(env, 'server'),
+    agentIdentifier:
+      a?.identifier ?? `${PLACEHOLDER_PREFIX}the AgentIdentifier of your XML configuration (not "Local")>`,
+    openIdClients: client ? {[client.id]: secretValue(client.secret, 'agents[0].openIdClient.secret')} : undefined,
+    defaultOpenIdClient: client?.id,
+    resetConfirmationUri: `${env.server.url}/PasswordReset/Activate/?activationCode=`,
+    sourcesRootPaths: (a?.sourcesRootPaths ?? [`${t.workingDirectory}/Sources`]).map((p) => p.replace(/\\/g, '/')),
+  }
+}

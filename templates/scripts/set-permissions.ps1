@@ -1,0 +1,20 @@
+<#
+.SYNOPSIS
+  Grants the Identity Manager service account the rights of the production-agent guide on its
+  working directory. Written by idm-preflight scaffold; safe to run again (grants are replaced).
+.PARAMETER WhatIf
+  Print the icacls commands without running them.
+#>
+param([switch]$WhatIf)
+$ErrorActionPreference = 'Stop'
+{{variables}}
+
+function Grant-Right([string]$Path, [string]$Rights) {
+  $grant = "${Account}:(OI)(CI)$Rights"
+  if ($WhatIf) { Write-Host "icacls `"$Path`" /grant:r `"$grant`""; return }
+  & icacls $Path /grant:r $grant | Out-Null
+  if ($LASTEXITCODE -ne 0) { throw "icacls failed on $Path" }
+  Write-Host "granted $Rights on $Path"
+}
+
+{{grants}}
