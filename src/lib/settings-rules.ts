@@ -105,11 +105,13 @@ export function settingsProblems(
           '"Local" is reserved for the integrated agent: choose another AgentIdentifier (the one of <Agent Identifier=…> in the XML configuration)',
         )
       const clients = get(openId, 'OpenIdClients')
-      if (!isObj(clients) || Object.keys(clients).length === 0)
+      // A separate (or SaaS) agent calls the server with these; the integrated agent is the server.
+      if (o.role === 'agent' && (!isObj(clients) || Object.keys(clients).length === 0))
         err(path, 'OpenIdClients must list at least one client (usually "Job") with its plain secret')
       const def = get(openId, 'DefaultOpenIdClient')
-      if (def === undefined) err(path, 'missing required key "DefaultOpenIdClient"')
-      else if (isObj(clients) && !Object.keys(clients).some((k) => k.toLowerCase() === String(def).toLowerCase()))
+      if (def === undefined) {
+        if (o.role === 'agent' || clients !== undefined) err(path, 'missing required key "DefaultOpenIdClient"')
+      } else if (isObj(clients) && !Object.keys(clients).some((k) => k.toLowerCase() === String(def).toLowerCase()))
         err(
           [...path, keyOf(openId, 'DefaultOpenIdClient')],
           `DefaultOpenIdClient "${def}" is not one of OpenIdClients (${Object.keys(clients).join(', ')})`,
