@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Environment} from '../core/environment.js'
 import {folderRules} from '../lib/folders.js'
+import {isWindowsPath} from '../lib/paths.js'
 import {parseJsonc} from './jsonc.js'
 import {deepMerge, jsonText, psString, renderJson, renderScript, shString, updateWebConfig} from './render.js'
 import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
@@ -132,7 +133,10 @@ export async function planScaffold(
   const rules = folderRules(role === 'agent' ? 'agent' : 'server+agent')
   const account = t.serviceAccount ?? `${PLACEHOLDER_PREFIX}serviceAccount>`
   const ps = renderScript(await readFile(join(TEMPLATES, 'scripts', 'set-permissions.ps1'), 'utf8'), {
-    variables: [`$Account = ${psString(account)}`, `$Root = ${psString(wd.replace(/\//g, '\\'))}`],
+    variables: [
+      `$Account = ${psString(account)}`,
+      `$Root = ${psString(isWindowsPath(wd) ? wd.replace(/\//g, '\\') : wd)}`,
+    ],
     grants: rules.map(
       (r) =>
         `Grant-Right ${r.name ? `(Join-Path $Root ${psString(r.name)})` : '$Root'} ${psString(r.need === 'rwx' ? 'M' : 'RX')}  # ${r.why}`,
