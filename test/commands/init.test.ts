@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict'
+import {readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {parse} from 'yaml'
+import {hasStackTrace, runCli, runCliInPty, tempDir} from '../helpers/cli.js'
+
+describe('init', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => ({dir, cleanup} = await tempDir()))
+  after(() => cleanup())
+
+  test('without a terminal, missing answers are exit 2 naming the flags', async () => {
+    const r = await runCli(['init', '--out', 'x.yaml'], {cwd: dir})
+    assert.equal(r.code, 2)
+    assert.match(
+      r.stderr,
+      /give --organization and --server-url \(they have no default\), and either --yes for the defaults or --topology, --product/,
+    )
+    const yes = await runCli(['init', '--out', 'x.yaml', '--yes'], {cwd: dir})
+    assert.equal(yes.code, 2)
+    assert.match(yes.stderr, /give --organization and --server-url \(they have no default\)$/m)
+    assert.ok(!hasStackTrace(r.stderr + yes.stderr))
+  })
+
+  const topologies: [string, string[]][] = [
+    ['on-prem-integrated', []],
+    ['on-prem-separate', ['--database-auth', 'sql', '--mail', 'smtp', '--smtp-username', 'idm@contoso.com']],
+    ['saas', ['--mail', 'pickup', '--certificates', 'store', '--certificate-thumbprint', 'ab'.repeat(20)]],
+  ]
+  for (const [topology, extra] of topologies) {
+    test(`--yes writes a valid ${topology} environment whose secrets are references`, async () => {
+      const out = `${topology}.yaml`
+      const url = topology === 'saas' ? 'https://contoso.usercube.com' : 'https://idm.contoso.com'
+      const r = await runCli(
+        [
+          'init',
+          '--out',
+          out,
+          '--topology',
+          topology,
+          '--organization',
+          'Contoso',
+          '--server-url',
+          url,
+          '--yes',
+          ...extra,
+        ],
+        {cwd: dir},
+      )
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /Set these variables/)
+      const text = await readFile(join(dir, out), 'utf8')
+      const env = parse(text)
+      assert.equal(env.topology, topology)
+      assert.equal(env.product, topology === 'saas' ? 'saas' : '6.2')
+      const v = await runCli(['validate', out], {cwd: dir})
+      assert.equal(v.code, 0, v.stdout)
+      // Every password or secret field is a ${env:} reference, and the output lists each variable.
+      for (const m of text.matchAll(/^\s*(password|secret|license): (.*)$/gm)) {
+        assert.match(m[2]!, /^\$\{env:IDM_[A-Z_]+\}$/, m[0])
+        assert.ok(r.stdout.includes(m[2]!.slice(6, -1)), `the output names ${m[2]}`)
+      }
+      if (topology === 'on-prem-separate') {
+        assert.equal(env.server.database.connectionString, '${env:IDM_SQL_CONNECTION}')
+        assert.equal(env.agents[0].url, 'https://idm-agent.contoso.com')
+        assert.equal(env.smtp.password, '${env:IDM_SMTP_PASSWORD}')
+      }
+      if (topology === 'saas')
+        assert.deepEqual(env.agents[0].encryptionCertificate, {
+          store: {thumbprint: 'AB'.repeat(20), storeLocation: 'LocalMachine', storeName: 'My'},
+        })
+    })
+  }
+
+  test('a bad answer is exit 2 and writes nothing; an existing file is kept without --force', async () => {
+    const bad = await runCli(
+      ['init', '--out', 'bad.yaml', '--organization', 'Contoso', '--server-url', 'https://idm.contoso.com/', '--yes'],
+      {cwd: dir},
+    )
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--server-url https:\/\/idm\.contoso\.com\/: the URL must not end with "\/"/)
+    await writeFile(join(dir, 'mine.yaml'), 'my notes\n')
+    const kept = await runCli(
+      ['init', '--out', 'mine.yaml', '--organization', 'C', '--server-url', 'https://x.contoso.com', '--yes'],
+      {cwd: dir},
+    )
+    assert.equal(kept.code, 2)
+    assert.equal(await readFile(join(dir, 'mine.yaml'), 'utf8'), 'my notes\n')
+    const forced = await runCli(
+      [
+        'init',
+        '--out',
+        'mine.yaml',
+        '--organization',
+        'C',
+        '--server-url',
+        'https://x.contoso.com',
+        '--yes',
+        '--force',
+      ],
+      {cwd: dir},
+    )
+    assert.equal(forced.code, 0)
+    assert.equal(await readFile(join(dir, 'mine.yaml.bak'), 'utf8'), 'my notes\n')
+  })
+
+  test('on a terminal it asks, with defaults, and re-asks a bad answer', async () => {
+    const down = '\u001b[B'
+    const r = await runCliInPty(
+      ['init', '--out', 'tty.yaml'],
+      [
+        ['Topology', down],
+        ['Product version', ''],
+        ['Organization', 'Fabrikam'],
+        ['Server URL', 'http://idm.fabrikam.com'],
+        ['must use https', '\u0015https://idm.fabrikam.com'],
+        ['DNS alias', ''],
+        ['Server working directory', ''],
+        ['Server service account', 'FABRIKAM\\svc-idm'],
+        ['SQL Server', 'sql01'],
+        ['Database', ''],
+        ['SQL authentication', ''],
+        ['Agent identifier', 'FabrikamAD'],
+        ["Agent's HTTPS URL", ''],
+        ['Agent working directory', ''],
+        ['Agent service account', ''],
+        ['Encryption certificate', ''],
+        ['Mail', ''],
+        ['Scaffold', 'n'],
+      ],
+      {cwd: dir, timeoutMs: 45_000},
+    )
+    assert.equal(r.code, 0, r.stdout)
+    const env = parse(await readFile(join(dir, 'tty.yaml'), 'utf8'))
+    assert.equal(env.topology, 'on-prem-separate')
+    assert.equal(env.organization, 'Fabrikam')
+    assert.equal(env.server.url, 'https://idm.fabrikam.com')
+    assert.equal(env.server.serviceAccount, 'FABRIKAM\\svc-idm')
+    assert.equal(
+      env.server.database.connectionString,
+      'Data Source=sql01;Database=UsercubeFabrikam;Integrated Security=SSPI;Min Pool Size=10;Encrypt=false',
+    )
+    assert.equal(env.agents[0].identifier, 'FabrikamAD')
+    assert.equal(env.agents[0].url, 'https://idm-agent.fabrikam.com')
+  })
+})
