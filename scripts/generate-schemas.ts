@@ -26,30 +26,39 @@ export async function schemaFiles(): Promise<Record<string, string>> {
   }
 }
 
-/** ESM source exporting `environment` and one `params_<id>` validator per check, plus the ids. */
-export async function validatorsModule(): Promise<string> {
+/**
+ * ESM sources of the precompiled validators: `environment.js` (every command that reads an
+ * environment file needs it) and `params.js` (one `params_<id>` per check: an internal
+ * consistency check of the planner, loaded only when asked for), each with the check ids.
+ */
+export async function validatorModules(): Promise<Record<string, string>> {
   const checks = await loadChecks()
-  const ajv = new Ajv({...AJV_OPTIONS, code: {source: true, esm: true}})
   const addFormats = ((addFormatsModule as unknown as {default?: unknown}).default ?? addFormatsModule) as (
     a: Ajv,
     f: readonly string[],
   ) => void
-  addFormats(ajv, ENVIRONMENT_FORMATS)
-  ajv.addSchema(buildEnvironmentSchema(checks), 'environment')
-  const exports: Record<string, string> = {environment: 'environment'}
-  for (const c of checks) {
-    const name = `params_${c.id.replace(/[^a-z0-9]/gi, '_')}`
-    // A clone: two checks sharing one schema object would make ajv emit one function twice.
-    ajv.addSchema(structuredClone(c.params), name)
-    exports[name] = name
-  }
   const standalone = ((standaloneModule as unknown as {default?: unknown}).default ?? standaloneModule) as (
     a: Ajv,
     e: Record<string, string>,
   ) => string
   // ajv's ESM output still require()s its runtime helpers and the formats: give it a require.
   const prelude = "import {createRequire} from 'node:module';\nconst require = createRequire(import.meta.url);\n"
-  return `${prelude}${standalone(ajv, exports)}\nexport const checkIds = ${JSON.stringify(checks.map((c) => c.id))};\n`
+  const ids = `\nexport const checkIds = ${JSON.stringify(checks.map((c) => c.id))};\n`
+  const envAjv = new Ajv({...AJV_OPTIONS, code: {source: true, esm: true}})
+  addFormats(envAjv, ENVIRONMENT_FORMATS)
+  envAjv.addSchema(buildEnvironmentSchema(checks), 'environment')
+  const paramsAjv = new Ajv({...AJV_OPTIONS, verbose: false, code: {source: true, esm: true}})
+  const exports: Record<string, string> = {}
+  for (const c of checks) {
+    const name = `params_${c.id.replace(/[^a-z0-9]/gi, '_')}`
+    // A clone: two checks sharing one schema object would make ajv emit one function twice.
+    paramsAjv.addSchema(structuredClone(c.params), name)
+    exports[name] = name
+  }
+  return {
+    'environment.js': `${prelude}${standalone(envAjv, {environment: 'environment'})}${ids}`,
+    'params.js': `${prelude}${standalone(paramsAjv, exports)}${ids}`,
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -60,7 +69,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (fromDist) {
     const out = new URL('dist/src/generated/', root)
     await mkdir(out, {recursive: true})
-    await writeFile(new URL('validators.js', out), await validatorsModule())
-    console.log('wrote dist/src/generated/validators.js')
+    for (const [name, text] of Object.entries(await validatorModules())) {
+      await writeFile(new URL(name, out), text)
+      console.log(`wrote dist/src/generated/${name}`)
+    }
   }
 }

@@ -8,7 +8,7 @@ import type {Redactor} from './redact.js'
 import {describeSchemaErrors, dottedPath} from './schema-errors.js'
 import {isReference, semanticProblems, walkStrings} from './semantics.js'
 import {readSource, type SourceDocument} from './source.js'
-import {validators} from './validators.js'
+import {paramsCheckWanted, validators} from './validators.js'
 
 /** The names `check`, `validate` and `scaffold` look for when no --config is given. */
 export const DEFAULT_CONFIG_NAMES = ['idm-preflight.yaml', 'idm-preflight.yml', 'idm-preflight.json'] as const
@@ -68,7 +68,7 @@ export async function loadEnvironment(
   const src = await readSource(file)
   if (!src.ok) return {ok: false, file, diagnostics: src.diagnostics}
   const doc = src.doc
-  const validate = (await validators(checks)).environment
+  const validate = (await validators(checks, {params: paramsCheckWanted()})).environment
   const diagnostics: Diagnostic[] = []
   const push = (path: (string | number)[], message: string, severity: 'error' | 'warning', atKey = false) => {
     const pos = doc.position(path, {key: atKey})

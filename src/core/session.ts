@@ -68,9 +68,9 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
   const concurrency = o.concurrency ?? env.checks?.concurrency ?? 16
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError(`--concurrency ${concurrency}: must be a whole number from 1`)
-  const {validators} = await import('./validators.js')
+  const {validators, paramsCheckWanted} = await import('./validators.js')
   const plan = planChecks(env, checks, {
-    validators: await validators(checks),
+    validators: paramsCheckWanted() ? await validators(checks, {params: true}) : undefined,
     stage: o.stage,
     only: splitList(o.only),
     skip: splitList(o.skip),

@@ -14,28 +14,43 @@ const cache = new WeakMap<readonly CheckDefinition[], Promise<Validators>>()
 
 /**
  * The environment schema's validator and each check's params validator. Built from dist/, they
- * come precompiled (ajv standalone, written by `npm run build`); from source, or when the
- * checks changed since the build, they are compiled here once per process.
+ * come precompiled (ajv standalone, written by `npm run build`: environment.js and params.js);
+ * from source, or when the checks changed since the build, they are compiled here once.
  */
-export function validators(checks: readonly CheckDefinition[]): Promise<Validators> {
+export function validators(checks: readonly CheckDefinition[], opts: {params?: boolean} = {}): Promise<Validators> {
   let v = cache.get(checks)
-  if (!v) cache.set(checks, (v = load(checks)))
+  if (!v) cache.set(checks, (v = load(checks, opts.params ?? true)))
   return v
 }
 
-async function load(checks: readonly CheckDefinition[]): Promise<Validators> {
-  const ids = checks.map((c) => c.id)
-  const generated = new URL('../generated/validators.js', import.meta.url)
-  try {
-    const mod = (await import(generated.href)) as Record<string, ValidateFunction> & {checkIds: string[]}
-    if (JSON.stringify(mod.checkIds) === JSON.stringify(ids)) {
-      return {
-        environment: mod.environment!,
-        params: (c) => mod[`params_${c.id.replace(/[^a-z0-9]/gi, '_')}`]!,
-      }
+/** Whether the planner checks each check's params (an internal assertion: tests turn it on). */
+export function paramsCheckWanted(): boolean {
+  return process.env.IDM_PREFLIGHT_CHECK_PARAMS === '1'
+}
+
+async function load(checks: readonly CheckDefinition[], withParams: boolean): Promise<Validators> {
+  const ids = JSON.stringify(checks.map((c) => c.id))
+  type Mod = Record<string, ValidateFunction> & {checkIds: string[]}
+  const generated = async (name: string): Promise<Mod | undefined> => {
+    try {
+      const mod = (await import(new URL(`../generated/${name}`, import.meta.url).href)) as Mod
+      return JSON.stringify(mod.checkIds) === ids ? mod : undefined
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e
+      return undefined
     }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e
+  }
+  const env = await generated('environment.js')
+  const params = withParams ? await generated('params.js') : undefined
+  if (env && (params || !withParams)) {
+    return {
+      environment: env.environment!,
+      params: (c) => {
+        const f = params?.[`params_${c.id.replace(/[^a-z0-9]/gi, '_')}`]
+        if (!f) throw new Error('params validators were not loaded')
+        return f
+      },
+    }
   }
   return compileAtRunTime(checks)
 }

@@ -23,7 +23,9 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries({...process.env, NO_COLOR: '1', ...opts.env})) if (v !== undefined) env[k] = v
+    // IDM_PREFLIGHT_CHECK_PARAMS: the planner asserts every check's params in the tests.
+    for (const [k, v] of Object.entries({...process.env, NO_COLOR: '1', IDM_PREFLIGHT_CHECK_PARAMS: '1', ...opts.env}))
+      if (v !== undefined) env[k] = v
     // The test runner's own variables would make the child think it is a test.
     delete env.NODE_TEST_CONTEXT
     const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
