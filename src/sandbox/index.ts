@@ -85,23 +85,18 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const dns = await startDns(zone)
     running.push(dns)
 
-    const endpoint = async (
-      name: string,
-      e: {cert?: CertFault; oldTls?: boolean; health?: 'Healthy' | 'Unhealthy'; hostile?: HostileKind} | undefined,
-    ) => {
-      const r = e?.hostile
-        ? await startHostile(e.hostile)
-        : await startHttps({
-            cert: serverCert(ca, [name], e?.cert),
-            ca,
-            oldTls: e?.oldTls,
-            health: e?.health,
-            fault: e?.cert,
-          })
-      running.push(r)
-      return r
-    }
-    const server = await endpoint(names.server, o.server)
+    // Each site serves the very certificate its tlsCertificate file holds.
+    const serverTls = serverCert(ca, [names.server], o.server?.cert)
+    const server = o.server?.hostile
+      ? await startHostile(o.server.hostile)
+      : await startHttps({
+          cert: serverTls,
+          ca,
+          oldTls: o.server?.oldTls,
+          health: o.server?.health,
+          fault: o.server?.cert,
+        })
+    running.push(server)
     // The agent's site serves the very certificate its tlsCertificate file holds.
     const agentCert = serverCert(ca, [names.agent], o.agent?.cert)
     const agent = o.agent?.hostile
@@ -155,6 +150,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     await pfx('agent-files.pfx', toPfx(files, pfxPassword))
     await pfx('identityserver-public.pfx', toPfx(idsrv, pfxPassword, {withKey: false}))
     await pfx('idm-agent-ssl.pfx', toPfx(agentCert, pfxPassword, {chain: [ca]}))
+    if (onPrem) {
+      await pfx('server-files.pfx', toPfx(issue({commonName: 'Sandbox Server Files', eku: 'none'}), pfxPassword))
+      await pfx('identityserver.pfx', toPfx(idsrv, pfxPassword))
+      await pfx('idm-ssl.pfx', toPfx(serverTls, pfxPassword, {chain: [ca]}))
+    }
 
     if (sql) {
       const cs = `Data Source=${names.sql},${sql.port};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=false;Min Pool Size=10`
@@ -181,6 +181,9 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
             workingDirectory: serverDir,
             serviceAccount: account,
             database: {connectionString: '${file:./secrets/sql-connection}'},
+            encryptionCertificate: {file: './certs/server-files.pfx', password: '${file:./secrets/pfx-password}'},
+            identityServerCertificate: {file: './certs/identityserver.pfx', password: '${file:./secrets/pfx-password}'},
+            tlsCertificate: {file: './certs/idm-ssl.pfx', password: '${file:./secrets/pfx-password}'},
           }
         : {url: `https://${names.server}:${server.port}`},
       agents: [

@@ -306,31 +306,42 @@ describe(
       assert.match(bad.message, /Sources is writable by everyone \(mode 777\)/)
     })
 
-    test('the set-permissions.sh that scaffold writes gives exactly the rights the check wants', {timeout: 60_000}, async () => {
-    const target = join(dir, 'scaffolded')
-    const env = join(dir, 'perm.yaml')
-    await writeFile(
-      env,
-      `version: 1\nname: perm\nproduct: saas\ntopology: saas\norganization: Contoso\nserver: {url: https://contoso.usercube.com}\nagents:\n  - identifier: ContosoAD\n    workingDirectory: ${target}\n    serviceAccount: ${user}\n`,
+    test(
+      'the set-permissions.sh that scaffold writes gives exactly the rights the check wants',
+      {timeout: 60_000},
+      async () => {
+        const target = join(dir, 'scaffolded')
+        const env = join(dir, 'perm.yaml')
+        await writeFile(
+          env,
+          `version: 1\nname: perm\nproduct: saas\ntopology: saas\norganization: Contoso\nserver: {url: https://contoso.usercube.com}\nagents:\n  - identifier: ContosoAD\n    workingDirectory: ${target}\n    serviceAccount: ${user}\n`,
+        )
+        const sc = await runCli(['scaffold', '-c', env, '--target', target])
+        assert.equal(sc.code, 0, sc.stdout + sc.stderr)
+        const before = await runCheck(permissions, agentParams(target, {serviceAccount: user}))
+        assert.equal(before.status, 'fail', 'root-owned folders: the account cannot write Temp yet')
+        const dry = spawnSync('sh', [join(target, 'set-permissions.sh'), '--dry-run'], {encoding: 'utf8'})
+        assert.equal(dry.status, 0, dry.stderr)
+        assert.match(dry.stdout, new RegExp(`setfacl -m u:${user}:rwx ${target}/Temp`))
+        assert.equal(
+          (await runCheck(permissions, agentParams(target, {serviceAccount: user}))).status,
+          'fail',
+          '--dry-run changed nothing',
+        )
+        const real = spawnSync('sh', [join(target, 'set-permissions.sh')], {
+          encoding: 'utf8',
+          env: {...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin`},
+        })
+        assert.equal(real.status, 0, real.stderr)
+        const after = await runCheck(permissions, agentParams(target, {serviceAccount: user}))
+        assert.equal(after.status, 'pass', after.message)
+        assert.match(after.message, /Temp rwx, Work rwx, Mails rwx, Sources r-x \(measured as/)
+        // Run again: nothing breaks.
+        assert.equal(spawnSync('sh', [join(target, 'set-permissions.sh')]).status, 0)
+      },
     )
-    const sc = await runCli(['scaffold', '-c', env, '--target', target])
-    assert.equal(sc.code, 0, sc.stdout + sc.stderr)
-    const before = await runCheck(permissions, agentParams(target, {serviceAccount: user}))
-    assert.equal(before.status, 'fail', 'root-owned folders: the account cannot write Temp yet')
-    const dry = spawnSync('sh', [join(target, 'set-permissions.sh'), '--dry-run'], {encoding: 'utf8'})
-    assert.equal(dry.status, 0, dry.stderr)
-    assert.match(dry.stdout, new RegExp(`setfacl -m u:${user}:rwx ${target}/Temp`))
-    assert.equal((await runCheck(permissions, agentParams(target, {serviceAccount: user}))).status, 'fail', '--dry-run changed nothing')
-    const real = spawnSync('sh', [join(target, 'set-permissions.sh')], {encoding: 'utf8', env: {...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin`}})
-    assert.equal(real.status, 0, real.stderr)
-    const after = await runCheck(permissions, agentParams(target, {serviceAccount: user}))
-    assert.equal(after.status, 'pass', after.message)
-    assert.match(after.message, /Temp rwx, Work rwx, Mails rwx, Sources r-x \(measured as/)
-    // Run again: nothing breaks.
-    assert.equal(spawnSync('sh', [join(target, 'set-permissions.sh')]).status, 0)
-  })
 
-  test('an unreadable PFX is its own verdict (read as the account)', async (t) => {
+    test('an unreadable PFX is its own verdict (read as the account)', async (t) => {
       const sysNode = ['/usr/bin/node', '/usr/local/bin/node'].find((n) => spawnSync(n, ['-e', '0']).status === 0)
       const access = spawnSync(findSbin('runuser')!, [
         '-u',
