@@ -43,3 +43,17 @@ export async function readPassword(o: {
   redactor.add(first)
   return first
 }
+
+/**
+ * `--password` exists only to be refused: a password on the command line ends up in shell
+ * history and process lists. The value is registered for redaction before anything is printed.
+ */
+export function refuseArgvPassword(value: string | undefined): void {
+  if (value === undefined) return
+  redactor.add(value)
+  throw new UsageError(
+    '--password is refused: a password on the command line ends up in shell history and process lists',
+    [],
+    'use --password-env VAR, or run on a terminal to be prompted',
+  )
+}

@@ -59,15 +59,7 @@ ${EXIT_CODES_HELP}`
   async run() {
     const {flags} = await this.parse(CertCreate)
     const {UsageError} = await import('../../core/errors.js')
-    if (flags.password !== undefined) {
-      const {redactor} = await import('../../core/redact.js')
-      redactor.add(flags.password)
-      throw new UsageError(
-        '--password is refused: a password on the command line ends up in shell history and process lists',
-        [],
-        'use --password-env VAR, or run without it on a terminal to be prompted',
-      )
-    }
+    ;(await import('../../lib/secret-input.js')).refuseArgvPassword(flags.password)
     const [
       {existsSync},
       {copyFile},

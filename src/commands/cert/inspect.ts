@@ -41,16 +41,7 @@ ${EXIT_CODES_HELP}`
 
   async run() {
     const {args, flags} = await this.parse(CertInspect)
-    const {UsageError} = await import('../../core/errors.js')
-    if (flags.password !== undefined) {
-      const {redactor} = await import('../../core/redact.js')
-      redactor.add(flags.password)
-      throw new UsageError(
-        '--password is refused: a password on the command line ends up in shell history and process lists',
-        [],
-        'use --password-env VAR, or run on a terminal to be prompted',
-      )
-    }
+    ;(await import('../../lib/secret-input.js')).refuseArgvPassword(flags.password)
     const [
       {resolve},
       {readPassword},

@@ -1,0 +1,36 @@
+import {defineCheck, type CheckDefinition} from '../core/check.js'
+import {certParamsSchema, planCertificates} from './cert-plan.js'
+import {certDataOf} from './cert-data.js'
+import {certFindings, type CertFacts, type CertKind, type CertParams} from './cert-verdicts.js'
+
+/**
+ * The three certificate checks differ only in which certificate they judge: one definition,
+ * parameterised, so that each `checks/cert-*.ts` file states just that.
+ */
+export function certificateCheck(o: {
+  id: string
+  summary: string
+  docs: string
+  kind: CertKind
+  field: 'encryptionCertificate' | 'identityServerCertificate' | 'tlsCertificate'
+}): CheckDefinition<CertParams, CertFacts> {
+  return defineCheck<CertParams, CertFacts>({
+    id: o.id,
+    summary: o.summary,
+    docs: o.docs,
+    flow: 'certificates',
+    topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+    params: certParamsSchema,
+    plan: (env, ctx) => planCertificates(env, ctx.agents, ctx.baseDir, o.kind, o.field),
+    title: (p) => `${p.field} (${p.owner})`,
+    async probe(p, ctx) {
+      const [{probeCertificate}, {readStoreCertificate}] = await Promise.all([
+        import('./cert-probe.js'),
+        import('./windows.js'),
+      ])
+      return probeCertificate(p, (s) => readStoreCertificate(s, ctx.signal))
+    },
+    evaluate: (p, f, ctx) => certFindings(p, f, ctx.now, ctx.expiryWarningDays),
+    data: certDataOf,
+  })
+}
