@@ -47,7 +47,7 @@ export async function validatorModules(): Promise<Record<string, string>> {
   const envAjv = new Ajv({...AJV_OPTIONS, code: {source: true, esm: true}})
   addFormats(envAjv, ENVIRONMENT_FORMATS)
   envAjv.addSchema(buildEnvironmentSchema(checks), 'environment')
-  const paramsAjv = new Ajv({...AJV_OPTIONS, verbose: false, code: {source: true, esm: true}})
+  const paramsAjv = new Ajv({...AJV_OPTIONS, code: {source: true, esm: true}})
   const exports: Record<string, string> = {}
   for (const c of checks) {
     const name = `params_${c.id.replace(/[^a-z0-9]/gi, '_')}`

@@ -68,7 +68,8 @@ export async function loadEnvironment(
   const src = await readSource(file)
   if (!src.ok) return {ok: false, file, diagnostics: src.diagnostics}
   const doc = src.doc
-  const validate = (await validators(checks, {params: paramsCheckWanted()})).environment
+  const v = await validators(checks, {params: paramsCheckWanted()})
+  const validate = v.environment
   const diagnostics: Diagnostic[] = []
   const push = (path: (string | number)[], message: string, severity: 'error' | 'warning', atKey = false) => {
     const pos = doc.position(path, {key: atKey})
@@ -76,7 +77,8 @@ export async function loadEnvironment(
   }
 
   if (!validate(doc.value)) {
-    for (const p of describeSchemaErrors(validate.errors ?? [], doc.value)) push(p.path, p.message, 'error', p.atKey)
+    for (const p of describeSchemaErrors(validate.errors ?? [], doc.value, v.schema))
+      push(p.path, p.message, 'error', p.atKey)
     return {ok: false, file, diagnostics: sortDiagnostics(diagnostics)}
   }
   const env = doc.value as Environment

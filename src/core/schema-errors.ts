@@ -79,7 +79,7 @@ const TYPE_WORDS: Record<string, string> = {
 }
 
 /** Turns ajv's errors into one readable problem per place, with "did you mean" for unknown keys. */
-export function describeSchemaErrors(errors: readonly ErrorObject[], root: unknown): SchemaProblem[] {
+export function describeSchemaErrors(errors: readonly ErrorObject[], root: unknown, schema: unknown): SchemaProblem[] {
   const out: SchemaProblem[] = []
   const seen = new Set<string>()
   // A type error makes the other errors at the same place noise.
@@ -91,9 +91,12 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
     let path = base
     let atKey = false
     let message: string
-    const parentProps = Object.keys(
-      ((e.parentSchema as Record<string, unknown> | undefined)?.properties ?? {}) as object,
-    )
+    // Not ajv's `verbose` (it doubles the generated validator): the schema and the value are
+    // found from the error's paths instead.
+    const parentSchema = atPointer(schema, e.schemaPath.replace(/^#/, '').split('/').slice(0, -1).join('/')) as
+      Record<string, unknown> | undefined
+    const parentProps = Object.keys((parentSchema?.properties ?? {}) as object)
+    const data = atPointer(root, e.instancePath)
     switch (e.keyword) {
       case 'additionalProperties': {
         const key = String((e.params as {additionalProperty: string}).additionalProperty)
@@ -112,19 +115,19 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
       }
       case 'type': {
         const want = ([] as string[]).concat((e.params as {type: string | string[]}).type)
-        message = `must be ${want.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}${describeGot(e.data)}`
+        message = `must be ${want.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}${describeGot(data)}`
         break
       }
       case 'enum': {
         const allowed = ((e.params as {allowedValues: unknown[]}).allowedValues ?? []).filter(
           (v) => typeof v === 'string',
         )
-        const guess = typeof e.data === 'string' ? didYouMean(e.data, allowed as string[]) : undefined
-        message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${describeGot(e.data)}${guess ? `: did you mean "${guess}"?` : ''}`
+        const guess = typeof data === 'string' ? didYouMean(data, allowed as string[]) : undefined
+        message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${describeGot(data)}${guess ? `: did you mean "${guess}"?` : ''}`
         break
       }
       case 'const':
-        message = `must be ${JSON.stringify((e.params as {allowedValue: unknown}).allowedValue)}${describeGot(e.data)}`
+        message = `must be ${JSON.stringify((e.params as {allowedValue: unknown}).allowedValue)}${describeGot(data)}`
         if (base.at(-1) === 'version') message += ' (this idm-preflight reads environment files of version 1)'
         break
       case 'pattern':
@@ -143,7 +146,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
       case 'maximum':
       case 'exclusiveMinimum':
       case 'exclusiveMaximum':
-        message = `${e.message}${describeGot(e.data)}`
+        message = `${e.message}${describeGot(data)}`
         break
       case 'minItems':
         message = `must have at least ${(e.params as {limit: number}).limit} entr${(e.params as {limit: number}).limit === 1 ? 'y' : 'ies'}`
@@ -186,4 +189,16 @@ function formatMessage(format: string): string {
   if (format === 'email') return 'must be an email address (name@example.com)'
   if (format === 'date') return 'must be a date written YYYY-MM-DD'
   return `must be a valid ${format}`
+}
+
+/** The value at a JSON pointer (`/agents/0/url`), or undefined. */
+function atPointer(root: unknown, pointer: string): unknown {
+  if (!pointer) return root
+  let node: unknown = root
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<string, unknown>)[seg]
+  }
+  return node
 }

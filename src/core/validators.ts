@@ -2,11 +2,13 @@ import type {Ajv, ValidateFunction} from 'ajv'
 import type {CheckDefinition} from './check.js'
 
 /** The ajv options every validator is compiled with, at build time and at run time alike. */
-export const AJV_OPTIONS = {allErrors: true, verbose: true, strict: true, allowUnionTypes: true} as const
+export const AJV_OPTIONS = {allErrors: true, verbose: false, strict: true, allowUnionTypes: true} as const
 export const ENVIRONMENT_FORMATS = ['email', 'date'] as const
 
 export interface Validators {
   environment: ValidateFunction
+  /** The environment schema the validator was built from (error messages navigate it). */
+  schema: Record<string, unknown>
   params(check: CheckDefinition): ValidateFunction
 }
 
@@ -43,8 +45,10 @@ async function load(checks: readonly CheckDefinition[], withParams: boolean): Pr
   const env = await generated('environment.js')
   const params = withParams ? await generated('params.js') : undefined
   if (env && (params || !withParams)) {
+    const {buildEnvironmentSchema} = await import('./environment-schema.js')
     return {
       environment: env.environment!,
+      schema: buildEnvironmentSchema(checks),
       params: (c) => {
         const f = params?.[`params_${c.id.replace(/[^a-z0-9]/gi, '_')}`]
         if (!f) throw new Error('params validators were not loaded')
@@ -67,10 +71,12 @@ async function compileAtRunTime(checks: readonly CheckDefinition[]): Promise<Val
     f: readonly string[],
   ) => void
   addFormats(ajv, ENVIRONMENT_FORMATS)
-  const environment = ajv.compile(buildEnvironmentSchema(checks))
+  const schema = buildEnvironmentSchema(checks)
+  const environment = ajv.compile(schema)
   const params = new Map<CheckDefinition, ValidateFunction>()
   return {
     environment,
+    schema,
     params(c) {
       let v = params.get(c)
       if (!v) params.set(c, (v = ajv.compile(c.params)))
