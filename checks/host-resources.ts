@@ -4,6 +4,8 @@ import {dirname, resolve} from 'node:path'
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {workingDirectories} from '../src/core/environment.js'
+import {isReference} from '../src/core/semantics.js'
+import {parseConnectionString} from '../src/lib/connection-string.js'
 import {isWindowsPath} from '../src/lib/paths.js'
 
 interface Params {
@@ -92,14 +94,12 @@ export default defineCheck<Params, Facts>({
       .map((d) => d.path)
     // SQL Server on this host matters for the server's host, not for a separate agent's.
     const cs = ctx.agent && !integrated ? undefined : env.server.database?.connectionString
-    const source = cs
-      ? /(?:^|;)\s*(?:data source|server|address|addr|network address)\s*=\s*([^;]*)/i.exec(cs)?.[1]
-      : undefined
-    const sqlHost = source
-      ?.trim()
-      .replace(/^(tcp|np|lpc):/i, '')
-      .split(/[\\,]/)[0]
-      ?.trim()
+    let sqlHost: string | undefined
+    try {
+      sqlHost = cs && !isReference(cs) ? parseConnectionString(cs).dataSource?.host : undefined
+    } catch {
+      sqlHost = undefined // a malformed string is reported by validation and sql.connection
+    }
     const s = ctx.settings as Partial<Params>
     return [
       {
