@@ -1,41 +1,26 @@
 import assert from 'node:assert/strict'
-import {writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import check from '../../checks/server-reachability.js'
-import {makeCA, serverCert, type Issued} from '../../src/sandbox/pki.js'
-import {startDns, startHostile, startHttps, startProxy} from '../../src/sandbox/servers.js'
-import {tempDir} from '../helpers/cli.js'
+import {serverCert} from '../../src/sandbox/pki.js'
+import {startHostile, startHttps, startProxy} from '../../src/sandbox/servers.js'
+import {loopbackNetwork, type LoopbackNetwork} from '../helpers/loopback.js'
 import {runCheck} from '../helpers/run-check.js'
 
 describe('server.reachability against a real HTTPS server, directly and through a CONNECT proxy', () => {
-  let ca: Issued
-  let caFile: string
-  let dns: Awaited<ReturnType<typeof startDns>>
-  let cleanup: () => Promise<void>
   const host = 'idm.contoso.test'
-  before(async () => {
-    const t = await tempDir()
-    cleanup = t.cleanup
-    ca = makeCA()
-    caFile = join(t.dir, 'ca.pem')
-    await writeFile(caFile, ca.certPem)
-    dns = await startDns({[host]: {a: ['127.0.0.1']}})
-  })
-  after(async () => {
-    await dns.close()
-    await cleanup()
-  })
+  let net: LoopbackNetwork
+  before(async () => (net = await loopbackNetwork(host)))
+  after(() => net.close())
   const params = (port: number, extra: object = {}) => ({
     url: `https://${host}:${port}`,
     health: true,
-    dnsServers: [`127.0.0.1:${dns.port}`],
-    caFile,
+    dnsServers: net.dnsServers,
+    caFile: net.caFile,
     ...extra,
   })
 
   test('direct: HTTP answer and /hc Healthy', async () => {
-    const s = await startHttps({cert: serverCert(ca, [host]), ca})
+    const s = await startHttps({cert: serverCert(net.ca, [host]), ca: net.ca})
     try {
       const r = await runCheck(check, params(s.port))
       assert.equal(r.status, 'pass', r.message)
@@ -47,7 +32,7 @@ describe('server.reachability against a real HTTPS server, directly and through 
   })
 
   test('through the proxy: the tunnel is really used', async () => {
-    const s = await startHttps({cert: serverCert(ca, [host]), ca})
+    const s = await startHttps({cert: serverCert(net.ca, [host]), ca: net.ca})
     const proxy = await startProxy(() => '127.0.0.1')
     try {
       const r = await runCheck(check, params(s.port, {proxy: `http://127.0.0.1:${proxy.port}`}))
@@ -67,7 +52,7 @@ describe('server.reachability against a real HTTPS server, directly and through 
   })
 
   test('/hc not Healthy is a warning (not installed yet, or no database)', async () => {
-    const s = await startHttps({cert: serverCert(ca, [host]), ca, health: 'Unhealthy'})
+    const s = await startHttps({cert: serverCert(net.ca, [host]), ca: net.ca, health: 'Unhealthy'})
     try {
       const r = await runCheck(check, params(s.port))
       assert.equal(r.status, 'warn')
@@ -78,7 +63,7 @@ describe('server.reachability against a real HTTPS server, directly and through 
   })
 
   test('SaaS: no /hc request', async () => {
-    const s = await startHttps({cert: serverCert(ca, [host]), ca})
+    const s = await startHttps({cert: serverCert(net.ca, [host]), ca: net.ca})
     try {
       const r = await runCheck(check, params(s.port, {health: false}))
       assert.equal(r.status, 'pass')
@@ -89,7 +74,7 @@ describe('server.reachability against a real HTTPS server, directly and through 
   })
 
   test('an untrusted certificate is a failure: the agent would refuse it', async () => {
-    const s = await startHttps({cert: serverCert(ca, [host], 'self-signed'), ca, fault: 'self-signed'})
+    const s = await startHttps({cert: serverCert(net.ca, [host], 'self-signed'), ca: net.ca, fault: 'self-signed'})
     try {
       const r = await runCheck(check, params(s.port))
       assert.equal(r.status, 'fail')

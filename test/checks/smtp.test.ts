@@ -5,10 +5,10 @@ import {after, before, describe, test} from 'node:test'
 import pickup from '../../checks/smtp-pickup.js'
 import smtpServer from '../../checks/smtp-server.js'
 import testMail from '../../checks/smtp-test-mail.js'
-import {makeCA, serverCert, type Issued} from '../../src/sandbox/pki.js'
-import {startDns, startHostile} from '../../src/sandbox/servers.js'
+import {serverCert} from '../../src/sandbox/pki.js'
+import {startHostile} from '../../src/sandbox/servers.js'
 import {startSmtp, type SmtpMode} from '../../src/sandbox/smtp.js'
-import {tempDir} from '../helpers/cli.js'
+import {loopbackNetwork, type LoopbackNetwork} from '../helpers/loopback.js'
 import {runCheck} from '../helpers/run-check.js'
 
 const host = 'smtp.contoso.test'
@@ -16,34 +16,25 @@ const USER = 'idm@contoso.test'
 const PASSWORD = 'Smtp-Test-Pa55'
 
 describe('smtp.server and smtp.test-mail against a real SMTP server (STARTTLS, AUTH)', () => {
-  let ca: Issued
-  let caFile: string
+  let net: LoopbackNetwork
   let dir: string
-  let dns: Awaited<ReturnType<typeof startDns>>
-  let cleanup: () => Promise<void>
   before(async () => {
-    ;({dir, cleanup} = await tempDir())
-    ca = makeCA()
-    caFile = join(dir, 'ca.pem')
-    await writeFile(caFile, ca.certPem)
-    dns = await startDns({[host]: {a: ['127.0.0.1']}})
+    net = await loopbackNetwork(host)
+    dir = net.dir
   })
-  after(async () => {
-    await dns.close()
-    await cleanup()
-  })
+  after(() => net.close())
   const params = (port: number, extra: object = {}) => ({
     host,
     port,
     secureSocketOption: 'StartTls',
     username: USER,
     password: PASSWORD,
-    dnsServers: [`127.0.0.1:${dns.port}`],
-    caFile,
+    dnsServers: net.dnsServers,
+    caFile: net.caFile,
     ...extra,
   })
   async function withSmtp(mode: SmtpMode, f: (s: Awaited<ReturnType<typeof startSmtp>>) => Promise<void>) {
-    const s = await startSmtp({mode, cert: serverCert(ca, [host]), ca, user: USER, password: PASSWORD})
+    const s = await startSmtp({mode, cert: serverCert(net.ca, [host]), ca: net.ca, user: USER, password: PASSWORD})
     try {
       await f(s)
     } finally {

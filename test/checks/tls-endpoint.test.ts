@@ -1,43 +1,33 @@
 import assert from 'node:assert/strict'
-import {writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import check from '../../checks/tls-endpoint.js'
-import {makeCA, serverCert, type CertFault, type Issued} from '../../src/sandbox/pki.js'
-import {startDns, startHostile, startHttps, type HostileKind} from '../../src/sandbox/servers.js'
-import {tempDir} from '../helpers/cli.js'
+import {serverCert, type CertFault} from '../../src/sandbox/pki.js'
+import {startHostile, startHttps, type HostileKind} from '../../src/sandbox/servers.js'
+import {loopbackNetwork, type LoopbackNetwork} from '../helpers/loopback.js'
 import {runCheck} from '../helpers/run-check.js'
 
 describe('tls.endpoint against real TLS servers with certificates made at test time', () => {
-  let ca: Issued
-  let caFile: string
-  let dns: Awaited<ReturnType<typeof startDns>>
-  let cleanup: () => Promise<void>
   const host = 'idm.contoso.test'
-  before(async () => {
-    const t = await tempDir()
-    cleanup = t.cleanup
-    ca = makeCA('Contoso Test Root')
-    caFile = join(t.dir, 'ca.pem')
-    await writeFile(caFile, ca.certPem)
-    dns = await startDns({[host]: {a: ['127.0.0.1']}})
-  })
-  after(async () => {
-    await dns.close()
-    await cleanup()
-  })
+  let net: LoopbackNetwork
+  before(async () => (net = await loopbackNetwork(host, 'Contoso Test Root')))
+  after(() => net.close())
   const params = (port: number, extra: object = {}) => ({
     url: `https://${host}:${port}`,
     host,
     port,
     role: 'server',
-    dnsServers: [`127.0.0.1:${dns.port}`],
-    caFile,
+    dnsServers: net.dnsServers,
+    caFile: net.caFile,
     ...extra,
   })
 
   async function withServer(o: {fault?: CertFault; oldTls?: boolean}, f: (port: number) => Promise<void>) {
-    const s = await startHttps({cert: serverCert(ca, [host], o.fault), ca, fault: o.fault, oldTls: o.oldTls})
+    const s = await startHttps({
+      cert: serverCert(net.ca, [host], o.fault),
+      ca: net.ca,
+      fault: o.fault,
+      oldTls: o.oldTls,
+    })
     try {
       await f(s.port)
     } finally {
