@@ -193,14 +193,19 @@ async function connectionStringProblems(
   try {
     const parsed = parseConnectionString(cs)
     for (const w of parsed.warnings) push(path, `connection string: ${w}`, 'warning')
+    // DOMAIN.md §7: Windows authentication needs the IIS identity to be a domain account; an
+    // application-pool identity cannot log in to a SQL Server on another host.
+    const account = env.server.serviceAccount
+    const poolOrLocal = !account || /^iis apppool\\/i.test(account) || !account.includes('\\')
     if (
       parsed.integratedSecurity &&
+      !parsed.dataSource?.local &&
       !env.server.database?.windowsCredentials &&
-      !env.server.serviceAccount?.includes('\\')
+      poolOrLocal
     )
       push(
         path,
-        'connection string: Integrated Security logs in as the IIS identity: it must be a domain account (serviceAccount DOMAIN\\user) to reach a remote SQL Server',
+        `connection string: Integrated Security logs in as the IIS identity${account ? ` (${account})` : ''}, which cannot reach a SQL Server on another host: use a domain account as serviceAccount (DOMAIN\\user), or a SQL login`,
         'warning',
       )
   } catch (e) {

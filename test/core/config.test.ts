@@ -58,6 +58,39 @@ describe('environment loading', () => {
   })
 })
 
+describe('Integrated Security and the service account (DOMAIN.md §7)', () => {
+  const env = (account: string, server: string) => `version: 1
+name: t
+product: "6.2"
+topology: on-prem-integrated
+organization: C
+server:
+  url: https://idm.contoso.com
+  workingDirectory: /tmp/x
+  serviceAccount: ${account}
+  database: {connectionString: "Data Source=${server};Database=x;Integrated Security=SSPI"}
+`
+  const cases: [string, string, boolean][] = [
+    ['CONTOSO\\svc-idm', 'sql01', false],
+    ['IIS AppPool\\Usercube', 'sql01', true],
+    ['IIS AppPool\\Usercube', '.', false],
+  ]
+  for (const [account, server, warns] of cases) {
+    test(`${account} with SQL Server ${server}: ${warns ? 'a warning' : 'nothing to say'}`, async () => {
+      const {dir, cleanup} = await tempDir()
+      try {
+        await writeFile(join(dir, 'e.yaml'), env(account, server))
+        const r = await loadEnvironment(join(dir, 'e.yaml'), await loadChecks(), {secrets: 'static'})
+        assert.ok(r.ok)
+        const w = r.diagnostics.filter((d) => /cannot reach a SQL Server on another host/.test(d.message))
+        assert.equal(w.length, warns ? 1 : 0, JSON.stringify(r.diagnostics))
+      } finally {
+        await cleanup()
+      }
+    })
+  }
+})
+
 describe('small helpers', () => {
   test('durations', () => {
     assert.equal(parseDuration('5s'), 5000)
