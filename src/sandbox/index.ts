@@ -113,6 +113,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ? await startTdsEmulator({
           databases: ['UsercubeSandbox'],
           serverMaxdop: 1,
+          // Encrypt=true, as Microsoft.Data.SqlClient defaults to: a certificate from the sandbox CA.
+          tls: (() => {
+            const c = serverCert(ca, [names.sql])
+            return {cert: c.certPem + ca.certPem, key: c.keyPem}
+          })(),
           ...o.sql,
           logins: {idm: {password: sqlPassword, dbOwner: o.sql?.dbOwner ?? true, bulkPermission: o.sql?.bulk ?? true}},
         })
@@ -157,7 +162,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     }
 
     if (sql) {
-      const cs = `Data Source=${names.sql},${sql.port};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=false;Min Pool Size=10`
+      const cs = `Data Source=${names.sql},${sql.port};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=true;Min Pool Size=10`
       await writeFile(join(dir, 'secrets', 'sql-connection'), cs, {mode: 0o600})
     }
     const agentDir = join(dir, 'agent')

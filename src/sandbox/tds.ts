@@ -4,7 +4,9 @@
  * project's machines (no Docker engine, no package), so this speaks just enough TDS 7.4 for the
  * sql.* checks to run end to end against a real socket:
  *
- * - PRELOGIN: a version, and no encryption support (an Encrypt=true client is told so);
+ * - PRELOGIN: a version; with a certificate, TLS for clients that ask for encryption (the
+ *   handshake inside PRELOGIN packets, then TLS records, as SQL Server does), else no encryption
+ *   support (an Encrypt=true client is told so);
  * - LOGIN7: SQL logins checked against its list (error 18456 with the real states), Windows
  *   (SSPI/NTLM) logins refused with 18452, a database that does not exist refused with 4060;
  * - SQL batches: the query of sql.requirements answered from its configuration (version, MAXDOP,
@@ -13,6 +15,8 @@
  */
 import {createSocket} from 'node:dgram'
 import {createServer, type AddressInfo, type Socket} from 'node:net'
+import {Duplex} from 'node:stream'
+import tls from 'node:tls'
 import type {Running} from './servers.js'
 
 export const EMULATOR_NAME = 'idm-preflight TDS emulator (not SQL Server)'
@@ -40,6 +44,8 @@ export interface TdsOptions {
   closeMidLogin?: boolean
   /** A named instance for the Browser responder. */
   instanceName?: string
+  /** A certificate (PEM chain) and key: clients asking for encryption get TLS, as SQL Server gives it. */
+  tls?: {cert: string; key: string}
 }
 
 export interface TdsRunning extends Running {
@@ -74,11 +80,19 @@ function versionParts(v: string): number[] {
   return [a, b, c, d]
 }
 
-function preloginResponse(version: string): Buffer {
+/** The ENCRYPTION option of a client's PRELOGIN (0 off, 1 on, 2 not supported, 3 required). */
+function preloginEncryption(payload: Buffer): number | undefined {
+  for (let i = 0; i + 5 <= payload.length && payload[i] !== 0xff; i += 5) {
+    if (payload[i] === 0x01) return payload[payload.readUInt16BE(i + 1)]
+  }
+  return undefined
+}
+
+function preloginResponse(version: string, encryption = 0x02): Buffer {
   const [major, minor, build] = versionParts(version)
   const headerLen = 5 * 2 + 1
   const ver = Buffer.from([major!, minor!, (build! >> 8) & 0xff, build! & 0xff, 0, 0])
-  const enc = Buffer.from([0x02]) // ENCRYPT_NOT_SUP
+  const enc = Buffer.from([encryption]) // 0x02: ENCRYPT_NOT_SUP; 0x01: ON
   const h = Buffer.alloc(headerLen)
   h[0] = 0x00
   h.writeUInt16BE(headerLen, 1)
@@ -226,25 +240,77 @@ export async function startTdsEmulator(o: TdsOptions = {}): Promise<TdsRunning> 
     let buf = Buffer.alloc(0)
     let message: Buffer[] = []
     let session: {user: string; db: string; login?: TdsLogin} | undefined
-    sock.on('data', (chunk) => {
+    // TLS as SQL Server does it: during the handshake the TLS records travel inside PRELOGIN
+    // packets; once the client is done it sends raw TLS (first byte 0x14-0x17, never 0x12), and
+    // from then on everything is TLS. Switching on what the client sends guarantees that our own
+    // last handshake flight went out wrapped, as the client expected it.
+    let mode: 'plain' | 'handshake' | 'tls' = 'plain'
+    let tlsIn: Duplex | undefined
+    let secure: tls.TLSSocket | undefined
+    const startTls = () => {
+      mode = 'handshake'
+      tlsIn = new Duplex({
+        read() {},
+        write(chunk: Buffer, _enc, cb) {
+          sock.write(mode === 'handshake' ? packet(TYPE.PRELOGIN, chunk) : chunk)
+          cb()
+        },
+      })
+      secure = new tls.TLSSocket(tlsIn, {
+        isServer: true,
+        secureContext: tls.createSecureContext({...o.tls!, maxVersion: 'TLSv1.2'}),
+      })
+      secure.on('data', (d: Buffer) => onTds(d))
+      secure.on('error', () => sock.destroy())
+    }
+    sock.on('data', (chunk: Buffer) => {
+      if (mode === 'plain') return onTds(chunk)
+      if (mode === 'tls') return void tlsIn!.push(chunk)
       buf = Buffer.concat([buf, chunk])
-      while (buf.length >= 8) {
+      while (buf.length > 0 && mode === 'handshake') {
+        if (buf[0] !== TYPE.PRELOGIN) {
+          mode = 'tls'
+          tlsIn!.push(buf)
+          buf = Buffer.alloc(0)
+          return
+        }
+        if (buf.length < 8 || buf.length < buf.readUInt16BE(2)) return
         const len = buf.readUInt16BE(2)
-        if (len < 8) return sock.destroy()
-        if (buf.length < len) return
-        const type = buf[0]!
-        const eom = (buf[1]! & 0x01) !== 0
-        message.push(buf.subarray(8, len))
+        tlsIn!.push(buf.subarray(8, len))
         buf = buf.subarray(len)
+      }
+    })
+    let tdsBuf = Buffer.alloc(0)
+    function onTds(chunk: Buffer) {
+      tdsBuf = Buffer.concat([tdsBuf, chunk])
+      while (tdsBuf.length >= 8) {
+        const len = tdsBuf.readUInt16BE(2)
+        if (len < 8) return sock.destroy()
+        if (tdsBuf.length < len) return
+        const type = tdsBuf[0]!
+        const eom = (tdsBuf[1]! & 0x01) !== 0
+        message.push(tdsBuf.subarray(8, len))
+        tdsBuf = tdsBuf.subarray(len)
         if (!eom) continue
         const payload = Buffer.concat(message)
         message = []
         handle(type, payload)
       }
-    })
-    const reply = (payload: Buffer) => sock.write(packet(TYPE.RESPONSE, payload))
+    }
+    const reply = (payload: Buffer) =>
+      secure && mode !== 'plain'
+        ? secure.write(packet(TYPE.RESPONSE, payload))
+        : sock.write(packet(TYPE.RESPONSE, payload))
     function handle(type: number, payload: Buffer) {
-      if (type === TYPE.PRELOGIN) return reply(preloginResponse(version))
+      if (type === TYPE.PRELOGIN) {
+        const wants = preloginEncryption(payload)
+        if (o.tls && (wants === 0x01 || wants === 0x03)) {
+          reply(preloginResponse(version, 0x01))
+          startTls()
+          return
+        }
+        return reply(preloginResponse(version))
+      }
       if (type === TYPE.LOGIN7) {
         if (o.closeMidLogin) return sock.destroy()
         const l = parseLogin7(payload)

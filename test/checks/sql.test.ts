@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
+import {writeFile} from 'node:fs/promises'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
@@ -8,9 +9,10 @@ import sqlConnection from '../../checks/sql-connection.js'
 import sqlRequirements from '../../checks/sql-requirements.js'
 import {parseConnectionString} from '../../src/lib/connection-string.js'
 import {planSql, type SqlParams} from '../../src/lib/sql-settings.js'
+import {makeCA, serverCert} from '../../src/sandbox/pki.js'
 import {startDns, startHostile} from '../../src/sandbox/servers.js'
 import {startTdsEmulator, type TdsOptions} from '../../src/sandbox/tds.js'
-import {ROOT} from '../helpers/cli.js'
+import {ROOT, tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
 
 const PW = 'Sql-Test-Pa55'
@@ -109,6 +111,50 @@ describe('sql.connection and sql.requirements against the TDS emulator and hosti
       assert.equal(r.status, 'fail')
       assert.match(r.message, /tls failed: Server did not negotiate encryption/)
     }))
+
+  describe('TLS inside TDS (Encrypt=true) with a certificate from a throwaway CA', () => {
+    let caFile: string
+    let cleanup: () => Promise<void>
+    let tlsOpts: TdsOptions['tls']
+    before(async () => {
+      const t = await tempDir()
+      cleanup = t.cleanup
+      const ca = makeCA('Contoso SQL CA')
+      caFile = join(t.dir, 'sql-ca.pem')
+      await writeFile(caFile, ca.certPem)
+      const cert = serverCert(ca, ['sql.contoso.test'])
+      tlsOpts = {cert: cert.certPem + ca.certPem, key: cert.keyPem}
+    })
+    after(() => cleanup())
+    const cases: [string, Partial<SqlParams>, string, RegExp, number][] = [
+      ['trusted through network.caFile', {}, 'pass', /database UsercubeContoso opened, encrypted$/, 1],
+      [
+        'a CA this host does not trust',
+        {caFile: undefined},
+        'fail',
+        /tls failed: .*self-signed certificate in certificate chain/,
+        0,
+      ],
+      ['TrustServerCertificate=true', {caFile: undefined, trustServerCertificate: true}, 'pass', /encrypted$/, 1],
+      [
+        'a certificate for another name',
+        {hostNameInCertificate: 'other.contoso.test'},
+        'fail',
+        /tls failed: .*does not match certificate's altnames/,
+        0,
+      ],
+    ]
+    for (const [name, extra, status, re, logins] of cases) {
+      test(name, () =>
+        withEmu({tls: tlsOpts}, async (e) => {
+          const r = await runCheck(sqlConnection, params(e.port, {encrypt: 'mandatory', caFile, ...extra}))
+          assert.equal(r.status, status, r.message)
+          assert.match(r.message, re)
+          assert.equal(e.logins.length, logins, 'no login is sent before the TLS session is trusted')
+        }),
+      )
+    }
+  })
 
   test('a named instance: the port comes from the SQL Browser', () =>
     withEmu({instanceName: 'PROD'}, async (e) => {
