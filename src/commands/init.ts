@@ -67,27 +67,20 @@ ${EXIT_CODES_HELP}`
     const [
       {QUESTIONS, environmentFromAnswers},
       {UsageError},
-      {existsSync},
-      {copyFile, rm},
+      {rm},
       {resolve, dirname, join},
       {stringify},
-      {writeFileAtomic},
+      {writeFileAtomic, refuseOverwrite, replaceFile},
     ] = await Promise.all([
       import('../scaffold/init.js'),
       import('../core/errors.js'),
-      import('node:fs'),
       import('node:fs/promises'),
       import('node:path'),
       import('yaml'),
       import('../core/write.js'),
     ])
     const out = resolve(flags.out)
-    if (existsSync(out) && !flags.force)
-      throw new UsageError(
-        `${flags.out} exists: not overwritten`,
-        [],
-        'choose another --out, or add --force (a .bak is kept)',
-      )
+    refuseOverwrite(out, flags.out, flags.force)
     const interactive =
       process.stdin.isTTY === true && process.stdout.isTTY === true && !flags.yes && !this.jsonEnabled()
     const answers: Record<string, string | undefined> = {}
@@ -154,8 +147,7 @@ ${variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
         'these answers do not make a valid environment file',
         check.diagnostics.filter((d) => d.severity === 'error').map((d) => ({...d, file: flags.out})),
       )
-    if (existsSync(out)) await copyFile(out, `${out}.bak`)
-    await writeFileAtomic(out, text)
+    await replaceFile(out, text)
     if (!this.jsonEnabled()) {
       const lines = [`Wrote ${flags.out} (${answers.topology}, ${answers.organization}).`]
       if (variables.length) {

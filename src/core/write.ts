@@ -1,6 +1,8 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {copyFile, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
+import {UsageError} from './errors.js'
 
 /**
  * Writes a file atomically: a temporary file beside it, then a rename, so that a reader (or a
@@ -19,4 +21,24 @@ export async function writeFileAtomic(file: string, data: string | Buffer, opts:
     await rm(tmp, {force: true})
     throw e
   }
+}
+
+/**
+ * The rule every command that writes a user's file follows: an existing file is never replaced
+ * without --force. Throws the usage error (exit 2) that says so; `shown` is the path as typed.
+ */
+export function refuseOverwrite(file: string, shown: string, force: boolean, flag = '--out'): void {
+  if (existsSync(resolve(file)) && !force)
+    throw new UsageError(
+      `${shown} exists: not overwritten`,
+      [],
+      `choose another ${flag}, or add --force (a .bak is kept)`,
+    )
+}
+
+/** Writes atomically, first keeping the previous version (if any) as `<file>.bak`. */
+export async function replaceFile(file: string, data: string | Buffer, opts: {mode?: number} = {}): Promise<void> {
+  const target = resolve(file)
+  if (existsSync(target)) await copyFile(target, `${target}.bak`)
+  await writeFileAtomic(target, data, opts)
 }

@@ -1,5 +1,5 @@
-import {chmod, copyFile, mkdir, readFile, stat} from 'node:fs/promises'
-import {writeFileAtomic} from '../core/write.js'
+import {chmod, mkdir, readFile, stat} from 'node:fs/promises'
+import {replaceFile} from '../core/write.js'
 import type {Redactor} from '../core/redact.js'
 import type {PlannedItem} from './plan.js'
 
@@ -78,8 +78,7 @@ export async function applyPlan(items: readonly PlannedItem[], o: ApplyOptions):
       continue
     }
     if (!o.dryRun) {
-      if (old) await copyFile(item.path, `${item.path}.bak`)
-      await writeFileAtomic(item.path, next, {mode})
+      await replaceFile(item.path, next, {mode})
       if (process.platform !== 'win32') await chmod(item.path, mode)
     }
     out.push({

@@ -60,28 +60,15 @@ ${EXIT_CODES_HELP}`
     const {flags} = await this.parse(CertCreate)
     const {UsageError} = await import('../../core/errors.js')
     ;(await import('../../lib/secret-input.js')).refuseArgvPassword(flags.password)
-    const [
-      {existsSync},
-      {copyFile},
-      {resolve, relative},
-      {readPassword},
-      {createCertificate, snippets},
-      {writeFileAtomic},
-    ] = await Promise.all([
-      import('node:fs'),
-      import('node:fs/promises'),
-      import('node:path'),
-      import('../../lib/secret-input.js'),
-      import('../../lib/cert-create.js'),
-      import('../../core/write.js'),
-    ])
+    const [{resolve, relative}, {readPassword}, {createCertificate, snippets}, {refuseOverwrite, replaceFile}] =
+      await Promise.all([
+        import('node:path'),
+        import('../../lib/secret-input.js'),
+        import('../../lib/cert-create.js'),
+        import('../../core/write.js'),
+      ])
     const out = resolve(flags.out)
-    if (existsSync(out) && !flags.force)
-      throw new UsageError(
-        `${flags.out} exists: not overwritten`,
-        [],
-        'choose another --out, or add --force (a .bak of the old file is kept)',
-      )
+    refuseOverwrite(out, flags.out, flags.force)
     const password = await readPassword({envVar: flags['password-env'], confirm: true, purpose: flags.out})
     let created
     try {
@@ -95,8 +82,7 @@ ${EXIT_CODES_HELP}`
     } catch (e) {
       throw new UsageError(`--subject: ${(e as Error).message}`)
     }
-    if (existsSync(out)) await copyFile(out, `${out}.bak`)
-    await writeFileAtomic(out, created.pfx, {mode: 0o600})
+    await replaceFile(out, created.pfx, {mode: 0o600})
     const info = created.info
     const rel = relative(process.cwd(), out) || out
     const s = snippets(rel.startsWith('..') ? out : `./${rel}`, info.thumbprint, flags['password-env'])
