@@ -68,7 +68,9 @@ ${EXIT_CODES_HELP}`
         redactor,
       })
       const errors = res.diagnostics.filter((d) => d.severity === 'error').length
-      return {file, valid: res.ok, errors, warnings: res.diagnostics.length - errors, diagnostics: res.diagnostics}
+      // Messages are free text and are redacted; files, positions and paths are structure.
+      const diagnostics = res.diagnostics.map((d) => ({...d, message: redactor.redact(d.message)}))
+      return {file, valid: res.ok, errors, warnings: res.diagnostics.length - errors, diagnostics}
     })
     if (workdirs.length) {
       const {checkSettingsFiles} = await import('../lib/settings-files.js')

@@ -1,25 +1,29 @@
 import {Command} from '@oclif/core'
 import {formatDiagnostic, UsageError} from './errors.js'
 import {ExitCode, ISSUES_URL} from './exit-codes.js'
-import {redactor} from './redact.js'
+import {maskUrlPasswords, redactor} from './redact.js'
 
 /**
  * What every idm-preflight command shares: errors become the documented exit codes with a clear
  * message and no stack trace (set DEBUG=idm-preflight to see one), always redacted.
  */
 export abstract class BaseCommand extends Command {
-  /** Writes to stdout, redacted; waits until the data is flushed (large reports into a pipe). */
+  /**
+   * Writes to stdout; waits until the data is flushed (large reports into a pipe). What is written
+   * was redacted where it was made (reports, diffs, errors: see Redactor); here only a password in
+   * a URL is masked, which cannot touch ids, keys or statuses.
+   */
   protected async out(text: string): Promise<void> {
-    const data = redactor.redact(text)
+    const data = maskUrlPasswords(text)
     await new Promise<void>((resolve) => {
       if (process.stdout.write(data)) resolve()
       else process.stdout.once('drain', resolve)
     })
   }
 
-  /** Writes a line to stderr, redacted. */
+  /** Writes a line to stderr (a password in a URL masked; the caller redacts free text). */
   protected err(text: string): void {
-    process.stderr.write(`${redactor.redact(text)}\n`)
+    process.stderr.write(`${maskUrlPasswords(text)}\n`)
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}; code?: string}): Promise<never> {
@@ -29,33 +33,44 @@ export abstract class BaseCommand extends Command {
     }
     const json = this.jsonEnabled()
     if (error instanceof UsageError) {
+      // Free text is redacted; file names, paths and positions are structure and stay.
+      const usage = redactUsageError(error)
       if (json) {
         await this.out(
           `${JSON.stringify(
             {
               status: 'error',
               exitCode: ExitCode.Usage,
-              error: error.message,
-              hint: error.hint,
-              diagnostics: error.diagnostics,
+              error: usage.message,
+              hint: usage.hint,
+              diagnostics: usage.diagnostics,
             },
             null,
             2,
           )}\n`,
         )
       } else {
-        this.err(`idm-preflight: ${error.message}`)
-        for (const d of error.diagnostics) this.err(`  ${formatDiagnostic(d)}`)
-        if (error.hint) this.err(`  hint: ${error.hint}`)
+        this.err(`idm-preflight: ${usage.message}`)
+        for (const d of usage.diagnostics) this.err(`  ${formatDiagnostic(d)}`)
+        if (usage.hint) this.err(`  hint: ${usage.hint}`)
       }
       return this.exit(ExitCode.Usage)
     }
-    const msg = `internal error: ${error.message || error.name}`
+    const msg = `internal error: ${redactor.redact(error.message || error.name)}`
     if (json) await this.out(`${JSON.stringify({status: 'error', exitCode: ExitCode.Internal, error: msg}, null, 2)}\n`)
     this.err(`idm-preflight: ${msg}`)
     this.err(`This is a bug in idm-preflight: please report it at ${ISSUES_URL} with the command you ran.`)
-    if (process.env.DEBUG?.includes('idm-preflight')) this.err(error.stack ?? '')
+    if (process.env.DEBUG?.includes('idm-preflight')) this.err(redactor.redact(error.stack ?? ''))
     else this.err('(run with DEBUG=idm-preflight for the stack trace)')
     return this.exit(ExitCode.Internal)
   }
+}
+
+function redactUsageError(e: UsageError): UsageError {
+  const r = new UsageError(
+    redactor.redact(e.message),
+    e.diagnostics.map((d) => ({...d, message: redactor.redact(d.message)})),
+    e.hint === undefined ? undefined : redactor.redact(e.hint),
+  )
+  return r
 }

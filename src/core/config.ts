@@ -1,10 +1,10 @@
 import {existsSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
 import {dirname, isAbsolute, resolve} from 'node:path'
 import type {CheckDefinition} from './check.js'
 import {isSecretPath, type Environment} from './environment.js'
 import {formatDiagnostic, UsageError, type Diagnostic} from './errors.js'
-import type {Redactor} from './redact.js'
+import {FileReadError, readRegularFile} from './read.js'
+import {urlCredentials, type Redactor} from './redact.js'
 import {describeSchemaErrors, dottedPath} from './schema-errors.js'
 import {isReference, semanticProblems, walkStrings} from './semantics.js'
 import {readSource, type SourceDocument} from './source.js'
@@ -29,6 +29,9 @@ export function discoverConfig(flag: string | undefined, env = process.env, cwd 
     'pass --config FILE, set IDM_PREFLIGHT_CONFIG, or create ./idm-preflight.yaml (`idm-preflight init` writes one)',
   )
 }
+
+/** Largest `${file:}` secret read (a password, a license: a few kilobytes). */
+export const MAX_SECRET_FILE_BYTES = 1024 * 1024
 
 /** How unresolved `${env:}`/`${file:}` references are treated. */
 export type SecretMode =
@@ -134,33 +137,48 @@ async function resolveReferences(
     } else {
       const target = isAbsolute(arg!) ? arg! : resolve(baseDir, arg!)
       try {
-        resolvedValue = (await readFile(target, 'utf8')).replace(/\r?\n$/, '')
+        // A secret file is small; a FIFO or /dev/zero is refused rather than read forever.
+        resolvedValue = (await readRegularFile(target, MAX_SECRET_FILE_BYTES)).toString('utf8').replace(/\r?\n$/, '')
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code
-        const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : (e as Error).message
-        push(path, `secret file ${target} ${why}${fix}`, severity)
+        if (!(e instanceof FileReadError)) throw e
+        // A missing file is what --require-secrets is about; anything else is wrong whatever the mode.
+        push(
+          path,
+          `secret file ${target} ${e.message}${e.code === 'missing' ? fix : ''}`,
+          e.code === 'missing' ? severity : 'error',
+        )
         continue
       }
     }
     setAt(env, path, resolvedValue)
-    const dotted = dottedPath(path)
-    if (isSecretPath(dotted)) {
+    if (isSecretPath(dottedPath(path))) {
       opts.redactor?.add(resolvedValue)
       // A connection string's password may be printed on its own by a driver's error message.
-      const pw = /(?:^|;)\s*(?:password|pwd)\s*=\s*("[^"]*"|'[^']*'|[^;]*)/i.exec(resolvedValue)?.[1]
-      if (pw) opts.redactor?.add(pw.replace(/^["']|["']$/g, ''))
+      const pw = /(?:^|;)\s*(?:password|pwd)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|[^;]*)/i.exec(resolvedValue)?.[1]
+      if (pw) opts.redactor?.add(unquote(pw.trim()))
     }
-    const userinfo = /\/\/[^/@:]*:([^/@]*)@/.exec(resolvedValue)?.[1]
-    if (userinfo) opts.redactor?.add(decodeURIComponentSafe(userinfo))
+    const creds = urlCredentials(resolvedValue)
+    if (creds) opts.redactor?.addCredential(creds.user, creds.password)
+  }
+  // SMTP AUTH sends the pair in base64; a peer may echo it back (535 ... AUTH PLAIN <base64>).
+  if (env.smtp?.password && !isReference(env.smtp.password))
+    opts.redactor?.addCredential(env.smtp.username, env.smtp.password)
+  const wc = env.server.database?.windowsCredentials
+  if (wc?.password && !isReference(wc.password)) opts.redactor?.addCredential(wc.username, wc.password)
+  // The proxy may be written in the file as it is, or come from this host's environment.
+  const fileProxy = env.network?.httpsProxy ? urlCredentials(env.network.httpsProxy) : undefined
+  if (fileProxy) opts.redactor?.addCredential(fileProxy.user, fileProxy.password)
+  for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy']) {
+    const v = processEnv[name]
+    const c = v ? urlCredentials(v) : undefined
+    if (c) opts.redactor?.addCredential(c.user, c.password)
   }
 }
 
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
+function unquote(v: string): string {
+  if (/^"[\s\S]*"$/.test(v)) return v.slice(1, -1).replace(/""/g, '"')
+  if (/^'[\s\S]*'$/.test(v)) return v.slice(1, -1).replace(/''/g, "'")
+  return v
 }
 
 function setAt(root: unknown, path: (string | number)[], value: unknown): void {

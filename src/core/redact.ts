@@ -1,50 +1,218 @@
 /**
- * Remembers every resolved secret and replaces it with `***` wherever it would be printed.
- * One instance lives for the whole command: the config loader registers values, every reporter
- * and error path calls `redact` / `redactDeep` on what it writes.
+ * Keeps secrets out of every output without rewriting what is not a secret.
+ *
+ * Secrets are redacted where they can be: in the free-text fields of a report (message,
+ * remediation, data values, notes), of an error (message, hint, diagnostic messages) and of a
+ * diff; never in ids, keys, statuses, targets, titles or headings, which are structure. Inside
+ * free text a secret counts only as a whole token (`pass` is hidden in `Password=pass;`, not in
+ * `passed`; `server` not in `smtp.server`), and a very short one (1 to 3 characters) only where it stands as a value: after `=`
+ * or `:`, or in quotes. The forms a peer may echo are registered with the value: URL-encoded,
+ * and base64 of the credentials as SMTP AUTH PLAIN/LOGIN and HTTP Basic send them.
  */
 export class Redactor {
-  private readonly secrets = new Set<string>()
+  /** Plain values (and their URL-encoded forms), matched as whole tokens. */
+  private readonly values = new Set<string>()
+  /** Derived forms long and random enough to match anywhere (base64 of credentials). */
+  private readonly opaque = new Set<string>()
+  private sortedValues: string[] | undefined
+  private sortedOpaque: string[] | undefined
 
-  /** Registers a secret value; values shorter than 3 characters are too common to redact safely, but we still do. */
+  /** Registers a secret value with the forms a peer or a library may print it in. */
   add(value: string | undefined): void {
     if (value === undefined || value === '') return
-    this.secrets.add(value)
-    // A secret may also appear trimmed or URL-encoded in messages (proxy URLs, connection strings).
+    this.addValue(value)
     const trimmed = value.trim()
-    if (trimmed && trimmed !== value) this.secrets.add(trimmed)
-    const encoded = encodeURIComponent(value)
-    if (encoded !== value) this.secrets.add(encoded)
+    if (trimmed && trimmed !== value) this.addValue(trimmed)
+    for (const encoded of [encodeURIComponent(value), encodeURI(value), value.replace(/ /g, '+')])
+      if (encoded !== value) this.addValue(encoded)
+    this.addOpaque(b64(value))
+  }
+
+  /**
+   * Registers a user name and password pair: the password itself, and the base64 forms in which
+   * the pair travels (SMTP AUTH PLAIN `\0user\0pass` and `user\0user\0pass`, HTTP Basic
+   * `user:pass`), so that a peer that echoes them back is redacted too. The user name alone is
+   * not a secret.
+   */
+  addCredential(user: string | undefined, password: string | undefined): void {
+    if (!password) return
+    this.add(password)
+    const u = user ?? ''
+    for (const pair of [`\0${u}\0${password}`, `${u}\0${u}\0${password}`, `${u}:${password}`]) this.addOpaque(b64(pair))
   }
 
   get size(): number {
-    return this.secrets.size
+    return this.values.size + this.opaque.size
   }
 
-  /** Replaces every registered secret in `text`, longest first so that overlaps are fully hidden. */
-  redact(text: string): string {
-    if (this.secrets.size === 0) return text
-    let out = text
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) {
-      if (out.includes(s)) out = out.split(s).join('***')
+  private addValue(v: string): void {
+    if (this.values.has(v)) return
+    this.values.add(v)
+    this.sortedValues = undefined
+  }
+
+  private addOpaque(v: string): void {
+    // Base64 of a very short value is itself short and common: match those as tokens instead.
+    for (const form of [v, v.replace(/=+$/, '')]) {
+      if (form.length < 8) {
+        this.addValue(form)
+        continue
+      }
+      if (this.opaque.has(form)) continue
+      this.opaque.add(form)
+      this.sortedOpaque = undefined
     }
+  }
+
+  /** Redacts the secrets in a piece of free text (a message, a diff, an error). */
+  redact(text: string): string {
+    if (this.size === 0 || text === '') return text
+    let out = maskUrlPasswords(text)
+    this.sortedOpaque ??= [...this.opaque].sort((a, b) => b.length - a.length)
+    for (const s of this.sortedOpaque) if (out.includes(s)) out = out.split(s).join('***')
+    this.sortedValues ??= [...this.values].sort((a, b) => b.length - a.length)
+    for (const s of this.sortedValues) if (out.includes(s)) out = replaceTokens(out, s)
     return out
   }
 
-  /** Deep copy of a JSON-like value with every string redacted (keys included). */
-  redactDeep<T>(value: T): T {
-    if (this.secrets.size === 0) return value
-    return walk(value, (s) => this.redact(s)) as T
+  /**
+   * A copy of a JSON-like value whose string values (never its keys) are redacted as free text.
+   * For `data` objects and other bags of observed facts.
+   */
+  redactValues<T>(value: T): T {
+    if (this.size === 0) return value
+    return walkValues(value, (s) => this.redact(s), '') as T
+  }
+
+  /**
+   * A copy of a report or result: free-text fields redacted; ids, targets, statuses, titles,
+   * docs and keys kept as they are, except that a password in a URL's userinfo is masked.
+   */
+  redactResult<R extends {message: string; remediation: string; data: unknown; target: string; title: string}>(
+    r: R,
+  ): R {
+    return {
+      ...r,
+      target: maskUrlPasswords(r.target),
+      title: maskUrlPasswords(r.title),
+      message: this.redact(r.message),
+      remediation: this.redact(r.remediation),
+      data: this.redactValues(r.data),
+    }
   }
 }
 
-function walk(value: unknown, f: (s: string) => string): unknown {
-  if (typeof value === 'string') return f(value)
-  if (Array.isArray(value)) return value.map((v) => walk(v, f))
+const ALNUM = /[\p{L}\p{N}]/u
+/** Joiners inside a token: `smtp.server`, `svc_idm`, `on-prem`, `/srv/server` are one word or path, not `server`. */
+const JOINER = /[._\-/\\]/
+
+/** Whether the character before `i` glues a match to a longer word. */
+function gluedBefore(text: string, i: number): boolean {
+  const c = text[i - 1]
+  if (c === undefined) return false
+  if (ALNUM.test(c)) return true
+  return JOINER.test(c) && i >= 2 && ALNUM.test(text[i - 2]!)
+}
+
+/** Whether the character at `j` (just after a match) glues it to a longer word. */
+function gluedAfter(text: string, j: number): boolean {
+  const c = text[j]
+  if (c === undefined) return false
+  if (ALNUM.test(c)) return true
+  return JOINER.test(c) && j + 1 < text.length && ALNUM.test(text[j + 1]!)
+}
+
+function b64(s: string): string {
+  return Buffer.from(s, 'utf8').toString('base64')
+}
+
+/**
+ * Replaces the occurrences of `secret` in `text` that stand as a token: not glued to a letter or
+ * digit where the secret itself starts or ends with one; for a secret of 1 to 3 characters, only
+ * where it stands as a value (after `=`, `:`, a quote or at the start of the text, and before
+ * `;`, `@`, `,`, a quote, white space or the end).
+ */
+function replaceTokens(text: string, secret: string): string {
+  const short = secret.length < 4
+  const startsAlnum = ALNUM.test(secret[0]!)
+  const endsAlnum = ALNUM.test(secret.at(-1)!)
+  let out = ''
+  let from = 0
+  for (let i = text.indexOf(secret); i >= 0; i = text.indexOf(secret, i + 1)) {
+    if (i < from) continue
+    const before = i > 0 ? text[i - 1]! : ''
+    const after = text[i + secret.length] ?? ''
+    if (startsAlnum && gluedBefore(text, i)) continue
+    if (endsAlnum && gluedAfter(text, i + secret.length)) continue
+    if (short && text !== secret) {
+      const valueBefore = before === '' || /[=:"'`]/.test(before)
+      const valueAfter = after === '' || /[;@,"'`\s]/.test(after)
+      if (!valueBefore || !valueAfter) continue
+    }
+    out += `${text.slice(from, i)}***`
+    from = i + secret.length
+  }
+  return from === 0 ? text : out + text.slice(from)
+}
+
+/**
+ * Masks the password of every `scheme://user:password@host` in a text. The userinfo ends at the
+ * last `@` before the host, so a password holding `/`, `@` or `:` is masked whole.
+ */
+export function maskUrlPasswords(text: string): string {
+  if (!text.includes('://') || !text.includes('@')) return text
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>]*)@/gi, (all, scheme: string, info: string) => {
+    const colon = info.indexOf(':')
+    if (colon < 0) return all
+    const user = info.slice(0, colon)
+    const password = info.slice(colon + 1)
+    // `host:443/path?mail=a@b` is a port and a path, not a password.
+    if (/[/?#]/.test(user) || /^\d{1,5}(?:[/?#]|$)/.test(password)) return all
+    return `${scheme}${user}:***@`
+  })
+}
+
+/**
+ * The user name and password of a URL's userinfo, read leniently: up to the last `@`, so that a
+ * password with `/` or `@` (which `new URL` would misread as a path or host) is found whole.
+ */
+export function urlCredentials(url: string): {user: string; password: string} | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(.*)@[^@]*$/is.exec(url.trim())
+  if (!m) return undefined
+  const info = m[1]!
+  const colon = info.indexOf(':')
+  if (colon < 0) return undefined
+  return {user: decodeSafe(info.slice(0, colon)), password: decodeSafe(info.slice(colon + 1))}
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/** Keys whose values are our own vocabulary (a status, a phase, an id), never a peer's text. */
+const STRUCTURAL_KEYS = new Set([
+  'status',
+  'severity',
+  'phase',
+  'failedPhase',
+  'id',
+  'target',
+  'flow',
+  'kind',
+  'failure',
+])
+
+function walkValues(value: unknown, f: (s: string) => string, key: string): unknown {
+  if (typeof value === 'string') return STRUCTURAL_KEYS.has(key) ? value : f(value)
+  if (Array.isArray(value)) return value.map((v) => walkValues(v, f, key))
   if (value && typeof value === 'object') {
     if (value instanceof Date) return value
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[f(k)] = walk(v, f)
+    for (const [k, v] of Object.entries(value)) out[k] = walkValues(v, f, k)
     return out
   }
   return value

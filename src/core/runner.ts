@@ -40,7 +40,7 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
       opts.onStart?.(i, inst)
       const r = inst.skip ? skipped(inst) : await runOne(inst, opts, now)
       const final = applyWaiver(r, opts.waivers ?? [], now())
-      results[i] = opts.redactor ? opts.redactor.redactDeep(final) : final
+      results[i] = opts.redactor ? opts.redactor.redactResult(final) : final
       opts.onResult?.(i, results[i]!)
     }
   }

@@ -1,4 +1,5 @@
 import type {ErrorObject} from 'ajv'
+import {isSecretPath} from './environment.js'
 
 /** A JSON path segment list (`['agents', 0, 'identifier']`) as the dotted form users read. */
 export function dottedPath(path: readonly (string | number)[]): string {
@@ -96,7 +97,10 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
     const parentSchema = atPointer(schema, e.schemaPath.replace(/^#/, '').split('/').slice(0, -1).join('/')) as
       Record<string, unknown> | undefined
     const parentProps = Object.keys((parentSchema?.properties ?? {}) as object)
+    // A secret field's value is never quoted back, whatever its type.
+    const secret = isSecretPath(dottedPath(base))
     const data = atPointer(root, e.instancePath)
+    const describeGot = (d: unknown) => (secret ? describeSecretGot(d) : describeValue(d))
     switch (e.keyword) {
       case 'additionalProperties': {
         const key = String((e.params as {additionalProperty: string}).additionalProperty)
@@ -162,7 +166,13 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
   return out
 }
 
-function describeGot(data: unknown): string {
+function describeSecretGot(data: unknown): string {
+  if (data === null || data === undefined) return ', found nothing'
+  if (Array.isArray(data)) return ', found a list'
+  return `, found ${typeof data === 'object' ? 'a mapping' : `a ${typeof data}`} (not shown: this field is a secret)`
+}
+
+function describeValue(data: unknown): string {
   if (data === null || data === undefined) return ', found nothing'
   if (Array.isArray(data)) return ', found a list'
   if (typeof data === 'object') return ', found a mapping'

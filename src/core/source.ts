@@ -1,7 +1,10 @@
-import {readFile, stat} from 'node:fs/promises'
 import {extname} from 'node:path'
 import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
 import type {Diagnostic} from './errors.js'
+import {FileReadError, readRegularFile, sizeText} from './read.js'
+
+/** How many alias uses a document may expand: enough for any real file, far from a bomb. */
+const MAX_ALIAS_COUNT = 100
 
 /** Largest environment file we read: real ones are a few kilobytes. */
 export const MAX_SOURCE_BYTES = 1024 * 1024
@@ -32,29 +35,22 @@ const at = (file: string, line: number, column: number, message: string, path = 
  * syntax error (with a hint for the common YAML traps).
  */
 export async function readSource(file: string): Promise<SourceResult> {
-  let size: number
-  try {
-    const st = await stat(file)
-    if (st.isDirectory()) return fail(at(file, 1, 1, 'is a directory, not an environment file'))
-    size = st.size
-  } catch (e) {
-    return fail(at(file, 1, 1, fsMessage(e)))
-  }
-  if (size > MAX_SOURCE_BYTES) {
-    return fail(
-      at(
-        file,
-        1,
-        1,
-        `is ${(size / 1024 / 1024).toFixed(1)} MB; an environment file is at most 1 MB (is this the right file?)`,
-      ),
-    )
-  }
   let bytes: Buffer
   try {
-    bytes = await readFile(file)
+    bytes = await readRegularFile(file, MAX_SOURCE_BYTES)
   } catch (e) {
-    return fail(at(file, 1, 1, fsMessage(e)))
+    if (!(e instanceof FileReadError)) throw e
+    const message =
+      e.code === 'missing'
+        ? 'file not found'
+        : e.code === 'directory'
+          ? 'is a directory, not an environment file'
+          : e.code === 'too-large'
+            ? `is ${((e.size ?? 0) / 1024 / 1024).toFixed(1)} MB; an environment file is at most ${sizeText(MAX_SOURCE_BYTES)} (is this the right file?)`
+            : e.code === 'denied'
+              ? 'permission denied: cannot read this file'
+              : `${e.message}: an environment file is a regular YAML or JSON file`
+    return fail(at(file, 1, 1, message))
   }
   return parseSource(file, bytes)
 }
@@ -108,17 +104,49 @@ export function parseSource(
   }
 
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true, strict: true})
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      diagnostics: doc.errors.slice(0, 10).map((err) => {
-        const pos = lineCounter.linePos(err.pos[0])
-        return at(file, pos.line, pos.col, yamlMessage(err.code, err.message, text, pos.line))
-      }),
+  let doc: Document
+  let value: unknown
+  try {
+    // Duplicate keys are found below in linear time: the library's own check is quadratic
+    // (40,000 keys took a minute).
+    doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false, strict: true})
+    if (doc.errors.length > 0) {
+      return {
+        ok: false,
+        diagnostics: doc.errors.slice(0, 10).map((err) => {
+          const pos = lineCounter.linePos(err.pos[0])
+          return at(file, pos.line, pos.col, yamlMessage(err.code, err.message, text, pos.line))
+        }),
+      }
     }
+    const dup = firstDuplicateKey(doc.contents)
+    if (dup) {
+      const pos = lineCounter.linePos(dup.offset)
+      return fail(
+        at(
+          file,
+          pos.line,
+          pos.col,
+          `YAML syntax error: this key is already defined above (duplicate key "${dup.key}")`,
+        ),
+      )
+    }
+    // A bounded alias expansion: a "billion laughs" file is refused, not expanded.
+    value = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+  } catch (e) {
+    const msg = (e as Error).message ?? ''
+    if (/alias/i.test(msg))
+      return fail(
+        at(
+          file,
+          1,
+          1,
+          `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} uses of an anchor): an environment file needs no such thing (write the values out)`,
+        ),
+      )
+    if (e instanceof RangeError) return fail(at(file, 1, 1, 'is nested too deeply to be an environment file'))
+    throw e
   }
-  const value = doc.toJS({maxAliasCount: 100})
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'nothing' : Array.isArray(value) ? 'a list' : `a single ${typeof value}`
     return fail(
@@ -207,10 +235,27 @@ function yamlMessage(code: string, message: string, text: string, line: number):
   return `YAML syntax error: ${first}`
 }
 
-function fsMessage(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return 'file not found'
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied: cannot read this file'
-  if (code === 'EISDIR') return 'is a directory, not an environment file'
-  return `cannot read: ${(e as Error).message}`
+/** The first key defined twice in one mapping, anywhere in the document: one pass, a set per mapping. */
+function firstDuplicateKey(root: unknown): {key: string; offset: number} | undefined {
+  const stack: unknown[] = [root]
+  let found: {key: string; offset: number} | undefined
+  while (stack.length) {
+    const node = stack.pop()
+    if (isMap(node)) {
+      const seen = new Set<string>()
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue
+        if (isScalar(pair.key)) {
+          const k = String(pair.key.value)
+          if (seen.has(k)) {
+            const offset = pair.key.range?.[0] ?? 0
+            if (!found || offset < found.offset) found = {key: k, offset}
+          }
+          seen.add(k)
+        }
+        stack.push(pair.value)
+      }
+    } else if (isSeq(node)) for (const item of node.items) stack.push(item)
+  }
+  return found
 }

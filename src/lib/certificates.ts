@@ -1,5 +1,9 @@
 import {createPrivateKey, createPublicKey, X509Certificate} from 'node:crypto'
-import {readFile, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
+import {FileReadError, readRegularFile} from '../core/read.js'
+
+/** A PFX or PEM file is a few kilobytes; a CA chain bundled in, some hundreds. */
+export const MAX_CERTIFICATE_BYTES = 8 * 1024 * 1024
 import {describeCertificate, type CertificateInfo} from './x509.js'
 
 /**
@@ -44,23 +48,21 @@ export type LoadResult =
 
 /** Reads and opens a certificate file. Never throws: every problem is a LoadFailure with its detail. */
 export async function loadCertificateFile(path: string, password: string | undefined): Promise<LoadResult> {
+  let bytes: Buffer
   let mode: number
   try {
-    const st = await stat(path)
-    if (!st.isFile())
-      return {ok: false, failure: 'not-a-file', detail: `${path} is a directory, not a certificate file`}
-    mode = st.mode & 0o777
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return {ok: false, failure: 'missing', detail: `${path} does not exist`}
-    return {ok: false, failure: 'unreadable', detail: `cannot read ${path}: ${code}`}
-  }
-  let bytes: Buffer
-  try {
     await ensureForge()
-    bytes = await readFile(path)
+    bytes = await readRegularFile(path, MAX_CERTIFICATE_BYTES)
+    mode = (await stat(path)).mode & 0o777
   } catch (e) {
-    return {ok: false, failure: 'unreadable', detail: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code}`}
+    if (!(e instanceof FileReadError)) {
+      const code = (e as NodeJS.ErrnoException).code
+      return {ok: false, failure: 'unreadable', detail: `cannot read ${path}: ${code ?? (e as Error).message}`}
+    }
+    if (e.code === 'missing') return {ok: false, failure: 'missing', detail: `${path} does not exist`}
+    if (e.code === 'directory' || e.code === 'special' || e.code === 'too-large')
+      return {ok: false, failure: 'not-a-file', detail: `${path} ${e.message}`}
+    return {ok: false, failure: 'unreadable', detail: `cannot read ${path}: it ${e.message}`}
   }
   const r = openCertificateBytes(bytes, password)
   if (r.ok) r.file.mode = mode

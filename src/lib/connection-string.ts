@@ -233,9 +233,20 @@ export function parseConnectionString(s: string): ConnectionString {
     warnings: [],
   }
   const seen = new Set<string>()
+  let previous: string | undefined
   for (const {key, value, keyPos, valuePos} of tokenize(s)) {
     const canonical = CANONICAL.get(key.toLowerCase().replace(/\s+/g, ' '))
-    if (!canonical) throw new ConnectionStringError(`keyword not supported: "${key}"`, keyPos)
+    if (!canonical) {
+      // Right after a password, an unknown "keyword" is most likely the rest of that password
+      // (an unquoted ";" in it): never print it.
+      if (previous === 'Password')
+        throw new ConnectionStringError(
+          'keyword not supported right after Password (not shown): if the password contains ";", quote it: Password="…" (with "" for a quote)',
+          keyPos,
+        )
+      throw new ConnectionStringError(`keyword not supported: "${key}"`, keyPos)
+    }
+    previous = canonical
     if (seen.has(canonical)) cs.warnings.push(`${canonical} is given twice: the last one wins`)
     seen.add(canonical)
     cs.values[canonical] = value

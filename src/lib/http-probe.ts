@@ -1,6 +1,7 @@
 import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import tls, {type TLSSocket} from 'node:tls'
+import {urlCredentials} from '../core/redact.js'
 import {parseProxy} from './proxy.js'
 import {lookupVia, resolveName, ResolutionError} from './resolver.js'
 import {trustedCAs} from './trust.js'
@@ -127,10 +128,8 @@ function tagPhase(e: Error, phase: HttpFacts['failedPhase']): Error {
 }
 
 function proxyAuth(proxy: string): string | undefined {
-  const m = /\/\/([^:@/]*):([^@/]*)@/.exec(proxy)
-  return m
-    ? `Basic ${Buffer.from(`${decodeURIComponent(m[1]!)}:${decodeURIComponent(m[2]!)}`).toString('base64')}`
-    : undefined
+  const c = urlCredentials(proxy)
+  return c ? `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}` : undefined
 }
 
 function tunnel(

@@ -16,31 +16,57 @@ export interface ParsedProxy {
   scheme?: string
   username?: string
   hasPassword: boolean
+  /** Never printed: for redaction only. */
+  password?: string
   host: string
   port?: number
   rest: string
 }
 
-const PROXY_RE =
-  /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?(?:([^:@/]*)(?::([^@/]*))?@)?(\[[^\]]+\]|[^:/?#]+)(?::([^/?#]*))?(.*)$/
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//
+const HOST_RE = /^(\[[^\]]+\]|[^:/?#]+)(?::([^/?#]*))?(.*)$/s
 
+/** The parts of an HTTPS_PROXY value, or undefined where it cannot be read at all. */
 export function parseProxy(value: string): ParsedProxy | undefined {
-  const m = PROXY_RE.exec(value.trim())
+  const v = value.trim()
+  const scheme = SCHEME_RE.exec(v)
+  let rest = scheme ? v.slice(scheme[0].length) : v
+  // The userinfo runs to the last "@": a password holding "/" or "@" is read whole (and never
+  // mistaken for a host or a path, which would print it).
+  let username: string | undefined
+  let password: string | undefined
+  const at = rest.lastIndexOf('@')
+  if (at >= 0) {
+    const info = rest.slice(0, at)
+    rest = rest.slice(at + 1)
+    const colon = info.indexOf(':')
+    username = (colon >= 0 ? info.slice(0, colon) : info) || undefined
+    if (colon >= 0) password = info.slice(colon + 1)
+  }
+  const m = HOST_RE.exec(rest)
   if (!m) return undefined
-  const port = m[5] === undefined || m[5] === '' ? undefined : Number(m[5])
+  const port = m[2] === undefined || m[2] === '' ? undefined : Number(m[2])
   return {
-    scheme: m[1]?.toLowerCase(),
-    username: m[2] || undefined,
-    hasPassword: m[3] !== undefined,
-    host: m[4]!,
-    port: port === undefined || Number.isNaN(port) ? (m[5] ? NaN : undefined) : port,
-    rest: m[6] ?? '',
+    scheme: scheme?.[1]!.toLowerCase(),
+    username,
+    hasPassword: password !== undefined,
+    password,
+    host: m[1]!,
+    port: port === undefined || Number.isNaN(port) ? (m[2] ? NaN : undefined) : port,
+    rest: m[3] ?? '',
   }
 }
 
 /** The value with any password replaced by `***`, safe to print. */
 export function displayProxy(value: string): string {
-  return value.replace(/(\/\/[^:@/]*:)[^@/]*@/, '$1***@')
+  const v = value.trim()
+  const at = v.lastIndexOf('@')
+  if (at < 0) return value
+  const scheme = SCHEME_RE.exec(v)?.[0] ?? ''
+  const info = v.slice(scheme.length, at)
+  const colon = info.indexOf(':')
+  if (colon < 0) return value
+  return `${scheme}${info.slice(0, colon)}:***@${v.slice(at + 1)}`
 }
 
 /** Everything wrong with an HTTPS_PROXY value, in the product's terms. */
@@ -89,6 +115,13 @@ export function httpsProxyProblems(value: string, source: string): ProxyProblem[
       severity: 'fail',
       message: `${source} "${shown}" has an invalid port; ${ignored}`,
       remediation: 'use a port from 1 to 65535',
+    })
+  }
+  if (p.password !== undefined && /[/@?#]/.test(p.password)) {
+    out.push({
+      severity: 'fail',
+      message: `${source} has a password with an unencoded "/", "@", "?" or "#"; .NET reads the address up to that character, so the proxy is not used as written`,
+      remediation: 'percent-encode those characters in the password (/ as %2F, @ as %40, ? as %3F, # as %23)',
     })
   }
   if ((p.username || p.hasPassword) && p.scheme === undefined) {

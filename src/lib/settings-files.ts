@@ -1,10 +1,12 @@
-import {existsSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
+import {FileReadError, readRegularFile} from '../core/read.js'
 import {join} from 'node:path'
 import type {Diagnostic} from '../core/errors.js'
 import {dottedPath} from '../core/schema-errors.js'
 import {parseJsonc} from '../scaffold/jsonc.js'
 import {roleOf, settingsProblems, type SettingsFile} from './settings-rules.js'
+
+/** A settings file is a few kilobytes. */
+export const MAX_SETTINGS_BYTES = 1024 * 1024
 
 export const SETTINGS_FILES: SettingsFile[] = ['appsettings.json', 'appsettings.agent.json']
 
@@ -23,11 +25,21 @@ export async function checkSettingsFiles(
   const out: {file: string; exists: boolean; diagnostics: Diagnostic[]}[] = []
   for (const name of SETTINGS_FILES) {
     const path = join(runtime, name)
-    if (!existsSync(path)) {
-      out.push({file: path, exists: false, diagnostics: []})
+    let bytes: Buffer
+    try {
+      bytes = await readRegularFile(path, MAX_SETTINGS_BYTES)
+    } catch (e) {
+      if (!(e instanceof FileReadError)) throw e
+      if (e.code === 'missing') out.push({file: path, exists: false, diagnostics: []})
+      else
+        out.push({
+          file: path,
+          exists: true,
+          diagnostics: [{file: path, line: 1, column: 1, path: '', message: e.message, severity: 'error'}],
+        })
       continue
     }
-    const parsed = parseJsonc(path, await readFile(path))
+    const parsed = parseJsonc(path, bytes)
     if (!parsed.ok) {
       out.push({file: path, exists: true, diagnostics: parsed.diagnostics})
       continue

@@ -1,5 +1,8 @@
-import {readFile} from 'node:fs/promises'
 import tls from 'node:tls'
+import {readRegularFile} from '../core/read.js'
+
+/** A CA bundle is at most a few hundred certificates. */
+const MAX_CA_FILE_BYTES = 16 * 1024 * 1024
 
 const cache = new Map<string, Promise<string[]>>()
 
@@ -25,12 +28,10 @@ async function load(caFile: string | undefined): Promise<string[]> {
   if (!caFile) return system
   let text: string
   try {
-    text = await readFile(caFile, 'utf8')
+    // A FIFO here once made `check` print its report and never exit: regular files only.
+    text = (await readRegularFile(caFile, MAX_CA_FILE_BYTES)).toString('utf8')
   } catch (e) {
-    throw new Error(
-      `cannot read network.caFile ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      {cause: e},
-    )
+    throw new Error(`cannot read network.caFile ${caFile}: it ${(e as Error).message}`, {cause: e})
   }
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
   if (!pems) throw new Error(`network.caFile ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`)

@@ -1,6 +1,7 @@
-import {chmod, mkdir, readFile, stat} from 'node:fs/promises'
+import {chmod, lstat, mkdir, readFile, stat} from 'node:fs/promises'
 import {replaceFile} from '../core/write.js'
 import type {Redactor} from '../core/redact.js'
+import {maskSettingsSecrets} from './mask.js'
 import type {PlannedItem} from './plan.js'
 
 export type Action = 'created' | 'updated' | 'unchanged' | 'skipped'
@@ -42,7 +43,21 @@ export async function applyPlan(items: readonly PlannedItem[], o: ApplyOptions):
     }
     const mode = item.secret ? 0o600 : item.executable ? 0o755 : 0o644
     const next = typeof item.content === 'string' ? item.content : (item.content ?? Buffer.alloc(0))
-    const old = await readFile(item.path).catch(() => undefined)
+    // Never read or print through a link, and never open a FIFO or a device (it could block or
+    // never end): such an entry is kept and said, even with --force.
+    const st = await lstat(item.path).catch(() => undefined)
+    if (st && !st.isFile()) {
+      out.push({
+        relative: item.relative,
+        kind: 'file',
+        action: 'skipped',
+        note: st.isSymbolicLink()
+          ? 'is a symbolic link: not followed, not replaced (make it a regular file, or remove it)'
+          : `is not a regular file (${st.isDirectory() ? 'a directory' : 'a FIFO, socket or device'}): kept`,
+      })
+      continue
+    }
+    const old = st ? await readFile(item.path).catch(() => undefined) : undefined
     const modeText = mode.toString(8)
     if (old && Buffer.compare(old, Buffer.from(next)) === 0) {
       const cur = await stat(item.path)
@@ -53,14 +68,17 @@ export async function applyPlan(items: readonly PlannedItem[], o: ApplyOptions):
       } else out.push({relative: item.relative, kind: 'file', action: 'unchanged'})
       continue
     }
+    // Secret values are masked on both sides before diffing: a rotated password shows as a
+    // change of nothing visible rather than printing the previous one.
+    const shown = (t: string) => (item.secret || /\.json$/i.test(item.relative) ? maskSettingsSecrets(t) : t)
     const diff =
       typeof next === 'string'
         ? o.redactor.redact(
             createTwoFilesPatch(
               old ? `a/${item.relative}` : '/dev/null',
               `b/${item.relative}`,
-              old?.toString('utf8') ?? '',
-              next,
+              shown(old?.toString('utf8') ?? ''),
+              shown(next),
               '',
               '',
               {context: 3},

@@ -1,12 +1,25 @@
 import {existsSync} from 'node:fs'
 import {readdir, readFile} from 'node:fs/promises'
+import {UsageError} from '../core/errors.js'
+import {urlCredentials} from '../core/redact.js'
+import {FileReadError, readRegularFile} from '../core/read.js'
+import {MAX_SETTINGS_BYTES} from '../lib/settings-files.js'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Environment} from '../core/environment.js'
 import {folderRules} from '../lib/folders.js'
 import {isWindowsPath} from '../lib/paths.js'
 import {parseJsonc} from './jsonc.js'
-import {deepMerge, jsonText, psString, renderJson, renderScript, shString, updateWebConfig} from './render.js'
+import {
+  deepMerge,
+  jsonText,
+  psString,
+  renderJson,
+  renderScript,
+  shString,
+  updateWebConfig,
+  type WebConfigUpdate,
+} from './render.js'
 import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
 
 /** One thing scaffold writes. Paths are absolute; `relative` is what reports show. */
@@ -38,10 +51,49 @@ export async function detectProductPrefix(runtime: string): Promise<string | und
   return m?.[1]
 }
 
+/** A web.config (shipped, or written before) with the aspNetCore element updated; its faults are the user's (exit 2). */
+async function updateWebConfigOf(file: string, u: WebConfigUpdate): Promise<string> {
+  let xml: string
+  try {
+    xml = (await readRegularFile(file, MAX_SETTINGS_BYTES)).toString('utf8')
+  } catch (e) {
+    if (e instanceof FileReadError)
+      throw new UsageError(`${file} ${e.message}`, [], 'make it a regular XML file, or move it away')
+    throw e
+  }
+  try {
+    return updateWebConfig(xml, u)
+  } catch (e) {
+    throw new UsageError(
+      `${file} cannot be updated: ${(e as Error).message}`,
+      [],
+      'fix the XML (it is kept as it is, even with --force), or move it away to start from the template',
+    )
+  }
+}
+
+/**
+ * An existing settings file, parsed as the product parses it. A malformed, special or huge file
+ * is the user's to fix, even with --force (it is the base that would be merged): a usage error
+ * naming the file and the line, never an internal error.
+ */
 async function readJsonc(path: string): Promise<unknown | undefined> {
-  if (!existsSync(path)) return undefined
-  const r = parseJsonc(path, await readFile(path))
-  if (!r.ok) throw new Error(`${path}: ${r.diagnostics[0]?.message ?? 'not JSON'} (line ${r.diagnostics[0]?.line})`)
+  let bytes: Buffer
+  try {
+    bytes = await readRegularFile(path, MAX_SETTINGS_BYTES)
+  } catch (e) {
+    if (e instanceof FileReadError && e.code === 'missing') return undefined
+    if (e instanceof FileReadError)
+      throw new UsageError(`${path} ${e.message}`, [], 'make it a regular JSON file, or move it away')
+    throw e
+  }
+  const r = parseJsonc(path, bytes)
+  if (!r.ok)
+    throw new UsageError(
+      `${path} cannot be used as the base of the new settings`,
+      r.diagnostics,
+      'fix the file (it is kept as it is, even with --force), or move it away to start from the template',
+    )
   return r.doc.value
 }
 
@@ -116,7 +168,7 @@ export async function planScaffold(
       ? `${PLACEHOLDER_PREFIX}network.httpsProxy>`
       : env.network.httpsProxy
   if (env.network?.noProxy) environment.NO_PROXY = env.network.noProxy
-  const web = updateWebConfig(await readFile(webBase.file, 'utf8'), {
+  const web = await updateWebConfigOf(webBase.file, {
     arguments: `./${prefix}-${role === 'agent' ? 'Agent' : 'Server'}.dll`,
     stdoutLogFile: `../Temp/stdout-${role}.log`,
     environment,
@@ -126,7 +178,7 @@ export async function planScaffold(
     path: join(runtime, 'web.config'),
     kind: 'file',
     content: web,
-    secret: /\/\/[^/@:]*:[^/@]*@/.test(web),
+    secret: urlCredentials(environment.HTTPS_PROXY ?? '') !== undefined,
     base: webBase.name,
   })
 

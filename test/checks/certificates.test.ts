@@ -95,7 +95,7 @@ describe('certificate verdicts on a corpus made at test time', () => {
 
   const failures: [string, () => Promise<CertParams>, RegExp, RegExp][] = [
     ['file missing', async () => params(join(dir, 'nope.pfx')), /nope\.pfx: .*nope\.pfx does not exist/, /cert create/],
-    ['a directory', async () => params(dir), /is a directory, not a certificate file/, /\.pfx/],
+    ['a directory', async () => params(dir), /is a directory, not a file/, /\.pfx/],
     [
       'empty file',
       async () => (await writeFile(join(dir, 'empty.pfx'), ''), params(join(dir, 'empty.pfx'))),

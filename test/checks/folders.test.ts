@@ -363,7 +363,7 @@ describe(
       assert.equal(r.status, 0, r.stderr)
       const findings = JSON.parse(r.stdout)
       assert.equal(findings[0].status, 'fail')
-      assert.match(findings[0].message, /cannot read .*secret\.pfx: EACCES/)
+      assert.match(findings[0].message, /cannot read .*secret\.pfx: it is not readable \(permission denied\)/)
     })
   },
 )

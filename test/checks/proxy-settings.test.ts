@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 import check from '../../checks/proxy-settings.js'
-import {bypassesProxy, displayProxy, parseProxy} from '../../src/lib/proxy.js'
+import {bypassesProxy, displayProxy, httpsProxyProblems, parseProxy} from '../../src/lib/proxy.js'
 
 const ctx = {now: new Date('2026-11-22T00:00:00Z'), expiryWarningDays: 30}
 const serverUrl = 'https://idm.contoso.com'
@@ -163,6 +163,7 @@ describe('proxy helpers', () => {
       scheme: 'http',
       username: 'u',
       hasPassword: true,
+      password: 'p',
       host: 'h',
       port: 8080,
       rest: '/x',
@@ -171,14 +172,33 @@ describe('proxy helpers', () => {
       scheme: undefined,
       username: undefined,
       hasPassword: false,
+      password: undefined,
       host: '[::1]',
       port: 3128,
       rest: '',
     })
+    // The userinfo runs to the last "@": a password with "/" or "@" is never read as a path or host.
+    for (const pw of ['pa/ss99', 'p@ss99', 'a:b/c@d']) {
+      const p = parseProxy(`http://bob:${pw}@proxy.contoso.com:3128`)!
+      assert.equal(p.password, pw)
+      assert.equal(p.host, 'proxy.contoso.com')
+      assert.equal(p.port, 3128)
+      assert.equal(p.rest, '')
+    }
+  })
+  test('a password with an unencoded "/" or "@" fails, and is never printed', () => {
+    for (const pw of ['pa/ss99', 'p@ss99']) {
+      const problems = httpsProxyProblems(`http://bob:${pw}@proxy.contoso.com:3128`, 'HTTPS_PROXY')
+      assert.ok(problems.some((x) => x.severity === 'fail' && /percent-encode/.test(x.remediation)))
+      for (const x of problems) assert.ok(!`${x.message} ${x.remediation}`.includes(pw), x.message)
+    }
+    assert.deepEqual(httpsProxyProblems('http://bob:pa%2Fss99@proxy.contoso.com:3128', 'HTTPS_PROXY'), [])
   })
   test('displayProxy hides the password only', () => {
     assert.equal(displayProxy('http://bob:hunter2@proxy:8080'), 'http://bob:***@proxy:8080')
     assert.equal(displayProxy('proxy:8080'), 'proxy:8080')
+    assert.equal(displayProxy('http://bob:pa/ss99@proxy:8080'), 'http://bob:***@proxy:8080')
+    assert.equal(displayProxy('http://bob:p@ss99@proxy:8080'), 'http://bob:***@proxy:8080')
   })
   test('bypassesProxy: exact host and leading-dot domains', () => {
     assert.equal(bypassesProxy('idm.contoso.com', 'localhost,.contoso.com'), '.contoso.com')

@@ -126,7 +126,7 @@ describe('tls.endpoint against real TLS servers with certificates made at test t
     withServer({}, async (port) => {
       const r = await runCheck(check, params(port, {caFile: '/nonexistent/ca.pem'}))
       assert.equal(r.status, 'error')
-      assert.match(r.message, /cannot read network\.caFile \/nonexistent\/ca\.pem: ENOENT/)
+      assert.match(r.message, /cannot read network\.caFile \/nonexistent\/ca\.pem: it does not exist/)
     }))
 
   test('plan: the server URL before installing in SaaS, after on premises; agent URLs after', () => {

@@ -59,6 +59,16 @@ ${EXIT_CODES_HELP}`
       import('../../core/report.js'),
       import('../../lib/x509.js'),
     ])
+    // The file itself must be a readable regular file of sane size before anything is asked:
+    // a FIFO, a device or a huge file is a usage error (exit 2), never a hang.
+    const {readRegularFile, FileReadError} = await import('../../core/read.js')
+    const {MAX_CERTIFICATE_BYTES} = await import('../../lib/certificates.js')
+    const {UsageError} = await import('../../core/errors.js')
+    await readRegularFile(args.file, MAX_CERTIFICATE_BYTES).catch((e: unknown) => {
+      if (e instanceof FileReadError)
+        throw new UsageError(`${args.file} ${e.message}`, [], 'name a .pfx, .pem or .cer file')
+      throw e
+    })
     const isPfx = /\.(pfx|p12)$/i.test(args.file)
     const password = isPfx
       ? await readPassword({envVar: flags['password-env'], purpose: args.file, allowEmpty: true})

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+import {maskUrlPasswords, Redactor, urlCredentials} from '../../src/core/redact.js'
+import type {CheckResult} from '../../src/core/report.js'
+
+const result = (over: Partial<CheckResult> = {}): CheckResult => ({
+  id: 'server.reachability',
+  target: 'https://idm.contoso.com',
+  status: 'pass',
+  title: 'Agent → https://idm.contoso.com',
+  message: 'the server answered 200 in 12 ms; 2 checks passed',
+  remediation: 'pass the proxy with a server name',
+  docs: 'https://docs/server',
+  durationMs: 12,
+  flow: 'agent-server',
+  data: {status: 'pass', phase: 'http', body: 'Healthy'},
+  ...over,
+})
+
+describe('redaction never rewrites what is not a secret', () => {
+  for (const secret of ['a', 'pass', 'server', 'p@ss99', 'pa/ss99', 'http', 'Healthy']) {
+    test(`secret ${JSON.stringify(secret)}: id, target, status, title, docs, data keys and statuses kept`, () => {
+      const r = new Redactor()
+      r.add(secret)
+      const before = result()
+      const after = r.redactResult(before)
+      for (const k of ['id', 'target', 'status', 'title', 'docs', 'flow', 'durationMs'] as const)
+        assert.equal(after[k], before[k], k)
+      assert.deepEqual(Object.keys(after), Object.keys(before))
+      const data = after.data as Record<string, string>
+      assert.deepEqual(Object.keys(data), ['status', 'phase', 'body'])
+      assert.equal(data.status, 'pass')
+      assert.equal(data.phase, 'http')
+    })
+  }
+
+  test('a word secret is hidden where it stands as a token, not inside longer words or ids', () => {
+    const r = new Redactor()
+    r.add('pass')
+    r.add('server')
+    assert.equal(r.redact('2 checks passed; password is pass'), '2 checks passed; password is ***')
+    assert.equal(r.redact('see smtp.server and server.reachability'), 'see smtp.server and server.reachability')
+    assert.equal(r.redact('Password=server;User=x'), 'Password=***;User=x')
+    assert.equal(r.redact('/srv/server/Runtime'), '/srv/server/Runtime')
+  })
+
+  test('a one-letter secret is hidden only where it stands as a value', () => {
+    const r = new Redactor()
+    r.add('a')
+    assert.equal(r.redact('use a domain account'), 'use a domain account')
+    assert.equal(r.redact('Password=a;Server=x'), 'Password=***;Server=x')
+    assert.equal(r.redact('http://bob:a@proxy:8080'), 'http://bob:***@proxy:8080')
+    assert.equal(r.redact('the password "a" is too short'), 'the password "***" is too short')
+    assert.equal(r.redact('a'), '***')
+  })
+
+  test('long secrets are hidden anywhere, and in URL-encoded form', () => {
+    const r = new Redactor()
+    r.add('pa/ss 99')
+    assert.equal(r.redact('x=pa%2Fss%2099&y'), 'x=***&y')
+    assert.equal(r.redact('pa/ss 99'), '***')
+  })
+})
+
+describe('echoes of credentials', () => {
+  test('base64 of AUTH PLAIN, AUTH LOGIN and HTTP Basic are hidden', () => {
+    const r = new Redactor()
+    r.addCredential('idm@contoso.com', 'p@ss99')
+    const plain = Buffer.from('\0idm@contoso.com\0p@ss99').toString('base64')
+    const login = Buffer.from('p@ss99').toString('base64')
+    const basic = Buffer.from('idm@contoso.com:p@ss99').toString('base64')
+    const text = `535 5.7.8 AUTH PLAIN ${plain} rejected; LOGIN ${login}; 407 Basic ${basic}`
+    const out = r.redact(text)
+    for (const v of [plain, login, basic, 'p@ss99']) assert.ok(!out.includes(v), `${v} in ${out}`)
+    assert.match(out, /^535 5\.7\.8 AUTH PLAIN \*\*\* rejected; LOGIN \*\*\*; 407 Basic \*\*\*$/)
+    // The user name alone is not a secret.
+    assert.match(r.redact('user idm@contoso.com'), /idm@contoso\.com/)
+  })
+
+  test('URL passwords holding "/", "@" or ":" are masked whole; ports and paths are not passwords', () => {
+    assert.equal(maskUrlPasswords('via http://bob:pa/ss99@proxy:3128 ok'), 'via http://bob:***@proxy:3128 ok')
+    assert.equal(maskUrlPasswords('via http://bob:p@ss99@proxy:3128'), 'via http://bob:***@proxy:3128')
+    assert.equal(maskUrlPasswords('https://host:443/x?mail=a@b.com'), 'https://host:443/x?mail=a@b.com')
+    assert.equal(maskUrlPasswords('mailto a@b.com'), 'mailto a@b.com')
+    assert.deepEqual(urlCredentials('http://bob:pa/ss99@proxy:3128'), {user: 'bob', password: 'pa/ss99'})
+    assert.deepEqual(urlCredentials('http://bob:p%40ss@proxy:3128'), {user: 'bob', password: 'p@ss'})
+    assert.equal(urlCredentials('http://proxy:3128'), undefined)
+  })
+})
