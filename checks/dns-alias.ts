@@ -15,6 +15,8 @@ interface Facts {
   cnames?: string[]
   failure?: ResolutionFailure
   error?: string
+  /** For a CNAME loop: the names in the order met. */
+  chain?: string
 }
 
 /** RFC 1123 host name: labels of letters, digits and inner hyphens, 63 characters each, 253 in all. */
@@ -33,6 +35,7 @@ export function hostnameProblem(name: string): string | undefined {
 const FIX: Record<ResolutionFailure, string> = {
   NXDOMAIN: "create the record (an alias is usually a CNAME to the host's A record) in the zone the clients query",
   NODATA: 'add an A (or AAAA) record, or a CNAME to a host that has one',
+  CNAME_LOOP: 'fix the CNAME records so that the chain ends at a name with an A or AAAA record',
   SERVFAIL: "the DNS server could not answer for this zone: check its forwarders and the zone's own servers",
   REFUSED:
     'the DNS server refuses this client or zone: check its allowed clients, or set network.dnsServers to the servers this host really uses',
@@ -82,7 +85,13 @@ export default defineCheck<Params, Facts>({
       const r = await resolveName(p.hostname, p.dnsServers, {timeoutMs: ctx.timeoutMs, signal: ctx.signal})
       return {resolver: r.resolver, addresses: r.addresses.map((a) => a.address), cnames: r.cnames}
     } catch (e) {
-      if (e instanceof ResolutionError) return {resolver: e.resolver, failure: e.failure, error: e.message}
+      if (e instanceof ResolutionError)
+        return {
+          resolver: e.resolver,
+          failure: e.failure,
+          error: e.message,
+          ...(e.failure === 'CNAME_LOOP' && e.detail ? {chain: e.detail} : {}),
+        }
       throw e
     }
   },
@@ -108,7 +117,7 @@ export default defineCheck<Params, Facts>({
     if (f.failure) {
       out.push({
         status: 'fail',
-        message: `${p.hostname} does not resolve: ${FAILURE_TEXT[f.failure]}, via ${f.resolver} (${used})`,
+        message: `${p.hostname} does not resolve: ${FAILURE_TEXT[f.failure]}${f.chain ? ` (${f.chain})` : ''}, via ${f.resolver} (${used})`,
         remediation: FIX[f.failure],
       })
       return out

@@ -1,8 +1,15 @@
 import {join} from 'node:path'
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
-import {folderRules, planWorkdirs, workdirParamsSchema, type WorkdirParams} from '../src/lib/folders.js'
 import {
+  folderRules,
+  planWorkdirs,
+  SETTINGS_FILE_NAMES,
+  workdirParamsSchema,
+  type WorkdirParams,
+} from '../src/lib/folders.js'
+import {
+  computedReadable,
   effectiveRights,
   othersRights,
   readFolders,
@@ -26,12 +33,39 @@ interface FolderRights {
   mode?: string
 }
 
+/** A file the account reads at start-up (settings, certificates) and whether it can. */
+interface FileAccess {
+  label: string
+  path: string
+  readable: boolean
+  source: 'computed' | 'verified'
+  /** The first folder above it the account cannot traverse. */
+  blockedAt?: string
+}
+
 interface Facts {
   platform: 'posix' | 'windows'
   unresolved?: string
   account?: string
   getfacl?: boolean
   folders: FolderRights[]
+  files?: FileAccess[]
+}
+
+/** The files to read: the settings files in Runtime, then the certificates the settings name. */
+function filesToRead(p: WorkdirParams): {label: string; path: string}[] {
+  return [
+    ...SETTINGS_FILE_NAMES.map((n) => ({label: `Runtime/${n}`, path: join(p.path, 'Runtime', n)})),
+    ...(p.files ?? []),
+  ]
+}
+
+/** Those of `files` that exist as regular files (the others are settings.files' and cert.*'s to report). */
+async function existingFiles(files: {label: string; path: string}[]): Promise<{label: string; path: string}[]> {
+  const {stat} = await import('node:fs/promises')
+  const out: {label: string; path: string}[] = []
+  for (const f of files) if ((await stat(f.path).catch(() => undefined))?.isFile()) out.push(f)
+  return out
 }
 
 export default defineCheck<WorkdirParams, Facts>({
@@ -74,7 +108,13 @@ export default defineCheck<WorkdirParams, Facts>({
           folders.push({name: rule.name, path: paths[i]!, exists: false})
         }
       }
-      return {platform: 'windows', account: p.serviceAccount, folders}
+      const files: FileAccess[] = []
+      for (const f of await existingFiles(filesToRead(p))) {
+        const entries = parseAclJson(await powershellJson(aclScript(f.path), ctx.signal))
+        const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups ?? [])
+        files.push({...f, readable: eff.r, source: 'computed'})
+      }
+      return {platform: 'windows', account: p.serviceAccount, folders, files}
     }
     const account = await resolvePosixAccount(p.serviceAccount!, ctx.signal)
     if (!account)
@@ -101,7 +141,21 @@ export default defineCheck<WorkdirParams, Facts>({
         mode: (f.mode! & 0o777).toString(8).padStart(3, '0'),
       }
     })
+    // The account must read its own settings and certificates, or the service cannot start.
+    const toRead = await existingFiles(filesToRead(p))
+    const verifiedFiles = await verifyAsAccount(
+      account.name,
+      toRead.map((f) => f.path),
+      ctx.signal,
+    )
+    const files: FileAccess[] = []
+    for (const [i, f] of toRead.entries()) {
+      const v = verifiedFiles?.[i]
+      if (v) files.push({...f, readable: v.r, source: 'verified'})
+      else files.push({...f, ...(await computedReadable(f.path, account, ctx.signal)), source: 'computed'})
+    }
     return {
+      files,
       platform: 'posix',
       account: `${account.name} (uid ${account.uid}, groups ${[account.gid, ...account.groups.filter((g) => g !== account.gid)].join(',')})`,
       getfacl,
@@ -117,10 +171,38 @@ export default defineCheck<WorkdirParams, Facts>({
       f.platform === 'windows'
         ? `icacls "${path}" /grant "${acct}:(OI)(CI)${rights === 'rwx' ? 'M' : 'RX'}"`
         : `setfacl -m u:${acct}:${rights === 'rwx' ? 'rwx' : 'r-x'} ${path}`
+    // A pass is a promise about rights that were measured: a folder that is not there has none.
+    const root = f.folders.find((x) => x.name === '')
+    if (root && !root.exists)
+      return [
+        {
+          status: 'fail',
+          message: `${p.directory} does not exist: there are no rights to judge (folders.layout reports it too)`,
+          remediation: `create it (idm-preflight scaffold --target ${p.directory}), then run its set-permissions script`,
+        },
+      ]
+    const missing = f.folders.filter((x) => !x.exists && rules.get(x.name)?.required).map((x) => x.name)
+    if (missing.length)
+      out.push({
+        status: 'fail',
+        message: `${missing.join(', ')} missing in ${p.directory}: ${acct}'s rights there cannot be judged (folders.layout reports it too)`,
+        remediation: `create ${missing.join(', ')} (idm-preflight scaffold), then run its set-permissions script`,
+      })
+    for (const file of f.files ?? []) {
+      if (file.readable) continue
+      out.push({
+        status: 'fail',
+        message: `${acct} cannot read ${file.label}${file.blockedAt ? ` (it cannot traverse ${file.blockedAt})` : ''}: the service reads it at start-up and would not start`,
+        remediation:
+          f.platform === 'windows'
+            ? `icacls "${file.path}" /grant "${acct}:R"`
+            : `${file.blockedAt ? `setfacl -m u:${acct}:--x ${file.blockedAt} && ` : ''}setfacl -m u:${acct}:r-- ${file.path} (the scaffolded set-permissions script does this)`,
+      })
+    }
     for (const folder of f.folders) {
       const rule = rules.get(folder.name)!
       const label = folder.name || p.directory
-      if (!folder.exists || !folder.rights) continue // folders.layout reports missing folders
+      if (!folder.exists || !folder.rights) continue
       const have = rwxString(folder.rights)
       const needsWrite = rule.need === 'rwx'
       if (!folder.rights.r || !folder.rights.x || (needsWrite && !folder.rights.w)) {
@@ -159,12 +241,13 @@ export default defineCheck<WorkdirParams, Facts>({
         : f.getfacl === false
           ? 'from mode bits (getfacl not installed: ACLs not read)'
           : 'from mode bits and ACLs'
+      const readable = (f.files ?? []).length
       out.push({
         status: 'pass',
         message: `${f.account ?? acct}: ${f.folders
           .filter((x) => x.exists)
           .map((x) => `${x.name || '.'} ${rwxString(x.rights!)}`)
-          .join(', ')} (${how})`,
+          .join(', ')}${readable ? `; reads ${(f.files ?? []).map((x) => x.label).join(', ')}` : ''} (${how})`,
       })
     }
     return out

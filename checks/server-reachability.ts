@@ -22,6 +22,7 @@ export default defineCheck<Params, Facts>({
   summary: 'The agent reaches the server over HTTPS (through the proxy when set); on premises /hc answers Healthy',
   docs: netwrixDocs('installation-guide/production-ready/server/index.md'),
   flow: 'agent-server',
+  stages: 'before in SaaS (the tenant exists already), after on premises',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {
     type: 'object',

@@ -20,11 +20,15 @@ interface Facts {
   error?: string
   user: string
   foreignPath?: boolean
+  /** The service account's own rights on the folder: measured as it (root), or computed from mode bits and ACLs. */
+  account?: {name: string; rights: {r: boolean; w: boolean; x: boolean}; source: 'verified' | 'computed'}
+  /** Why the account's rights could not be known here. */
+  accountUnknown?: string
 }
 
 export default defineCheck<Params, Facts>({
   id: 'smtp.pickup',
-  summary: 'Pickup mode: the pickup directory exists and can be written',
+  summary: 'Pickup mode: the pickup directory exists and the service account can write mails into it',
   docs: netwrixDocs('installation-guide/production-ready/email-server/index.md'),
   flow: 'smtp',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
@@ -51,7 +55,7 @@ export default defineCheck<Params, Facts>({
     return [{target: dir, params: {directory: dir, path, ...(account ? {serviceAccount: account} : {})}}]
   },
   title: (p) => `Pickup directory ${p.directory}`,
-  async probe(p) {
+  async probe(p, ctx) {
     const user = userInfo().username
     if (process.platform !== 'win32' && isWindowsPath(p.path)) return {exists: false, user, foreignPath: true}
     try {
@@ -62,13 +66,17 @@ export default defineCheck<Params, Facts>({
     }
     // Write and remove a file, as the mail writer will.
     const probe = join(p.path, `.idm-preflight-${randomBytes(4).toString('hex')}.eml`)
+    let facts: Facts
     try {
       await writeFile(probe, 'X-idm-preflight: pickup test\r\n\r\n', {flag: 'wx'})
       await rm(probe, {force: true})
-      return {exists: true, isDirectory: true, writable: true, user}
+      facts = {exists: true, isDirectory: true, writable: true, user}
     } catch (e) {
-      return {exists: true, isDirectory: true, writable: false, user, error: (e as NodeJS.ErrnoException).code}
+      facts = {exists: true, isDirectory: true, writable: false, user, error: (e as NodeJS.ErrnoException).code}
     }
+    // The mail writer is the service account, not whoever runs this tool: its own rights decide.
+    if (!p.serviceAccount) return {...facts, accountUnknown: 'no serviceAccount in the environment file'}
+    return {...facts, ...(await accountRights(p.serviceAccount, p.path, ctx.signal))}
   },
   evaluate(p, f): Finding[] {
     if (f.foreignPath)
@@ -89,15 +97,70 @@ export default defineCheck<Params, Facts>({
           remediation: 'point smtp.pickupDirectory at a folder',
         },
       ]
-    const account = p.serviceAccount ? `; ${p.serviceAccount}'s own rights are judged by folders.permissions` : ''
-    if (!f.writable)
-      return [
-        {
-          status: 'fail',
-          message: `${p.path} cannot be written by ${f.user} (${f.error})${account}`,
-          remediation: `grant ${p.serviceAccount ?? 'the service account'} Modify on ${p.directory}`,
-        },
-      ]
-    return [{status: 'pass', message: `${p.path} exists and ${f.user} can write mails into it${account}`}]
+    const grant =
+      process.platform === 'win32'
+        ? `icacls "${p.path}" /grant "${p.serviceAccount}:(OI)(CI)M"`
+        : `setfacl -m u:${p.serviceAccount}:rwx ${p.path} && setfacl -d -m u:${p.serviceAccount}:rwx ${p.path}`
+    if (f.account) {
+      const {r, w, x} = f.account.rights
+      const how = f.account.source === 'verified' ? `measured as ${f.account.name}` : 'from mode bits and ACLs'
+      if (!w || !x)
+        return [
+          {
+            status: 'fail',
+            message: `${f.account.name} cannot write mails into ${p.path} (it has ${r ? 'r' : '-'}${w ? 'w' : '-'}${x ? 'x' : '-'}; ${how})`,
+            remediation: grant,
+          },
+        ]
+      return [{status: 'pass', message: `${p.path} exists and ${f.account.name} can write mails into it (${how})`}]
+    }
+    // The account's rights are unknown here: never a pass on someone else's behalf.
+    return [
+      {
+        status: 'warn',
+        message: `${f.accountUnknown}: ${p.path} ${f.writable ? 'can' : `cannot (${f.error})`} be written by ${f.user}, which is not the service account`,
+        remediation: p.serviceAccount
+          ? `run idm-preflight on the host where ${p.serviceAccount} exists, or check by hand that it has Modify on ${p.directory}`
+          : 'set serviceAccount for the agent (or the server) in the environment file',
+      },
+    ]
   },
 })
+
+/** The service account's rights on the pickup folder: Windows ACLs, or POSIX (measured as the account when root). */
+async function accountRights(
+  account: string,
+  path: string,
+  signal: AbortSignal,
+): Promise<Pick<Facts, 'account' | 'accountUnknown'>> {
+  if (process.platform === 'win32') {
+    const {accountScript, aclScript, effectiveWindowsRights, parseAclJson, powershellJson} =
+      await import('../src/lib/windows.js')
+    const who = (await powershellJson(accountScript(account), signal)) as {sid: string; groups: string[]}
+    const eff = effectiveWindowsRights(
+      parseAclJson(await powershellJson(aclScript(path), signal)),
+      who.sid,
+      account,
+      who.groups ?? [],
+    )
+    return {account: {name: account, rights: {r: eff.r, w: eff.w, x: eff.x}, source: 'computed'}}
+  }
+  const {effectiveRights, readFolders, resolvePosixAccount, verifyAsAccount} = await import('../src/lib/posix-acl.js')
+  const who = await resolvePosixAccount(account, signal)
+  if (!who)
+    return {
+      accountUnknown: `${account} is not an account of this host${/[\\@]/.test(account) ? ' (a Windows account: run on the Windows host)' : ''}`,
+    }
+  const verified = await verifyAsAccount(who.name, [path], signal)
+  if (verified?.[0]) return {account: {name: account, rights: verified[0], source: 'verified'}}
+  const {folders} = await readFolders([path], signal)
+  const f = folders[0]!
+  if (!f.exists) return {accountUnknown: `${path} could not be read`}
+  return {
+    account: {
+      name: account,
+      rights: effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, who),
+      source: 'computed',
+    },
+  }
+}

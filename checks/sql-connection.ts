@@ -22,7 +22,7 @@ export default defineCheck<SqlParams, SqlConnectFacts>({
   topologies: ['on-prem-integrated', 'on-prem-separate'],
   settings: sqlSettingsSchema,
   params: sqlParamsSchema,
-  plan: (env, ctx) => (ctx.agent && env.topology === 'on-prem-separate' ? [] : planSql(env, ctx.baseDir, ctx.settings)),
+  plan: (env, ctx) => planSql(env, ctx.baseDir, ctx.settings).map((t) => ({...t, owner: 'server' as const})),
   title: (p) => `SQL Server ${p.host}${p.instance ? `\\${p.instance}` : ''}${p.port ? `,${p.port}` : ''}`,
   probe: async (p, ctx) => (await import('../src/lib/sql-probe.js')).probeSql(p, ctx),
   evaluate(p, f): Finding[] {

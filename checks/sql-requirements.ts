@@ -46,17 +46,18 @@ export default defineCheck<SqlParams, Facts>({
   topologies: ['on-prem-integrated', 'on-prem-separate'],
   params: sqlParamsSchema,
   plan: (env, ctx) =>
-    (ctx.agent && env.topology === 'on-prem-separate'
-      ? []
-      : planSql(
-          env,
-          ctx.baseDir,
-          (env.checks?.settings?.['sql.connection'] as Record<string, unknown> | undefined) ?? {},
-        )
+    planSql(
+      env,
+      ctx.baseDir,
+      (env.checks?.settings?.['sql.connection'] as Record<string, unknown> | undefined) ?? {},
     ).map((t) =>
       t.skip || t.params.auth !== 'integrated'
-        ? t
-        : {...t, skip: 'Integrated Security: the login cannot be tested from here (see sql.connection)'},
+        ? {...t, owner: 'server' as const}
+        : {
+            ...t,
+            owner: 'server' as const,
+            skip: 'Integrated Security: the login cannot be tested from here (see sql.connection)',
+          },
     ),
   title: (p) => `SQL Server requirements on ${p.database ?? p.host}`,
   async probe(p, ctx) {

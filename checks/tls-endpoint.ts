@@ -57,12 +57,16 @@ export default defineCheck<Params, TlsFacts>({
       ...networkParamsSchema,
     },
   },
+  stages: "the server's URL: before in SaaS, after on premises; agents' URLs: after",
   plan(env, ctx) {
     const net = networkParams(env, ctx.baseDir)
     const out = [
       // In SaaS the server exists already; on premises its site exists only once installed.
       {
         target: env.server.url,
+        // On premises the server's own site is the server host's to check (agents reach it through
+        // server.reachability); in SaaS it is what every agent connects to.
+        ...(env.topology === 'saas' ? {} : {owner: 'server' as const}),
         stage: env.topology === 'saas' ? ('before' as const) : ('after' as const),
         params: {url: env.server.url, ...urlHostPort(env.server.url), role: 'server', ...net},
       },

@@ -39,6 +39,12 @@ export interface PlannedTarget<P> {
   stage?: Stage
   /** A reason not to run (topology, platform, missing setting): the instance is reported as `skip`. */
   skip?: string
+  /**
+   * Whose host this instance is about: `server` for what only the server's host can check (its
+   * database, certificates, working directory, site). With --agent on premises, those are skipped
+   * with that reason; the rest is the agent's own or shared by every host.
+   */
+  owner?: 'server'
 }
 
 /** What the planner hands each check's `plan`. */
@@ -82,6 +88,8 @@ export interface CheckDefinition<P = any, F = any> {
   /** Platforms where the check can observe; others get a `skip` with the reason. */
   platforms?: readonly NodeJS.Platform[]
   stage?: Stage
+  /** When the stage depends on the topology or the target, how (shown by `checks list`). */
+  stages?: string
   /** Opt-in checks run only with a flag (`--send-test-mail`). */
   optIn?: {flag: string}
   /** JSON Schema of the params `plan` produces (validated by the planner; a mismatch is a bug). */

@@ -10,6 +10,8 @@ export const ExitCode = {
   Failed: 3,
   /** No failure, but warnings, with --strict. */
   Warnings: 4,
+  /** Interrupted (Ctrl-C): the partial report, marked interrupted, is still written. */
+  Interrupted: 130,
 } as const
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
@@ -20,6 +22,7 @@ export const EXIT_CODES_HELP = `EXIT CODES
   1  internal error (a bug: please report it)
   2  usage or configuration error (bad flags, invalid environment file, unresolved secret)
   3  at least one check failed (fail or error)
-  4  no failure but warnings, with --strict`
+  4  no failure but warnings, with --strict
+  130  interrupted (Ctrl-C): the partial report, marked interrupted, is still written`
 
 export const ISSUES_URL = 'https://github.com/idm-preflight/idm-preflight/issues'

@@ -81,7 +81,12 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     for (const t of targets) {
       assertParams(check, t.params, t.target, opts.validators)
       const stage = t.stage ?? check.stage ?? 'before'
-      let skip = t.skip
+      // One rule for --agent: the agent's own instances and what every host shares run; the
+      // server's are skipped with that reason (the integrated agent shares the server's host).
+      let skip =
+        opts.agent && t.owner === 'server' && env.topology !== 'on-prem-integrated'
+          ? `the server's: --agent ${opts.agent} checks that agent's host; run without --agent on the server`
+          : t.skip
       if (!skip && check.platforms && !check.platforms.includes(platform))
         skip = `runs on ${check.platforms.join('/')} only (this host is ${platform})`
       if (!skip && STAGE_ORDER[stage] > STAGE_ORDER[opts.stage]) skip = `runs after installation: use --stage ${stage}`

@@ -29,6 +29,10 @@ export interface Report {
   startedAt: string
   durationMs: number
   exitCode: number
+  /** Run with --strict: a warning is a failure in every format. */
+  strict: boolean
+  /** Stopped by Ctrl-C: the results of the checks that had not finished are missing or `error`. */
+  interrupted: boolean
   summary: Summary
   results: CheckResult[]
   /** Things worth knowing that are not results: expired or unused waivers, the resolver used. */
@@ -39,6 +43,11 @@ export function summarize(results: readonly CheckResult[]): Summary {
   const s: Summary = {pass: 0, warn: 0, fail: 0, skip: 0, error: 0}
   for (const r of results) s[r.status]++
   return s
+}
+
+/** Whether a result counts as a failure in this report (a warning does under --strict). */
+export function isFailure(r: Pick<CheckResult, 'status'>, strict: boolean): boolean {
+  return r.status === 'fail' || r.status === 'error' || (strict && r.status === 'warn')
 }
 
 /** 3 on any fail or error; 4 on warnings with --strict; else 0. */

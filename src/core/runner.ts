@@ -4,6 +4,7 @@ import {formatDuration} from './duration.js'
 import type {Waiver} from './environment.js'
 import type {CheckInstance} from './planner.js'
 import type {Redactor} from './redact.js'
+import {stripControlDeep} from './terminal.js'
 import {worst, type CheckResult} from './report.js'
 
 export interface RunOptions {
@@ -38,9 +39,16 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
       const i = next++
       const inst = plan[i]!
       opts.onStart?.(i, inst)
-      const r = inst.skip ? skipped(inst) : await runOne(inst, opts, now)
+      // After Ctrl-C nothing new starts: what had not begun is reported as not run.
+      const r = inst.skip
+        ? skipped(inst)
+        : opts.signal?.aborted
+          ? base(inst, 'skip', 'not run: interrupted (Ctrl-C)', '', 0, {phase: 'interrupted'})
+          : await runOne(inst, opts, now)
       const final = applyWaiver(r, opts.waivers ?? [], now())
-      results[i] = opts.redactor ? opts.redactor.redactResult(final) : final
+      // What a peer said is printed later: no terminal control sequences, no secrets.
+      const clean = stripControlDeep(final)
+      results[i] = opts.redactor ? opts.redactor.redactResult(clean) : clean
       opts.onResult?.(i, results[i]!)
     }
   }
@@ -104,7 +112,8 @@ async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): P
         {phase: 'timeout'},
       )
     }
-    if (opts.signal?.aborted) return base(inst, 'error', 'interrupted', '', ms, {phase: 'interrupted'})
+    if (opts.signal?.aborted)
+      return base(inst, 'error', 'interrupted (Ctrl-C) before it could conclude', '', ms, {phase: 'interrupted'})
     return base(
       inst,
       'error',

@@ -3,6 +3,7 @@ import type {CheckDefinition, Stage} from './check.js'
 import {loadEnvironmentOrThrow, type LoadedEnvironment} from './config.js'
 import {parseDuration} from './duration.js'
 import {UsageError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
 import {splitList} from './glob.js'
 import {planChecks, type CheckInstance} from './planner.js'
 import {redactor} from './redact.js'
@@ -119,7 +120,9 @@ export async function runSession(
     stage: o.stage,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    exitCode: exitCodeFor(summary, o.strict),
+    exitCode: o.signal?.aborted ? ExitCode.Interrupted : exitCodeFor(summary, o.strict),
+    strict: o.strict,
+    interrupted: o.signal?.aborted ?? false,
     summary,
     results,
     notes: notes.map((n) => redactor.redact(n)),

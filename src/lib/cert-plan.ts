@@ -39,9 +39,11 @@ export function planCertificates(
       ...(caFile ? {caFile} : {}),
       ...(host ? {hostnames: [host]} : {}),
     }
+    const whose = owner === 'server' ? {owner: 'server' as const} : {}
     if (!ref) {
       out.push({
         target: owner,
+        ...whose,
         params,
         skip: `no ${path} in the environment file${kind === 'tls' ? ': the live site is checked by tls.endpoint (--stage after)' : ''}`,
       })
@@ -56,12 +58,13 @@ export function planCertificates(
     if (params.file && isWindowsPath(params.file) && process.platform !== 'win32') {
       out.push({
         target: owner,
+        ...whose,
         params,
         skip: `${ref.file} is a Windows path: run idm-preflight on the Windows host to open it`,
       })
       return
     }
-    out.push({target: owner, params})
+    out.push({target: owner, ...whose, params})
   }
   if (env.topology !== 'saas') {
     add('server', `server.${field}`, env.server[field], true, env.server.alias ?? writtenHost(env.server.url))

@@ -64,6 +64,11 @@ export interface WorkdirParams {
   role: WorkdirRole
   product: Product
   serviceAccount?: string
+  /**
+   * Files the account must be able to read besides the settings files in Runtime: the
+   * certificate files its settings name (encryption and IdentityServer PFX), as this host sees them.
+   */
+  files?: {label: string; path: string}[]
 }
 
 export const workdirParamsSchema = {
@@ -77,8 +82,42 @@ export const workdirParamsSchema = {
     role: {enum: ['agent', 'server', 'server+agent']},
     product: {enum: ['6.1', '6.2', 'saas']},
     serviceAccount: {type: 'string'},
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['label', 'path'],
+        properties: {label: {type: 'string'}, path: {type: 'string'}},
+      },
+    },
   },
 } as const
+
+/** The settings files of a working directory the service account reads at start-up. */
+export const SETTINGS_FILE_NAMES = ['appsettings.json', 'appsettings.agent.json'] as const
+
+/**
+ * The certificate files the service account opens at start-up (encryption and IdentityServer
+ * PFX; the TLS one is IIS's), for a working directory's owner, as this host sees them.
+ */
+export function certificateFilesOf(
+  owners: readonly {encryptionCertificate?: {file?: string}; identityServerCertificate?: {file?: string}}[],
+  baseDir: string,
+): {label: string; path: string}[] {
+  const out: {label: string; path: string}[] = []
+  for (const o of owners)
+    for (const [label, ref] of [
+      ['encryptionCertificate', o.encryptionCertificate],
+      ['identityServerCertificate', o.identityServerCertificate],
+    ] as const) {
+      const file = ref?.file
+      if (!file || file.startsWith('${')) continue
+      const path = isAbsolute(file) || isWindowsPath(file) ? file : resolve(baseDir, file)
+      if (!out.some((x) => x.path === path)) out.push({label: `${label}.file ${file}`, path})
+    }
+  return out
+}
 
 /** One instance per working directory in scope: the server's (on premises) and each agent's. */
 export function planWorkdirs(
@@ -88,9 +127,16 @@ export function planWorkdirs(
   baseDir: string,
 ): PlannedTarget<WorkdirParams>[] {
   const out: PlannedTarget<WorkdirParams>[] = []
-  const add = (directory: string | undefined, owner: string, role: WorkdirRole, serviceAccount: string | undefined) => {
+  const add = (
+    directory: string | undefined,
+    owner: string,
+    role: WorkdirRole,
+    serviceAccount: string | undefined,
+    certOwners: Parameters<typeof certificateFilesOf>[0],
+  ) => {
     if (!directory) return
     const path = isAbsolute(directory) || isWindowsPath(directory) ? directory : resolve(baseDir, directory)
+    const files = certificateFilesOf(certOwners, baseDir)
     const params: WorkdirParams = {
       directory,
       path,
@@ -98,23 +144,26 @@ export function planWorkdirs(
       role,
       product: env.product,
       ...(serviceAccount ? {serviceAccount} : {}),
+      ...(files.length ? {files} : {}),
     }
     const foreign = isWindowsPath(directory) && process.platform !== 'win32'
     out.push({
       target: directory,
+      ...(owner === 'server' ? {owner: 'server' as const} : {}),
       params,
       ...(foreign ? {skip: `${directory} is a Windows path: run idm-preflight on the Windows host to check it`} : {}),
     })
   }
-  if (env.topology !== 'saas' && (!agent || env.topology === 'on-prem-integrated')) {
+  if (env.topology !== 'saas') {
     add(
       env.server.workingDirectory,
       'server',
       env.topology === 'on-prem-integrated' ? 'server+agent' : 'server',
       env.server.serviceAccount,
+      env.topology === 'on-prem-integrated' ? [env.server, ...(env.agents ?? []).slice(0, 1)] : [env.server],
     )
   }
   if (env.topology !== 'on-prem-integrated')
-    for (const a of agents) add(a.workingDirectory, a.identifier, 'agent', a.serviceAccount)
+    for (const a of agents) add(a.workingDirectory, a.identifier, 'agent', a.serviceAccount, [a])
   return out
 }

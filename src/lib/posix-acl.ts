@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
-import {delimiter, join} from 'node:path'
+import {delimiter, dirname, join} from 'node:path'
 
 /**
  * Effective rights of another account on a POSIX folder: uid, gid and groups, mode bits, and
@@ -149,8 +149,33 @@ export async function readFolders(
 }
 
 /**
+ * Whether the account may read a file, computed from mode bits and ACLs: r on the file and x on
+ * every folder above it. `blockedAt` names the first folder it cannot traverse.
+ */
+export async function computedReadable(
+  path: string,
+  account: PosixAccount,
+  signal?: AbortSignal,
+): Promise<{readable: boolean; blockedAt?: string}> {
+  const chain: string[] = []
+  for (let d = dirname(path); ; d = dirname(d)) {
+    chain.unshift(d)
+    if (dirname(d) === d) break
+  }
+  const {folders} = await readFolders([...chain, path], signal)
+  for (const f of folders.slice(0, -1)) {
+    if (!f.exists) return {readable: false, blockedAt: f.path}
+    if (!effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account).x)
+      return {readable: false, blockedAt: f.path}
+  }
+  const file = folders.at(-1)!
+  if (!file.exists) return {readable: false}
+  return {readable: effectiveRights({uid: file.uid!, gid: file.gid!, mode: file.mode!, acl: file.acl}, account).r}
+}
+
+/**
  * As root, asks the kernel itself: access(2) as the account (runuser keeps its supplementary
- * groups), for each folder. The ground truth that the computation above must agree with.
+ * groups), for each folder or file (for a file, traversal of the folders above it included). The ground truth that the computation above must agree with.
  */
 export async function verifyAsAccount(
   account: string,

@@ -10,14 +10,14 @@ import {isIP} from 'node:net'
  */
 
 /** Why a name did not resolve, in DNS terms. */
-export type ResolutionFailure = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'TIMEOUT' | 'NODATA' | 'ERROR'
+export type ResolutionFailure = 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'TIMEOUT' | 'NODATA' | 'CNAME_LOOP' | 'ERROR'
 
 export class ResolutionError extends Error {
   constructor(
     readonly hostname: string,
     readonly failure: ResolutionFailure,
     readonly resolver: string,
-    detail?: string,
+    readonly detail?: string,
   ) {
     super(`${hostname}: ${FAILURE_TEXT[failure]}${detail ? ` (${detail})` : ''} via ${resolver}`)
     this.name = 'ResolutionError'
@@ -30,6 +30,7 @@ export const FAILURE_TEXT: Record<ResolutionFailure, string> = {
   REFUSED: 'the DNS server refused the query (REFUSED)',
   TIMEOUT: 'no answer from the DNS server (timeout)',
   NODATA: 'the name exists but has no A or AAAA record',
+  CNAME_LOOP: 'the CNAME records form a loop (or a chain longer than 16): no address at its end',
   ERROR: 'resolution failed',
 }
 
@@ -63,6 +64,8 @@ export function describeResolver(servers: readonly string[] | undefined): string
 const RCODE: Record<number, ResolutionFailure> = {2: 'SERVFAIL', 3: 'NXDOMAIN', 5: 'REFUSED'}
 const TYPE_A = 1
 const TYPE_CNAME = 5
+/** Longest CNAME chain followed: resolvers give up far sooner (BIND: 16 restarts). */
+const MAX_CNAMES = 16
 const TYPE_AAAA = 28
 
 interface Answer {
@@ -104,6 +107,9 @@ async function resolveWithServers(
     const query = UDPClient({dns: server.host, port: server.port, timeout: perQuery})
     try {
       const cnames: string[] = []
+      // Every name met, so that a loop (a → b → a, even inside one answer) ends at once.
+      const visited = new Set([hostname.toLowerCase()])
+      const loop = () => new ResolutionError(hostname, 'CNAME_LOOP', resolver, [hostname, ...cnames].join(' → '))
       let name = hostname
       for (let hop = 0; hop < 8; hop++) {
         const [a, aaaa] = await Promise.all([query(name, 'A'), query(name, 'AAAA').catch(() => undefined)])
@@ -119,6 +125,8 @@ async function resolveWithServers(
           const c = answers.find((x) => x.type === TYPE_CNAME && x.name.toLowerCase() === target.toLowerCase())
           if (!c?.domain) break
           cnames.push(c.domain)
+          if (visited.has(c.domain.toLowerCase()) || cnames.length > MAX_CNAMES) throw loop()
+          visited.add(c.domain.toLowerCase())
           target = c.domain
         }
         const addresses: LookupAddress[] = answers
@@ -131,10 +139,10 @@ async function resolveWithServers(
         if (target === name) throw new ResolutionError(hostname, 'NODATA', resolver)
         name = target
       }
-      throw new ResolutionError(hostname, 'ERROR', resolver, 'CNAME chain longer than 8')
+      throw loop()
     } catch (e) {
       if (e instanceof ResolutionError) {
-        if (e.failure === 'NXDOMAIN' || e.failure === 'NODATA') throw e
+        if (e.failure === 'NXDOMAIN' || e.failure === 'NODATA' || e.failure === 'CNAME_LOOP') throw e
         lastFailure = e.failure
         lastDetail = undefined
       } else {
@@ -197,10 +205,12 @@ async function systemCnames(hostname: string, timeoutMs: number): Promise<string
   const r = new Resolver({timeout: Math.max(100, Math.round(timeoutMs)), tries: 1})
   const chain: string[] = []
   let name = hostname
+  const seen = new Set([hostname.toLowerCase()])
   try {
     for (let hop = 0; hop < 8; hop++) {
       const [next] = await r.resolveCname(name)
-      if (!next) break
+      if (!next || seen.has(next.toLowerCase())) break
+      seen.add(next.toLowerCase())
       chain.push(next)
       name = next
     }

@@ -1,11 +1,14 @@
-import type {Report} from '../core/report.js'
+import {isFailure, type Report} from '../core/report.js'
 
 /** A YAML-safe one-line scalar for TAP diagnostics. */
 function yamlScalar(s: string): string {
   return JSON.stringify(s)
 }
 
-/** TAP version 14 for plain CI logs: skip as `# SKIP`, warn as ok with a diagnostics block. */
+/**
+ * TAP version 14 for plain CI logs: skip as `# SKIP`, warn as ok with a diagnostics block (not ok
+ * under --strict), and `Bail out!` when the run was interrupted.
+ */
 export function renderTap(report: Report): string {
   const out = ['TAP version 14', `1..${report.results.length}`]
   report.results.forEach((r, i) => {
@@ -15,7 +18,7 @@ export function renderTap(report: Report): string {
       out.push(`ok ${n} - ${name} # SKIP ${r.message.replace(/\n/g, ' ')}`)
       return
     }
-    const ok = r.status === 'pass' || r.status === 'warn'
+    const ok = !isFailure(r, report.strict)
     out.push(`${ok ? 'ok' : 'not ok'} ${n} - ${name}`)
     if (r.status !== 'pass') {
       out.push('  ---')
@@ -28,6 +31,9 @@ export function renderTap(report: Report): string {
     }
   })
   const s = report.summary
-  out.push(`# pass ${s.pass}, warn ${s.warn}, fail ${s.fail}, error ${s.error}, skip ${s.skip}`)
+  out.push(
+    `# pass ${s.pass}, warn ${s.warn}, fail ${s.fail}, error ${s.error}, skip ${s.skip}${report.strict ? ' (--strict: warnings fail)' : ''}`,
+  )
+  if (report.interrupted) out.push('Bail out! interrupted (Ctrl-C): this report is partial')
   return `${out.join('\n')}\n`
 }

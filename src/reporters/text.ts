@@ -1,6 +1,7 @@
 import {FLOWS, SEVERITY, type Finding, type Flow, type Status} from '../core/check.js'
 import {formatDuration} from '../core/duration.js'
 import type {CheckResult, Report} from '../core/report.js'
+import {stripControlDeep} from '../core/terminal.js'
 import {plainStyle, type Style} from './style.js'
 
 const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL ', skip: 'SKIP ', error: 'ERROR'}
@@ -9,7 +10,9 @@ const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL 
  * The human report: results grouped by data flow (DESIGN.md §5), the fix and docs link under
  * every row that is not a pass, and a one-line summary.
  */
-export function renderText(report: Report, style: Style = plainStyle): string {
+export function renderText(input: Report, style: Style = plainStyle): string {
+  // Our own colours are added by `style`; anything in the data that could drive the terminal is removed.
+  const report = stripControlDeep(input)
   const lines: string[] = []
   lines.push(style.bold(`idm-preflight: ${report.environment} (${report.topology}, stage ${report.stage})`))
   const groups = new Map<Flow, CheckResult[]>()
@@ -46,6 +49,13 @@ export function renderText(report: Report, style: Style = plainStyle): string {
     }
   }
   for (const n of report.notes) lines.push('', style.warn(`note: ${n}`))
+  if (report.interrupted)
+    lines.push(
+      '',
+      style.fail(
+        `INTERRUPTED (Ctrl-C): this report is partial; ${report.results.filter((r) => (r.data as {phase?: string} | null)?.phase === 'interrupted').length} check(s) did not conclude`,
+      ),
+    )
   lines.push('', summaryLine(report, style))
   return `${lines.join('\n')}\n`
 }

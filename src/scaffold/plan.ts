@@ -7,7 +7,7 @@ import {MAX_SETTINGS_BYTES} from '../lib/settings-files.js'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Environment} from '../core/environment.js'
-import {folderRules} from '../lib/folders.js'
+import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../lib/folders.js'
 import {isWindowsPath} from '../lib/paths.js'
 import {parseJsonc} from './jsonc.js'
 import {
@@ -184,15 +184,35 @@ export async function planScaffold(
 
   const rules = folderRules(role === 'agent' ? 'agent' : 'server+agent')
   const account = t.serviceAccount ?? `${PLACEHOLDER_PREFIX}serviceAccount>`
+  // The service reads its settings and its certificates at start-up: the scripts grant read on
+  // each (settings files are written 0600, PFX files are usually 0600 too).
+  const certOwners = role === 'agent' ? [t.agent ?? {}] : [env.server, ...(t.agent ? [t.agent] : [])]
+  const generated = o.generatedCertificate
+  const certFiles = [
+    ...(generated ? [{label: 'the generated encryption certificate', path: generated}] : []),
+    ...certificateFilesOf(certOwners, baseDir).filter((f) => !(generated && f.label.startsWith('encryption'))),
+  ]
+  // Labels end up in script comments: one line each, whatever the path holds.
+  const comment = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  const readFiles = [
+    ...SETTINGS_FILE_NAMES.map((n) => ({label: 'read at start-up', rel: ['Runtime', n], abs: undefined})),
+    ...certFiles.map((f) => ({label: comment(f.label), rel: undefined, abs: f.path})),
+  ]
   const ps = renderScript(await readFile(join(TEMPLATES, 'scripts', 'set-permissions.ps1'), 'utf8'), {
     variables: [
       `$Account = ${psString(account)}`,
       `$Root = ${psString(isWindowsPath(wd) ? wd.replace(/\//g, '\\') : wd)}`,
     ],
-    grants: rules.map(
-      (r) =>
-        `Grant-Right ${r.name ? `(Join-Path $Root ${psString(r.name)})` : '$Root'} ${psString(r.need === 'rwx' ? 'M' : 'RX')}  # ${r.why}`,
-    ),
+    grants: [
+      ...rules.map(
+        (r) =>
+          `Grant-Right ${r.name ? `(Join-Path $Root ${psString(r.name)})` : '$Root'} ${psString(r.need === 'rwx' ? 'M' : 'RX')}  # ${r.why}`,
+      ),
+      ...readFiles.map(
+        (f) =>
+          `Grant-FileRead ${f.rel ? `(Join-Path $Root ${psString(f.rel.join('\\'))})` : psString(isWindowsPath(f.abs!) ? f.abs!.replace(/\//g, '\\') : f.abs!)}  # ${f.label}`,
+      ),
+    ],
   })
   items.push({relative: 'set-permissions.ps1', path: join(wd, 'set-permissions.ps1'), kind: 'file', content: ps})
   const sh = renderScript(await readFile(join(TEMPLATES, 'scripts', 'set-permissions.sh'), 'utf8'), {
@@ -207,6 +227,9 @@ export async function planScaffold(
         .filter((r) => r.name)
         .map((r) => ` "$ROOT"/${shString(r.name)}`)
         .join('')}`,
+      ...readFiles.map(
+        (f) => `grant_read ${f.rel ? `"$ROOT"/${f.rel.map(shString).join('/')}` : shString(f.abs!)}  # ${f.label}`,
+      ),
     ],
   })
   items.push({

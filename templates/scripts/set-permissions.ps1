@@ -17,4 +17,13 @@ function Grant-Right([string]$Path, [string]$Rights) {
   Write-Host "granted $Rights on $Path"
 }
 
+# The service reads its settings and certificates at start-up: read for the account on each file.
+function Grant-FileRead([string]$Path) {
+  if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { Write-Warning "$Path is not there yet: run this script again once it is"; return }
+  if ($WhatIf) { Write-Host "icacls `"$Path`" /grant `"${Account}:R`""; return }
+  & icacls $Path /grant "${Account}:R" | Out-Null
+  if ($LASTEXITCODE -ne 0) { throw "icacls failed on $Path" }
+  Write-Host "granted R on $Path"
+}
+
 {{grants}}

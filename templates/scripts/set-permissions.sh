@@ -7,5 +7,10 @@ set -eu
 DRY_RUN=0
 [ "${1:-}" = "--dry-run" ] && DRY_RUN=1
 run() { if [ "$DRY_RUN" = 1 ]; then echo "$*"; else "$@"; fi; }
+# The service reads its settings and certificates at start-up: read for the account on each file.
+grant_read() {
+  if [ -f "$1" ]; then run setfacl -m "u:$ACCOUNT:r--" "$1"
+  else echo "note: $1 is not there yet: run this script again once it is" >&2; fi
+}
 
 {{grants}}

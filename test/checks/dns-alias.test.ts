@@ -16,6 +16,9 @@ describe('dns.alias against a real DNS server on 127.0.0.1', () => {
       'refused.contoso.test': {fault: 'REFUSED'},
       'silent.contoso.test': {fault: 'DROP'},
       'cname-only.contoso.test': {cname: 'nowhere.contoso.test'},
+      // A loop the server itself writes into one answer: a → b → a → b …
+      'loop-a.contoso.test': {cname: 'loop-b.contoso.test'},
+      'loop-b.contoso.test': {cname: 'loop-a.contoso.test'},
     })
     servers = [`127.0.0.1:${dns.port}`]
   })
@@ -52,6 +55,18 @@ describe('dns.alias against a real DNS server on 127.0.0.1', () => {
       assert.ok(r.remediation.length > 10)
       assert.ok(performance.now() - t0 < 1600, `${name} took too long`)
     }
+  })
+  test('a CNAME loop inside one answer is reported as a loop at once, not spun on', async () => {
+    const t0 = performance.now()
+    const r = await runCheck(check, p('loop-a.contoso.test'), {timeoutMs: 5000})
+    assert.equal(r.status, 'fail', r.message)
+    assert.match(
+      r.message,
+      /CNAME records form a loop .*loop-a\.contoso\.test → loop-b\.contoso\.test → loop-a\.contoso\.test/,
+    )
+    assert.match(r.remediation, /chain ends at a name with an A or AAAA record/)
+    // Bounded by the answer, not by the timeout (the old resolver spun until memory ran out).
+    assert.ok(performance.now() - t0 < 2500, `took ${performance.now() - t0} ms`)
   })
   test('a second server is tried when the first does not answer', async () => {
     const r = await runCheck(check, p('idm.contoso.test', ['127.0.0.1:1', `127.0.0.1:${dns.port}`]), {timeoutMs: 2000})

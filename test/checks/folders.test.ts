@@ -7,6 +7,7 @@ import layout from '../../checks/folders-layout.js'
 import permissions from '../../checks/folders-permissions.js'
 import type {WorkdirParams} from '../../src/lib/folders.js'
 import {
+  computedReadable,
   effectiveRights,
   findSbin,
   parseGetfacl,
@@ -143,6 +144,45 @@ describe('folders.permissions evaluate (facts)', () => {
       {platform, account: 'svc', getfacl: true, folders},
       {now: new Date(), expiryWarningDays: 30},
     )
+  test('a working directory that does not exist is never a pass', () => {
+    const missing = good.map((x) => ({name: x.name, path: x.path, exists: false}))
+    const r = ev(missing as never)
+    assert.deepEqual(
+      r.map((x) => x.status),
+      ['fail'],
+    )
+    assert.match(r[0]!.message, /\/srv\/idm does not exist: there are no rights to judge/)
+    const partial = ev(good.map((x) => (x.name === 'Temp' ? {name: 'Temp', path: x.path, exists: false} : x)) as never)
+    assert.equal(partial[0]!.status, 'fail')
+    assert.match(partial[0]!.message, /Temp missing in \/srv\/idm/)
+  })
+  test('settings and certificate files the account cannot read fail, naming the folder it cannot traverse', () => {
+    const f = (readable: boolean, blockedAt?: string) => ({
+      label: 'Runtime/appsettings.json',
+      path: '/srv/idm/Runtime/appsettings.json',
+      readable,
+      source: 'computed' as const,
+      ...(blockedAt ? {blockedAt} : {}),
+    })
+    const ctx = {now: new Date(), expiryWarningDays: 30}
+    const ok = permissions.evaluate(p, {platform: 'posix', account: 'svc', folders: good, files: [f(true)]}, ctx)
+    assert.deepEqual(
+      ok.map((x) => x.status),
+      ['pass'],
+    )
+    assert.match(ok[0]!.message, /reads Runtime\/appsettings\.json/)
+    const bad = permissions.evaluate(
+      p,
+      {platform: 'posix', account: 'svc', folders: good, files: [f(false, '/srv')]},
+      ctx,
+    )
+    assert.equal(bad[0]!.status, 'fail')
+    assert.match(bad[0]!.message, /svc cannot read Runtime\/appsettings\.json \(it cannot traverse \/srv\)/)
+    assert.match(
+      bad[0]!.remediation!,
+      /setfacl -m u:svc:--x \/srv && setfacl -m u:svc:r-- \/srv\/idm\/Runtime\/appsettings\.json/,
+    )
+  })
   test('the production-agent profile passes', () =>
     assert.deepEqual(
       ev(good).map((x) => x.status),
@@ -316,10 +356,20 @@ describe(
           env,
           `version: 1\nname: perm\nproduct: saas\ntopology: saas\norganization: Contoso\nserver: {url: https://contoso.usercube.com}\nagents:\n  - identifier: ContosoAD\n    workingDirectory: ${target}\n    serviceAccount: ${user}\n`,
         )
-        const sc = await runCli(['scaffold', '-c', env, '--target', target])
+        const sc = await runCli(
+          ['scaffold', '-c', env, '--target', target, '--generate-certificates', '--password-env', 'IDM_PFX'],
+          {
+            env: {IDM_PFX: 'Pfx-Pa55-1'},
+          },
+        )
         assert.equal(sc.code, 0, sc.stdout + sc.stderr)
-        const before = await runCheck(permissions, agentParams(target, {serviceAccount: user}))
+        const pfx = join(target, 'Certificates', 'ContosoAD-Files.pfx')
+        const files = [{label: 'encryptionCertificate.file', path: pfx}]
+        const before = await runCheck(permissions, agentParams(target, {serviceAccount: user, files}))
         assert.equal(before.status, 'fail', 'root-owned folders: the account cannot write Temp yet')
+        // Scaffold wrote the settings (and the PFX) 0600 for root: the service could not start.
+        assert.match(before.message, new RegExp(`${user} cannot read Runtime/appsettings\\.json`))
+        assert.match(before.message, new RegExp(`${user} cannot read encryptionCertificate\\.file`))
         const dry = spawnSync('sh', [join(target, 'set-permissions.sh'), '--dry-run'], {encoding: 'utf8'})
         assert.equal(dry.status, 0, dry.stderr)
         assert.match(dry.stdout, new RegExp(`setfacl -m u:${user}:rwx ${target}/Temp`))
@@ -333,13 +383,53 @@ describe(
           env: {...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin`},
         })
         assert.equal(real.status, 0, real.stderr)
-        const after = await runCheck(permissions, agentParams(target, {serviceAccount: user}))
+        const after = await runCheck(permissions, agentParams(target, {serviceAccount: user, files}))
         assert.equal(after.status, 'pass', after.message)
-        assert.match(after.message, /Temp rwx, Work rwx, Mails rwx, Sources r-x \(measured as/)
+        assert.match(
+          after.message,
+          /Temp rwx, Work rwx, Mails rwx, Sources r-x; reads Runtime\/appsettings\.json, Runtime\/appsettings\.agent\.json, encryptionCertificate\.file \(measured as/,
+        )
+        // The kernel agrees: the account really reads them.
+        for (const f of [join(target, 'Runtime', 'appsettings.json'), pfx])
+          assert.equal(spawnSync(findSbin('runuser')!, ['-u', user, '--', 'head', '-c1', f]).status, 0, f)
         // Run again: nothing breaks.
         assert.equal(spawnSync('sh', [join(target, 'set-permissions.sh')]).status, 0)
       },
     )
+
+    test('a working directory that does not exist fails; a PFX behind a folder the account cannot traverse fails', async () => {
+      const gone = await runCheck(permissions, agentParams(join(dir, 'nowhere'), {serviceAccount: user}))
+      assert.equal(gone.status, 'fail')
+      assert.match(gone.message, /does not exist/)
+      const wd = join(dir, 'wd3')
+      await makeWorkdir(wd)
+      for (const d of ['Temp', 'Work', 'Mails'])
+        execFileSync(findSbin('setfacl')!, ['-m', `u:${user}:rwx`, join(wd, d)])
+      const vault = join(dir, 'vault')
+      await mkdir(vault, {mode: 0o700})
+      await chmod(vault, 0o700)
+      const pfx = join(vault, 'agent.pfx')
+      await writeFile(pfx, 'x', {mode: 0o644})
+      const r = await runCheck(
+        permissions,
+        agentParams(wd, {
+          serviceAccount: user,
+          files: [{label: 'encryptionCertificate.file vault/agent.pfx', path: pfx}],
+        }),
+      )
+      assert.equal(r.status, 'fail', r.message)
+      assert.match(r.message, new RegExp(`${user} cannot read encryptionCertificate\\.file vault/agent\\.pfx`))
+      // The computed rights agree with the kernel's answer.
+      const computed = await computedReadable(pfx, (await resolvePosixAccount(user))!)
+      assert.deepEqual(computed, {readable: false, blockedAt: vault})
+      await chmod(vault, 0o711)
+      assert.deepEqual(await computedReadable(pfx, (await resolvePosixAccount(user))!), {readable: true})
+      assert.equal(
+        (await runCheck(permissions, agentParams(wd, {serviceAccount: user, files: [{label: 'pfx', path: pfx}]})))
+          .status,
+        'pass',
+      )
+    })
 
     test('an unreadable PFX is its own verdict (read as the account)', async (t) => {
       const sysNode = ['/usr/bin/node', '/usr/local/bin/node'].find((n) => spawnSync(n, ['-e', '0']).status === 0)

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
-import {mkdir, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {chmod, mkdir, writeFile} from 'node:fs/promises'
+import {userInfo} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import pickup from '../../checks/smtp-pickup.js'
 import smtpServer from '../../checks/smtp-server.js'
 import testMail from '../../checks/smtp-test-mail.js'
+import {findSbin} from '../../src/lib/posix-acl.js'
 import {serverCert} from '../../src/sandbox/pki.js'
 import {startHostile} from '../../src/sandbox/servers.js'
 import {startSmtp, type SmtpMode} from '../../src/sandbox/smtp.js'
@@ -169,7 +172,14 @@ describe('smtp.server and smtp.test-mail against a real SMTP server (STARTTLS, A
   test('smtp.pickup: writable folder, missing folder, a file, a Windows path', async () => {
     const folder = join(dir, 'Mails')
     await mkdir(folder)
-    assert.equal((await runCheck(pickup, {directory: folder, path: folder})).status, 'pass')
+    const me = userInfo().username
+    const mine = await runCheck(pickup, {directory: folder, path: folder, serviceAccount: me})
+    assert.equal(mine.status, 'pass', mine.message)
+    assert.match(mine.message, new RegExp(`${me} can write mails into it`))
+    // Without a service account, the tool's own user is not evidence: a warning, not a pass.
+    const nobodyKnown = await runCheck(pickup, {directory: folder, path: folder})
+    assert.equal(nobodyKnown.status, 'warn')
+    assert.match(nobodyKnown.message, /no serviceAccount .*which is not the service account/)
     const missing = await runCheck(pickup, {directory: 'nope', path: join(dir, 'nope')})
     assert.equal(missing.status, 'fail')
     assert.match(missing.message, /does not exist/)
@@ -182,4 +192,27 @@ describe('smtp.server and smtp.test-mail against a real SMTP server (STARTTLS, A
     assert.equal(win.status, 'skip')
     assert.match(win.message, /Windows path: run on the Windows host/)
   })
+
+  test(
+    'smtp.pickup judges the service account, not the user running the tool',
+    {skip: process.getuid?.() !== 0 || !findSbin('setfacl') ? 'needs root and setfacl (acl)' : false},
+    async () => {
+      // The account must be able to reach the folder at all: the test folder is mkdtemp's 0700.
+      await chmod(dir, 0o755)
+      const folder = join(dir, 'Pickup-root')
+      await mkdir(folder, {mode: 0o755})
+      await chmod(folder, 0o755)
+      // root can write it; nobody cannot.
+      const r = await runCheck(pickup, {directory: folder, path: folder, serviceAccount: 'nobody'})
+      assert.equal(r.status, 'fail', r.message)
+      assert.match(r.message, /nobody cannot write mails into .* \(it has r-x; measured as nobody\)/)
+      assert.match(r.remediation, /setfacl -m u:nobody:rwx/)
+      execFileSync(findSbin('setfacl')!, ['-m', 'u:nobody:rwx', folder])
+      const ok = await runCheck(pickup, {directory: folder, path: folder, serviceAccount: 'nobody'})
+      assert.equal(ok.status, 'pass', ok.message)
+      const windows = await runCheck(pickup, {directory: folder, path: folder, serviceAccount: 'CONTOSO\\svc'})
+      assert.equal(windows.status, 'warn')
+      assert.match(windows.message, /not an account of this host \(a Windows account/)
+    },
+  )
 })

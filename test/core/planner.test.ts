@@ -129,3 +129,39 @@ describe('planner', () => {
     )
   })
 })
+
+describe('--agent: one rule for what it keeps, with true reasons', () => {
+  test("on premises, the server's instances are skipped as the server's; the agent's and shared ones run", async () => {
+    const checks = await loadChecks()
+    const env = {
+      ...onprem,
+      server: {
+        ...onprem.server,
+        database: {connectionString: 'Server=sql01;Database=Idm;User ID=idm;Password=x'},
+        identityServerCertificate: {file: './certs/idsrv.pfx', password: 'x'},
+      },
+    } as Environment
+    const plan = planChecks(env, checks, {stage: 'after', baseDir: '/', agent: 'contosoad'})
+    const skipOf = (id: string, target?: string) =>
+      plan.filter((p) => p.id === id && (!target || p.target === target)).map((p) => p.skip)
+    for (const id of ['sql.connection', 'sql.requirements'])
+      assert.deepEqual(skipOf(id), [
+        "the server's: --agent contosoad checks that agent's host; run without --agent on the server",
+      ])
+    assert.match(skipOf('cert.encryption', 'server')[0]!, /^the server's/)
+    assert.match(skipOf('tls.endpoint', onprem.server.url)[0]!, /^the server's/)
+    assert.match(skipOf('folders.layout', '/tmp/idm-server')[0]!, /^the server's/)
+    // Never "nothing to check" for something that exists in the environment.
+    assert.ok(
+      !plan.some((p) => p.skip === 'nothing to check in this environment'),
+      JSON.stringify(plan.map((p) => [p.id, p.skip])),
+    )
+    // The agent's own and what every host shares still run.
+    assert.equal(skipOf('folders.layout', '/tmp/idm-agent')[0], undefined)
+    assert.equal(skipOf('server.reachability')[0], undefined)
+    assert.equal(skipOf('dns.alias', 'idm.contoso.com')[0], undefined)
+    // Without --agent, the server's instances run.
+    const all = planChecks(env, checks, {stage: 'after', baseDir: '/'})
+    assert.equal(all.find((p) => p.id === 'sql.connection')!.skip, undefined)
+  })
+})

@@ -5,7 +5,7 @@ import {EXIT_CODES_HELP} from '../../core/exit-codes.js'
 export default class ChecksList extends BaseCommand {
   static override summary = 'List every check: id, summary, topologies, stage and docs link'
   static override description = `Every check idm-preflight knows, in the order reports show them. Use the ids (or globs such
-as tls.*) with check --only / --skip, in checks.skip and in waivers.
+as tls.*) with check --only / --skip and in checks.skip; a waiver names an exact id.
 
 ${EXIT_CODES_HELP}`
   static override examples = ['<%= config.bin %> checks list', '<%= config.bin %> checks list --json | jq -r ".[].id"']
@@ -31,17 +31,16 @@ ${EXIT_CODES_HELP}`
       flow: c.flow,
       topologies: [...c.topologies],
       platforms: c.platforms ? [...c.platforms] : ['all'],
-      stage: c.stage ?? 'before',
+      stage: c.stages ?? c.stage ?? 'before',
       optIn: c.optIn ? `--${c.optIn.flag}` : undefined,
       docs: c.docs,
     }))
     if (!this.jsonEnabled()) {
       const w = Math.max(...rows.map((r) => r.id.length))
       const lines = rows.map((r) => {
-        const topo = ['saas', 'on-prem-integrated', 'on-prem-separate'].map((t) =>
-          (r.topologies as string[]).includes(t) ? t.replace('on-prem-', '') : '-',
-        )
-        return `${r.id.padEnd(w)}  ${r.summary}\n${' '.repeat(w)}  topologies: ${topo.join(' ')} · stage: ${r.stage}${r.platforms[0] === 'all' ? '' : ` · ${r.platforms.join('/')} only`}${r.optIn ? ` · opt-in ${r.optIn}` : ''}\n${' '.repeat(w)}  ${r.docs}`
+        // The names --topology and the environment file take, never abbreviated.
+        const topo = r.topologies.length === 3 ? ['all'] : r.topologies
+        return `${r.id.padEnd(w)}  ${r.summary}\n${' '.repeat(w)}  topologies: ${topo.join(', ')} · stage: ${r.stage}${r.platforms[0] === 'all' ? '' : ` · ${r.platforms.join('/')} only`}${r.optIn ? ` · opt-in ${r.optIn}` : ''}\n${' '.repeat(w)}  ${r.docs}`
       })
       await this.out(`${lines.join('\n')}\n`)
     }
