@@ -84,6 +84,12 @@ ${EXIT_CODES_HELP}`
       signal: abort.signal,
     }
     const prepared = await session.prepareSession(checks, options)
+    // Every file this run reads: --output may be none of them (checked now, and again at the write).
+    const inputs = session.inputFiles(prepared)
+    if (flags.output) {
+      const {writeOutput} = await import('../core/write.js')
+      await writeOutput(flags.output, '', inputs, {dryRun: true})
+    }
 
     if (flags.plan) {
       const rows = prepared.plan.map((p) => ({
@@ -130,10 +136,14 @@ ${EXIT_CODES_HELP}`
 
     const {render} = await import('../reporters/index.js')
     if (flags.output) {
-      const {writeFileAtomic} = await import('../core/write.js')
-      await writeFileAtomic(flags.output, await render(report, format, false))
+      const {writeOutput} = await import('../core/write.js')
+      await writeOutput(flags.output, await render(report, format, false), inputs)
       const {summaryLine} = await import('../reporters/text.js')
-      if (!this.jsonEnabled()) await this.out(`${summaryLine(report)}\nreport (${format}) written to ${flags.output}\n`)
+      const {isStdout} = await import('../core/write.js')
+      const summary = `${summaryLine(report)}\nreport (${format}) written to ${flags.output}`
+      // The report itself is on stdout: the summary goes to stderr, so that a pipe gets only the report.
+      if (isStdout(flags.output)) this.err(summary)
+      else if (!this.jsonEnabled()) await this.out(`${summary}\n`)
     } else if (!this.jsonEnabled()) {
       await this.out(
         await render(report, format, format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR),

@@ -70,7 +70,7 @@ ${EXIT_CODES_HELP}`
       {rm},
       {resolve, dirname, join},
       {stringify},
-      {writeFileAtomic, refuseOverwrite, replaceFile},
+      {writeFileAtomic, refuseOverwrite, writeUserFile, writeError},
     ] = await Promise.all([
       import('../scaffold/init.js'),
       import('../core/errors.js'),
@@ -80,7 +80,7 @@ ${EXIT_CODES_HELP}`
       import('../core/write.js'),
     ])
     const out = resolve(flags.out)
-    refuseOverwrite(out, flags.out, flags.force)
+    await refuseOverwrite(out, flags.out, flags.force)
     const interactive =
       process.stdin.isTTY === true && process.stdout.isTTY === true && !flags.yes && !this.jsonEnabled()
     const answers: Record<string, string | undefined> = {}
@@ -135,7 +135,9 @@ ${variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
     const text = `${header}${stringify(env, {lineWidth: 0})}`
     // Validate what is about to be written, beside it, before it replaces anything.
     const probe = join(dirname(out), `.idm-preflight-init-${process.pid}.yaml`)
-    await writeFileAtomic(probe, text)
+    await writeFileAtomic(probe, text).catch((e: unknown) => {
+      throw writeError(e, flags.out)
+    })
     const [{loadEnvironment}, {loadChecks}] = await Promise.all([
       import('../core/config.js'),
       import('../core/registry.js'),
@@ -147,7 +149,7 @@ ${variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
         'these answers do not make a valid environment file',
         check.diagnostics.filter((d) => d.severity === 'error').map((d) => ({...d, file: flags.out})),
       )
-    await replaceFile(out, text)
+    await writeUserFile(out, text, {force: flags.force, shown: flags.out})
     if (!this.jsonEnabled()) {
       const lines = [`Wrote ${flags.out} (${answers.topology}, ${answers.organization}).`]
       if (variables.length) {

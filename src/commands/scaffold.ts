@@ -108,7 +108,7 @@ ${EXIT_CODES_HELP}`
           )
         if (password.startsWith('@')) password = password.slice(1)
         redactor.add(password)
-        const [{createCertificate}, {writeFileAtomic}] = await Promise.all([
+        const [{createCertificate}, {createExclusive, FileExistsError, writeError}] = await Promise.all([
           import('../lib/cert-create.js'),
           import('../core/write.js'),
         ])
@@ -119,8 +119,19 @@ ${EXIT_CODES_HELP}`
           password,
           encryption: '3des',
         })
-        await writeFileAtomic(generated, c.pfx, {mode: 0o600})
-        extra.push({relative: rel, action: 'created', note: `RSA 2048, SHA-256, thumbprint ${c.info.thumbprint}`})
+        // Created in one step: if another run wrote it meanwhile, that one is kept and referenced.
+        const made = await createExclusive(generated, c.pfx, {mode: 0o600}).then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof FileExistsError) return false
+            throw writeError(e, generated!)
+          },
+        )
+        extra.push(
+          made
+            ? {relative: rel, action: 'created', note: `RSA 2048, SHA-256, thumbprint ${c.info.thumbprint}`}
+            : {relative: rel, action: 'unchanged', note: 'created by another run meanwhile: kept'},
+        )
       }
     }
 

@@ -15,10 +15,10 @@ export abstract class BaseCommand extends Command {
    */
   protected async out(text: string): Promise<void> {
     const data = maskUrlPasswords(text)
-    await new Promise<void>((resolve) => {
-      if (process.stdout.write(data)) resolve()
-      else process.stdout.once('drain', resolve)
-    })
+    // A reader that went away (`| head`) is not an error of ours: stop writing, finish quietly.
+    if (!process.stdout.listenerCount('error')) process.stdout.on('error', () => undefined)
+    if (process.stdout.destroyed || process.stdout.writableEnded) return
+    await new Promise<void>((resolve) => process.stdout.write(data, () => resolve()))
   }
 
   /** Writes a line to stderr (a password in a URL masked; the caller redacts free text). */

@@ -91,6 +91,7 @@ export async function loadEnvironment(
   const baseDir = resolve(dirname(file))
   const resolved = structuredClone(env)
   await resolveReferences(resolved, baseDir, opts, push)
+  await caFileProblems(resolved, baseDir, opts, push)
   await connectionStringProblems(resolved, push)
   const sorted = sortDiagnostics(diagnostics)
   if (sorted.some((d) => d.severity === 'error')) return {ok: false, file, diagnostics: sorted}
@@ -230,4 +231,33 @@ async function connectionStringProblems(
     if (e instanceof ConnectionStringError) push(path, `connection string: ${e.message}`, 'error')
     else throw e
   }
+}
+
+/**
+ * `network.caFile` is read by every TLS check: a FIFO or a device there would block them, and a
+ * missing one would fail each of them alike. Both are the file's problem, said once (exit 2).
+ */
+async function caFileProblems(
+  env: Environment,
+  baseDir: string,
+  opts: LoadOptions,
+  push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
+): Promise<void> {
+  const ca = env.network?.caFile
+  if (!ca || isReference(ca)) return
+  const {stat} = await import('node:fs/promises')
+  const st = await stat(isAbsolute(ca) ? ca : resolve(baseDir, ca)).catch(() => undefined)
+  const path = ['network', 'caFile']
+  if (!st)
+    push(
+      path,
+      `${ca} does not exist${opts.secrets === 'require' ? '' : ' (check needs it)'}`,
+      opts.secrets === 'require' ? 'error' : 'warning',
+    )
+  else if (!st.isFile())
+    push(
+      path,
+      `${ca} is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a regular file'}: a CA file is a PEM file`,
+      'error',
+    )
 }

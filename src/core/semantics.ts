@@ -1,3 +1,5 @@
+import {parseTimeout} from './duration.js'
+import {controlCharacter} from './terminal.js'
 import type {Environment} from './environment.js'
 
 /** A rule the schema cannot express, found at a JSON path. */
@@ -186,10 +188,20 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
       warn(['checks', 'waivers', i, 'until'], `this waiver expired on ${w.until}: ${w.id} failures count again`)
   })
 
+  if (env.checks?.timeout !== undefined) {
+    const t = parseTimeout(env.checks.timeout)
+    if ('problem' in t) err(['checks', 'timeout'], t.problem)
+  }
   for (const [path, value] of walkStrings(env)) {
     if (value.includes('${') && !isReference(value)) {
       err(path, 'a reference must be the whole value, "${env:NAME}" or "${file:PATH}", with nothing around it')
     }
+    // Names, hosts, paths and accounts end up in scripts, settings and terminals: a CR, LF or
+    // escape in one is a mistake at best and an injection at worst. Waiver reasons are prose.
+    const isReason = path[0] === 'checks' && path[1] === 'waivers' && path.at(-1) === 'reason'
+    const control = isReason ? undefined : controlCharacter(value)
+    if (control)
+      err(path, `contains a control character (${control}): names, hosts, paths and accounts are one line of text`)
   }
   return out
 }

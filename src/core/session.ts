@@ -1,7 +1,8 @@
+import {isAbsolute, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import type {CheckDefinition, Stage} from './check.js'
 import {loadEnvironmentOrThrow, type LoadedEnvironment} from './config.js'
-import {parseDuration} from './duration.js'
+import {parseTimeout} from './duration.js'
 import {UsageError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {splitList} from './glob.js'
@@ -9,6 +10,7 @@ import {planChecks, type CheckInstance} from './planner.js'
 import {redactor} from './redact.js'
 import {exitCodeFor, summarize, type CheckResult, type Report} from './report.js'
 import {runChecks} from './runner.js'
+import {walkStrings} from './semantics.js'
 
 /** The options of `check` that shape a run, independent of how the command parses them. */
 export interface SessionOptions {
@@ -64,8 +66,14 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
     )
   }
   const timeoutText = o.timeout ?? env.checks?.timeout ?? '5s'
-  const timeoutMs = parseDuration(timeoutText)
-  if (timeoutMs === undefined) throw new UsageError(`--timeout ${timeoutText}: not a duration (write 5s, 1500ms or 1m)`)
+  const timeout = parseTimeout(timeoutText)
+  if ('problem' in timeout)
+    throw new UsageError(
+      o.timeout !== undefined
+        ? `--timeout ${timeoutText} ${timeout.problem}`
+        : `${o.config}: checks.timeout ${timeoutText} ${timeout.problem}`,
+    )
+  const timeoutMs = timeout.ms
   const concurrency = o.concurrency ?? env.checks?.concurrency ?? 16
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError(`--concurrency ${concurrency}: must be a whole number from 1`)
@@ -80,6 +88,28 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
     baseDir: loaded.baseDir,
   })
   return {loaded, plan, timeoutMs, concurrency, expiryWarningDays: env.checks?.expiryWarningDays ?? 30}
+}
+
+/**
+ * Every file a run reads, the environment file first: `${file:}` secrets, the CA file and the
+ * certificate files the plan opens. `--output` must be none of them.
+ */
+export function inputFiles(s: PreparedSession): string[] {
+  const out = [s.loaded.file]
+  const {baseDir} = s.loaded
+  const add = (p: string | undefined) => {
+    if (p && !out.includes(p)) out.push(isAbsolute(p) ? p : resolve(baseDir, p))
+  }
+  for (const [, value] of walkStrings(s.loaded.source.value)) {
+    const m = /^\$\{file:(.+)\}$/.exec(value)
+    if (m) add(m[1])
+  }
+  add(s.loaded.env.network?.caFile)
+  for (const inst of s.plan) {
+    const file = (inst.params as {file?: unknown} | null)?.file
+    if (typeof file === 'string') add(file)
+  }
+  return out
 }
 
 /** Runs a prepared plan and builds the report (exit code included). */
@@ -121,7 +151,7 @@ export async function runSession(
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
     exitCode: o.signal?.aborted ? ExitCode.Interrupted : exitCodeFor(summary, o.strict),
-    strict: o.strict,
+    strict: o.strict === true,
     interrupted: o.signal?.aborted ?? false,
     summary,
     results,

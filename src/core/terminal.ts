@@ -4,15 +4,24 @@
  * ANSI/VT escape sequences (CSI, OSC, and two-character ones) are removed, and every other C0/C1
  * control character but tab and newline.
  */
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex -- matching control characters is the point of this module */
 const ESCAPES =
   /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[ -/]*[0-~])|\u009b[0-?]*[ -/]*[@-~]/g
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+const ANY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+/* eslint-enable no-control-regex */
 
+/** `text` without terminal escape sequences and control characters (tab and newline kept). */
 export function stripControl(text: string): string {
-  if (!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text)) return text
+  if (!ANY_CONTROL.test(text)) return text
   return text.replace(ESCAPES, '').replace(CONTROLS, '')
+}
+
+/** Whether `text` holds a control character (newline and tab included): for names and paths. */
+export function controlCharacter(text: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const m = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.exec(text)
+  return m ? `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : undefined
 }
 
 /** A copy of a JSON-like value with every string (keys included) stripped of control sequences. */

@@ -1,8 +1,83 @@
 import {randomBytes} from 'node:crypto'
-import {existsSync} from 'node:fs'
-import {copyFile, mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {copyFile, link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {UsageError} from './errors.js'
+
+/**
+ * How the tool writes a user's files, in one place:
+ * - a new file appears whole or not at all, and only if nothing is there (temp file + `link`,
+ *   which fails when the name exists: "exists?" and "write" are one step, so of two concurrent
+ *   writers exactly one creates the file and the other is told);
+ * - a replaced file keeps its previous version as `.bak` and is swapped in by `rename`;
+ * - a device, a pipe or a link to one (`/dev/stdout`, `/dev/null`) is written through, never
+ *   replaced;
+ * - a temporary file left by a killed run (our own naming, its process gone) is removed by the
+ *   next write beside it;
+ * - a failure the user can fix (permissions, a full disk, a missing folder) is a usage error
+ *   naming the file, never an internal error.
+ */
+
+/** Thrown by `createExclusive` when the file exists (it may have appeared since it was checked). */
+export class FileExistsError extends Error {
+  constructor(readonly file: string) {
+    super(`${file} exists`)
+    this.name = 'FileExistsError'
+  }
+}
+
+/** Our temporary files: `.<name>.<pid>.<12 hex>.tmp` (before 0.2: without the pid). */
+function tempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+}
+
+const STALE_WITHOUT_PID_MS = 10 * 60_000
+
+/** Removes temporary files of ours for `target` whose process is gone (or, for old names, that are old). */
+export async function removeStaleTemps(target: string): Promise<string[]> {
+  const dir = dirname(target)
+  const base = basename(target)
+  const names = await readdir(dir).catch(() => [] as string[])
+  const removed: string[] = []
+  const ours = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:(\\d+)\\.)?[0-9a-f]{12}\\.tmp$`)
+  for (const n of names) {
+    if (!n.startsWith(`.${base}.`) || !n.endsWith('.tmp')) continue
+    const m = ours.exec(n)
+    if (!m) continue
+    const pid = m[1] ? Number(m[1]) : undefined
+    const path = join(dir, n)
+    let stale: boolean
+    if (pid !== undefined) stale = pid !== process.pid && !alive(pid)
+    else stale = Date.now() - ((await lstat(path).catch(() => undefined))?.mtimeMs ?? Date.now()) > STALE_WITHOUT_PID_MS
+    if (
+      stale &&
+      (await rm(path, {force: true}).then(
+        () => true,
+        () => false,
+      ))
+    )
+      removed.push(path)
+  }
+  return removed
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Writes `data` to a new temporary file beside `target` (mode applied) and returns its path. */
+async function writeTemp(target: string, data: string | Buffer, mode: number): Promise<string> {
+  await mkdir(dirname(target), {recursive: true})
+  await removeStaleTemps(target)
+  const tmp = tempName(target)
+  await writeFile(tmp, data, {mode, flag: 'wx'})
+  return tmp
+}
 
 /**
  * Writes a file atomically: a temporary file beside it, then a rename, so that a reader (or a
@@ -10,10 +85,8 @@ import {UsageError} from './errors.js'
  */
 export async function writeFileAtomic(file: string, data: string | Buffer, opts: {mode?: number} = {}): Promise<void> {
   const target = resolve(file)
-  await mkdir(dirname(target), {recursive: true})
-  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = await writeTemp(target, data, opts.mode ?? 0o644)
   try {
-    await writeFile(tmp, data, {mode: opts.mode ?? 0o644, flag: 'wx'})
     // Test hook: a crash between the write and the rename must leave the old file intact.
     if (process.env.IDM_PREFLIGHT_TEST_CRASH_BEFORE_RENAME === basename(target)) process.kill(process.pid, 'SIGKILL')
     await rename(tmp, target)
@@ -24,21 +97,180 @@ export async function writeFileAtomic(file: string, data: string | Buffer, opts:
 }
 
 /**
- * The rule every command that writes a user's file follows: an existing file is never replaced
- * without --force. Throws the usage error (exit 2) that says so; `shown` is the path as typed.
+ * Creates a file that must not exist yet, whole, in one step: the temporary file is linked to
+ * its name, which fails if anything (even a file created a moment ago by another run) is there.
+ * Throws FileExistsError then.
  */
-export function refuseOverwrite(file: string, shown: string, force: boolean, flag = '--out'): void {
-  if (existsSync(resolve(file)) && !force)
-    throw new UsageError(
-      `${shown} exists: not overwritten`,
-      [],
-      `choose another ${flag}, or add --force (a .bak is kept)`,
-    )
+export async function createExclusive(file: string, data: string | Buffer, opts: {mode?: number} = {}): Promise<void> {
+  const target = resolve(file)
+  const tmp = await writeTemp(target, data, opts.mode ?? 0o644)
+  try {
+    if (process.env.IDM_PREFLIGHT_TEST_CRASH_BEFORE_RENAME === basename(target)) process.kill(process.pid, 'SIGKILL')
+    try {
+      await link(tmp, target)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      // A file system without hard links (FAT, some shares): an exclusive open is still one step.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e
+      await writeFile(target, data, {mode: opts.mode ?? 0o644, flag: 'wx'})
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileExistsError(target)
+    throw e
+  } finally {
+    await rm(tmp, {force: true})
+  }
 }
 
-/** Writes atomically, first keeping the previous version (if any) as `<file>.bak`. */
-export async function replaceFile(file: string, data: string | Buffer, opts: {mode?: number} = {}): Promise<void> {
+/**
+ * The rule every command that writes a user's file follows: an existing file is never replaced
+ * without --force. Throws the usage error (exit 2) that says so; `shown` is the path as typed.
+ * The check is repeated at the moment of writing (createExclusive): this one only fails early.
+ */
+export async function refuseOverwrite(file: string, shown: string, force: boolean, flag = '--out'): Promise<void> {
+  if (
+    !force &&
+    (await lstat(resolve(file)).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw existsError(shown, flag)
+}
+
+function existsError(shown: string, flag: string): UsageError {
+  return new UsageError(
+    `${shown} exists: not overwritten`,
+    [],
+    `choose another ${flag}, or add --force (a .bak is kept)`,
+  )
+}
+
+/**
+ * Writes a user's file: without `force`, only if nothing is there (in one step, see
+ * createExclusive); with it, the previous version kept as `<file>.bak`, then an atomic swap.
+ * Failures the user can fix are usage errors naming `shown`.
+ */
+export async function writeUserFile(
+  file: string,
+  data: string | Buffer,
+  opts: {mode?: number; force: boolean; shown?: string; flag?: string},
+): Promise<'created' | 'replaced'> {
+  const shown = opts.shown ?? file
+  try {
+    if (!opts.force) {
+      await createExclusive(file, data, opts)
+      return 'created'
+    }
+    return (await replaceFile(file, data, opts)) ? 'replaced' : 'created'
+  } catch (e) {
+    if (e instanceof FileExistsError) throw existsError(shown, opts.flag ?? '--out')
+    throw writeError(e, shown)
+  }
+}
+
+/** Writes atomically, first keeping the previous version (if any) as `<file>.bak`. True when one was kept. */
+export async function replaceFile(file: string, data: string | Buffer, opts: {mode?: number} = {}): Promise<boolean> {
   const target = resolve(file)
-  if (existsSync(target)) await copyFile(target, `${target}.bak`)
+  const existed = await lstat(target).then(
+    (s) => s.isFile(),
+    () => false,
+  )
+  if (existed) await copyFile(target, `${target}.bak`)
   await writeFileAtomic(target, data, opts)
+  return existed
+}
+
+const STD_STREAMS: Record<string, () => NodeJS.WriteStream> = {
+  '/dev/stdout': () => process.stdout,
+  '/dev/fd/1': () => process.stdout,
+  '/proc/self/fd/1': () => process.stdout,
+  '-': () => process.stdout,
+  '/dev/stderr': () => process.stderr,
+  '/dev/fd/2': () => process.stderr,
+  '/proc/self/fd/2': () => process.stderr,
+}
+
+/** Whether `--output` names this process's standard output. */
+export function isStdout(file: string): boolean {
+  return STD_STREAMS[file] === STD_STREAMS['-'] || STD_STREAMS[resolve(file)] === STD_STREAMS['-']
+}
+
+/**
+ * Writes a report to `--output`: never over one of the run's inputs (the environment file, a
+ * secret file…); through devices, pipes and links to them (`/dev/stdout`, `/dev/null`: written
+ * to, never replaced); atomically over a regular file.
+ */
+export async function writeOutput(
+  file: string,
+  data: string,
+  inputs: readonly string[],
+  opts: {dryRun?: boolean} = {},
+): Promise<void> {
+  const target = resolve(file)
+  const real = await realpath(target).catch(() => undefined)
+  if (real) {
+    for (const input of inputs) {
+      const other = await realpath(resolve(input)).catch(() => undefined)
+      if (other && other === real)
+        throw new UsageError(
+          `--output ${file} is ${input === inputs[0] ? 'the environment file' : `an input of this run (${input})`}: not overwritten`,
+          [],
+          'write the report to another file',
+        )
+    }
+  }
+  if (opts.dryRun) return
+  // The process's own standard streams: written to as streams (opening /dev/stdout fails when it
+  // is a socket, as under many CI runners).
+  const std = STD_STREAMS[file] ?? STD_STREAMS[target]
+  if (std) {
+    await new Promise<void>((resolve, reject) =>
+      std().write(data, (e) =>
+        e && (e as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(writeError(e, file)) : resolve(),
+      ),
+    )
+    return
+  }
+  try {
+    const link = await lstat(target).catch(() => undefined)
+    const st = link ? await stat(target).catch(() => undefined) : undefined
+    if (link && (link.isSymbolicLink() || (st && !st.isFile()))) {
+      if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), {code: 'EISDIR'})
+      // A device, a pipe, or a link: write through it (O_TRUNC is ignored by devices and pipes).
+      const fh = await open(target, constants.O_WRONLY | (st?.isFile() ? constants.O_TRUNC : 0))
+      try {
+        await fh.writeFile(data)
+      } finally {
+        await fh.close()
+      }
+      return
+    }
+    await writeFileAtomic(target, data)
+  } catch (e) {
+    if (e instanceof UsageError) throw e
+    throw writeError(e, file)
+  }
+}
+
+/** A write failure as the user can act on it: the file named, the cause in words (exit 2). */
+export function writeError(e: unknown, shown: string): Error {
+  const code = (e as NodeJS.ErrnoException).code
+  const why: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EROFS: 'the file system is read-only',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a folder on the way is a file',
+    // mkdir -p over a file: the folder to create exists as something else.
+    EEXIST: 'a folder on the way is a file',
+    ENXIO: 'nothing is reading it (ENXIO: a FIFO without a reader, or a closed descriptor)',
+    ENOENT: 'a folder on the way does not exist',
+    ENAMETOOLONG: 'the name is too long',
+    EXDEV: 'cannot be replaced across file systems',
+  }
+  if (code && why[code]) return new UsageError(`cannot write ${shown}: ${why[code]} (${code})`)
+  return e as Error
 }

@@ -172,6 +172,15 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const account = await workingDirectory(agentDir, ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
     const serverDir = join(dir, 'server')
     if (onPrem) await workingDirectory(serverDir, ['Runtime', 'Temp', 'Work'])
+    // The service opens its encryption and IdentityServer PFX at start-up: as a real install
+    // does, the account may read them (still 0600: nobody else may). The TLS ones are IIS's.
+    if (process.getuid?.() === 0)
+      for (const name of [
+        'agent-files.pfx',
+        'identityserver-public.pfx',
+        ...(onPrem ? ['server-files.pfx', 'identityserver.pfx'] : []),
+      ])
+        await chown(join(dir, 'certs', name), 65534, 65534)
 
     const environment: Record<string, unknown> = {
       version: 1,

@@ -1,8 +1,12 @@
-import {chmod, lstat, mkdir, readFile, stat} from 'node:fs/promises'
-import {replaceFile} from '../core/write.js'
+import {chmod, lstat, mkdir, stat} from 'node:fs/promises'
+import {readRegularFile} from '../core/read.js'
+import {createExclusive, FileExistsError, replaceFile, writeError} from '../core/write.js'
 import type {Redactor} from '../core/redact.js'
 import {maskSettingsSecrets} from './mask.js'
 import type {PlannedItem} from './plan.js'
+
+/** Largest existing file compared with what would be written (settings files are kilobytes). */
+const MAX_EXISTING_BYTES = 16 * 1024 * 1024
 
 export type Action = 'created' | 'updated' | 'unchanged' | 'skipped'
 
@@ -37,36 +41,55 @@ export async function applyPlan(items: readonly PlannedItem[], o: ApplyOptions):
         (s) => s.isDirectory(),
         () => false,
       )
-      if (!exists && !o.dryRun) await mkdir(item.path, {recursive: true})
+      if (!exists && !o.dryRun)
+        await mkdir(item.path, {recursive: true}).catch((e: unknown) => Promise.reject(writeError(e, item.path)))
       out.push({relative: item.relative, kind: 'dir', action: exists ? 'unchanged' : 'created'})
       continue
     }
-    const mode = item.secret ? 0o600 : item.executable ? 0o755 : 0o644
-    const next = typeof item.content === 'string' ? item.content : (item.content ?? Buffer.alloc(0))
+    out.push(await applyFile(item, o, createTwoFilesPatch))
+  }
+  return out
+}
+
+type Patch = (typeof import('diff'))['createTwoFilesPatch']
+
+/**
+ * One file of the plan. A file that is not there is created in one step (exclusive link): if
+ * another run created it in the meantime, it is judged again as an existing file, so that two
+ * concurrent scaffolds never both report "created". Failures the user can fix are exit 2.
+ */
+async function applyFile(item: PlannedItem, o: ApplyOptions, createTwoFilesPatch: Patch): Promise<ItemResult> {
+  const mode = item.secret ? 0o600 : item.executable ? 0o755 : 0o644
+  const modeText = mode.toString(8)
+  const next = typeof item.content === 'string' ? item.content : (item.content ?? Buffer.alloc(0))
+  for (let attempt = 0; ; attempt++) {
     // Never read or print through a link, and never open a FIFO or a device (it could block or
     // never end): such an entry is kept and said, even with --force.
     const st = await lstat(item.path).catch(() => undefined)
-    if (st && !st.isFile()) {
-      out.push({
+    if (st && !st.isFile())
+      return {
         relative: item.relative,
         kind: 'file',
         action: 'skipped',
         note: st.isSymbolicLink()
           ? 'is a symbolic link: not followed, not replaced (make it a regular file, or remove it)'
           : `is not a regular file (${st.isDirectory() ? 'a directory' : 'a FIFO, socket or device'}): kept`,
-      })
-      continue
-    }
-    const old = st ? await readFile(item.path).catch(() => undefined) : undefined
-    const modeText = mode.toString(8)
+      }
+    const old = st ? await readRegularFile(item.path, MAX_EXISTING_BYTES).catch(() => undefined) : undefined
+    if (st && !old)
+      return {
+        relative: item.relative,
+        kind: 'file',
+        action: 'skipped',
+        note: 'exists but cannot be read (permissions, or larger than 16 MB): kept',
+      }
     if (old && Buffer.compare(old, Buffer.from(next)) === 0) {
-      const cur = await stat(item.path)
       // Same content: only tighten a secret file's mode, never loosen the user's choice.
-      if (process.platform !== 'win32' && item.secret && (cur.mode & 0o077) !== 0) {
-        if (!o.dryRun) await chmod(item.path, 0o600)
-        out.push({relative: item.relative, kind: 'file', action: 'updated', note: 'mode tightened to 600', mode: '600'})
-      } else out.push({relative: item.relative, kind: 'file', action: 'unchanged'})
-      continue
+      if (process.platform !== 'win32' && item.secret && (st!.mode & 0o077) !== 0) {
+        if (!o.dryRun) await chmod(item.path, 0o600).catch((e: unknown) => Promise.reject(writeError(e, item.path)))
+        return {relative: item.relative, kind: 'file', action: 'updated', note: 'mode tightened to 600', mode: '600'}
+      }
+      return {relative: item.relative, kind: 'file', action: 'unchanged'}
     }
     // Secret values are masked on both sides before diffing: a rotated password shows as a
     // change of nothing visible rather than printing the previous one.
@@ -85,28 +108,31 @@ export async function applyPlan(items: readonly PlannedItem[], o: ApplyOptions):
             ),
           )
         : undefined
-    if (old && !o.force) {
-      out.push({
+    if (old && !o.force)
+      return {
         relative: item.relative,
         kind: 'file',
         action: 'skipped',
         note: 'exists and differs: kept (--force overwrites it and keeps a .bak)',
         diff,
-      })
-      continue
-    }
+      }
     if (!o.dryRun) {
-      await replaceFile(item.path, next, {mode})
-      if (process.platform !== 'win32') await chmod(item.path, mode)
+      try {
+        if (old) await replaceFile(item.path, next, {mode})
+        else await createExclusive(item.path, next, {mode})
+        if (process.platform !== 'win32') await chmod(item.path, mode)
+      } catch (e) {
+        if (e instanceof FileExistsError && attempt === 0) continue // created meanwhile: judge it as it is now
+        throw writeError(e, item.path)
+      }
     }
-    out.push({
+    return {
       relative: item.relative,
       kind: 'file',
       action: old ? 'updated' : 'created',
       ...(old ? {note: `previous version kept as ${item.relative}.bak`} : {}),
       diff,
       mode: modeText,
-    })
+    }
   }
-  return out
 }

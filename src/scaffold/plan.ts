@@ -193,6 +193,7 @@ export async function planScaffold(
     ...certificateFilesOf(certOwners, baseDir).filter((f) => !(generated && f.label.startsWith('encryption'))),
   ]
   // Labels end up in script comments: one line each, whatever the path holds.
+  // eslint-disable-next-line no-control-regex
   const comment = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
   const readFiles = [
     ...SETTINGS_FILE_NAMES.map((n) => ({label: 'read at start-up', rel: ['Runtime', n], abs: undefined})),

@@ -255,7 +255,7 @@ describe('bad environment files: exit 2 with a position, never a stack trace', (
     assert.match(none.stderr, /no environment file found[\s\S]*--config FILE, set IDM_PREFLIGHT_CONFIG/)
     const flag = await runCli(['check', '--plan', '-c', file, '--timeout', 'soon'])
     assert.equal(flag.code, 2)
-    assert.match(flag.stderr, /--timeout soon: not a duration/)
+    assert.match(flag.stderr, /--timeout soon is not a duration/)
     const bad = await runCli(['check', '--bogus-flag'])
     assert.equal(bad.code, 2)
     assert.ok(!hasStackTrace(bad.stderr))

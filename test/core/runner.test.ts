@@ -133,17 +133,22 @@ describe('runner', () => {
     assert.ok(!JSON.stringify(r).includes('leaked-Secret-123'))
   })
 
-  test('an aborted run ends every probe at once', {timeout: 5000}, async () => {
+  test('an aborted run ends every probe at once; what had not started is not run', {timeout: 5000}, async () => {
     const ac = new AbortController()
     setTimeout(() => ac.abort(new Error('interrupted')), 50)
-    const results = await runChecks(instances(fakeCheck(), [{delay: 3000}, {delay: 3000}]), {
+    const results = await runChecks(instances(fakeCheck(), [{delay: 3000}, {delay: 3000}, {delay: 3000}]), {
       ...opts,
+      concurrency: 2,
       timeoutMs: 10_000,
       signal: ac.signal,
     })
     assert.deepEqual(
-      results.map((r) => r.message),
-      ['interrupted', 'interrupted'],
+      results.map((r) => `${r.status} ${r.message}`),
+      [
+        'error interrupted (Ctrl-C) before it could conclude',
+        'error interrupted (Ctrl-C) before it could conclude',
+        'skip not run: interrupted (Ctrl-C)',
+      ],
     )
   })
 })

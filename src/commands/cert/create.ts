@@ -60,7 +60,7 @@ ${EXIT_CODES_HELP}`
     const {flags} = await this.parse(CertCreate)
     const {UsageError} = await import('../../core/errors.js')
     ;(await import('../../lib/secret-input.js')).refuseArgvPassword(flags.password)
-    const [{resolve, relative}, {readPassword}, {createCertificate, snippets}, {refuseOverwrite, replaceFile}] =
+    const [{resolve, relative}, {readPassword}, {createCertificate, snippets}, {refuseOverwrite, writeUserFile}] =
       await Promise.all([
         import('node:path'),
         import('../../lib/secret-input.js'),
@@ -68,7 +68,7 @@ ${EXIT_CODES_HELP}`
         import('../../core/write.js'),
       ])
     const out = resolve(flags.out)
-    refuseOverwrite(out, flags.out, flags.force)
+    await refuseOverwrite(out, flags.out, flags.force)
     const password = await readPassword({envVar: flags['password-env'], confirm: true, purpose: flags.out})
     let created
     try {
@@ -82,7 +82,8 @@ ${EXIT_CODES_HELP}`
     } catch (e) {
       throw new UsageError(`--subject: ${(e as Error).message}`)
     }
-    await replaceFile(out, created.pfx, {mode: 0o600})
+    // Exists-or-not is decided again at the write, in one step: of concurrent runs one wins.
+    await writeUserFile(out, created.pfx, {mode: 0o600, force: flags.force, shown: flags.out})
     const info = created.info
     const rel = relative(process.cwd(), out) || out
     const s = snippets(rel.startsWith('..') ? out : `./${rel}`, info.thumbprint, flags['password-env'])
