@@ -416,9 +416,12 @@ describe('temporary files left by a killed run are cleaned up by the next', () =
   })
 })
 
-const pwsh = [process.env.PWSH, join(homedir(), '.dotnet', 'tools', 'pwsh'), '/usr/bin/pwsh'].find(
-  (p) => p && existsSync(p),
-)
+/** PowerShell: on PATH, or where `dotnet tool install --global PowerShell` puts it. */
+const pwsh = [
+  process.env.PWSH,
+  ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'pwsh')),
+  join(homedir(), '.dotnet', 'tools', 'pwsh'),
+].find((p) => p && existsSync(p))
 
 describe('PowerShell quoting', () => {
   const hostile = [
