@@ -105,13 +105,20 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
       (res) => {
         let body = ''
         res.setEncoding('utf8')
-        res.on('data', (d: string) => {
-          if (body.length < 200) body += d
-        })
-        res.on('end', () => {
+        const done = () => {
           socket.destroy()
           resolve({...facts, status: res.statusCode, body: body.slice(0, 200)})
+        }
+        res.on('data', (d: string) => {
+          body += d
+          // "Healthy" is seven characters: a peer that keeps sending has said enough (a flood
+          // would otherwise cost the whole timeout).
+          if (body.length > MAX_BODY_CHARS) {
+            res.removeAllListeners('end')
+            done()
+          }
         })
+        res.on('end', done)
         res.on('error', (e) => resolve({...facts, failedPhase: 'http', error: e.message}))
       },
     )
@@ -122,6 +129,9 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
     req.end()
   })
 }
+
+/** What of a body is read before judging it: `/hc` answers one word. */
+const MAX_BODY_CHARS = 4096
 
 function tagPhase(e: Error, phase: HttpFacts['failedPhase']): Error {
   return Object.assign(e, {phase})

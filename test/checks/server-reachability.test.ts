@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import tls from 'node:tls'
 import {after, before, describe, test} from 'node:test'
 import check from '../../checks/server-reachability.js'
 import {serverCert} from '../../src/sandbox/pki.js'
@@ -42,6 +43,32 @@ describe('server.reachability against a real HTTPS server, directly and through 
     } finally {
       await s.close()
       await proxy.close()
+    }
+  })
+
+  test('a peer that floods its body is judged on what it sent, without waiting for the timeout', async () => {
+    const c = serverCert(net.ca, [host])
+    const flood = tls.createServer({key: c.keyPem, cert: c.certPem}, (sock) => {
+      sock.on('error', () => undefined)
+      sock.once('data', () => {
+        sock.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n')
+        const chunk = Buffer.alloc(65536, 'A')
+        const pump = () => {
+          while (!sock.destroyed && sock.write(chunk));
+        }
+        sock.on('drain', pump)
+        pump()
+      })
+    })
+    await new Promise<void>((r) => flood.listen(0, '127.0.0.1', () => r()))
+    try {
+      const r = await runCheck(check, params((flood.address() as {port: number}).port), {timeoutMs: 20_000})
+      assert.equal(r.status, 'warn', r.message)
+      assert.match(r.message, /\/hc answered 200 "A+", not Healthy/)
+      // The verdict came from the first kilobytes, not from the 20 s deadline.
+      assert.ok(r.durationMs < 10_000, `${r.durationMs} ms`)
+    } finally {
+      flood.close()
     }
   })
 
