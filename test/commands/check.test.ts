@@ -187,6 +187,26 @@ describe('check', () => {
     for (const r of rows) assert.match(r.docs, /^https:\/\//)
   })
 
+  test('checks list speaks the language of check: topology names --topology takes, stages as planned', async () => {
+    const text = (await runCli(['checks', 'list'])).stdout
+    const named = new Set(
+      [...text.matchAll(/topologies: ([^·]+) ·/g)]
+        .flatMap((m) => m[1]!.trim().split(/,\s*/))
+        .filter((t) => t !== 'all'),
+    )
+    assert.ok(named.size > 0)
+    for (const t of named) {
+      const r = await runCli(['checks', 'list', '--topology', t])
+      assert.equal(r.code, 0, `checks list prints topology "${t}", which --topology rejects: ${r.stderr}`)
+    }
+    // The stage of tls.endpoint and server.reachability depends on the topology, as --plan shows.
+    assert.match(text, /server\.reachability[^\n]*\n[^\n]*stage: before in SaaS[^\n]*after on premises/)
+    assert.match(text, /tls\.endpoint[^\n]*\n[^\n]*stage: the server's URL: before in SaaS, after on premises/)
+    // Waivers name exact ids: no promise of globs there.
+    const help = (await runCli(['checks', 'list', '--help'])).stdout
+    assert.doesNotMatch(help, /globs[^.]*in waivers/)
+  })
+
   test('--help documents the exit codes and has examples', async () => {
     const r = await runCli(['check', ...ONLY, '--help'])
     assert.equal(r.code, 0)
