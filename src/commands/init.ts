@@ -100,24 +100,28 @@ ${EXIT_CODES_HELP}`
       if (prompts) {
         const validate = (v: string) => q.validate?.(v, answers) ?? true
         answers[q.name] = q.choices
-          ? await prompts.select({message: q.message, choices: q.choices, default: def})
+          ? await prompts.select({message: q.message, choices: q.choices, default: def ?? undefined})
           : await prompts.input({
               message: q.message,
-              default: def,
-              validate: (v) => (q.default === undefined && !v ? 'an answer is needed' : validate(v)),
+              default: def ?? undefined,
+              validate: (v) => (def == null && !v ? 'an answer is needed' : validate(v)),
             })
-      } else if (q.default === undefined) {
+      } else if (def === null || !q.default) {
+        // No default for this answer here (the customer's own, or not derivable: in SaaS nothing
+        // is derived from the tenant's domain): name the flag.
         noDefault.push(`--${q.flag}`)
         answers[q.name] = `<${q.flag}>` // so that the questions after it are judged as they would be
-      } else if (flags.yes) answers[q.name] = def
+      } else if (flags.yes) answers[q.name] = def ?? undefined
       else {
         defaulted.push(`--${q.flag}`)
-        answers[q.name] = def
+        answers[q.name] = def ?? undefined
       }
     }
     if (noDefault.length || defaulted.length) {
       const hint = [
-        noDefault.length ? `give ${noDefault.join(' and ')} (they have no default)` : '',
+        noDefault.length
+          ? `give ${noDefault.join(' and ')} (${noDefault.length === 1 ? 'it has' : 'they have'} no default)`
+          : '',
         defaulted.length
           ? `${noDefault.length ? 'and ' : ''}either --yes for the defaults or ${defaulted.join(', ')}`
           : '',

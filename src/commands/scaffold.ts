@@ -97,7 +97,7 @@ ${EXIT_CODES_HELP}`
         extra.push({relative: rel, action: 'created', note: 'RSA 2048, SHA-256, 3DES PFX (not written: --dry-run)'})
       else {
         const ref = t.role === 'agent' ? t.agent?.encryptionCertificate : env.server.encryptionCertificate
-        let password = flags['password-env'] ? process.env[flags['password-env']] : ref?.password
+        const password = flags['password-env'] ? process.env[flags['password-env']] : ref?.password
         if (flags['password-env'] && password === undefined)
           throw new UsageError(`--password-env ${flags['password-env']}: the environment variable is not set`)
         if (password === undefined || password.startsWith('${'))
@@ -106,7 +106,6 @@ ${EXIT_CODES_HELP}`
             [],
             `set the variable behind encryptionCertificate.password${password ? ` (${password})` : ''}, or pass --password-env VAR`,
           )
-        if (password.startsWith('@')) password = password.slice(1)
         redactor.add(password)
         const [{createCertificate}, {createExclusive, FileExistsError, writeError}] = await Promise.all([
           import('../lib/cert-create.js'),

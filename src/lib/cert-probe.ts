@@ -10,7 +10,7 @@ export async function probeCertificate(
   ) => Promise<{loaded?: LoadedCertificateFile; error?: string; unavailable?: string}>,
 ): Promise<CertFacts> {
   const pw = effectivePassword(p.password)
-  const base = {unescapedAt: pw.unescapedAt, protectedPassword: pw.protectedFormat}
+  const base = {protectedPassword: pw.protectedFormat}
   if (p.store) {
     const r = await readStore(p.store)
     if (r.unavailable) return {source: 'store', storeUnavailable: r.unavailable, ...base}

@@ -28,7 +28,6 @@ export interface CertFacts {
   failureDetail?: string
   /** Set when the store cannot be read from here, with why. */
   storeUnavailable?: string
-  unescapedAt: boolean
   protectedPassword: boolean
   trust?: {trusted: boolean; reason?: string}
 }
@@ -97,16 +96,8 @@ export function certFindings(p: CertParams, f: CertFacts, now: Date, warnDays: n
   if (f.protectedPassword) {
     out.push({
       status: 'warn',
-      message: `${p.field}.password is in the product's protected format (Usercube-Protect-CertificatePassword): it can only be opened on the host that protected it, so the PFX was not opened here`,
-      remediation: `on that host, run the product, or check the plain password with: idm-preflight cert inspect ${p.fileAsWritten ?? 'file.pfx'} --password-env VAR`,
-    })
-  }
-  if (f.unescapedAt) {
-    out.push({
-      status: 'warn',
-      message: `${p.field}.password contains "@" but does not start with "@": the product reads such a value as a protected password`,
-      remediation:
-        'escape a plain password that contains "@" with one more "@" at the start (write @p@ss for p@ss), or protect it with Usercube-Protect-CertificatePassword',
+      message: `${p.field}.password is in the product's protected format (Usercube-Protect-CertificatePassword), which only the product decrypts: the PFX was not opened here`,
+      remediation: `give the plain password in the environment file (a \${env:} or \${file:} reference); scaffold writes it into the settings, where you may protect it. Or check the file alone: idm-preflight cert inspect ${p.fileAsWritten ?? 'file.pfx'} --password-env VAR`,
     })
   }
   if (f.failure) {

@@ -238,16 +238,23 @@ export function isProtectedPassword(pw: string): boolean {
 }
 
 /**
- * The password the product will use to open the PFX: a plain password that contains "@" must be
- * escaped with a leading "@" (DOMAIN.md §3.5), which the product strips.
+ * The password that opens the PFX, from the environment file. The environment file holds the
+ * real password, "@" and all: the escaping the product's settings need (DOMAIN.md §3.5) is
+ * scaffold's job when it writes them (see `settingsPassword`). Only the product's three-part
+ * protected form cannot be used here.
  */
-export function effectivePassword(pw: string | undefined): {
-  password: string | undefined
-  unescapedAt: boolean
-  protectedFormat: boolean
-} {
-  if (pw === undefined) return {password: undefined, unescapedAt: false, protectedFormat: false}
-  if (isProtectedPassword(pw)) return {password: undefined, unescapedAt: false, protectedFormat: true}
-  if (pw.startsWith('@')) return {password: pw.slice(1), unescapedAt: false, protectedFormat: false}
-  return {password: pw, unescapedAt: pw.includes('@'), protectedFormat: false}
+export function effectivePassword(pw: string | undefined): {password: string | undefined; protectedFormat: boolean} {
+  if (pw === undefined) return {password: undefined, protectedFormat: false}
+  if (isProtectedPassword(pw)) return {password: undefined, protectedFormat: true}
+  return {password: pw, protectedFormat: false}
+}
+
+/**
+ * A PFX password as the product's settings must hold it: the protected three-part form as it is;
+ * a plain password that contains "@" with one more "@" in front, whatever it starts with (the
+ * product strips exactly one), DOMAIN.md §3.5.
+ */
+export function escapeSettingsPassword(pw: string): string {
+  if (isProtectedPassword(pw) || !pw.includes('@')) return pw
+  return `@${pw}`
 }

@@ -12,17 +12,27 @@ export interface Question {
   flag: string
   message: string
   choices?: {value: string; name: string}[]
-  /** undefined: no default (the customer's own answer). */
-  default?: (a: Answers) => string | undefined
+  /**
+   * The default, from the answers so far. No function, or `null`: this answer has no default
+   * (the customer's own, or nothing may be derived here); `undefined`: not known yet, because an
+   * answer it derives from is still missing.
+   */
+  default?: (a: Answers) => string | null | undefined
   when?: (a: Answers) => boolean
   validate?: (v: string, a: Answers) => string | undefined
 }
 
 const onPrem = (a: Answers) => a.topology !== 'saas'
 const hasAgent = (a: Answers) => a.topology !== 'on-prem-integrated'
-const domainOf = (url: string | undefined) => {
+/**
+ * The customer's domain, from the server URL: on premises only. In SaaS the server URL is the
+ * tenant's (contoso.usercube.com): its domain is Netwrix's, never a default for the agent, SMTP
+ * or mail addresses, which live in the organization's own domain.
+ */
+const customerDomainOf = (a: Answers): string | null | undefined => {
+  if (a.topology === 'saas') return null
   try {
-    return new URL(url ?? '').hostname.split('.').slice(1).join('.') || undefined
+    return new URL(a.serverUrl ?? '').hostname.split('.').slice(1).join('.') || undefined
   } catch {
     return undefined
   }
@@ -87,9 +97,10 @@ export const QUESTIONS: Question[] = [
   {
     name: 'serverServiceAccount',
     flag: 'service-account',
-    message: 'Server service account (DOMAIN\\user or IIS AppPool\\<pool>)',
+    message: 'Server service account (a domain account, DOMAIN\\user)',
     when: onPrem,
-    default: () => 'IIS AppPool\\Usercube',
+    // No default: the server-requirements page says the built-in pool identity "should not be
+    // used" (it cannot log in to a SQL Server on another host); a domain account is the customer's.
   },
   {
     name: 'databaseServer',
@@ -131,9 +142,12 @@ export const QUESTIONS: Question[] = [
   {
     name: 'agentUrl',
     flag: 'agent-url',
-    message: "Agent's HTTPS URL",
+    message: "Agent's HTTPS URL (a host name in your organization's domain)",
     when: hasAgent,
-    default: (a) => (domainOf(a.serverUrl) ? `https://idm-agent.${domainOf(a.serverUrl)}` : undefined),
+    default: (a) => {
+      const d = customerDomainOf(a)
+      return d ? `https://idm-agent.${d}` : d
+    },
     validate: (v) => httpsUrlProblem(v),
   },
   {
@@ -191,7 +205,10 @@ export const QUESTIONS: Question[] = [
     flag: 'smtp-host',
     message: 'SMTP server',
     when: (a) => a.mail === 'smtp',
-    default: (a) => (domainOf(a.serverUrl) ? `smtp.${domainOf(a.serverUrl)}` : undefined),
+    default: (a) => {
+      const d = customerDomainOf(a)
+      return d ? `smtp.${d}` : d
+    },
   },
   {
     name: 'smtpPort',
@@ -220,7 +237,10 @@ export const QUESTIONS: Question[] = [
     flag: 'from-address',
     message: 'Sender address',
     when: (a) => a.mail !== 'none',
-    default: (a) => (domainOf(a.serverUrl) ? `no-reply@${domainOf(a.serverUrl)}` : undefined),
+    default: (a) => {
+      const d = customerDomainOf(a)
+      return d ? `no-reply@${d}` : d
+    },
     validate: (v) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v) ? undefined : 'an email address'),
   },
 ]

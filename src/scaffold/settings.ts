@@ -1,7 +1,7 @@
 import {isAbsolute, resolve} from 'node:path'
 import type {Agent, CertificateRef, Environment} from '../core/environment.js'
 import {isReference} from '../core/semantics.js'
-import {isProtectedPassword} from '../lib/certificates.js'
+import {escapeSettingsPassword} from '../lib/certificates.js'
 import {isWindowsPath} from '../lib/paths.js'
 
 /**
@@ -74,11 +74,15 @@ export function secretValue(value: string | undefined, field: string): string {
   return value
 }
 
-/** A plain PFX password that contains "@" must start with one more "@" (DOMAIN.md §3.5). */
+/**
+ * A PFX password for the settings: the environment file holds the real one, so a plain password
+ * that contains "@" always gets one more "@" in front (even one that starts with "@": the product
+ * strips exactly one); only the protected three-part form is written verbatim (DOMAIN.md §3.5).
+ */
 export function settingsPassword(value: string | undefined, field: string): string {
   const v = secretValue(value, field)
-  if (v.startsWith(PLACEHOLDER_PREFIX) || isProtectedPassword(v) || !v.includes('@') || v.startsWith('@')) return v
-  return `@${v}`
+  if (v.startsWith(PLACEHOLDER_PREFIX)) return v
+  return escapeSettingsPassword(v)
 }
 
 /** A path as the product will read it: forward slashes (JSON-safe, and .NET accepts them). */

@@ -8,7 +8,7 @@ import encryption from '../../checks/cert-encryption.js'
 import identity from '../../checks/cert-identity-server.js'
 import tlsCert from '../../checks/cert-tls.js'
 import type {CertParams} from '../../src/lib/cert-verdicts.js'
-import {effectivePassword, isProtectedPassword} from '../../src/lib/certificates.js'
+import {effectivePassword, escapeSettingsPassword, isProtectedPassword} from '../../src/lib/certificates.js'
 import {parseStoreEntry} from '../../src/lib/windows.js'
 import {issue, makeCA, rsaKey, serverCert, toPfx, type Issued} from '../../src/sandbox/pki.js'
 import {tempDir} from '../helpers/cli.js'
@@ -244,13 +244,12 @@ describe('certificate verdicts on a corpus made at test time', () => {
     assert.match(r.message, /open\.pfx is readable by everyone \(mode 644\): it holds a private key/)
   })
 
-  test('passwords with "@": unescaped is a warning; escaped opens with the real password', async () => {
-    const file = await pfx('at.pfx', good, {}, 'p@ss')
-    const unescaped = await run(params(file, {password: 'p@ss'}))
-    assert.equal(unescaped.status, 'warn')
-    assert.match(unescaped.message, /contains "@" but does not start with "@"/)
-    const escaped = await run(params(file, {password: '@p@ss'}))
-    assert.equal(escaped.status, 'pass', escaped.message)
+  test('passwords with "@": the environment file holds the real one, whatever it starts with', async () => {
+    for (const pw of ['p@ss', '@p@ss', '@leading']) {
+      const file = await pfx(`at-${pw.length}-${pw.startsWith('@')}.pfx`, good, {}, pw)
+      const r = await run(params(file, {password: pw}))
+      assert.equal(r.status, 'pass', `${pw}: ${r.message}`)
+    }
   })
 
   test('a protected password cannot be checked here: a warning saying how', async () => {
@@ -368,9 +367,15 @@ describe('certificate verdicts on a corpus made at test time', () => {
     assert.match(parseStoreEntry({found: false}, q).error!, /no certificate with thumbprint abab.* in LocalMachine\\My/)
   })
 
-  test('password helpers', () => {
-    assert.deepEqual(effectivePassword('@p@ss'), {password: 'p@ss', unescapedAt: false, protectedFormat: false})
-    assert.deepEqual(effectivePassword('p@ss'), {password: 'p@ss', unescapedAt: true, protectedFormat: false})
-    assert.equal(effectivePassword('plain').unescapedAt, false)
+  test('password helpers: real passwords in, escaped passwords out', () => {
+    assert.deepEqual(effectivePassword('@p@ss'), {password: '@p@ss', protectedFormat: false})
+    assert.deepEqual(effectivePassword('p@ss'), {password: 'p@ss', protectedFormat: false})
+    // Settings: one more "@" whenever a plain password holds one, even at its start (DOMAIN.md §3.5).
+    assert.equal(escapeSettingsPassword('p@ss'), '@p@ss')
+    assert.equal(escapeSettingsPassword('@p@ss'), '@@p@ss')
+    assert.equal(escapeSettingsPassword('@leading'), '@@leading')
+    assert.equal(escapeSettingsPassword('plain'), 'plain')
+    const protectedPw = 'QUJDREVGR0hJSktMTU5PUA==@UVJTVFVWV1hZWg==@YWJjZGVmZ2hpams='
+    assert.equal(escapeSettingsPassword(protectedPw), protectedPw)
   })
 })

@@ -16,18 +16,36 @@ describe('init', () => {
     assert.equal(r.code, 2)
     assert.match(
       r.stderr,
-      /give --organization and --server-url \(they have no default\), and either --yes for the defaults or --topology, --product/,
+      /give --organization and --server-url and --service-account \(they have no default\), and either --yes for the defaults or --topology, --product/,
     )
     const yes = await runCli(['init', '--out', 'x.yaml', '--yes'], {cwd: dir})
     assert.equal(yes.code, 2)
-    assert.match(yes.stderr, /give --organization and --server-url \(they have no default\)$/m)
+    assert.match(yes.stderr, /give --organization and --server-url and --service-account \(they have no default\)$/m)
     assert.ok(!hasStackTrace(r.stderr + yes.stderr))
   })
 
+  const account = ['--service-account', 'CONTOSO\\svc-idm']
   const topologies: [string, string[]][] = [
-    ['on-prem-integrated', []],
-    ['on-prem-separate', ['--database-auth', 'sql', '--mail', 'smtp', '--smtp-username', 'idm@contoso.com']],
-    ['saas', ['--mail', 'pickup', '--certificates', 'store', '--certificate-thumbprint', 'ab'.repeat(20)]],
+    ['on-prem-integrated', account],
+    [
+      'on-prem-separate',
+      [...account, '--database-auth', 'sql', '--mail', 'smtp', '--smtp-username', 'idm@contoso.com'],
+    ],
+    [
+      'saas',
+      [
+        '--agent-url',
+        'https://idm-agent.contoso.com',
+        '--mail',
+        'pickup',
+        '--from-address',
+        'no-reply@contoso.com',
+        '--certificates',
+        'store',
+        '--certificate-thumbprint',
+        'ab'.repeat(20),
+      ],
+    ],
   ]
   for (const [topology, extra] of topologies) {
     test(`--yes writes a valid ${topology} environment whose secrets are references`, async () => {
@@ -74,6 +92,61 @@ describe('init', () => {
     })
   }
 
+  test("SaaS: nothing is derived from the tenant's domain; the server account has no default", async () => {
+    const saas = ['init', '--out', 'saas-defaults.yaml', '--topology', 'saas', '--organization', 'Contoso']
+    const url = ['--server-url', 'https://contoso.usercube.com']
+    const noAgent = await runCli([...saas, ...url, '--yes'], {cwd: dir})
+    assert.equal(noAgent.code, 2)
+    assert.match(noAgent.stderr, /give --agent-url \(it has no default\)/)
+    const noSmtp = await runCli(
+      [...saas, ...url, '--yes', '--agent-url', 'https://idm-agent.contoso.com', '--mail', 'smtp'],
+      {
+        cwd: dir,
+      },
+    )
+    assert.equal(noSmtp.code, 2)
+    assert.match(noSmtp.stderr, /give --smtp-host and --from-address \(they have no default\)/)
+    const ok = await runCli(
+      [
+        ...saas,
+        ...url,
+        '--yes',
+        '--agent-url',
+        'https://idm-agent.contoso.com',
+        '--mail',
+        'smtp',
+        '--smtp-host',
+        'smtp.contoso.com',
+        '--from-address',
+        'no-reply@contoso.com',
+      ],
+      {cwd: dir},
+    )
+    assert.equal(ok.code, 0, ok.stderr)
+    const text = await readFile(join(dir, 'saas-defaults.yaml'), 'utf8')
+    // The tenant's domain appears once: in server.url.
+    assert.equal(text.match(/usercube\.com/g)?.length, 1, text)
+    // On premises the customer's domain (from the server URL) is a fair default for the agent.
+    const onPrem = await runCli(
+      [
+        'init',
+        '--out',
+        'onprem.yaml',
+        '--topology',
+        'on-prem-separate',
+        '--organization',
+        'C',
+        '--server-url',
+        'https://idm.fabrikam.com',
+        '--yes',
+      ],
+      {cwd: dir},
+    )
+    assert.equal(onPrem.code, 2)
+    assert.match(onPrem.stderr, /give --service-account \(it has no default\)/)
+    assert.doesNotMatch(onPrem.stderr, /--agent-url/)
+  })
+
   test('a bad answer is exit 2 and writes nothing; an existing file is kept without --force', async () => {
     const bad = await runCli(
       ['init', '--out', 'bad.yaml', '--organization', 'Contoso', '--server-url', 'https://idm.contoso.com/', '--yes'],
@@ -83,7 +156,17 @@ describe('init', () => {
     assert.match(bad.stderr, /--server-url https:\/\/idm\.contoso\.com\/: the URL must not end with "\/"/)
     await writeFile(join(dir, 'mine.yaml'), 'my notes\n')
     const kept = await runCli(
-      ['init', '--out', 'mine.yaml', '--organization', 'C', '--server-url', 'https://x.contoso.com', '--yes'],
+      [
+        'init',
+        '--out',
+        'mine.yaml',
+        '--organization',
+        'C',
+        '--server-url',
+        'https://x.contoso.com',
+        '--yes',
+        ...account,
+      ],
       {cwd: dir},
     )
     assert.equal(kept.code, 2)
@@ -99,6 +182,7 @@ describe('init', () => {
         'https://x.contoso.com',
         '--yes',
         '--force',
+        ...account,
       ],
       {cwd: dir},
     )
