@@ -8,6 +8,8 @@ interface Params {
   workingDirectory: string
   file: 'appsettings.json' | 'appsettings.agent.json'
   expectedApplicationUri: string
+  /** Whose settings, from the environment (not guessed from the file's content). */
+  role: 'server' | 'agent'
 }
 
 interface Facts {
@@ -25,11 +27,12 @@ export default defineCheck<Params, Facts>({
   params: {
     type: 'object',
     additionalProperties: false,
-    required: ['workingDirectory', 'file', 'expectedApplicationUri'],
+    required: ['workingDirectory', 'file', 'expectedApplicationUri', 'role'],
     properties: {
       workingDirectory: {type: 'string'},
       file: {enum: ['appsettings.json', 'appsettings.agent.json']},
       expectedApplicationUri: {type: 'string'},
+      role: {enum: ['server', 'agent']},
     },
   },
   plan(env, ctx) {
@@ -40,7 +43,12 @@ export default defineCheck<Params, Facts>({
       const who = t.owner
       return (['appsettings.json', 'appsettings.agent.json'] as const).map((file) => ({
         target: `${who}:${file}`,
-        params: {workingDirectory: t.workingDirectory, file, expectedApplicationUri: env.server.url},
+        params: {
+          workingDirectory: t.workingDirectory,
+          file,
+          expectedApplicationUri: env.server.url,
+          role: t.role === 'agent' ? ('agent' as const) : ('server' as const),
+        },
         ...(isWindowsPath(t.workingDirectory) && process.platform !== 'win32'
           ? {skip: `${t.workingDirectory} is a Windows path: run on the Windows host`}
           : {}),
@@ -50,7 +58,7 @@ export default defineCheck<Params, Facts>({
   title: (p) => `${p.file} in ${p.workingDirectory}`,
   async probe(p) {
     const {checkSettingsFiles} = await import('../src/lib/settings-files.js')
-    const r = await checkSettingsFiles(p.workingDirectory, p.expectedApplicationUri)
+    const r = await checkSettingsFiles(p.workingDirectory, p.expectedApplicationUri, p.role)
     const f = r.files.find((x) => x.file.endsWith(p.file))!
     return {exists: f.exists, diagnostics: f.diagnostics}
   },

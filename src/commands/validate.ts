@@ -75,13 +75,22 @@ ${EXIT_CODES_HELP}`
     if (workdirs.length) {
       const {checkSettingsFiles} = await import('../lib/settings-files.js')
       // The environment files given (if any) tell the server's ApplicationUri to compare with.
+      // They also say whose a working directory is (an agent's, or the server's), so that a
+      // separate agent holding the server's files is caught rather than taken for a server.
       let expected: string | undefined
+      const roles = new Map<string, 'server' | 'agent'>()
+      const {resolve, isAbsolute} = await import('node:path')
       for (const f of files) {
         const r = await loadEnvironment(f, checks, {secrets: 'static'})
-        if (r.ok) expected ??= r.env.server.url
+        if (!r.ok) continue
+        expected ??= r.env.server.url
+        const at = (p: string) => resolve(isAbsolute(p) ? p : resolve(r.baseDir, p))
+        if (r.env.server.workingDirectory) roles.set(at(r.env.server.workingDirectory), 'server')
+        if (r.env.topology !== 'on-prem-integrated')
+          for (const a of r.env.agents ?? []) if (a.workingDirectory) roles.set(at(a.workingDirectory), 'agent')
       }
       for (const dir of workdirs) {
-        const r = await checkSettingsFiles(dir, expected)
+        const r = await checkSettingsFiles(dir, expected, roles.get(resolve(dir)))
         for (const f of r.files) {
           const diagnostics = f.exists
             ? f.diagnostics

@@ -68,13 +68,7 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
   }
 
   if (saas) {
-    for (const key of [
-      'workingDirectory',
-      'database',
-      'serviceAccount',
-      'license',
-      'identityServerCertificate',
-    ] as const) {
+    for (const key of ['workingDirectory', 'database', 'serviceAccount', 'identityServerCertificate'] as const) {
       if (env.server[key] !== undefined)
         err(
           ['server', key],

@@ -18,10 +18,12 @@ export const SETTINGS_FILES: SettingsFile[] = ['appsettings.json', 'appsettings.
 export async function checkSettingsFiles(
   workdir: string,
   expectedApplicationUri?: string,
+  /** Whose directory, when the environment says; otherwise guessed from appsettings.json. */
+  knownRole?: 'server' | 'agent',
 ): Promise<{files: {file: string; exists: boolean; diagnostics: Diagnostic[]}[]}> {
   const runtime = join(workdir, 'Runtime')
   const main = join(runtime, 'appsettings.json')
-  let role: 'server' | 'agent' = 'agent'
+  let role: 'server' | 'agent' = knownRole ?? 'agent'
   const out: {file: string; exists: boolean; diagnostics: Diagnostic[]}[] = []
   for (const name of SETTINGS_FILES) {
     const path = join(runtime, name)
@@ -44,7 +46,7 @@ export async function checkSettingsFiles(
       out.push({file: path, exists: true, diagnostics: parsed.diagnostics})
       continue
     }
-    if (path === main) role = roleOf(parsed.doc.value)
+    if (path === main && !knownRole) role = roleOf(parsed.doc.value)
     const diagnostics = settingsProblems(name, parsed.doc.value, {role, expectedApplicationUri}).map((p) => {
       const pos = parsed.doc.position(p.path, {key: true})
       return {

@@ -34,6 +34,30 @@ export function roleOf(appsettings: unknown): 'server' | 'agent' {
   return get(appsettings, 'ConnectionString') !== undefined ? 'server' : 'agent'
 }
 
+/**
+ * Keys of appsettings.json that only the server reads (DOMAIN.md §3.2): in a separate agent's
+ * settings they say the file is the server's, shipped in the same archive (the settings-files
+ * page says to replace it with Runtime/Agent's). As found, with their path.
+ */
+export function serverOnlyKeys(appsettings: unknown): string[] {
+  const out: string[] = []
+  for (const k of [
+    'ConnectionString',
+    'ConnectionStringGovernor',
+    'AzureCredentials',
+    'Agents',
+    'NotUseAgent',
+    'DataProtection',
+    'AppDisplay',
+    'PowerBISettings',
+  ])
+    if (get(appsettings, k) !== undefined) out.push(keyOf(appsettings, k))
+  const auth = get(appsettings, 'Authentication')
+  for (const k of ['TestUserStore', 'ActiveDirectoryUserStore', 'AllowLocalLogin'])
+    if (get(auth, k) !== undefined) out.push(`${keyOf(appsettings, 'Authentication')}.${keyOf(auth, k)}`)
+  return out
+}
+
 export function settingsProblems(
   file: SettingsFile,
   value: unknown,
@@ -57,8 +81,17 @@ export function settingsProblems(
         ? ['ConnectionString', 'ApplicationUri', 'EncryptionCertificate', 'IdentityServer', 'Authentication', 'License']
         : ['ApplicationUri', 'EncryptionCertificate', 'IdentityServer', 'Authentication']
     for (const k of required) if (get(value, k) === undefined) err([], `missing required key "${k}"`)
+    if (o.role === 'agent')
+      for (const k of serverOnlyKeys(value))
+        err(
+          k.split('.'),
+          `"${k}" is a server setting: this is the server's appsettings.json, not an agent's. Replace it with Runtime/Agent/appsettings.json (the settings-files page; idm-preflight scaffold --force does, keeping a .bak)`,
+        )
     if (o.role === 'agent' && get(value, 'License') === undefined)
-      warn([], 'no "License": the production-agent guide asks for one in the agent\'s appsettings.json')
+      warn(
+        [],
+        'no "License": the production-agent guide asks for a valid one in the agent\'s appsettings.json (set server.license in the environment file to the license Netwrix gave you, and scaffold again)',
+      )
     const uri = get(value, 'ApplicationUri')
     if (typeof uri === 'string' && !uri.includes('<REQUIRED:')) {
       const p = httpsUrlProblem(uri)

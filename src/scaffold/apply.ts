@@ -108,12 +108,13 @@ async function applyFile(item: PlannedItem, o: ApplyOptions, createTwoFilesPatch
             ),
           )
         : undefined
+    const why = item.note ? `${item.note}; ` : ''
     if (old && !o.force)
       return {
         relative: item.relative,
         kind: 'file',
         action: 'skipped',
-        note: 'exists and differs: kept (--force overwrites it and keeps a .bak)',
+        note: `${why}exists and differs: kept (--force ${item.note ? 'replaces' : 'overwrites'} it and keeps a .bak)`,
         diff,
       }
     if (!o.dryRun) {
@@ -130,7 +131,7 @@ async function applyFile(item: PlannedItem, o: ApplyOptions, createTwoFilesPatch
       relative: item.relative,
       kind: 'file',
       action: old ? 'updated' : 'created',
-      ...(old ? {note: `previous version kept as ${item.relative}.bak`} : {}),
+      ...(old ? {note: `${why}previous version kept as ${item.relative}.bak`} : {}),
       diff,
       mode: modeText,
     }

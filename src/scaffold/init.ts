@@ -301,8 +301,9 @@ export function environmentFromAnswers(a: Answers): {env: Record<string, unknown
         'the password of ./certs/identityserver.pfx (an RSA-2048 key pair for end-user tokens)',
       ),
     }
-    server.license = ref('IDM_LICENSE', 'the license string Netwrix gave you')
   }
+  // On premises the server's; in SaaS the agent's appsettings.json needs it too (settings-files page).
+  server.license = ref('IDM_LICENSE', 'the license string Netwrix gave you')
   const agents: Record<string, unknown>[] = []
   if (a.topology === 'on-prem-integrated') agents.push({identifier: a.agentId})
   else {

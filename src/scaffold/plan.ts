@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Environment} from '../core/environment.js'
 import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../lib/folders.js'
+import {serverOnlyKeys} from '../lib/settings-rules.js'
 import {isWindowsPath} from '../lib/paths.js'
 import {parseJsonc} from './jsonc.js'
 import {
@@ -33,6 +34,8 @@ export interface PlannedItem {
   executable?: boolean
   /** What the content was built from: the template, or the product's shipped file. */
   base?: string
+  /** Why this file is planned as it is, said in the output (a replaced server file…). */
+  note?: string
 }
 
 const TEMPLATES = fileURLToPath(
@@ -136,25 +139,41 @@ export async function planScaffold(
   items.push({relative: '.', path: wd, kind: 'dir'})
   for (const f of folders) items.push({relative: f, path: join(wd, f), kind: 'dir'})
 
+  // A separate (or SaaS) agent starts from the shipped Runtime/Agent files: the settings-files page
+  // says to copy them over the ones in Runtime, which are the server's (same archive). So the
+  // server's files there are replaced, never completed; files an earlier scaffold (or the user)
+  // made an agent's are kept and completed.
+  const existingMain = join(runtime, 'appsettings.json')
+  const serverKeys = role === 'agent' && existsSync(existingMain) ? serverOnlyKeys(await readJsonc(existingMain)) : []
+  const replaceServerFiles = serverKeys.length > 0
   for (const name of ['appsettings.json', 'appsettings.agent.json']) {
     const template = JSON.parse(await readFile(join(tdir, 'Runtime', name), 'utf8'))
     const rendered = renderJson(template, data)
-    // The shipped agent-flavoured file (Runtime/Agent) is the starting point of a separate agent;
-    // a file already in Runtime (shipped, or written before) is kept and completed.
     const shippedAgent = role === 'agent' ? join(runtime, 'Agent', name) : undefined
     const existing = join(runtime, name)
     let base: unknown
     let baseName = 'template'
-    if (existsSync(existing)) {
+    let note: string | undefined
+    if (existsSync(existing) && !replaceServerFiles) {
       base = await readJsonc(existing)
       baseName = `Runtime/${name}`
     } else if (shippedAgent && existsSync(shippedAgent)) {
       base = await readJsonc(shippedAgent)
       baseName = `Runtime/Agent/${name}`
     }
+    if (replaceServerFiles && existsSync(existing))
+      note = `the server's file (${serverKeys.join(', ')}): an agent's settings start from ${baseName === 'template' ? 'the template' : baseName}, replacing it (settings-files page)`
     const content = jsonText(base === undefined ? rendered : deepMerge(base, rendered))
     // Settings files hold (or will hold) passwords, the connection string and the Job secret: 0600.
-    items.push({relative: `Runtime/${name}`, path: existing, kind: 'file', content, secret: true, base: baseName})
+    items.push({
+      relative: `Runtime/${name}`,
+      path: existing,
+      kind: 'file',
+      content,
+      secret: true,
+      base: baseName,
+      ...(note ? {note} : {}),
+    })
   }
 
   const webBase = existsSync(join(runtime, 'web.config'))

@@ -334,6 +334,8 @@ describe('user-caused write failures are exit 2 for scaffold, cert create and in
       'Contoso',
       '--server-url',
       'https://contoso.usercube.com',
+      '--agent-url',
+      'https://idm-agent.contoso.com',
       '--out',
       join(env, 'env.yaml'),
     ])

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict'
+import {existsSync} from 'node:fs'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {runCli, tempDir} from '../helpers/cli.js'
+import {saasEnv} from '../helpers/envs.js'
+
+let dir: string
+let cleanup: () => Promise<void>
+before(async () => ({dir, cleanup} = await tempDir()))
+after(async () => cleanup())
+
+const SECRETS = {IDM_PFX: 'Pfx-Pa55', IDM_JOB: 'Job-Secret-1', IDM_LICENSE: '{"LicensedTo":"Contoso","Signature":"x"}'}
+
+/** A SaaS agent with PFX certificates and a Job client, whose working directory is `wd`. */
+function agentEnv(wd: string, extra = ''): string {
+  return `${saasEnv(wd)}    encryptionCertificate: { file: ./certs/agent-files.pfx, password: "\${env:IDM_PFX}" }
+    identityServerCertificate: { file: ./certs/identityserver.pfx, password: "\${env:IDM_PFX}" }
+    openIdClient: { id: Job, secret: "\${env:IDM_JOB}" }
+${extra}`
+}
+
+/** What the runtime archive ships: the server's settings in Runtime, the agent's in Runtime/Agent. */
+async function extractRuntime(wd: string): Promise<void> {
+  await mkdir(join(wd, 'Runtime', 'Agent'), {recursive: true})
+  await writeFile(
+    join(wd, 'Runtime', 'appsettings.json'),
+    JSON.stringify({
+      ConnectionString: 'data source=.;Database=Usercube;Integrated Security=true',
+      ApplicationUri: 'http://localhost:5000',
+      Authentication: {RequireHttpsMetadata: false, AllowLocalLogin: true, TestUserStore: {Enabled: true}},
+      IdentityServer: {X509KeyFilePath: './Usercube.pfx', X509KeyFilePassword: 'secret'},
+    }),
+  )
+  await writeFile(
+    join(wd, 'Runtime', 'appsettings.agent.json'),
+    JSON.stringify({OpenId: {AgentIdentifier: 'Local'}, Connections: {BootstrapDemo: {Path: 'C:/demo'}}}),
+  )
+  await writeFile(
+    join(wd, 'Runtime', 'Agent', 'appsettings.json'),
+    '{\n  // the agent flavour\n  "Jobs": { "MaxTaskBatchSize": 5 },\n}\n',
+  )
+  await writeFile(join(wd, 'Runtime', 'Agent', 'appsettings.agent.json'), '{"Connections": {}}\n')
+}
+
+describe("a separate agent never builds on the server's settings", () => {
+  test('scaffold replaces the shipped server files by Runtime/Agent (with --force, keeping .bak); the check and validate catch them', async () => {
+    const wd = join(dir, 'agent')
+    await extractRuntime(wd)
+    const env = join(dir, 'agent.yaml')
+    await writeFile(env, agentEnv(wd))
+
+    // Before: the server's files are not an agent's, whatever they look like.
+    const before = await runCli(['validate', env, '--workdir', wd])
+    assert.equal(before.code, 2, before.stdout)
+    assert.match(
+      before.stdout,
+      /ConnectionString {2}"ConnectionString" is a server setting: this is the server's appsettings\.json/,
+    )
+    assert.match(before.stdout, /Authentication\.TestUserStore/)
+    const check = await runCli(['check', '-c', env, '--only', 'settings.files', '--stage', 'after'], {env: SECRETS})
+    assert.equal(check.code, 3, check.stdout + check.stderr)
+    assert.match(check.stdout, /FAIL {2}settings\.files +ContosoAD:appsettings\.json/)
+
+    // Without --force: kept, and the output says why it would be replaced.
+    const kept = await runCli(['scaffold', '-c', env, '--target', wd], {env: SECRETS})
+    assert.match(
+      kept.stdout,
+      /skipped +Runtime\/appsettings\.json {2}\(the server's file \(ConnectionString, Authentication\.TestUserStore, Authentication\.AllowLocalLogin\): an agent's settings start from Runtime\/Agent\/appsettings\.json, replacing it/,
+    )
+    assert.match(await readFile(join(wd, 'Runtime', 'appsettings.json'), 'utf8'), /ConnectionString/)
+
+    const forced = await runCli(['scaffold', '-c', env, '--target', wd, '--force'], {env: SECRETS})
+    assert.ok([0, 3].includes(forced.code!), forced.stdout + forced.stderr)
+    assert.match(
+      forced.stdout,
+      /updated +Runtime\/appsettings\.json .*replacing it \(settings-files page\); previous version kept as Runtime\/appsettings\.json\.bak/,
+    )
+    const main = JSON.parse(await readFile(join(wd, 'Runtime', 'appsettings.json'), 'utf8'))
+    for (const k of ['ConnectionString', 'Authentication.TestUserStore'])
+      assert.equal(
+        k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)?.[p], main),
+        undefined,
+        k,
+      )
+    assert.deepEqual(main.Jobs, {MaxTaskBatchSize: 5}, "Runtime/Agent's keys are the base")
+    assert.equal(main.ApplicationUri, 'https://contoso.usercube.com')
+    const agent = JSON.parse(await readFile(join(wd, 'Runtime', 'appsettings.agent.json'), 'utf8'))
+    assert.equal(agent.Connections.BootstrapDemo, undefined, "the server's bootstrap Connections are gone")
+    assert.equal(agent.OpenId.AgentIdentifier, 'ContosoAD')
+    assert.match(await readFile(join(wd, 'Runtime', 'appsettings.json.bak'), 'utf8'), /ConnectionString/)
+
+    // After: valid; a re-run keeps the agent's files as they are (no replacement loop).
+    const after = await runCli(['validate', env, '--workdir', wd])
+    assert.doesNotMatch(after.stdout, /server setting/)
+    const again = await runCli(['scaffold', '-c', env, '--target', wd], {env: SECRETS})
+    assert.match(again.stdout, /unchanged +Runtime\/appsettings\.json/)
+  })
+})
+
+describe('"@" in PFX passwords: the environment file holds the real password', () => {
+  test('scaffold escapes every plain password holding "@", even one starting with "@"; the protected form verbatim', async () => {
+    const cases: [string, string][] = [
+      ['p@ss', '@p@ss'],
+      ['@leading', '@@leading'],
+      ['plain', 'plain'],
+      [
+        'QUJDREVGR0hJSktMTU5PUA==@UVJTVFVWV1hZWg==@YWJjZGVmZ2hpams=',
+        'QUJDREVGR0hJSktMTU5PUA==@UVJTVFVWV1hZWg==@YWJjZGVmZ2hpams=',
+      ],
+    ]
+    for (const [i, [real, written]] of cases.entries()) {
+      const wd = join(dir, `at-${i}`)
+      const env = join(dir, `at-${i}.yaml`)
+      await writeFile(env, agentEnv(wd))
+      const r = await runCli(['scaffold', '-c', env, '--target', wd], {env: {...SECRETS, IDM_PFX: real}})
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      const s = JSON.parse(await readFile(join(wd, 'Runtime', 'appsettings.json'), 'utf8'))
+      assert.equal(s.EncryptionCertificate.Password, written, real)
+      assert.equal(s.IdentityServer.X509KeyFilePassword, written, real)
+    }
+  })
+})
+
+describe('SaaS: the agent needs a License, and the environment file can give it', () => {
+  test('server.license is valid in SaaS, scaffold writes it, settings.files is then satisfied', async () => {
+    const wd = join(dir, 'lic')
+    const env = join(dir, 'lic.yaml')
+    await writeFile(
+      env,
+      agentEnv(wd).replace(
+        '  url: https://contoso.usercube.com\n',
+        '  url: https://contoso.usercube.com\n  license: "${env:IDM_LICENSE}"\n',
+      ),
+    )
+    const v = await runCli(['validate', env])
+    assert.equal(v.code, 0, v.stdout)
+    const r = await runCli(['scaffold', '-c', env, '--target', wd], {env: SECRETS})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(
+      JSON.parse(await readFile(join(wd, 'Runtime', 'appsettings.json'), 'utf8')).License,
+      SECRETS.IDM_LICENSE,
+    )
+    const w = await runCli(['validate', '--workdir', wd])
+    assert.doesNotMatch(w.stdout, /no "License"/)
+    // Without it, the warning says how to fix it.
+    const wd2 = join(dir, 'nolic')
+    const env2 = join(dir, 'nolic.yaml')
+    await writeFile(env2, agentEnv(wd2))
+    await runCli(['scaffold', '-c', env2, '--target', wd2], {env: SECRETS})
+    const w2 = await runCli(['validate', '--workdir', wd2])
+    assert.match(w2.stdout, /no "License".*set server\.license in the environment file/)
+    assert.ok(existsSync(join(wd2, 'Runtime', 'appsettings.json')))
+  })
+})
