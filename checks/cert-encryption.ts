@@ -5,7 +5,7 @@ export default certificateCheck({
   id: 'cert.encryption',
   summary:
     'Encryption certificate: PFX opens with its password, private key matches, RSA ≥ 2048, SHA-256+, in validity, not readable by everyone',
-  docs: netwrixDocs('installation-guide/requirements/agent-requirements/index.md'),
+  docs: netwrixDocs('installation-guide/requirements/agent-requirements'),
   kind: 'encryption',
   field: 'encryptionCertificate',
 })

@@ -5,7 +5,7 @@ export default certificateCheck({
   id: 'cert.tls',
   summary:
     'TLS certificate for the IIS https binding, before the site exists: covers the alias, chains to a trusted root, server authentication, strength, validity, private key',
-  docs: netwrixDocs('user-guide/deploy/production-agent-installation/iis-configuration/index.md'),
+  docs: netwrixDocs('user-guide/deploy/production-agent-installation/iis-configuration'),
   kind: 'tls',
   field: 'tlsCertificate',
 })

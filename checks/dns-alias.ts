@@ -46,7 +46,7 @@ const FIX: Record<ResolutionFailure, string> = {
 export default defineCheck<Params, Facts>({
   id: 'dns.alias',
   summary: 'Each DNS alias is a valid, lowercase host name that resolves (A/AAAA), CNAME chain reported',
-  docs: netwrixDocs('installation-guide/requirements/server-requirements/index.md'),
+  docs: netwrixDocs('installation-guide/requirements/server-requirements'),
   flow: 'network',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {

@@ -20,7 +20,7 @@ interface Facts {
 export default defineCheck<WorkdirParams, Facts>({
   id: 'folders.layout',
   summary: 'Each working directory has Runtime, Temp, Work (and Mails, Sources for agents), as directories inside it',
-  docs: netwrixDocs('user-guide/deploy/production-agent-installation/index.md'),
+  docs: netwrixDocs('user-guide/deploy/production-agent-installation'),
   flow: 'files',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: workdirParamsSchema,
@@ -36,7 +36,7 @@ export default defineCheck<WorkdirParams, Facts>({
       return {rootKind: 'missing', entries: []}
     }
     const entries: Entry[] = []
-    for (const rule of folderRules(p.role).filter((r) => r.name)) {
+    for (const rule of folderRules(p.role, p.product).filter((r) => r.name)) {
       const full = join(p.path, rule.name)
       try {
         const l = await lstat(full)
@@ -69,7 +69,7 @@ export default defineCheck<WorkdirParams, Facts>({
         },
       ]
     const out: Finding[] = []
-    const rules = new Map(folderRules(p.role).map((r) => [r.name, r]))
+    const rules = new Map(folderRules(p.role, p.product).map((r) => [r.name, r]))
     for (const e of f.entries) {
       const rule = rules.get(e.name)!
       if (e.kind === 'missing')

@@ -72,7 +72,7 @@ export default defineCheck<WorkdirParams, Facts>({
   id: 'folders.permissions',
   summary:
     "The service account's effective rights on each working folder match the product's profile; nobody else may write",
-  docs: netwrixDocs('installation-guide/requirements/agent-requirements/index.md'),
+  docs: netwrixDocs('installation-guide/requirements/agent-requirements'),
   flow: 'files',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: workdirParamsSchema,
@@ -84,7 +84,7 @@ export default defineCheck<WorkdirParams, Facts>({
     ),
   title: (p) => `Rights of ${p.serviceAccount} on ${p.directory}`,
   async probe(p, ctx) {
-    const rules = folderRules(p.role)
+    const rules = folderRules(p.role, p.product)
     const paths = rules.map((r) => (r.name ? join(p.path, r.name) : p.path))
     if (process.platform === 'win32') {
       const who = (await powershellJson(accountScript(p.serviceAccount!), ctx.signal)) as {
@@ -165,7 +165,7 @@ export default defineCheck<WorkdirParams, Facts>({
   evaluate(p, f): Finding[] {
     if (f.unresolved) return [{status: 'skip', message: f.unresolved}]
     const out: Finding[] = []
-    const rules = new Map(folderRules(p.role).map((r) => [r.name, r]))
+    const rules = new Map(folderRules(p.role, p.product).map((r) => [r.name, r]))
     const acct = p.serviceAccount!
     const grant = (path: string, rights: 'rx' | 'rwx') =>
       f.platform === 'windows'

@@ -18,7 +18,7 @@ export function parseInetStp(json: unknown): Facts {
 export default defineCheck<{minMajor: number}, Facts>({
   id: 'host.iis',
   summary: 'IIS 10 or later is installed (Windows)',
-  docs: netwrixDocs('user-guide/deploy/production-agent-installation/iis-installation/index.md'),
+  docs: netwrixDocs('user-guide/deploy/production-agent-installation/iis-installation'),
   flow: 'host',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   platforms: ['win32'],

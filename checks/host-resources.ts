@@ -49,7 +49,9 @@ export function isLocalSqlHost(host: string, thisHost: string): boolean {
 export default defineCheck<Params, Facts>({
   id: 'host.resources',
   summary: 'This host has the memory, cores and free disk the product needs',
-  docs: netwrixDocs('installation-guide/requirements/server-requirements/index.md'),
+  // The device-requirements page: 8 GB, 20 GB and a dual-core CPU "at least"; 4 cores
+  // "recommended" when SQL Server runs on the same device.
+  docs: netwrixDocs('installation-guide/requirements/device-requirements'),
   flow: 'host',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   settings: {
@@ -62,7 +64,7 @@ export default defineCheck<Params, Facts>({
         type: 'integer',
         minimum: 1,
         default: 4,
-        description: 'Minimum cores when SQL Server runs on the same host (default 4)',
+        description: 'Cores recommended when SQL Server runs on the same host (default 4; fewer is a warning)',
       },
       minFreeDiskGB: {
         type: 'number',
@@ -135,16 +137,24 @@ export default defineCheck<Params, Facts>({
           },
     )
     const sqlHere = p.sqlHost !== undefined && isLocalSqlHost(p.sqlHost, f.hostname)
-    const needCores = sqlHere ? p.minCoresWithSql : p.minCores
-    const why = sqlHere ? ` with SQL Server on this host (${p.sqlHost})` : ''
+    const why = ` with SQL Server on this host (${p.sqlHost})`
     out.push(
-      f.cores >= needCores
-        ? {status: 'pass', message: `${f.cores} cores (needs ${needCores}${why})`}
-        : {
+      f.cores < p.minCores
+        ? {
             status: 'fail',
-            message: `${f.cores} cores; the product needs at least ${needCores}${why}`,
-            remediation: `give this host ${needCores} cores${sqlHere ? ', or move SQL Server to its own host' : ''}`,
-          },
+            message: `${f.cores} cores; the product needs at least ${p.minCores}`,
+            remediation: `give this host ${p.minCores} cores`,
+          }
+        : sqlHere && f.cores < p.minCoresWithSql
+          ? {
+              status: 'warn',
+              message: `${f.cores} cores; ${p.minCoresWithSql} are recommended${why}`,
+              remediation: `give this host ${p.minCoresWithSql} cores, or move SQL Server to its own host`,
+            }
+          : {
+              status: 'pass',
+              message: `${f.cores} cores (needs ${p.minCores}${sqlHere ? `; ${p.minCoresWithSql} recommended${why}` : ''})`,
+            },
     )
     for (const d of f.disks) {
       if (d.problem) {

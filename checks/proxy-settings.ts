@@ -17,7 +17,7 @@ interface Facts {
 export default defineCheck<Params, Facts>({
   id: 'proxy.settings',
   summary: 'HTTPS_PROXY and NO_PROXY have the forms the product accepts (it silently ignores bad values)',
-  docs: netwrixDocs('integration-guide/network-configuration/proxy/index.md', '6.1'),
+  docs: netwrixDocs('integration-guide/network-configuration/proxy', '6.1'),
   flow: 'network',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {

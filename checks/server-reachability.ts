@@ -20,9 +20,9 @@ interface Facts {
 export default defineCheck<Params, Facts>({
   id: 'server.reachability',
   summary: 'The agent reaches the server over HTTPS (through the proxy when set); on premises /hc answers Healthy',
-  docs: netwrixDocs('installation-guide/production-ready/server/index.md'),
+  docs: netwrixDocs('installation-guide/production-ready/server'),
   flow: 'agent-server',
-  stages: 'before in SaaS (the tenant exists already), after on premises',
+  stages: 'before in SaaS (the tenant exists already) or with server.installed, else after',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {
     type: 'object',
@@ -46,8 +46,9 @@ export default defineCheck<Params, Facts>({
     return [
       {
         target: env.server.url,
-        // In SaaS the server exists before the agent is installed; on premises only after.
-        stage: env.topology === 'saas' ? 'before' : 'after',
+        // In SaaS the server exists before the agent is installed; on premises once it is
+        // installed (server.installed: the docs install the server first), else after.
+        stage: env.topology === 'saas' || env.server.installed ? 'before' : 'after',
         params: {
           url: env.server.url,
           ...(viaProxy ? {proxy: viaProxy} : {}),

@@ -21,7 +21,7 @@ export default defineCheck<Params, Facts>({
   id: 'settings.files',
   summary:
     "The product's settings files parse as it parses them and hold what it needs: ApplicationUri, certificates, OpenId, mail",
-  docs: netwrixDocs('user-guide/deploy/production-agent-installation/settings-files/index.md'),
+  docs: netwrixDocs('user-guide/deploy/production-agent-installation/settings-files'),
   flow: 'files',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {

@@ -29,7 +29,7 @@ interface Facts {
 export default defineCheck<Params, Facts>({
   id: 'smtp.pickup',
   summary: 'Pickup mode: the pickup directory exists and the service account can write mails into it',
-  docs: netwrixDocs('installation-guide/production-ready/email-server/index.md'),
+  docs: netwrixDocs('installation-guide/production-ready/email-server'),
   flow: 'smtp',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {

@@ -21,7 +21,7 @@ const PHASE_FIX: Record<string, string> = {
 export default defineCheck<Params, SmtpFacts>({
   id: 'smtp.server',
   summary: 'SMTP: connect, 220 greeting, EHLO, STARTTLS or TLS per secureSocketOption, trusted certificate, AUTH',
-  docs: netwrixDocs('installation-guide/production-ready/email-server/index.md'),
+  docs: netwrixDocs('installation-guide/production-ready/email-server'),
   flow: 'smtp',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: smtpParamsSchema,

@@ -29,7 +29,7 @@ interface Facts {
 export default defineCheck<Params, Facts>({
   id: 'smtp.test-mail',
   summary: 'Sends a real test mail to smtp.testRecipient and reports the queue id (opt-in)',
-  docs: netwrixDocs('installation-guide/production-ready/email-server/index.md'),
+  docs: netwrixDocs('installation-guide/production-ready/email-server'),
   flow: 'smtp',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   optIn: {flag: 'send-test-mail'},

@@ -17,7 +17,7 @@ export default defineCheck<SqlParams, SqlConnectFacts>({
   id: 'sql.connection',
   summary:
     'SQL Server: the connection string parses; DNS, TCP (SQL Browser for an instance), pre-login, TLS, login and database open, each phase named',
-  docs: netwrixDocs('installation-guide/production-ready/database/index.md'),
+  docs: netwrixDocs('installation-guide/production-ready/database'),
   flow: 'server-database',
   topologies: ['on-prem-integrated', 'on-prem-separate'],
   settings: sqlSettingsSchema,

@@ -41,7 +41,7 @@ export default defineCheck<SqlParams, Facts>({
   id: 'sql.requirements',
   summary:
     'SQL Server 2016+ (13.x), MAXDOP = 1, the login is db_owner, bulk operations allowed; each shortfall with its T-SQL',
-  docs: netwrixDocs('installation-guide/requirements/database-requirements/index.md'),
+  docs: netwrixDocs('installation-guide/requirements/database-requirements'),
   flow: 'server-database',
   topologies: ['on-prem-integrated', 'on-prem-separate'],
   params: sqlParamsSchema,

@@ -42,7 +42,7 @@ const TRUST: Record<string, [string, string]> = {
 export default defineCheck<Params, TlsFacts>({
   id: 'tls.endpoint',
   summary: 'HTTPS endpoint: TLS 1.2+, trusted chain, host name, validity, RSA ≥ 2048 / EC ≥ 256, no SHA-1/MD5',
-  docs: netwrixDocs('installation-guide/requirements/server-requirements/index.md'),
+  docs: netwrixDocs('installation-guide/requirements/server-requirements'),
   flow: 'browsers-server',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {
@@ -57,7 +57,7 @@ export default defineCheck<Params, TlsFacts>({
       ...networkParamsSchema,
     },
   },
-  stages: "the server's URL: before in SaaS, after on premises; agents' URLs: after",
+  stages: "the server's URL: before in SaaS or with server.installed, else after; agents' URLs: after",
   plan(env, ctx) {
     const net = networkParams(env, ctx.baseDir)
     const out = [
@@ -67,7 +67,9 @@ export default defineCheck<Params, TlsFacts>({
         // On premises the server's own site is the server host's to check (agents reach it through
         // server.reachability); in SaaS it is what every agent connects to.
         ...(env.topology === 'saas' ? {} : {owner: 'server' as const}),
-        stage: env.topology === 'saas' ? ('before' as const) : ('after' as const),
+        // On premises the server is installed before its agents (the docs' order): once it is
+        // (server.installed), its site is checked before an agent is installed too.
+        stage: env.topology === 'saas' || env.server.installed ? ('before' as const) : ('after' as const),
         params: {url: env.server.url, ...urlHostPort(env.server.url), role: 'server', ...net},
       },
     ]
@@ -79,7 +81,10 @@ export default defineCheck<Params, TlsFacts>({
           params: {url: a.url, ...urlHostPort(a.url), role: `agent ${a.identifier}`, ...net},
         })
     }
-    return out
+    // An http:// URL (allowed, not recommended: validate warns) has no TLS to judge.
+    return out.map((t) =>
+      /^http:\/\//i.test(t.target) ? {...t, skip: `${t.target} is http://: no TLS to check (the docs recommend HTTPS)`} : t,
+    )
   },
   title: (p) => `TLS ${p.url}`,
   probe: async (p, ctx) =>

@@ -64,7 +64,8 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
       },
       product: {
         enum: [...PRODUCTS, 6.1, 6.2],
-        description: 'Product version: "6.1", "6.2" or "saas"; picks the permission profile and defaults',
+        description:
+          'Product version: "6.1", "6.2" or "saas"; picks the docs pages linked, and the permission profile (6.1: no write on the working directory itself)',
       },
       topology: {enum: [...TOPOLOGIES], description: 'saas | on-prem-integrated | on-prem-separate'},
       organization: {type: 'string', minLength: 1, maxLength: 100},
@@ -73,7 +74,16 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
         additionalProperties: false,
         required: ['url'],
         properties: {
-          url: {type: 'string', minLength: 1, description: 'ApplicationUri: absolute https URL, no trailing slash'},
+          url: {
+            type: 'string',
+            minLength: 1,
+            description: 'ApplicationUri: absolute URL, no trailing slash (https recommended; http is a warning)',
+          },
+          installed: {
+            type: 'boolean',
+            description:
+              'On premises: the server is installed already, so its site, TLS and /hc are checked before installing an agent',
+          },
           alias: {type: 'string', minLength: 1, maxLength: 253, description: 'DNS alias browsers and agents use'},
           workingDirectory: {type: 'string', minLength: 1},
           serviceAccount: {type: 'string', minLength: 1, description: 'DOMAIN\\user or IIS AppPool\\<pool>'},

@@ -38,6 +38,11 @@ export interface CertificateRef {
 
 export interface ServerSection {
   url: string
+  /**
+   * On premises: the server is installed already (the docs install it before the agents), so its
+   * site, certificate and /hc are checked before an agent is installed (stage before).
+   */
+  installed?: boolean
   alias?: string
   workingDirectory?: string
   serviceAccount?: string

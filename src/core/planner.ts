@@ -1,5 +1,6 @@
 import {FLOWS, type CheckDefinition, type Flow, type PlanContext, type Stage} from './check.js'
 import type {Environment} from './environment.js'
+import {docsForProduct} from './docs.js'
 import {idMatcher} from './glob.js'
 import type {Validators} from './validators.js'
 
@@ -60,7 +61,9 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
   const out: CheckInstance[] = []
   for (const check of ordered) {
     if (only && !only(check.id)) continue
-    const base = {id: check.id, flow: check.flow, docs: check.docs, check, params: {}, stage: check.stage ?? 'before'}
+    // The docs page of the environment's product version (6.1, 6.2 or SaaS).
+    const docs = docsForProduct(check.docs, env.product)
+    const base = {id: check.id, flow: check.flow, docs, check, params: {}, stage: check.stage ?? 'before'}
     if (!check.topologies.includes(env.topology)) {
       out.push({...base, target: '-', title: check.summary, skip: `does not apply to topology ${env.topology}`})
       continue

@@ -17,8 +17,19 @@ export function isReference(value: unknown): value is string {
 }
 
 /**
- * Checks an absolute https URL as the product wants its ApplicationUri: https, a host, no
- * trailing slash, no query, fragment or credentials. Returns the problem, or undefined.
+ * An ApplicationUri (or an agent's URL) the docs allow but advise against: http:// works, HTTPS is
+ * recommended (tokens, the Job secret and every password would cross the network in clear).
+ */
+export function plainHttpWarning(value: string): string | undefined {
+  return /^http:\/\//i.test(value)
+    ? 'uses http://: the product accepts it, but the docs recommend HTTPS (tokens and secrets would travel in clear)'
+    : undefined
+}
+
+/**
+ * Checks an absolute URL as the product wants its ApplicationUri: http or https (https
+ * recommended, see plainHttpWarning), a host, no trailing slash, no query, fragment or
+ * credentials. Returns the problem, or undefined.
  */
 export function httpsUrlProblem(value: string): string | undefined {
   let u: URL
@@ -27,7 +38,7 @@ export function httpsUrlProblem(value: string): string | undefined {
   } catch {
     return `is not an absolute URL: write it as https://host.example.com`
   }
-  if (u.protocol !== 'https:') return `must use https:// (found ${u.protocol}//)`
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `must use https:// (found ${u.protocol}//)`
   if (!u.hostname) return 'has no host name'
   if (u.username || u.password) return 'must not contain credentials'
   if (u.search || u.hash) return 'must not have a query string or fragment'
@@ -61,6 +72,7 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
 
   const urlProblem = isReference(env.server.url) ? undefined : httpsUrlProblem(env.server.url)
   if (urlProblem) err(['server', 'url'], urlProblem)
+  else if (plainHttpWarning(env.server.url)) warn(['server', 'url'], plainHttpWarning(env.server.url)!)
   if (env.server.alias && !urlProblem && !isReference(env.server.url)) {
     const host = new URL(env.server.url).hostname
     if (host.toLowerCase() !== env.server.alias.toLowerCase())
@@ -76,6 +88,11 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
         )
     }
     if (agents.length === 0) err(['agents'], 'SaaS needs at least one agent: the agents are what you install')
+    if (env.server.installed !== undefined)
+      warn(
+        ['server', 'installed'],
+        "has no effect in SaaS: the server is Netwrix's and always there (its checks run before)",
+      )
   } else {
     if (!env.server.workingDirectory) err(['server'], `missing required key "workingDirectory" (needed on premises)`)
     if (!env.server.database)
@@ -117,6 +134,7 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
       if (a.url !== undefined) {
         const p = isReference(a.url) ? undefined : httpsUrlProblem(a.url)
         if (p) err(['agents', i, 'url'], p)
+        else if (plainHttpWarning(a.url)) warn(['agents', i, 'url'], plainHttpWarning(a.url)!)
       } else if (env.topology === 'on-prem-separate') {
         err(['agents', i], 'missing required key "url" (a separate agent has its own HTTPS site)')
       }

@@ -19,14 +19,23 @@ export interface FolderRule {
 }
 
 /**
- * The folders and rights per role (DOMAIN.md §1.2, §2). The product's pages disagree on the rights
- * (four matrices); the production-agent guide's recipe is the baseline, and deviations from it
- * that are not needed are warnings, not failures.
+ * The folders and rights per role and product version (DOMAIN.md §1.2, §2). The product's pages
+ * disagree on the rights (four matrices); the production-agent guide's recipe is the baseline,
+ * and deviations from it that are not needed are warnings, not failures. The version changes one
+ * thing: the agent-requirements page of 6.2 and SaaS grants the account Modify on the working
+ * directory itself, 6.1's does not, so only for 6.1 is write there beyond the profile.
  */
-export function folderRules(role: WorkdirRole): FolderRule[] {
+export function folderRules(role: WorkdirRole, product: Product = '6.2'): FolderRule[] {
   const agent = role !== 'server'
   return [
-    {name: '', required: true, need: 'rx', noWrite: true, why: 'the working directory: read and list only'},
+    product === '6.1'
+      ? {name: '', required: true, need: 'rx', noWrite: true, why: 'the working directory: read and list only (6.1)'}
+      : {
+          name: '',
+          required: true,
+          need: 'rx',
+          why: 'the working directory: read and list (6.2 and SaaS also allow Modify)',
+        },
     {
       name: 'Runtime',
       required: true,

@@ -38,6 +38,7 @@ export interface HttpProbeOptions {
  */
 export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
   const u = new URL(o.url)
+  if (u.protocol === 'http:') return probePlainHttp(o, u)
   const port = Number(u.port || 443)
   const facts: HttpFacts = {url: o.url, resolver: o.dnsServers?.length ? o.dnsServers.join(', ') : 'system resolver'}
   const ca = await trustedCAs(o.caFile)
@@ -124,6 +125,71 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
     )
     req.on('error', (e: NodeJS.ErrnoException) =>
       resolve({...facts, failedPhase: 'http', error: e.message, errorCode: e.code}),
+    )
+    o.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), {once: true})
+    req.end()
+  })
+}
+
+/**
+ * GET an http:// URL (the docs allow HTTP and recommend HTTPS): directly, or through the proxy
+ * as .NET does for http, an absolute-form request (no CONNECT tunnel). No TLS phase.
+ */
+async function probePlainHttp(o: HttpProbeOptions, u: URL): Promise<HttpFacts> {
+  const facts: HttpFacts = {url: o.url, resolver: o.dnsServers?.length ? o.dnsServers.join(', ') : 'system resolver'}
+  const lookup = lookupVia(o.dnsServers, o.timeoutMs)
+  const p = o.proxy ? parseProxy(o.proxy) : undefined
+  if (p) facts.proxy = `${p.host}:${p.port ?? 80}`
+  else {
+    try {
+      await resolveName(u.hostname, o.dnsServers, {timeoutMs: o.timeoutMs, signal: o.signal})
+    } catch (e) {
+      if (e instanceof ResolutionError) return {...facts, failedPhase: 'dns', error: e.message, errorCode: e.failure}
+      throw e
+    }
+  }
+  const auth = o.proxy ? proxyAuth(o.proxy) : undefined
+  return new Promise<HttpFacts>((resolve) => {
+    const req = httpRequest(
+      {
+        host: p ? p.host.replace(/^\[|\]$/g, '') : u.hostname,
+        port: p ? (p.port ?? 80) : Number(u.port || 80),
+        path: p ? u.href : `${u.pathname}${u.search}`,
+        method: 'GET',
+        headers: {
+          host: u.host,
+          'user-agent': 'idm-preflight',
+          accept: '*/*',
+          ...(auth ? {'proxy-authorization': auth} : {}),
+        },
+        lookup: lookup as never,
+        agent: false,
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        const done = () => {
+          req.destroy()
+          resolve({...facts, status: res.statusCode, body: body.slice(0, 200)})
+        }
+        res.on('data', (d: string) => {
+          body += d
+          if (body.length > MAX_BODY_CHARS) {
+            res.removeAllListeners('end')
+            done()
+          }
+        })
+        res.on('end', done)
+        res.on('error', (e) => resolve({...facts, failedPhase: 'http', error: e.message}))
+      },
+    )
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve({
+        ...facts,
+        failedPhase: p ? 'proxy' : e.code === 'ECONNREFUSED' || e.code === 'ETIMEDOUT' ? 'connect' : 'http',
+        error: p ? `cannot reach the proxy ${p.host}:${p.port ?? 80}: ${e.message}` : e.message,
+        errorCode: e.code,
+      }),
     )
     o.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), {once: true})
     req.end()

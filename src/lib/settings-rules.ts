@@ -1,4 +1,4 @@
-import {httpsUrlProblem} from '../core/semantics.js'
+import {httpsUrlProblem, plainHttpWarning} from '../core/semantics.js'
 import {isProtectedPassword} from './certificates.js'
 
 /**
@@ -96,6 +96,7 @@ export function settingsProblems(
     if (typeof uri === 'string' && !uri.includes('<REQUIRED:')) {
       const p = httpsUrlProblem(uri)
       if (p) err(at([], value, 'ApplicationUri'), `ApplicationUri ${p}`)
+      else if (plainHttpWarning(uri)) warn(at([], value, 'ApplicationUri'), `ApplicationUri ${plainHttpWarning(uri)}`)
       else if (
         o.expectedApplicationUri &&
         uri.replace(/\/+$/, '').toLowerCase() !== o.expectedApplicationUri.replace(/\/+$/, '').toLowerCase()

@@ -1,4 +1,4 @@
-import {createServer as createHttpServer, type IncomingMessage} from 'node:http'
+import {createServer as createHttpServer, request as httpRequest, type IncomingMessage} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import {
   connect as netConnect,
@@ -144,11 +144,44 @@ export async function startHttps(o: HttpsOptions): Promise<Running & {requests: 
  * An HTTP proxy that tunnels with CONNECT, as HTTPS_PROXY proxies do, and records its tunnels.
  * Like a real proxy it resolves names itself: `resolve` maps the sandbox's names.
  */
-export async function startProxy(resolve: (host: string) => string = (h) => h): Promise<Running & {tunnels: string[]}> {
+export async function startProxy(
+  resolve: (host: string) => string = (h) => h,
+): Promise<Running & {tunnels: string[]; forwarded: string[]}> {
   const tunnels: string[] = []
-  const server = createHttpServer((_req, res) => {
-    res.writeHead(405)
-    res.end('CONNECT only')
+  const forwarded: string[] = []
+  // CONNECT tunnels for https, and absolute-form requests (GET http://host/path) for http, as a
+  // forward proxy serves them.
+  const server = createHttpServer((req, res) => {
+    let target: URL
+    try {
+      target = new URL(req.url ?? '')
+    } catch {
+      res.writeHead(400)
+      return res.end('absolute-form requests only')
+    }
+    if (target.protocol !== 'http:') {
+      res.writeHead(405)
+      return res.end('http:// only (CONNECT for https)')
+    }
+    forwarded.push(`${req.method} ${req.url}`)
+    const up = httpRequest(
+      {
+        host: resolve(target.hostname),
+        port: Number(target.port || 80),
+        path: `${target.pathname}${target.search}`,
+        method: req.method,
+        headers: {...req.headers, host: target.host},
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+        upRes.pipe(res)
+      },
+    )
+    up.on('error', () => {
+      res.writeHead(502)
+      res.end('bad gateway')
+    })
+    req.pipe(up)
   })
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     const [host, port] = (req.url ?? '').split(':')
@@ -164,7 +197,7 @@ export async function startProxy(resolve: (host: string) => string = (h) => h): 
   })
   const sockets = track(server)
   const running = await listen(server, sockets)
-  return {...running, tunnels}
+  return {...running, tunnels, forwarded}
 }
 
 // ----------------------------------------------------------------------------------- hostile

@@ -37,6 +37,12 @@ const customerDomainOf = (a: Answers): string | null | undefined => {
     return undefined
   }
 }
+/**
+ * The wizard writes the recommended setup only: https. (An environment file written by hand may
+ * use http://, which the product accepts: validate warns.)
+ */
+const wizardUrlProblem = (v: string) =>
+  httpsUrlProblem(v) ?? (/^http:\/\//i.test(v) ? 'must use https:// (the docs recommend HTTPS)' : undefined)
 const compact = (s: string | undefined) => (s ?? '').replace(/[^A-Za-z0-9]/g, '')
 
 export const QUESTIONS: Question[] = [
@@ -76,7 +82,7 @@ export const QUESTIONS: Question[] = [
     flag: 'server-url',
     message: 'Server URL (ApplicationUri), e.g. https://idm.contoso.com',
     validate: (v) => {
-      const p = httpsUrlProblem(v)
+      const p = wizardUrlProblem(v)
       return p ? `the URL ${p}` : undefined
     },
   },
@@ -148,7 +154,7 @@ export const QUESTIONS: Question[] = [
       const d = customerDomainOf(a)
       return d ? `https://idm-agent.${d}` : d
     },
-    validate: (v) => httpsUrlProblem(v),
+    validate: (v) => wizardUrlProblem(v),
   },
   {
     name: 'agentWorkingDirectory',

@@ -201,7 +201,7 @@ export async function planScaffold(
     base: webBase.name,
   })
 
-  const rules = folderRules(role === 'agent' ? 'agent' : 'server+agent')
+  const rules = folderRules(role === 'agent' ? 'agent' : 'server+agent', env.product)
   const account = t.serviceAccount ?? `${PLACEHOLDER_PREFIX}serviceAccount>`
   // The service reads its settings and its certificates at start-up: the scripts grant read on
   // each (settings files are written 0600, PFX files are usually 0600 too).

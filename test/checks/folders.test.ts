@@ -183,6 +183,20 @@ describe('folders.permissions evaluate (facts)', () => {
       /setfacl -m u:svc:--x \/srv && setfacl -m u:svc:r-- \/srv\/idm\/Runtime\/appsettings\.json/,
     )
   })
+  test('the profile follows the product version: write on the working directory itself warns for 6.1 only', () => {
+    const rootWritable = good.map((x) => (x.name === '' ? folder('', 'rwx') : x))
+    const ctx = {now: new Date(), expiryWarningDays: 30}
+    const facts = {platform: 'posix' as const, account: 'svc', getfacl: true, folders: rootWritable}
+    const v61 = permissions.evaluate({...p, product: '6.1'}, facts, ctx)
+    assert.equal(v61[0]!.status, 'warn')
+    assert.match(v61[0]!.message, /svc can write \/srv\/idm/)
+    for (const product of ['6.2', 'saas'] as const)
+      assert.deepEqual(
+        permissions.evaluate({...p, product}, facts, ctx).map((x) => x.status),
+        ['pass'],
+        product,
+      )
+  })
   test('the production-agent profile passes', () =>
     assert.deepEqual(
       ev(good).map((x) => x.status),

@@ -36,15 +36,18 @@ describe('host.resources evaluate', () => {
     assert.equal(statusOf(f), 'fail')
     assert.match(f.find((x) => x.status === 'fail')!.message, /6\.0 GB memory; the product needs at least 8 GB/)
   })
-  test('one core fails; SQL Server on this host needs 4', () => {
+  test('one core fails; with SQL Server on this host 4 are recommended (a warning, as the docs say)', () => {
     assert.equal(statusOf(check.evaluate(params, facts({cores: 1}), ctx)), 'fail')
     const f = check.evaluate({...params, sqlHost: '.'}, facts({cores: 2}), ctx)
+    assert.equal(statusOf(f), 'warn')
     assert.match(
-      f.find((x) => x.status === 'fail')!.message,
-      /2 cores; the product needs at least 4 with SQL Server on this host \(\.\)/,
+      f.find((x) => x.status === 'warn')!.message,
+      /2 cores; 4 are recommended with SQL Server on this host \(\.\)/,
     )
     assert.equal(statusOf(check.evaluate({...params, sqlHost: 'sql01.contoso.com'}, facts({cores: 2}), ctx)), 'pass')
-    assert.equal(statusOf(check.evaluate({...params, sqlHost: 'IDM01'}, facts({cores: 2}), ctx)), 'fail')
+    assert.equal(statusOf(check.evaluate({...params, sqlHost: 'IDM01'}, facts({cores: 2}), ctx)), 'warn')
+    assert.equal(statusOf(check.evaluate({...params, sqlHost: 'IDM01'}, facts({cores: 1}), ctx)), 'fail')
+    assert.match(check.docs, /requirements\/device-requirements$/)
   })
   test('low disk is a warning, not a failure', () => {
     const f = check.evaluate(params, facts({free: 5}), ctx)

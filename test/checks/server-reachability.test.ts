@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {createServer as createHttpServer} from 'node:http'
 import tls from 'node:tls'
 import {after, before, describe, test} from 'node:test'
 import check from '../../checks/server-reachability.js'
@@ -69,6 +70,29 @@ describe('server.reachability against a real HTTPS server, directly and through 
       assert.ok(r.durationMs < 10_000, `${r.durationMs} ms`)
     } finally {
       flood.close()
+    }
+  })
+
+  test('an http:// server (allowed, not recommended) is reached directly and through the proxy, /hc included', async () => {
+    const plain = createHttpServer((req, res) => {
+      res.writeHead(200, {'content-type': 'text/plain'})
+      res.end(req.url === '/hc' ? 'Healthy' : 'Identity Manager')
+    })
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', () => r()))
+    const proxy = await startProxy(() => '127.0.0.1')
+    try {
+      const port = (plain.address() as {port: number}).port
+      const p = {...params(port), url: `http://${host}:${port}`}
+      const direct = await runCheck(check, p)
+      assert.equal(direct.status, 'pass', direct.message)
+      assert.equal(direct.message, `http://${host}:${port} answered HTTP 200 directly; /hc answers Healthy`)
+      const via = await runCheck(check, {...p, proxy: `http://127.0.0.1:${proxy.port}`})
+      assert.equal(via.status, 'pass', via.message)
+      assert.deepEqual(proxy.forwarded, [`GET http://${host}:${port}/`, `GET http://${host}:${port}/hc`])
+      assert.deepEqual(proxy.tunnels, [], 'no CONNECT for http')
+    } finally {
+      plain.close()
+      await proxy.close()
     }
   })
 
@@ -147,5 +171,25 @@ describe('server.reachability against a real HTTPS server, directly and through 
       check.plan({...base, topology: 'on-prem-integrated'} as never, ctx as never)[0]!.skip!,
       /integrated agent/,
     )
+  })
+
+  test('plan: on premises the server is reached before an agent is installed once server.installed says so', async () => {
+    const {default: tlsEndpoint} = await import('../../checks/tls-endpoint.js')
+    const onPrem = {topology: 'on-prem-separate', server: {url: 'https://idm.contoso.com'}}
+    const ctx = {agents: [{identifier: 'A', url: 'https://a.contoso.com'}], baseDir: '/', processEnv: {}}
+    assert.equal(check.plan(onPrem as never, ctx as never)[0]!.stage, 'after')
+    const installed = {...onPrem, server: {...onPrem.server, installed: true}}
+    assert.equal(check.plan(installed as never, ctx as never)[0]!.stage, 'before')
+    const tlsPlan = tlsEndpoint.plan(installed as never, ctx as never)
+    assert.deepEqual(
+      tlsPlan.map((t) => [t.target, t.stage]),
+      [
+        ['https://idm.contoso.com', 'before'],
+        ['https://a.contoso.com', 'after'],
+      ],
+    )
+    // An http:// URL has no TLS: tls.endpoint says so instead of failing a handshake.
+    const http = tlsEndpoint.plan({...onPrem, server: {url: 'http://idm.contoso.com'}} as never, ctx as never)
+    assert.match(http[0]!.skip!, /is http:\/\/: no TLS to check \(the docs recommend HTTPS\)/)
   })
 })

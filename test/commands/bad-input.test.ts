@@ -152,8 +152,8 @@ const cases: Case[] = [
     expect: /must be 1, found 2 \(this idm-preflight reads environment files of version 1\)/,
   },
   {
-    name: 'server.url over http',
-    content: saasEnv().replace('url: https://contoso', 'url: http://contoso'),
+    name: 'server.url over ftp',
+    content: saasEnv().replace('url: https://contoso', 'url: ftp://contoso'),
     at: '7:8',
     expect: /server\.url {2}must use https:\/\//,
   },

@@ -200,8 +200,14 @@ describe('check', () => {
       assert.equal(r.code, 0, `checks list prints topology "${t}", which --topology rejects: ${r.stderr}`)
     }
     // The stage of tls.endpoint and server.reachability depends on the topology, as --plan shows.
-    assert.match(text, /server\.reachability[^\n]*\n[^\n]*stage: before in SaaS[^\n]*after on premises/)
-    assert.match(text, /tls\.endpoint[^\n]*\n[^\n]*stage: the server's URL: before in SaaS, after on premises/)
+    assert.match(
+      text,
+      /server\.reachability[^\n]*\n[^\n]*stage: before in SaaS[^\n]*with server\.installed, else after/,
+    )
+    assert.match(
+      text,
+      /tls\.endpoint[^\n]*\n[^\n]*stage: the server's URL: before in SaaS or with server\.installed, else after/,
+    )
     // Waivers name exact ids: no promise of globs there.
     const help = (await runCli(['checks', 'list', '--help'])).stdout
     assert.doesNotMatch(help, /globs[^.]*in waivers/)

@@ -154,3 +154,22 @@ describe('SaaS: the agent needs a License, and the environment file can give it'
     assert.ok(existsSync(join(wd2, 'Runtime', 'appsettings.json')))
   })
 })
+
+describe('http:// is allowed and advised against, as the docs say', () => {
+  test('validate warns (exit 0) for server.url and a settings ApplicationUri in http://', async () => {
+    const file = join(dir, 'http.yaml')
+    await writeFile(file, saasEnv(dir).replace('https://contoso.usercube.com', 'http://contoso.usercube.com'))
+    const v = await runCli(['validate', file])
+    assert.equal(v.code, 0, v.stdout)
+    assert.match(
+      v.stdout,
+      /server\.url {2}warning: uses http:\/\/: the product accepts it, but the docs recommend HTTPS/,
+    )
+    const wd = join(dir, 'http-wd')
+    await mkdir(join(wd, 'Runtime'), {recursive: true})
+    await writeFile(join(wd, 'Runtime', 'appsettings.json'), JSON.stringify({ApplicationUri: 'http://idm.contoso.com'}))
+    const w = await runCli(['validate', '--workdir', wd])
+    assert.match(w.stdout, /ApplicationUri {2}warning: ApplicationUri uses http:\/\//)
+    assert.doesNotMatch(w.stdout, /must use https/)
+  })
+})
