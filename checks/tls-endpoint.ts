@@ -83,7 +83,9 @@ export default defineCheck<Params, TlsFacts>({
     }
     // An http:// URL (allowed, not recommended: validate warns) has no TLS to judge.
     return out.map((t) =>
-      /^http:\/\//i.test(t.target) ? {...t, skip: `${t.target} is http://: no TLS to check (the docs recommend HTTPS)`} : t,
+      /^http:\/\//i.test(t.target)
+        ? {...t, skip: `${t.target} is http://: no TLS to check (the docs recommend HTTPS)`}
+        : t,
     )
   },
   title: (p) => `TLS ${p.url}`,
