@@ -49,6 +49,10 @@ ${EXIT_CODES_HELP}`
       description:
         "with --generate-certificates: the variable holding the PFX password (default: the environment file's encryptionCertificate.password)",
     }),
+    'copy-certificates': Flags.boolean({
+      description:
+        'copy the PFX files the settings name from outside the working directory into Runtime, referenced as ./<name>.pfx',
+    }),
     'product-files': Flags.string({
       description: "the product's file names when no runtime is extracted yet",
       options: ['Usercube', 'Identitymanager'],
@@ -134,11 +138,32 @@ ${EXIT_CODES_HELP}`
       }
     }
 
-    const {items, productPrefix, prefixSource} = await planScaffold(env, t, loaded.baseDir, {
+    const {items, productPrefix, prefixSource, outside} = await planScaffold(env, t, loaded.baseDir, {
       productPrefix: flags['product-files'],
       generatedCertificate: generated,
       index,
+      copyCertificates: flags['copy-certificates'],
     })
+    // The settings now use the generated PFX: the environment file must name it too, or check
+    // judges another file. Said with the exact change (the password as its reference only).
+    let environmentChange: {field: string; current?: string; yaml: string} | undefined
+    if (generated) {
+      const {environmentChange: change} = await import('../scaffold/certificates.js')
+      const source = loaded.source.value as {
+        server?: {encryptionCertificate?: {password?: unknown}}
+        agents?: {encryptionCertificate?: {password?: unknown}}[]
+      }
+      const written =
+        t.role === 'agent'
+          ? source.agents?.[index]?.encryptionCertificate?.password
+          : source.server?.encryptionCertificate?.password
+      const ref = flags['password-env']
+        ? `\${env:${flags['password-env']}}`
+        : typeof written === 'string' && written.startsWith('${')
+          ? written
+          : undefined
+      environmentChange = change(env, t, index, loaded.baseDir, generated, ref)
+    }
     const results = await applyPlan(items, {dryRun: flags['dry-run'], force: flags.force, redactor})
     const placeholders = items
       .filter((i) => typeof i.content === 'string')
@@ -171,6 +196,19 @@ ${EXIT_CODES_HELP}`
         for (const p of placeholders) lines.push(`  ${p}`)
         lines.push(`  idm-preflight validate --workdir ${flags.target} lists what is left`)
       }
+      if (environmentChange)
+        lines.push(
+          '',
+          `The settings now use the generated certificate, but ${file} ${environmentChange.current ? `names ${environmentChange.current}` : 'names no file'} in ${environmentChange.field}: check would judge another file. Change it to:`,
+          `  at ${environmentChange.field.replace(/\.encryptionCertificate$/, '')}:`,
+          `    ${environmentChange.yaml}`,
+        )
+      const notCopied = outside.filter((c) => !c.copied)
+      if (notCopied.length) {
+        lines.push('', 'Certificates outside the working directory: the settings hold this path, which must exist on the product\'s host:')
+        for (const c of notCopied) lines.push(`  ${c.setting}: ${c.path}`)
+        lines.push('  --copy-certificates copies them into Runtime and references ./<name>.pfx, as the docs\' examples do')
+      }
       if (!flags['dry-run'])
         lines.push(
           '',
@@ -186,6 +224,8 @@ ${EXIT_CODES_HELP}`
       dryRun: flags['dry-run'],
       items: all,
       placeholders,
+      ...(environmentChange ? {environmentChange} : {}),
+      outsideCertificates: outside,
     }
   }
 }

@@ -139,6 +139,12 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
         err(['agents', i], 'missing required key "url" (a separate agent has its own HTTPS site)')
       }
       if (!a.workingDirectory) err(['agents', i], 'missing required key "workingDirectory"')
+      // scaffold would leave a placeholder no variable can fill: say it here, where it is fixed.
+      if (!a.identityServerCertificate)
+        warn(
+          ['agents', i],
+          `no "identityServerCertificate": the agent verifies the server's tokens with it (${env.topology === 'saas' ? 'in SaaS, the PFX and password Netwrix gives you' : "on premises, the server's IdentityServer certificate, its public part is enough"}); scaffold cannot write IdentityServer without it`,
+        )
       if (!a.serviceAccount)
         warn(['agents', i], 'no "serviceAccount": folder permission checks will be skipped for this agent')
     }

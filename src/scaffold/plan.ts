@@ -8,7 +8,9 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Environment} from '../core/environment.js'
 import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../lib/folders.js'
+import {MAX_CERTIFICATE_BYTES} from '../lib/certificates.js'
 import {serverOnlyKeys} from '../lib/settings-rules.js'
+import {outsideCertificates, relocatePath, type OutsideCertificate} from './certificates.js'
 import {isWindowsPath} from '../lib/paths.js'
 import {parseJsonc} from './jsonc.js'
 import {
@@ -105,6 +107,8 @@ export interface PlanOptions {
   /** An encryption PFX scaffold generated: its path, referenced in the settings. */
   generatedCertificate?: string
   index: number
+  /** Copy the PFX files the settings name from outside the working directory into Runtime. */
+  copyCertificates?: boolean
 }
 
 /**
@@ -117,7 +121,13 @@ export async function planScaffold(
   t: ScaffoldTarget,
   baseDir: string,
   o: PlanOptions,
-): Promise<{items: PlannedItem[]; productPrefix: string; prefixSource: string}> {
+): Promise<{
+  items: PlannedItem[]
+  productPrefix: string
+  prefixSource: string
+  /** PFX files the settings name outside the working directory (copied when asked). */
+  outside: (OutsideCertificate & {copied: boolean})[]
+}> {
   const role = t.role
   const wd = t.workingDirectory
   const runtime = join(wd, 'Runtime')
@@ -128,12 +138,41 @@ export async function planScaffold(
     : detected
       ? `found in ${runtime}`
       : 'default (no runtime extracted yet)'
-  const data =
+  let data =
     role === 'agent'
       ? agentData(env, t, baseDir, o.index, o.generatedCertificate)
       : serverData(env, t, baseDir, o.generatedCertificate)
   const tdir = join(TEMPLATES, role)
   const items: PlannedItem[] = []
+  // The settings hold the PFX paths as this machine sees them; one outside the working directory
+  // must exist at that path on the product's host too. Copied into Runtime on request, and
+  // referenced as ./name.pfx there, as the docs' examples do.
+  const ownCerts = role === 'agent' ? [t.agent ?? {}] : [env.server, ...(t.agent ? [t.agent] : [])]
+  const outside = outsideCertificates(
+    certificateFilesOf(ownCerts, baseDir).filter((f) => !(o.generatedCertificate && f.label.startsWith('encryption'))),
+    wd,
+  )
+  const copies: PlannedItem[] = []
+  for (const c of outside) {
+    if (!o.copyCertificates) continue
+    let bytes: Buffer
+    try {
+      bytes = await readRegularFile(c.path, MAX_CERTIFICATE_BYTES)
+    } catch (e) {
+      if (e instanceof FileReadError)
+        throw new UsageError(`--copy-certificates: ${c.path} ${e.message}`, [], 'fix the path in the environment file')
+      throw e
+    }
+    data = relocatePath(data, c.path, `./${c.copyAs}`)
+    copies.push({
+      relative: `Runtime/${c.copyAs}`,
+      path: join(runtime, c.copyAs),
+      kind: 'file',
+      content: bytes,
+      secret: true,
+      base: c.path,
+    })
+  }
   // The server's integrated agent uses Mails and Sources as a separate agent does (DOMAIN.md §9).
   const folders = ['Runtime', 'Temp', 'Work', 'Mails', 'Sources']
   items.push({relative: '.', path: wd, kind: 'dir'})
@@ -209,7 +248,13 @@ export async function planScaffold(
   const generated = o.generatedCertificate
   const certFiles = [
     ...(generated ? [{label: 'the generated encryption certificate', path: generated}] : []),
-    ...certificateFilesOf(certOwners, baseDir).filter((f) => !(generated && f.label.startsWith('encryption'))),
+    ...certificateFilesOf(certOwners, baseDir)
+      .filter((f) => !(generated && f.label.startsWith('encryption')))
+      .map((f) => {
+        // A copied PFX is read from Runtime.
+        const copy = o.copyCertificates && outside.find((c) => c.path === f.path.replace(/\\/g, '/'))
+        return copy ? {label: `${f.label} (copied to Runtime)`, path: join(runtime, copy.copyAs)} : f
+      }),
   ]
   // Labels end up in script comments: one line each, whatever the path holds.
   // eslint-disable-next-line no-control-regex
@@ -259,5 +304,6 @@ export async function planScaffold(
     content: sh,
     executable: true,
   })
-  return {items, productPrefix: prefix, prefixSource}
+  items.push(...copies)
+  return {items, productPrefix: prefix, prefixSource, outside: outside.map((c) => ({...c, copied: !!o.copyCertificates}))}
 }

@@ -173,3 +173,66 @@ describe('http:// is allowed and advised against, as the docs say', () => {
     assert.doesNotMatch(w.stdout, /must use https/)
   })
 })
+
+describe('certificates scaffold references', () => {
+  test('--generate-certificates prints the exact environment-file change, the password as its reference only', async () => {
+    const wd = join(dir, 'gen')
+    const env = join(dir, 'gen.yaml')
+    await writeFile(env, agentEnv(wd))
+    const r = await runCli(['scaffold', '-c', env, '--target', wd, '--generate-certificates'], {env: SECRETS})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(
+      r.stdout,
+      /The settings now use the generated certificate, but .*gen\.yaml names \.\/certs\/agent-files\.pfx in agents\[0\]\.encryptionCertificate: check would judge another file\. Change it to:\n {2}at agents\[0\]:\n {4}encryptionCertificate: \{ file: \.\/gen\/Certificates\/ContosoAD-Files\.pfx, password: "\$\{env:IDM_PFX\}" \}/,
+    )
+    assert.ok(!r.stdout.includes(SECRETS.IDM_PFX))
+    const json = await runCli(['scaffold', '-c', env, '--target', wd, '--generate-certificates', '--json'], {
+      env: SECRETS,
+    })
+    assert.equal(JSON.parse(json.stdout).environmentChange.field, 'agents[0].encryptionCertificate')
+    // Once the file names it, nothing more is said.
+    const fixed = join(dir, 'gen-fixed.yaml')
+    await writeFile(fixed, agentEnv(wd).replace('./certs/agent-files.pfx', './gen/Certificates/ContosoAD-Files.pfx'))
+    const quiet = await runCli(['scaffold', '-c', fixed, '--target', wd, '--generate-certificates'], {env: SECRETS})
+    assert.doesNotMatch(quiet.stdout, /The settings now use the generated certificate/)
+  })
+
+  test('a PFX outside the working directory is said; --copy-certificates copies it to Runtime as ./name.pfx', async () => {
+    const wd = join(dir, 'copy')
+    const env = join(dir, 'copy.yaml')
+    await mkdir(join(dir, 'certs'), {recursive: true})
+    await writeFile(join(dir, 'certs', 'identityserver.pfx'), 'pfx bytes')
+    await writeFile(join(dir, 'certs', 'agent-files.pfx'), 'other pfx bytes')
+    await writeFile(env, agentEnv(wd))
+    const said = await runCli(['scaffold', '-c', env, '--target', wd], {env: SECRETS})
+    assert.match(
+      said.stdout,
+      /Certificates outside the working directory: the settings hold this path, which must exist on the product's host:/,
+    )
+    assert.match(said.stdout, new RegExp(`IdentityServer\\.X509KeyFilePath: ${dir}/certs/identityserver\\.pfx`))
+    const copied = await runCli(['scaffold', '-c', env, '--target', wd, '--copy-certificates', '--force'], {
+      env: SECRETS,
+    })
+    assert.equal(copied.code, 0, copied.stdout + copied.stderr)
+    const s = JSON.parse(await readFile(join(wd, 'Runtime', 'appsettings.json'), 'utf8'))
+    assert.equal(s.IdentityServer.X509KeyFilePath, './identityserver.pfx')
+    assert.equal(s.EncryptionCertificate.File, './agent-files.pfx')
+    assert.equal(await readFile(join(wd, 'Runtime', 'identityserver.pfx'), 'utf8'), 'pfx bytes')
+    assert.match(
+      await readFile(join(wd, 'set-permissions.sh'), 'utf8'),
+      /grant_read '.*\/Runtime\/identityserver\.pfx'/,
+    )
+    assert.doesNotMatch(copied.stdout, /Certificates outside the working directory/)
+  })
+
+  test('validate says when an agent has no identityServerCertificate (scaffold could not fill it)', async () => {
+    const file = join(dir, 'noidsrv.yaml')
+    await writeFile(file, saasEnv(dir))
+    const v = await runCli(['validate', file])
+    assert.equal(v.code, 0)
+    assert.match(
+      v.stdout,
+      /agents\[0\] {2}warning: no "identityServerCertificate": .*in SaaS, the PFX and password Netwrix gives you/,
+    )
+  })
+})

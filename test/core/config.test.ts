@@ -52,9 +52,13 @@ describe('environment loading', () => {
     assert.ok(res.ok)
     assert.deepEqual(
       res.diagnostics.map((d) => [d.line, d.path, d.severity]),
-      [[23, 'smtp.port', 'warning']],
+      [
+        [15, 'agents[0]', 'warning'],
+        [23, 'smtp.port', 'warning'],
+      ],
     )
-    assert.match(res.diagnostics[0]!.message, /993 is the IMAPS port/)
+    assert.match(res.diagnostics[0]!.message, /no "identityServerCertificate"/)
+    assert.match(res.diagnostics[1]!.message, /993 is the IMAPS port/)
   })
 })
 
