@@ -205,9 +205,14 @@ ${EXIT_CODES_HELP}`
         )
       const notCopied = outside.filter((c) => !c.copied)
       if (notCopied.length) {
-        lines.push('', 'Certificates outside the working directory: the settings hold this path, which must exist on the product\'s host:')
+        lines.push(
+          '',
+          "Certificates outside the working directory: the settings hold this path, which must exist on the product's host:",
+        )
         for (const c of notCopied) lines.push(`  ${c.setting}: ${c.path}`)
-        lines.push('  --copy-certificates copies them into Runtime and references ./<name>.pfx, as the docs\' examples do')
+        lines.push(
+          "  --copy-certificates copies them into Runtime and references ./<name>.pfx, as the docs' examples do",
+        )
       }
       if (!flags['dry-run'])
         lines.push(

@@ -27,7 +27,9 @@ export function outsideCertificates(
     if (isWindowsPath(f.path) !== isWindowsPath(workingDirectory)) continue
     const rel = relative(workingDirectory, f.path)
     if (rel && !rel.startsWith('..') && !isAbsolute(rel)) continue
-    const setting = f.label.startsWith('identityServer') ? 'IdentityServer.X509KeyFilePath' : 'EncryptionCertificate.File'
+    const setting = f.label.startsWith('identityServer')
+      ? 'IdentityServer.X509KeyFilePath'
+      : 'EncryptionCertificate.File'
     out.push({setting, path: f.path.replace(/\\/g, '/'), copyAs: basename(f.path)})
   }
   return out

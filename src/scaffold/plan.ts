@@ -305,5 +305,10 @@ export async function planScaffold(
     executable: true,
   })
   items.push(...copies)
-  return {items, productPrefix: prefix, prefixSource, outside: outside.map((c) => ({...c, copied: !!o.copyCertificates}))}
+  return {
+    items,
+    productPrefix: prefix,
+    prefixSource,
+    outside: outside.map((c) => ({...c, copied: !!o.copyCertificates})),
+  }
 }
