@@ -1,7 +1,22 @@
-import {defineCheck, type CheckDefinition} from '../core/check.js'
+import {defineCheck, type CheckDefinition, type Finding} from '../core/check.js'
 import {certParamsSchema, planCertificates} from './cert-plan.js'
 import {certDataOf} from './cert-data.js'
 import {certFindings, type CertFacts, type CertKind, type CertParams} from './cert-verdicts.js'
+
+/** An agent's IdentityServer certificate against the server's: the same public key, or a failure. */
+function counterpartFindings(p: CertParams, f: CertFacts): Finding[] {
+  const c = p.counterpart
+  if (!c || !f.counterpart || f.counterpart.unknown) return []
+  return f.counterpart.matches
+    ? [{status: 'pass', message: `holds the public key of ${c.field} (${c.fileAsWritten})`}]
+    : [
+        {
+          status: 'fail',
+          message: `${p.field} is not ${c.field}: a different public key, so the agent could not verify the server's tokens`,
+          remediation: `give the agent the server's IdentityServer certificate (its public part is enough: export ${c.fileAsWritten} without the private key)`,
+        },
+      ]
+}
 
 /**
  * The three certificate checks differ only in which certificate they judge: one definition,
@@ -30,7 +45,7 @@ export function certificateCheck(o: {
       ])
       return probeCertificate(p, (s) => readStoreCertificate(s, ctx.signal))
     },
-    evaluate: (p, f, ctx) => certFindings(p, f, ctx.now, ctx.expiryWarningDays),
+    evaluate: (p, f, ctx) => [...certFindings(p, f, ctx.now, ctx.expiryWarningDays), ...counterpartFindings(p, f)],
     data: certDataOf,
   })
 }

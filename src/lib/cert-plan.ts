@@ -80,6 +80,16 @@ export function planCertificates(
         kind !== 'identity-server',
         a.alias ?? (a.url ? writtenHost(a.url) : undefined),
       )
+      // On premises both are known: the agent's must hold the server's public key.
+      const server = env.server.identityServerCertificate
+      const last = out.at(-1)
+      if (kind === 'identity-server' && env.topology === 'on-prem-separate' && server?.file && last?.params.file)
+        last.params.counterpart = {
+          field: 'server.identityServerCertificate',
+          file: isAbsolute(server.file) || isWindowsPath(server.file) ? server.file : resolve(baseDir, server.file),
+          fileAsWritten: server.file,
+          ...(server.password !== undefined ? {password: server.password} : {}),
+        }
     })
   }
   return out
@@ -110,5 +120,16 @@ export const certParamsSchema = {
     requirePrivateKey: {type: 'boolean'},
     hostnames: {type: 'array', items: {type: 'string'}},
     caFile: {type: 'string'},
+    counterpart: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['field', 'file', 'fileAsWritten'],
+      properties: {
+        field: {type: 'string'},
+        file: {type: 'string'},
+        fileAsWritten: {type: 'string'},
+        password: {type: 'string'},
+      },
+    },
   },
 } as const

@@ -1,3 +1,4 @@
+import {X509Certificate} from 'node:crypto'
 import {effectivePassword, loadCertificateFile, type LoadedCertificateFile} from './certificates.js'
 import {verifyChain} from './chain.js'
 import type {CertFacts, CertParams} from './cert-verdicts.js'
@@ -34,5 +35,23 @@ export async function probeCertificate(
     loaded: r.file,
     ...base,
     ...(p.kind === 'tls' ? {trust: await verifyChain(r.file.ders, p.caFile)} : {}),
+    ...(p.counterpart ? {counterpart: await compareWith(r.file, p.counterpart)} : {}),
   }
+}
+
+/** Whether two certificate files hold the same public key (their leaves'). */
+async function compareWith(
+  own: LoadedCertificateFile,
+  other: NonNullable<CertParams['counterpart']>,
+): Promise<NonNullable<CertFacts['counterpart']>> {
+  const pw = effectivePassword(other.password)
+  if (pw.protectedFormat) return {unknown: `${other.field}.password is in the protected format`}
+  const r = await loadCertificateFile(other.file, pw.password)
+  // The server's own instance of this check reports why its file does not open.
+  if (!r.ok || !r.file.ders[0] || !own.ders[0]) return {unknown: `${other.fileAsWritten} could not be opened`}
+  return {matches: spki(own.ders[0]).equals(spki(r.file.ders[0]))}
+}
+
+function spki(derBase64: string): Buffer {
+  return new X509Certificate(Buffer.from(derBase64, 'base64')).publicKey.export({type: 'spki', format: 'der'})
 }

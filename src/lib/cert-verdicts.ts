@@ -19,6 +19,11 @@ export interface CertParams {
   /** cert.tls: the names the https binding serves. */
   hostnames?: string[]
   caFile?: string
+  /**
+   * An agent's IdentityServer certificate on premises: the server's, whose public key it must
+   * hold to verify the server's tokens.
+   */
+  counterpart?: {field: string; file: string; fileAsWritten: string; password?: string}
 }
 
 export interface CertFacts {
@@ -30,6 +35,8 @@ export interface CertFacts {
   storeUnavailable?: string
   protectedPassword: boolean
   trust?: {trusted: boolean; reason?: string}
+  /** Compared with `counterpart`: the same public key, or why it could not be told. */
+  counterpart?: {matches?: boolean; unknown?: string}
 }
 
 const KIND_NAME: Record<CertKind, string> = {

@@ -47,6 +47,53 @@ describe('certificate verdicts on a corpus made at test time', () => {
   })
   const run = (p: CertParams, check = encryption) => runCheck(check, p)
 
+  test("an agent's IdentityServer certificate must hold the server's public key (on premises)", async () => {
+    const idsrv = issue({commonName: 'Contoso IdentityServer', issuer: ca})
+    const server = await pfx('idsrv-server.pfx', idsrv)
+    const publicPart = await pfx('idsrv-public.pfx', idsrv, {withKey: false})
+    // The sandbox reuses one key per size: another size is another key.
+    const other = await pfx('idsrv-other.pfx', issue({commonName: 'Contoso IdS', issuer: ca, keyBits: 3072}), {
+      withKey: false,
+    })
+    const agentParams = (file: string): CertParams =>
+      params(file, {
+        kind: 'identity-server',
+        field: 'agents[0].identityServerCertificate',
+        requirePrivateKey: false,
+        counterpart: {
+          field: 'server.identityServerCertificate',
+          file: server,
+          fileAsWritten: 'idsrv-server.pfx',
+          password: PW,
+        },
+      })
+    const same = await run(agentParams(publicPart), identity)
+    assert.equal(same.status, 'pass', same.message)
+    assert.match(same.message, /holds the public key of server\.identityServerCertificate \(idsrv-server\.pfx\)/)
+    const wrong = await run(agentParams(other), identity)
+    assert.equal(wrong.status, 'fail', wrong.message)
+    assert.match(
+      wrong.message,
+      /agents\[0\]\.identityServerCertificate is not server\.identityServerCertificate: a different public key/,
+    )
+    // The plan pairs them on premises (separate agents), never in SaaS.
+    const env = {
+      topology: 'on-prem-separate',
+      server: {url: 'https://idm.contoso.com', identityServerCertificate: {file: './s.pfx', password: 'p'}},
+      agents: [{identifier: 'A', identityServerCertificate: {file: './a.pfx', password: 'p'}}],
+    }
+    const ctx = {agents: env.agents, baseDir: '/env', processEnv: {}, platform: 'linux', settings: {}}
+    const planned = identity.plan(env as never, ctx as never)
+    assert.deepEqual(planned.find((t) => t.target === 'A')!.params.counterpart, {
+      field: 'server.identityServerCertificate',
+      file: '/env/s.pfx',
+      fileAsWritten: './s.pfx',
+      password: 'p',
+    })
+    const saasPlan = identity.plan({...env, topology: 'saas'} as never, ctx as never)
+    assert.equal(saasPlan.find((t) => t.target === 'A')!.params.counterpart, undefined)
+  })
+
   test('a good 3DES PFX passes, naming key, signature, dates, subject and thumbprint', async () => {
     const r = await run(params(await pfx('good.pfx', good)))
     assert.equal(r.status, 'pass', r.message)
