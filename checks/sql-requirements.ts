@@ -1,7 +1,7 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
-import {planSql, sqlParamsSchema, type SqlParams} from '../src/lib/sql-settings.js'
+import {planSql, sqlParamsSchema, withCheckLogin, type SqlParams} from '../src/lib/sql-settings.js'
 
 /** The marker the sandbox's TDS emulator recognises; harmless for a real server (a comment). */
 const MARKER = 'idm-preflight:requirements'
@@ -21,6 +21,39 @@ SELECT
   CAST(DB_NAME() AS nvarchar(128)) AS db,
   CAST(SUSER_SNAME() AS nvarchar(128)) AS login`
 
+/**
+ * The same facts for another login (the service account, asked by a check login): role
+ * membership and permissions from the catalog instead of the session's own. The name travels in
+ * hex in a comment for the emulator, and as an N'' literal (quotes doubled) for the server.
+ */
+export function requirementsQueryFor(principal: string): string {
+  const n = `N'${principal.replace(/'/g, "''")}'`
+  const sid = `SUSER_SID(${n})`
+  return `/* ${MARKER} */
+/* ${MARKER}-for ${Buffer.from(principal, 'utf8').toString('hex')} */
+SELECT
+  CAST(SERVERPROPERTY('ProductMajorVersion') AS nvarchar(128)) AS major,
+  CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS version,
+  CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition,
+  CAST((SELECT value_in_use FROM sys.configurations WHERE name = 'max degree of parallelism') AS nvarchar(128)) AS server_maxdop,
+  CAST((SELECT value FROM sys.database_scoped_configurations WHERE name = 'MAXDOP') AS nvarchar(128)) AS db_maxdop,
+  CAST(CASE WHEN EXISTS (SELECT 1 FROM sys.databases WHERE name = DB_NAME() AND owner_sid = ${sid})
+    OR EXISTS (SELECT 1 FROM sys.database_role_members rm
+      JOIN sys.database_principals r ON r.principal_id = rm.role_principal_id
+      JOIN sys.database_principals m ON m.principal_id = rm.member_principal_id
+      WHERE r.name = 'db_owner' AND m.sid = ${sid}) THEN 1 ELSE 0 END AS nvarchar(128)) AS is_db_owner,
+  CAST(IS_SRVROLEMEMBER('bulkadmin', ${n}) AS nvarchar(128)) AS is_bulkadmin,
+  CAST(IS_SRVROLEMEMBER('sysadmin', ${n}) AS nvarchar(128)) AS is_sysadmin,
+  CAST(CASE WHEN EXISTS (SELECT 1 FROM sys.server_permissions p
+      JOIN sys.server_principals s ON s.principal_id = p.grantee_principal_id
+      WHERE s.sid = ${sid} AND p.permission_name = 'ADMINISTER BULK OPERATIONS' AND p.state IN ('G', 'W'))
+    THEN 1 ELSE 0 END AS nvarchar(128)) AS has_bulk,
+  CAST(DB_NAME() AS nvarchar(128)) AS db,
+  CAST(${n} AS nvarchar(128)) AS login,
+  CAST(SUSER_SNAME() AS nvarchar(128)) AS checked_by,
+  CAST(CASE WHEN ${sid} IS NULL THEN 0 ELSE 1 END AS nvarchar(128)) AS principal_exists`
+}
+
 export interface Requirements {
   major: number
   version: string
@@ -33,6 +66,9 @@ export interface Requirements {
   hasBulk: boolean
   database: string
   login: string
+  /** With a check login: who asked, and whether the service account is a login of this server. */
+  checkedBy?: string
+  principalExists?: boolean
 }
 
 type Facts = SqlConnectFacts & {result?: Requirements}
@@ -50,15 +86,21 @@ export default defineCheck<SqlParams, Facts>({
       env,
       ctx.baseDir,
       (env.checks?.settings?.['sql.connection'] as Record<string, unknown> | undefined) ?? {},
-    ).map((t) =>
-      t.skip || t.params.auth !== 'integrated'
-        ? {...t, owner: 'server' as const}
-        : {
-            ...t,
-            owner: 'server' as const,
-            skip: 'Integrated Security: the login cannot be tested from here (see sql.connection)',
-          },
-    ),
+    ).map((t) => {
+      const check = env.server.database?.checkLogin
+      const account = env.server.serviceAccount
+      if (t.skip || (t.params.auth === 'sql' && !check)) return {...t, owner: 'server' as const}
+      // Integrated Security (the docs' recommended setup): with a check login, the service
+      // account's rights are asked of the catalog; without one they cannot be seen from here.
+      if (check && account && t.params.auth !== 'sql')
+        return {...t, owner: 'server' as const, params: withCheckLogin(t.params, check, account)}
+      if (t.params.auth === 'ntlm') return {...t, owner: 'server' as const}
+      return {
+        ...t,
+        owner: 'server' as const,
+        skip: `Integrated Security: ${account ?? 'the service account'}'s rights cannot be read from here; give server.database.checkLogin (a read-only login from the DBA) to verify them`,
+      }
+    }),
   title: (p) => `SQL Server requirements on ${p.database ?? p.host}`,
   async probe(p, ctx) {
     const {probeSql} = await import('../src/lib/sql-probe.js')
@@ -66,7 +108,8 @@ export default defineCheck<SqlParams, Facts>({
       const {Request} = await import('tedious')
       const row: Record<string, string | null> = {}
       await new Promise<void>((resolve, reject) => {
-        const req = new Request(REQUIREMENTS_QUERY, (err) => (err ? reject(err) : resolve()))
+        const query = p.principal ? requirementsQueryFor(p.principal) : REQUIREMENTS_QUERY
+        const req = new Request(query, (err) => (err ? reject(err) : resolve()))
         req.on('row', (cols: {metadata: {colName: string}; value: unknown}[]) => {
           for (const c of cols)
             row[c.metadata.colName] = c.value === null || c.value === undefined ? null : String(c.value)
@@ -86,6 +129,7 @@ export default defineCheck<SqlParams, Facts>({
         hasBulk: row.has_bulk === '1',
         database: row.db ?? '',
         login: row.login ?? '',
+        ...(p.principal ? {checkedBy: row.checked_by ?? '', principalExists: row.principal_exists === '1'} : {}),
       }
     })
   },
@@ -121,17 +165,32 @@ export default defineCheck<SqlParams, Facts>({
         remediation: `USE [${r.database}]; ALTER DATABASE SCOPED CONFIGURATION SET MAXDOP = 1;  -- or server-wide: EXEC sp_configure 'show advanced options', 1; RECONFIGURE; EXEC sp_configure 'max degree of parallelism', 1; RECONFIGURE;`,
       })
     else out.push({status: 'pass', message: `MAXDOP = 1 (${scope})`})
+    const via = r.checkedBy ? ` (asked as ${r.checkedBy})` : ''
+    if (r.principalExists === false) {
+      // No login of its own: its access may come through a Windows group, which the catalog
+      // cannot resolve from here. Not a pass, not a proven failure.
+      out.push({
+        status: 'warn',
+        message: `${r.login} is not a login of this SQL Server${via}: its rights cannot be read (a Windows group that grants them cannot be resolved from here)`,
+        remediation: `CREATE LOGIN [${r.login}] FROM WINDOWS; USE [${r.database}]; CREATE USER [${r.login}] FOR LOGIN [${r.login}]; ALTER ROLE db_owner ADD MEMBER [${r.login}]; USE [master]; GRANT ADMINISTER BULK OPERATIONS TO [${r.login}];`,
+      })
+      return out
+    }
     if (!r.isDbOwner && !r.isSysadmin)
       out.push({
         status: 'fail',
-        message: `${r.login} is not db_owner of ${r.database}`,
+        message: `${r.login} is not db_owner of ${r.database}${via}`,
         remediation: `USE [${r.database}]; ALTER ROLE db_owner ADD MEMBER [${r.login}];`,
       })
-    else out.push({status: 'pass', message: `${r.login} is ${r.isSysadmin ? 'sysadmin' : 'db_owner'} of ${r.database}`})
+    else
+      out.push({
+        status: 'pass',
+        message: `${r.login} is ${r.isSysadmin ? 'sysadmin' : 'db_owner'} of ${r.database}${via}`,
+      })
     if (!r.hasBulk && !r.isBulkadmin && !r.isSysadmin)
       out.push({
         status: 'fail',
-        message: `${r.login} may not run bulk operations (neither bulkadmin nor ADMINISTER BULK OPERATIONS)`,
+        message: `${r.login} may not run bulk operations (neither bulkadmin nor ADMINISTER BULK OPERATIONS)${via}`,
         remediation: `USE [master]; GRANT ADMINISTER BULK OPERATIONS TO [${r.login}];  -- or: ALTER SERVER ROLE bulkadmin ADD MEMBER [${r.login}];`,
       })
     else

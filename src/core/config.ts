@@ -164,8 +164,8 @@ async function resolveReferences(
   // SMTP AUTH sends the pair in base64; a peer may echo it back (535 ... AUTH PLAIN <base64>).
   if (env.smtp?.password && !isReference(env.smtp.password))
     opts.redactor?.addCredential(env.smtp.username, env.smtp.password)
-  const wc = env.server.database?.windowsCredentials
-  if (wc?.password && !isReference(wc.password)) opts.redactor?.addCredential(wc.username, wc.password)
+  for (const c of [env.server.database?.windowsCredentials, env.server.database?.checkLogin])
+    if (c?.password && !isReference(c.password)) opts.redactor?.addCredential(c.username, c.password)
   // The proxy may be written in the file as it is, or come from this host's environment.
   const fileProxy = env.network?.httpsProxy ? urlCredentials(env.network.httpsProxy) : undefined
   if (fileProxy) opts.redactor?.addCredential(fileProxy.user, fileProxy.password)

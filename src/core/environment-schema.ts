@@ -105,6 +105,14 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
                   'With Integrated Security: the service account (DOMAIN\\user) and its password, to log in with NTLM from another host',
                 properties: {username: {type: 'string', minLength: 1}, password: {$ref: '#/$defs/secret'}},
               },
+              checkLogin: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['username', 'password'],
+                description:
+                  "Optional, for sql.requirements under Integrated Security: a read-only login the DBA gives for this check (a SQL login, or DOMAIN\\user for NTLM). It reads the version and MAXDOP and asks whether the service account's Windows login is db_owner and may bulk-load; it needs VIEW SERVER STATE and VIEW DEFINITION, nothing more",
+                properties: {username: {type: 'string', minLength: 1}, password: {$ref: '#/$defs/secret'}},
+              },
             },
           },
           encryptionCertificate: {$ref: '#/$defs/certificate'},

@@ -50,6 +50,8 @@ export interface ServerSection {
     connectionString: string
     /** For Integrated Security checked from another host: the service account, logged in with NTLM. */
     windowsCredentials?: {username: string; password?: string}
+    /** A read-only login for sql.requirements under Integrated Security (the DBA's). */
+    checkLogin?: {username: string; password?: string}
   }
   encryptionCertificate?: CertificateRef
   identityServerCertificate?: CertificateRef
@@ -132,6 +134,7 @@ export const SECRET_PATHS = [
   'agents.*.openIdClient.secret',
   'smtp.password',
   'server.database.windowsCredentials.password',
+  'server.database.checkLogin.password',
 ] as const
 
 /** True when the dotted path (`agents[0].openIdClient.secret`) names a secret field. */

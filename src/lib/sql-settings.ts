@@ -21,6 +21,11 @@ export interface SqlParams {
   dnsServers?: string[]
   caFile?: string
   browserPort: number
+  /**
+   * sql.requirements with a check login: the Windows login (the service account) whose rights are
+   * asked of the catalog, rather than those of the login connected.
+   */
+  principal?: string
 }
 
 export const sqlParamsSchema = {
@@ -43,8 +48,30 @@ export const sqlParamsSchema = {
     dnsServers: {type: 'array', items: {type: 'string'}},
     caFile: {type: 'string'},
     browserPort: {type: 'integer'},
+    principal: {type: 'string'},
   },
 } as const
+
+/**
+ * The params of sql.requirements under Integrated Security when the environment gives a check
+ * login: connect as it (SQL login, or NTLM for DOMAIN\\user) and judge the service account.
+ */
+export function withCheckLogin(
+  p: SqlParams,
+  login: {username: string; password?: string},
+  serviceAccount: string,
+): SqlParams {
+  const {userId: _u, password: _p, ntlmDomain: _d, ...rest} = p
+  const [domain, user] = login.username.includes('\\') ? login.username.split('\\', 2) : [undefined, login.username]
+  return {
+    ...rest,
+    auth: domain ? 'ntlm' : 'sql',
+    userId: user!,
+    password: login.password ?? '',
+    ...(domain ? {ntlmDomain: domain} : {}),
+    principal: serviceAccount,
+  }
+}
 
 /** `checks.settings.sql.connection`: the SQL Browser port (1434; another only for tests and sandboxes). */
 export const sqlSettingsSchema = {

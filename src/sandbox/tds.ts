@@ -207,6 +207,7 @@ function requirementsRow(
   login: TdsLogin | undefined,
   user: string,
   db: string,
+  asked?: {by: string; exists: boolean},
 ): [string, string | null][] {
   const v = o.version ?? '16.0.1000.6'
   const bool = (x: boolean | undefined) => (x ? '1' : '0')
@@ -222,6 +223,12 @@ function requirementsRow(
     ['has_bulk', bool(login?.bulkPermission || login?.bulkadmin || login?.sysadmin)],
     ['db', db],
     ['login', user],
+    ...(asked
+      ? ([
+          ['checked_by', asked.by],
+          ['principal_exists', asked.exists ? '1' : '0'],
+        ] as [string, string][])
+      : []),
   ]
 }
 
@@ -352,6 +359,17 @@ export async function startTdsEmulator(o: TdsOptions = {}): Promise<TdsRunning> 
         const headers = payload.length >= 4 ? payload.readUInt32LE(0) : 0
         const sql = payload.subarray(headers <= payload.length ? headers : 0).toString('utf16le')
         batches.push(sql)
+        // Asked for another login (a check login asking about the service account): that login's
+        // configuration answers; one the emulator does not know "does not exist".
+        const forHex = new RegExp(`${REQUIREMENTS_MARKER}-for ([0-9a-f]+)`).exec(sql)?.[1]
+        if (forHex && session) {
+          const principal = Buffer.from(forHex, 'hex').toString('utf8')
+          const key = Object.keys(o.logins ?? {}).find((k) => k.toLowerCase() === principal.toLowerCase())
+          const target = key ? o.logins![key] : undefined
+          return reply(
+            resultSet(requirementsRow(o, target, principal, session.db, {by: session.user, exists: !!target})),
+          )
+        }
         if (sql.includes(REQUIREMENTS_MARKER) && session)
           return reply(resultSet(requirementsRow(o, session.login, session.user, session.db)))
         return reply(done(0))

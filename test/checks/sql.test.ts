@@ -281,6 +281,68 @@ describe('sql.connection and sql.requirements against the TDS emulator and hosti
       }))
   }
 
+  test("Integrated Security with a check login: the service account's rights, asked of the catalog", () =>
+    withEmu(
+      {
+        logins: {
+          // The DBA's read-only login: no role of its own.
+          dba_ro: {password: 'Ro-Pa55'},
+          'CONTOSO\\svc-idm': {password: '', dbOwner: true, bulkPermission: true},
+          "CONTOSO\\o'brien": {password: '', dbOwner: false, bulkPermission: true},
+        },
+      },
+      async (e) => {
+        const env = (account: string) =>
+          ({
+            topology: 'on-prem-separate',
+            server: {
+              url: 'https://x',
+              serviceAccount: account,
+              database: {
+                connectionString: `Server=sql.contoso.test,${e.port};Database=UsercubeContoso;Integrated Security=SSPI;Encrypt=false`,
+                checkLogin: {username: 'dba_ro', password: 'Ro-Pa55'},
+              },
+            },
+          }) as never
+        const ctx = {agents: [], baseDir: '/', processEnv: {}, platform: 'linux', settings: {}}
+        const plannedFor = (account: string) => {
+          const [t] = sqlRequirements.plan(env(account), ctx as never)
+          assert.equal(t!.skip, undefined)
+          return {...t!.params, dnsServers: [`127.0.0.1:${dns.port}`]}
+        }
+        const ok = await runCheck(sqlRequirements, plannedFor('CONTOSO\\svc-idm'))
+        assert.equal(ok.status, 'pass', ok.message)
+        assert.match(ok.message, /CONTOSO\\svc-idm is db_owner of UsercubeContoso \(asked as dba_ro\)/)
+        assert.deepEqual(
+          e.logins.map((l) => l.user),
+          ['dba_ro'],
+          'connected as the check login',
+        )
+        // A quote in the name travels safely (doubled for the server, hex for the emulator).
+        const notOwner = await runCheck(sqlRequirements, plannedFor("CONTOSO\\o'brien"))
+        assert.equal(notOwner.status, 'fail')
+        assert.match(notOwner.message, /CONTOSO\\o'brien is not db_owner of UsercubeContoso \(asked as dba_ro\)/)
+        assert.ok(e.batches.some((b) => b.includes("N'CONTOSO\\o''brien'")))
+        // No login of its own: maybe a Windows group; a warning, never a pass.
+        const unknown = await runCheck(sqlRequirements, plannedFor('CONTOSO\\nobody'))
+        assert.equal(unknown.status, 'warn', unknown.message)
+        assert.match(unknown.message, /CONTOSO\\nobody is not a login of this SQL Server \(asked as dba_ro\)/)
+        // Without a check login, Integrated Security is a skip that says how to verify it.
+        const noCheck = {
+          topology: 'on-prem-separate',
+          server: {
+            url: 'https://x',
+            serviceAccount: 'CONTOSO\\svc-idm',
+            database: {connectionString: 'Server=s;Integrated Security=SSPI'},
+          },
+        }
+        assert.match(
+          sqlRequirements.plan(noCheck as never, ctx as never)[0]!.skip!,
+          /give server\.database\.checkLogin/,
+        )
+      },
+    ))
+
   test('requirements: Express is a 10 GB warning', () =>
     withEmu({edition: 'Express Edition (64-bit)'}, async (e) => {
       const r = await runCheck(sqlRequirements, params(e.port))
