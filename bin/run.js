@@ -1,5 +1,26 @@
 #!/usr/bin/env node
-import {enableCompileCache} from 'node:module'
-enableCompileCache?.()
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+// Written so that any Node.js since 14 parses it: on one older than 22, one line says what is
+// needed and how to get it (no stack trace), before anything that needs a recent Node is loaded.
+var found = process.versions.node
+if (Number(found.split('.')[0]) < 22) {
+  process.stderr.write(
+    'idm-preflight needs Node.js 22 or later; found ' +
+      found +
+      ' (' +
+      process.execPath +
+      '). Run ./scripts/setup in the idm-preflight folder (it brings Node 22 from the npm registry and writes bin/idm-preflight), or install Node 22 from https://nodejs.org\n',
+  )
+  process.exit(1)
+}
+import('node:module')
+  .then(function (m) {
+    if (m.enableCompileCache) m.enableCompileCache()
+    return import('@oclif/core')
+  })
+  .then(function (oclif) {
+    return oclif.execute({dir: import.meta.url})
+  })
+  .catch(function (e) {
+    process.stderr.write('idm-preflight: ' + (e && e.message ? e.message : String(e)) + '\n')
+    process.exit(1)
+  })

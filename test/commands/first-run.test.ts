@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {hasStackTrace, ROOT, tempDir} from '../helpers/cli.js'
+
+/** The PATH of a machine as it comes: its own Node (20 here), nothing this project installed. */
+const BARE_PATH = '/usr/local/bin:/usr/bin:/bin'
+const bareNode = spawnSync('node', ['-p', 'process.versions.node'], {
+  encoding: 'utf8',
+  env: {PATH: BARE_PATH},
+}).stdout?.trim()
+const bareMajor = Number(bareNode?.split('.')[0] ?? 0)
+
+describe(
+  "first run on a fresh clone, with only the machine's older Node.js on PATH",
+  {
+    skip: !bareNode
+      ? 'no node on the bare PATH'
+      : bareMajor >= 22
+        ? `this machine's Node is ${bareNode}: nothing to bootstrap`
+        : false,
+  },
+  () => {
+    let dir: string
+    let cleanup: () => Promise<void>
+    let clone: string
+    const env = () => ({
+      PATH: BARE_PATH,
+      HOME: process.env.HOME ?? '/root',
+      ...(process.env.IDM_PREFLIGHT_NODE_CACHE ? {IDM_PREFLIGHT_NODE_CACHE: process.env.IDM_PREFLIGHT_NODE_CACHE} : {}),
+      ...(process.env.npm_config_cache ? {npm_config_cache: process.env.npm_config_cache} : {}),
+    })
+    before(async () => {
+      ;({dir, cleanup} = await tempDir())
+      clone = join(dir, 'idm-preflight')
+      const r = spawnSync('git', ['clone', '--quiet', ROOT, clone], {encoding: 'utf8'})
+      assert.equal(r.status, 0, r.stderr)
+    })
+    after(async () => cleanup())
+
+    test(`bin/run.js on Node ${bareNode} says in one line what is needed, exit 1`, () => {
+      const r = spawnSync('node', [join(clone, 'bin', 'run.js'), '--version'], {encoding: 'utf8', env: env()})
+      assert.equal(r.status, 1, r.stdout + r.stderr)
+      assert.equal(r.stdout, '')
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^idm-preflight needs Node\\.js 22 or later; found ${bareNode.replace(/\./g, '\\.')} .*scripts/setup.*\\n$`,
+        ),
+      )
+      assert.equal(r.stderr.split('\n').length, 2, 'one line')
+      assert.ok(!hasStackTrace(r.stderr))
+    })
+
+    test('scripts/setup, then the main command and validate through bin/idm-preflight', {timeout: 600_000}, () => {
+      const setup = spawnSync(join(clone, 'scripts', 'setup'), [], {encoding: 'utf8', env: env(), timeout: 540_000})
+      assert.equal(setup.status, 0, setup.stderr.slice(-3000))
+      const launcher = join(clone, 'bin', 'idm-preflight')
+      const version = spawnSync(launcher, ['--version'], {encoding: 'utf8', env: env()})
+      assert.equal(version.status, 0, version.stderr)
+      assert.match(version.stdout, /^idm-preflight\/0\.\d+\.\d+ linux-x64 node-v2[2-9]\./)
+      const demo = spawnSync(launcher, ['demo', '--dir', join(dir, 'demo'), '--json'], {
+        encoding: 'utf8',
+        env: env(),
+        timeout: 120_000,
+      })
+      assert.equal(demo.status, 0, demo.stdout.slice(-2000) + demo.stderr)
+      assert.equal(JSON.parse(demo.stdout).report.summary.fail, 0)
+      const validate = spawnSync(launcher, ['validate', join(dir, 'demo', 'idm-preflight.yaml')], {
+        encoding: 'utf8',
+        env: env(),
+      })
+      assert.equal(validate.status, 0, validate.stdout + validate.stderr)
+    })
+  },
+)
