@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
+import {chmod} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {hasStackTrace, ROOT, tempDir} from '../helpers/cli.js'
@@ -33,6 +34,8 @@ describe(
     })
     before(async () => {
       ;({dir, cleanup} = await tempDir())
+      // The sandbox's service account (nobody, as root) must reach its working directories.
+      await chmod(dir, 0o755)
       clone = join(dir, 'idm-preflight')
       const r = spawnSync('git', ['clone', '--quiet', ROOT, clone], {encoding: 'utf8'})
       assert.equal(r.status, 0, r.stderr)
