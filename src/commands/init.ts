@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../core/base-command.js'
-import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+import {exitCodesHelp} from '../core/exit-codes.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Write an environment file, answering a few questions (or from flags)'
@@ -13,7 +13,7 @@ Every answer is also a flag. Without a terminal nothing is asked: a missing answ
 naming its flag, and --yes takes the default of every answer that has one (the organization and
 the server URL have none). An existing file is not overwritten without --force (a .bak is kept).
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing or invalid, the file exists (without --force), or it cannot be written'})}`
   static override examples = [
     {description: 'Interactive', command: '<%= config.bin %> init'},
     {
@@ -69,14 +69,14 @@ ${EXIT_CODES_HELP}`
       {UsageError},
       {rm},
       {resolve, dirname, join},
-      {stringify},
+      {stringifyEnvironment},
       {writeFileAtomic, refuseOverwrite, writeUserFile, writeError},
     ] = await Promise.all([
       import('../scaffold/init.js'),
       import('../core/errors.js'),
       import('node:fs/promises'),
       import('node:path'),
-      import('yaml'),
+      import('../core/yaml-out.js'),
       import('../core/write.js'),
     ])
     const out = resolve(flags.out)
@@ -136,7 +136,7 @@ ${EXIT_CODES_HELP}`
 # idm-preflight check (or validate --require-secrets).
 ${variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
 `
-    const text = `${header}${stringify(env, {lineWidth: 0})}`
+    const text = `${header}${stringifyEnvironment(env)}`
     // Validate what is about to be written, beside it, before it replaces anything.
     const probe = join(dirname(out), `.idm-preflight-init-${process.pid}.yaml`)
     await writeFileAtomic(probe, text).catch((e: unknown) => {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../core/base-command.js'
-import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+import {exitCodesHelp} from '../core/exit-codes.js'
 
 export default class Scaffold extends BaseCommand {
   static override summary = 'Create the working directory and settings files of an agent (or of the server, integrated)'
@@ -19,7 +19,7 @@ Safe to run again: an existing file that differs is never overwritten without --
 is kept), writes are atomic, identical files are reported unchanged, settings files get mode 0600.
 A secret that cannot be resolved becomes a <REQUIRED: …> placeholder that validate --workdir flags.
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file is invalid, or a file cannot be read or written', 3: 'a file that differs was kept, or values are left to provide (<REQUIRED: …>)'})}`
   static override examples = [
     {
       description: 'See what would be written, with diffs',
@@ -221,7 +221,11 @@ ${EXIT_CODES_HELP}`
         )
       await this.out(`${lines.join('\n')}\n`)
     }
+    // CI notices what is left to do: a file kept because it differs, or a value still to provide.
+    const exitCode = results.some((r) => r.action === 'skipped') || placeholders.length ? 3 : 0
+    process.exitCode = exitCode
     return {
+      exitCode,
       target: t.workingDirectory,
       role: t.role,
       owner: t.owner,

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../core/base-command.js'
-import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+import {exitCodesHelp} from '../core/exit-codes.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Validate environment files without touching the network'
@@ -16,7 +16,7 @@ With no FILES, validates the discovered environment file (--config, IDM_PREFLIGH
 
 Exit 0 when every file is valid (warnings allowed), 2 when any is not.
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2: 'a file is invalid, unreadable or missing, or a folder holds none', 4: 'no error but warnings, with --strict'})}`
   static override examples = [
     '<%= config.bin %> validate',
     '<%= config.bin %> validate envs/*.yaml',
@@ -42,6 +42,7 @@ ${EXIT_CODES_HELP}`
       multiple: true,
     }),
     quiet: Flags.boolean({char: 'q', description: 'print only the files with problems'}),
+    strict: Flags.boolean({description: 'warnings fail too (exit 4), as with check --strict'}),
   }
 
   async run() {
@@ -127,8 +128,15 @@ ${EXIT_CODES_HELP}`
       if (results.length > 1) lines.push(`${summary.files} files: ${summary.valid} valid, ${summary.invalid} invalid`)
       await this.out(`${lines.join('\n')}\n`)
     }
-    if (invalid > 0) process.exitCode = 2
-    return {status: invalid > 0 ? 'invalid' : 'valid', exitCode: invalid > 0 ? 2 : 0, summary, files: results}
+    const warned = results.some((r) => r.warnings > 0)
+    const exitCode = invalid > 0 ? 2 : flags.strict && warned ? 4 : 0
+    process.exitCode = exitCode
+    return {
+      status: invalid > 0 ? 'invalid' : exitCode === 4 ? 'warnings' : 'valid',
+      exitCode,
+      summary,
+      files: results,
+    }
   }
 }
 

@@ -16,13 +16,22 @@ export const ExitCode = {
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
-/** The text block that every command's --help ends with. */
-export const EXIT_CODES_HELP = `EXIT CODES
-  0  every check passed (warnings allowed unless --strict)
-  1  internal error (a bug: please report it)
-  2  usage or configuration error (bad flags, invalid environment file, unresolved secret)
-  3  at least one check failed (fail or error)
-  4  no failure but warnings, with --strict
-  130  interrupted (Ctrl-C): the partial report, marked interrupted, is still written`
+/** A command's own exit codes, for the end of its --help: each line as that command means it. */
+export function exitCodesHelp(lines: Record<number, string>): string {
+  const all: Record<number, string> = {1: 'internal error (a bug: please report it)', ...lines}
+  const codes = Object.keys(all)
+    .map(Number)
+    .sort((a, b) => a - b)
+  return `EXIT CODES\n${codes.map((c) => `  ${String(c).padEnd(3)}  ${all[c]}`).join('\n')}`
+}
+
+/** The text block that check's (and demo's) --help ends with. */
+export const EXIT_CODES_HELP = exitCodesHelp({
+  0: 'every check passed (warnings allowed unless --strict)',
+  2: 'usage or configuration error (bad flags, invalid environment file, unresolved secret)',
+  3: 'at least one check failed (fail or error)',
+  4: 'no failure but warnings, with --strict',
+  130: 'interrupted (Ctrl-C): the partial report, marked interrupted, is still written',
+})
 
 export const ISSUES_URL = 'https://github.com/idm-preflight/idm-preflight/issues'

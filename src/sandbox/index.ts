@@ -11,7 +11,7 @@ import {randomBytes} from 'node:crypto'
 import {chmod, chown, mkdir, mkdtemp, writeFile} from 'node:fs/promises'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
-import {stringify} from 'yaml'
+import {stringifyEnvironment} from '../core/yaml-out.js'
 import {issue, makeCA, serverCert, toPfx, type CertFault, type Issued} from './pki.js'
 import {
   startDns,
@@ -242,7 +242,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const envFile = join(dir, 'idm-preflight.yaml')
     await writeFile(
       envFile,
-      `# idm-preflight sandbox environment: every server below runs on 127.0.0.1 and is a stand-in,\n# not Identity Manager. Written by idm-preflight's sandbox; it lives only while the sandbox runs.\n${stringify(environment, {lineWidth: 0})}`,
+      `# idm-preflight sandbox environment: every server below runs on 127.0.0.1 and is a stand-in,\n# not Identity Manager. Written by idm-preflight's sandbox; it lives only while the sandbox runs.\n${stringifyEnvironment(environment)}`,
     )
     return {
       dir,

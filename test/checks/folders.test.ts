@@ -376,7 +376,9 @@ describe(
             env: {IDM_PFX: 'Pfx-Pa55-1'},
           },
         )
-        assert.equal(sc.code, 0, sc.stdout + sc.stderr)
+        // Exit 3: the environment names no IdentityServer certificate, a value left to provide.
+        assert.equal(sc.code, 3, sc.stdout + sc.stderr)
+        assert.match(sc.stdout, /values? to provide/)
         const pfx = join(target, 'Certificates', 'ContosoAD-Files.pfx')
         const files = [{label: 'encryptionCertificate.file', path: pfx}]
         const before = await runCheck(permissions, agentParams(target, {serviceAccount: user, files}))

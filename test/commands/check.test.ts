@@ -216,7 +216,7 @@ describe('check', () => {
   test('--help documents the exit codes and has examples', async () => {
     const r = await runCli(['check', ...ONLY, '--help'])
     assert.equal(r.code, 0)
-    assert.match(r.stdout, /EXIT CODES[\s\S]*3 {2}at least one check failed/)
+    assert.match(r.stdout, /EXIT CODES[\s\S]*3 {4}at least one check failed[\s\S]*130 {2}interrupted/)
     assert.match(r.stdout, /EXAMPLES/)
     assert.ok(!hasStackTrace(r.stdout))
   })

@@ -77,8 +77,9 @@ describe('init', () => {
       assert.equal(v.code, 0, v.stdout)
       // Every password or secret field is a ${env:} reference, and the output lists each variable.
       for (const m of text.matchAll(/^\s*(password|secret|license): (.*)$/gm)) {
-        assert.match(m[2]!, /^\$\{env:IDM_[A-Z_]+\}$/, m[0])
-        assert.ok(r.stdout.includes(m[2]!.slice(6, -1)), `the output names ${m[2]}`)
+        // Quoted, as README asks users to write references.
+        assert.match(m[2]!, /^"\$\{env:IDM_[A-Z_]+\}"$/, m[0])
+        assert.ok(r.stdout.includes(m[2]!.slice(7, -2)), `the output names ${m[2]}`)
       }
       if (topology === 'on-prem-separate') {
         assert.equal(env.server.database.connectionString, '${env:IDM_SQL_CONNECTION}')

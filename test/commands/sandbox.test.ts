@@ -100,7 +100,7 @@ describe('demo', () => {
       assert.equal(report.exitCode, 0)
       assert.equal(XMLValidator.validate(await readFile(join(dir, 'report.xml'), 'utf8')), true)
       const env = await readFile(join(dir, 'idm-preflight.yaml'), 'utf8')
-      assert.match(env, /password: \$\{file:\.\/secrets\/smtp-password\}/)
+      assert.match(env, /password: "\$\{file:\.\/secrets\/smtp-password\}"/)
       const password = (await readFile(join(dir, 'secrets', 'smtp-password'), 'utf8')).trim()
       for (const text of [
         r.stdout,

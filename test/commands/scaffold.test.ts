@@ -170,7 +170,8 @@ describe('scaffold', () => {
     const file = join(target, 'Runtime', 'appsettings.json')
     await writeFile(file, '{"mine": true}\n')
     const kept = await runCli(args, {env: SECRETS})
-    assert.equal(kept.code, 0)
+    // A kept file that differs is exit 3, so that CI notices.
+    assert.equal(kept.code, 3)
     assert.match(kept.stdout, /skipped +Runtime\/appsettings\.json {2}\(exists and differs: kept/)
     assert.equal(await readFile(file, 'utf8'), '{"mine": true}\n')
     const forced = await runCli([...args, '--force'], {env: SECRETS})
@@ -298,7 +299,8 @@ describe('scaffold', () => {
     const r = await runCli(['scaffold', '-c', join(dir, 'saas-pfx.yaml'), '--target', target], {
       env: {IDM_SMTP: undefined, IDM_JOB: undefined},
     })
-    assert.equal(r.code, 0)
+    // Values left to provide: exit 3, so that CI notices.
+    assert.equal(r.code, 3)
     // IDM_PFX is not set either: its two references are placeholders too.
     assert.match(r.stdout, /5 values to provide/)
     assert.match(

@@ -94,3 +94,42 @@ describe('validate', () => {
     }
   })
 })
+
+describe('a finished CLI', () => {
+  test('validate --strict: warnings fail (exit 4), as with check', async () => {
+    const {dir, cleanup} = await tempDir()
+    try {
+      const file = join(dir, 'w.yaml')
+      await writeFile(file, saasEnv(dir))
+      assert.equal((await runCli(['validate', file])).code, 0)
+      const strict = await runCli(['validate', file, '--strict', '--json'])
+      assert.equal(strict.code, 4, strict.stdout)
+      assert.equal(JSON.parse(strict.stdout).status, 'warnings')
+    } finally {
+      await cleanup()
+    }
+  })
+
+  test("every command's --help shows its own exit codes", async () => {
+    const expect: [string[], RegExp, RegExp | undefined][] = [
+      [['check'], /^ {2}3 {4}at least one check failed/m, undefined],
+      [['validate'], /^ {2}2 {4}a file is invalid/m, /at least one check failed/],
+      [
+        ['scaffold'],
+        /^ {2}3 {4}a file that differs was kept, or values are left to provide/m,
+        /at least one check failed/,
+      ],
+      [['init'], /^ {2}2 {4}an answer is missing or invalid/m, /at least one check failed/],
+      [['cert', 'inspect'], /^ {2}3 {4}it fails a verdict/m, /at least one check failed/],
+      [['cert', 'create'], /^ {2}2 {4}bad flags, no password/m, /at least one check failed/],
+      [['checks', 'list'], /^ {2}0 {4}the list was printed/m, /at least one check failed/],
+    ]
+    for (const [cmd, own, foreign] of expect) {
+      const r = await runCli([...cmd, '--help'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /EXIT CODES/, cmd.join(' '))
+      assert.match(r.stdout, own, cmd.join(' '))
+      if (foreign) assert.doesNotMatch(r.stdout, foreign, cmd.join(' '))
+    }
+  })
+})

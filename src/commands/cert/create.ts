@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../core/base-command.js'
-import {EXIT_CODES_HELP} from '../../core/exit-codes.js'
+import {exitCodesHelp} from '../../core/exit-codes.js'
 
 export default class CertCreate extends BaseCommand {
   static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'
@@ -16,7 +16,7 @@ on a terminal: never from the command line. An existing file is never overwritte
 Prints the Windows thumbprint, the subject and the EncryptionCertificate snippets for
 appsettings.json (file and certificate store) and for the environment file.
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, the file exists (without --force), or it cannot be written'})}`
   static override examples = [
     {
       description: 'Password typed at a hidden prompt',

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../core/base-command.js'
-import {EXIT_CODES_HELP} from '../../core/exit-codes.js'
+import {exitCodesHelp} from '../../core/exit-codes.js'
 
 export default class CertInspect extends BaseCommand {
   static override summary = 'Judge one certificate file with the verdicts of check'
@@ -14,7 +14,7 @@ empty password is tried.
 
 Exit 0 when it passes (warnings allowed unless --strict), 3 when it fails, 4 on warnings with --strict.
 
-${EXIT_CODES_HELP}`
+${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadable, not a regular file or too large', 3: 'it fails a verdict', 4: 'no failure but warnings, with --strict'})}`
   static override examples = [
     '<%= config.bin %> cert inspect certs/agent-files.pfx --password-env IDM_AGENT_PFX',
     '<%= config.bin %> cert inspect idm-agent-ssl.pfx --kind tls --hostname idm-agent.contoso.com --ca-file contoso-root.pem --password-env PW',
