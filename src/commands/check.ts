@@ -55,7 +55,11 @@ ${EXIT_CODES_HELP}`
     }),
     strict: Flags.boolean({description: 'warnings fail too (exit 4)'}),
     'send-test-mail': Flags.boolean({description: 'send a real test mail to smtp.testRecipient'}),
-    plan: Flags.boolean({description: 'print the planned checks and exit without running anything'}),
+    plan: Flags.boolean({
+      description: 'print the planned checks and exit without running anything (no secret is needed)',
+    }),
+    'no-color': Flags.boolean({description: 'plain text, no colours (also NO_COLOR=1)'}),
+    quiet: Flags.boolean({char: 'q', description: 'text report: only what is not a pass, and the summary'}),
   }
 
   async run() {
@@ -82,8 +86,17 @@ ${EXIT_CODES_HELP}`
       sendTestMail: flags['send-test-mail'],
       toolVersion: this.config.version,
       signal: abort.signal,
+      planOnly: flags.plan,
     }
-    const prepared = await session.prepareSession(checks, options)
+    let prepared: Awaited<ReturnType<typeof session.prepareSession>>
+    try {
+      prepared = await session.prepareSession(checks, options)
+    } catch (e) {
+      // CI reads the JUnit file: a configuration error still writes one, with one error testcase.
+      if (flags.output && format === 'junit' && (e as {exitCode?: number}).exitCode === 2)
+        await writeConfigurationError(flags.output, options.config, e as Parameters<typeof writeConfigurationError>[2])
+      throw e
+    }
     // Every file this run reads: --output may be none of them (checked now, and again at the write).
     const inputs = session.inputFiles(prepared)
     if (flags.output) {
@@ -108,7 +121,12 @@ ${EXIT_CODES_HELP}`
       }
       if (this.jsonEnabled()) return planView
       if (format === 'json') {
-        await this.out(`${JSON.stringify(planView, null, 2)}\n`)
+        const text = `${JSON.stringify(planView, null, 2)}\n`
+        if (flags.output) {
+          const {writeOutput} = await import('../core/write.js')
+          await writeOutput(flags.output, text, inputs)
+          await this.out(`plan (json) written to ${flags.output}\n`)
+        } else await this.out(text)
         return planView
       }
       const w = Math.max(...rows.map((r) => r.id.length))
@@ -117,9 +135,12 @@ ${EXIT_CODES_HELP}`
         (r) => `${r.skip ? 'skip' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${r.skip ?? r.title}`,
       )
       const n = rows.filter((r) => !r.skip).length
-      await this.out(
-        `${lines.join('\n')}\n${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage})\n`,
-      )
+      const text = `${lines.join('\n')}\n${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage})\n`
+      if (flags.output) {
+        const {writeOutput} = await import('../core/write.js')
+        await writeOutput(flags.output, text, inputs)
+        await this.out(`plan written to ${flags.output}\n`)
+      } else await this.out(text)
       return planView
     }
 
@@ -145,9 +166,8 @@ ${EXIT_CODES_HELP}`
       if (isStdout(flags.output)) this.err(summary)
       else if (!this.jsonEnabled()) await this.out(`${summary}\n`)
     } else if (!this.jsonEnabled()) {
-      await this.out(
-        await render(report, format, format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR),
-      )
+      const color = format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color']
+      await this.out(await render(report, format, color, {quiet: flags.quiet}))
     }
     process.exitCode = report.exitCode
     return report
@@ -160,4 +180,31 @@ function formatFromOutput(output: string | undefined): string | undefined {
   if (/\.json$/i.test(output)) return 'json'
   if (/\.tap$/i.test(output)) return 'tap'
   return undefined
+}
+
+/** A JUnit file for a run that could not start (configuration error): one error testcase, exit 2. */
+async function writeConfigurationError(
+  output: string,
+  config: string,
+  e: Error & {diagnostics?: {message: string; path: string; line: number; severity: string}[]},
+): Promise<void> {
+  const [{xmlAttr, xmlText}, {writeOutput}, {redactor}] = await Promise.all([
+    import('../reporters/junit.js'),
+    import('../core/write.js'),
+    import('../core/redact.js'),
+  ])
+  const errors = (e.diagnostics ?? []).filter((d) => d.severity === 'error')
+  const detail = [e.message, ...errors.map((d) => `${config}:${d.line}  ${d.path}  ${redactor.redact(d.message)}`)]
+    .map((m) => redactor.redact(m))
+    .join('\n')
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="idm-preflight ${xmlAttr(config)}" tests="1" failures="1" errors="0" skipped="0" time="0.000">
+  <testsuite name="idm-preflight" tests="1" failures="1" errors="0" skipped="0" time="0.000">
+    <testcase classname="idm-preflight" name="configuration" time="0.000">
+      <failure type="configuration" message="${xmlAttr(redactor.redact(e.message))}">${xmlText(detail)}</failure>
+    </testcase>
+  </testsuite>
+</testsuites>
+`
+  await writeOutput(output, xml, [config]).catch(() => undefined)
 }

@@ -25,6 +25,8 @@ export interface SessionOptions {
   sendTestMail?: boolean
   toolVersion: string
   signal?: AbortSignal
+  /** --plan runs nothing: unresolved secrets are not needed (static, as validate). */
+  planOnly?: boolean
 }
 
 export interface PreparedSession {
@@ -37,7 +39,7 @@ export interface PreparedSession {
 
 /** Loads the environment (every secret resolved), checks the flags against it, and plans. */
 export async function prepareSession(checks: readonly CheckDefinition[], o: SessionOptions): Promise<PreparedSession> {
-  const loaded = await loadEnvironmentOrThrow(o.config, checks, {secrets: 'require', redactor})
+  const loaded = await loadEnvironmentOrThrow(o.config, checks, {secrets: o.planOnly ? 'static' : 'require', redactor})
   const env = loaded.env
   const known = new Set(checks.map((c) => c.id))
   for (const [flag, list] of [

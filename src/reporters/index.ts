@@ -8,7 +8,12 @@ export const FORMATS = ['text', 'json', 'junit', 'tap'] as const
 export type Format = (typeof FORMATS)[number]
 
 /** Renders a report in one format; `color` only matters for text. */
-export async function render(report: Report, format: Format, color = false): Promise<string> {
+export async function render(
+  report: Report,
+  format: Format,
+  color = false,
+  opts: {quiet?: boolean} = {},
+): Promise<string> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`
@@ -17,6 +22,6 @@ export async function render(report: Report, format: Format, color = false): Pro
     case 'tap':
       return renderTap(report)
     default:
-      return renderText(report, await loadStyle(color))
+      return renderText(report, await loadStyle(color), opts)
   }
 }

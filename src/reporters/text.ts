@@ -10,13 +10,15 @@ const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL 
  * The human report: results grouped by data flow (DESIGN.md §5), the fix and docs link under
  * every row that is not a pass, and a one-line summary.
  */
-export function renderText(input: Report, style: Style = plainStyle): string {
+export function renderText(input: Report, style: Style = plainStyle, opts: {quiet?: boolean} = {}): string {
   // Our own colours are added by `style`; anything in the data that could drive the terminal is removed.
   const report = stripControlDeep(input)
   const lines: string[] = []
   lines.push(style.bold(`idm-preflight: ${report.environment} (${report.topology}, stage ${report.stage})`))
   const groups = new Map<Flow, CheckResult[]>()
   for (const r of report.results) {
+    // --quiet: only what needs attention.
+    if (opts.quiet && (r.status === 'pass' || r.status === 'skip')) continue
     const g = groups.get(r.flow) ?? []
     g.push(r)
     groups.set(r.flow, g)
@@ -56,6 +58,15 @@ export function renderText(input: Report, style: Style = plainStyle): string {
         `INTERRUPTED (Ctrl-C): this report is partial; ${report.results.filter((r) => (r.data as {phase?: string} | null)?.phase === 'interrupted').length} check(s) did not conclude`,
       ),
     )
+  // A long run scrolls away: the failures again, each with its fix, just above the summary.
+  const failed = report.results.filter((r) => r.status === 'fail' || r.status === 'error')
+  if (failed.length > 1 || (failed.length === 1 && report.results.length > 12)) {
+    lines.push('', style.bold(`To fix (${failed.length}):`))
+    for (const r of failed)
+      lines.push(
+        `  - ${paint(style, r.status, r.status)} ${r.id}${r.target === '-' ? '' : ` ${r.target}`}: ${r.remediation || r.message}`,
+      )
+  }
   lines.push('', summaryLine(report, style))
   return `${lines.join('\n')}\n`
 }

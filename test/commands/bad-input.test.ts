@@ -231,7 +231,8 @@ describe('bad environment files: exit 2 with a position, never a stack trace', (
     test(c.name, {timeout: 30_000}, async () => {
       const file = join(dir, `${i}-${c.file ?? 'env.yaml'}`)
       await writeFile(file, c.content)
-      const r = await runCli(['check', '--plan', '--config', file], {env: c.env})
+      // A run (not --plan, which needs no secret): every case fails at load, before any check.
+      const r = await runCli(['check', '--only', 'host.resources', '--config', file], {env: c.env})
       assert.equal(r.code, 2, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
       const pos = c.at ? `${file}:${c.at}${c.at.includes(':') ? '' : ':'}` : `${file}:`
       assert.ok(r.stderr.includes(pos), `position ${pos} in:\n${r.stderr}`)

@@ -221,3 +221,51 @@ describe('check', () => {
     assert.ok(!hasStackTrace(r.stdout))
   })
 })
+
+describe('check, as a new user tries it', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  let file: string
+  before(async () => {
+    ;({dir, cleanup} = await tempDir())
+    file = join(dir, 'unset.yaml')
+    await writeFile(file, saasEnv(dir, `    openIdClient: { id: Job, secret: "\${env:IDM_UNSET_SECRET}" }\n${lenient}`))
+  })
+  after(async () => cleanup())
+  const env = {...noProxyEnv, IDM_UNSET_SECRET: undefined}
+
+  test('--plan needs no secret (it runs nothing) and honours --output', async () => {
+    const plan = await runCli(['check', '-c', file, '--plan'], {env})
+    assert.equal(plan.code, 0, plan.stderr)
+    assert.match(plan.stdout, /planned, \d+ to run/)
+    const out = join(dir, 'plan.json')
+    const written = await runCli(['check', '-c', file, '--plan', '--format', 'json', '-o', out], {env})
+    assert.equal(written.code, 0, written.stderr)
+    assert.equal(JSON.parse(await readFile(out, 'utf8')).environment, 'contoso-saas')
+    // Running needs it: exit 2 naming the variable.
+    const run = await runCli(['check', '-c', file], {env})
+    assert.equal(run.code, 2)
+    assert.match(run.stderr, /IDM_UNSET_SECRET is not set/)
+  })
+
+  test('a configuration error with --format junit --output still writes the file: one failing testcase', async () => {
+    const out = join(dir, 'report.xml')
+    const r = await runCli(['check', '-c', file, '--format', 'junit', '-o', out], {env})
+    assert.equal(r.code, 2)
+    const xml = await readFile(out, 'utf8')
+    assert.ok(XMLValidator.validate(xml) === true, xml)
+    assert.match(xml, /<testcase classname="idm-preflight" name="configuration"/)
+    assert.match(xml, /<failure type="configuration"[^>]*>[^<]*IDM_UNSET_SECRET is not set/)
+  })
+
+  test('--quiet shows only what needs attention; --no-color is accepted; a long run ends with what to fix', async () => {
+    const failing = join(dir, 'failing.yaml')
+    await writeFile(failing, saasEnv(dir, `network:\n  httpsProxy: https://proxy.contoso.com:8080\n${lenient}`))
+    const q = await runCli(['check', '-c', failing, ...ONLY, '-q', '--no-color'], {env})
+    assert.equal(q.code, 3, q.stderr)
+    assert.doesNotMatch(q.stdout, /PASS {2}host\.resources/)
+    assert.match(q.stdout, /FAIL {2}proxy\.settings/)
+    const full = await runCli(['check', '-c', failing, '--only', 'host.*,proxy.*,folders.*'], {env})
+    assert.match(full.stdout, /To fix \(\d+\):\n {2}- fail proxy\.settings network: /)
+  })
+})
