@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {chmod} from 'node:fs/promises'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {hasStackTrace, ROOT, tempDir} from '../helpers/cli.js'
 
@@ -78,3 +78,56 @@ describe(
     })
   },
 )
+
+describe('the npm package holds exactly what runs, and runs', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => {
+    ;({dir, cleanup} = await tempDir())
+    await chmod(dir, 0o755)
+  })
+  after(async () => cleanup())
+
+  test('npm pack, install the tarball into an empty folder, run demo from it', {timeout: 600_000}, () => {
+    const nodeDir = dirname(process.execPath)
+    const env = {...process.env, PATH: `${nodeDir}:${process.env.PATH}`, NODE_TEST_CONTEXT: undefined}
+    // The build is fresh (npm test builds first): pack it as it is.
+    const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env,
+    })
+    assert.equal(pack.status, 0, pack.stderr)
+    const [info] = JSON.parse(pack.stdout) as {filename: string; files: {path: string}[]}[]
+    const paths = info!.files.map((f) => f.path)
+    for (const must of [
+      'bin/run.js',
+      'oclif.manifest.json',
+      'schema/environment.schema.json',
+      'templates/scripts/set-permissions.sh',
+    ])
+      assert.ok(paths.includes(must), `${must} missing from the package`)
+    assert.ok(paths.some((p) => p.startsWith('dist/checks/')) && paths.some((p) => p.startsWith('dist/src/commands/')))
+    const extra = paths.filter((p) =>
+      /^(test|bench|scripts|src|checks)\/|^dist\/(bench|scripts|test)\/|^bin\/(dev\.js|idm-preflight)$/.test(p),
+    )
+    assert.deepEqual(extra, [], 'only what runs')
+    const app = join(dir, 'app')
+    const install = spawnSync(
+      'npm',
+      ['install', '--prefix', app, '--no-audit', '--no-fund', '--prefer-offline', join(dir, info!.filename)],
+      {encoding: 'utf8', env, timeout: 540_000},
+    )
+    assert.equal(install.status, 0, install.stderr.slice(-3000))
+    const bin = join(app, 'node_modules', '.bin', 'idm-preflight')
+    const version = spawnSync(bin, ['--version'], {encoding: 'utf8', env})
+    assert.equal(version.status, 0, version.stderr)
+    const demo = spawnSync(bin, ['demo', '--dir', join(dir, 'demo'), '--json'], {
+      encoding: 'utf8',
+      env,
+      timeout: 120_000,
+    })
+    assert.equal(demo.status, 0, demo.stdout.slice(-2000) + demo.stderr)
+    assert.equal(JSON.parse(demo.stdout).report.summary.fail, 0)
+  })
+})
