@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
+import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {EXIT_CODES_HELP} from '../core/exit-codes.js'
 
 export default class Check extends BaseCommand {
   static override summary = 'Check an environment before or after installing Identity Manager'
-  static override description = `Plans the checks the environment's topology needs, runs them concurrently (each bounded by
+  static override description =
+    flow(`Plans the checks the environment's topology needs, runs them concurrently (each bounded by
 its timeout), and reports every verdict with its fix. Progress is drawn on stderr on a terminal.
 
 The environment file comes from --config, else IDM_PREFLIGHT_CONFIG, else ./idm-preflight.yaml
@@ -13,7 +15,7 @@ Secrets never appear in any output.
 
 --only and --skip take check ids or globs (tls.*, cert), comma-separated or repeated.
 
-${EXIT_CODES_HELP}`
+${EXIT_CODES_HELP}`)
   static override examples = [
     {description: 'Check the environment in ./idm-preflight.yaml', command: '<%= config.bin %> check'},
     {description: 'What would run, without running it', command: '<%= config.bin %> check --config prod.yaml --plan'},

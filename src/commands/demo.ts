@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
+import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {EXIT_CODES_HELP} from '../core/exit-codes.js'
 
 export default class Demo extends BaseCommand {
   static override summary = 'Run idm-preflight against a built-in sandbox environment on 127.0.0.1'
-  static override description = `Starts a sandbox on 127.0.0.1 with ephemeral ports: a DNS server serving the aliases as
+  static override description =
+    flow(`Starts a sandbox on 127.0.0.1 with ephemeral ports: a DNS server serving the aliases as
 CNAME → A, HTTPS endpoints for the server (GET /hc answers Healthy) and the agent with
 certificates from a throwaway CA, an HTTP CONNECT proxy, an SMTP server with STARTTLS and AUTH,
 a SQL Server protocol endpoint (a TDS emulator: not a database), certificates and working
@@ -15,7 +17,7 @@ scaffolds the agent's working directory into scaffold/<agent>, and leaves the en
 the reports (report.json, report.xml) and the scaffolded tree in the folder it prints. With --keep-running the sandbox stays up until Ctrl-C, so that you can run check (and
 edit the file) by hand.
 
-${EXIT_CODES_HELP}`
+${EXIT_CODES_HELP}`)
   static override examples = [
     '<%= config.bin %> demo',
     '<%= config.bin %> demo --dir ./demo --keep-running',

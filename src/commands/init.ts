@@ -1,19 +1,22 @@
 import {Flags} from '@oclif/core'
+import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {exitCodesHelp} from '../core/exit-codes.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Write an environment file, answering a few questions (or from flags)'
-  static override description = `Asks what idm-preflight needs to know about the installation (topology, product version,
+  static override description =
+    flow(`Asks what idm-preflight needs to know about the installation (topology, product version,
 organization, URLs and aliases, working directories, service accounts, certificates, mail,
 database) and writes an environment file whose secrets are \${env:NAME} references only; it then
 says which variables to set.
 
 Every answer is also a flag. Without a terminal nothing is asked: a missing answer is exit 2
-naming its flag, and --yes takes the default of every answer that has one (the organization and
-the server URL have none). An existing file is not overwritten without --force (a .bak is kept).
+naming its flag, and --yes takes the default of every answer that has one (some have none by
+design: the organization, the server URL, the server's service account and, in SaaS, the agent URL
+and mail addresses). An existing file is not overwritten without --force (a .bak is kept).
 
-${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing or invalid, the file exists (without --force), or it cannot be written'})}`
+${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing or invalid, the file exists (without --force), or it cannot be written'})}`)
   static override examples = [
     {description: 'Interactive', command: '<%= config.bin %> init'},
     {

@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
+import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {exitCodesHelp} from '../core/exit-codes.js'
 
 export default class Scaffold extends BaseCommand {
   static override summary = 'Create the working directory and settings files of an agent (or of the server, integrated)'
-  static override description = `From the environment file, writes into --target the working directory of the installation:
+  static override description =
+    flow(`From the environment file, writes into --target the working directory of the installation:
 the folders (Runtime, Temp, Work, Mails, Sources), Runtime/appsettings.json,
 Runtime/appsettings.agent.json and Runtime/web.config (for a separate or SaaS agent; for the server
 with its integrated agent in on-prem-integrated), and set-permissions.ps1 / set-permissions.sh that
@@ -19,7 +21,7 @@ Safe to run again: an existing file that differs is never overwritten without --
 is kept), writes are atomic, identical files are reported unchanged, settings files get mode 0600.
 A secret that cannot be resolved becomes a <REQUIRED: …> placeholder that validate --workdir flags.
 
-${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file is invalid, or a file cannot be read or written', 3: 'a file that differs was kept, or values are left to provide (<REQUIRED: …>)'})}`
+${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file is invalid, or a file cannot be read or written', 3: 'a file that differs was kept, or values are left to provide (<REQUIRED: …>)'})}`)
   static override examples = [
     {
       description: 'See what would be written, with diffs',

@@ -1,10 +1,12 @@
 import {Args, Flags} from '@oclif/core'
+import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {exitCodesHelp} from '../core/exit-codes.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Validate environment files without touching the network'
-  static override description = `Schema and semantic validation of environment files: any number at once, for CI. Every
+  static override description =
+    flow(`Schema and semantic validation of environment files: any number at once, for CI. Every
 problem is printed as FILE:LINE:COLUMN  json.path  message, with "did you mean" for misspelt keys.
 
 Static by default: a CI job has no production secrets, so an unset \${env:NAME} or a missing
@@ -14,9 +16,7 @@ in a secret field is always an error.
 With no FILES, validates the discovered environment file (--config, IDM_PREFLIGHT_CONFIG, or
 ./idm-preflight.yaml|.yml|.json). A directory stands for the .yaml/.yml/.json files in it.
 
-Exit 0 when every file is valid (warnings allowed), 2 when any is not.
-
-${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2: 'a file is invalid, unreadable or missing, or a folder holds none', 4: 'no error but warnings, with --strict'})}`
+${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2: 'a file is invalid, unreadable or missing, or a folder holds none', 4: 'no error but warnings, with --strict'})}`)
   static override examples = [
     '<%= config.bin %> validate',
     '<%= config.bin %> validate envs/*.yaml',

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import assert from 'node:assert/strict'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -130,6 +131,27 @@ describe('a finished CLI', () => {
       assert.match(r.stdout, /EXIT CODES/, cmd.join(' '))
       assert.match(r.stdout, own, cmd.join(' '))
       if (foreign) assert.doesNotMatch(r.stdout, foreign, cmd.join(' '))
+    }
+  })
+})
+
+describe('help text', () => {
+  test("paragraphs flow: no description is cut by the source's own line breaks (oclif wraps them)", async () => {
+    const {readdir} = await import('node:fs/promises')
+    const base = join(ROOT, 'dist', 'src', 'commands')
+    const files = [
+      ...(await readdir(base)).filter((f) => f.endsWith('.js')).map((f) => join(base, f)),
+      ...['cert', 'checks'].flatMap((d) => [
+        join(base, d, 'create.js'),
+        join(base, d, 'inspect.js'),
+        join(base, d, 'list.js'),
+      ]),
+    ].filter((f) => existsSync(f))
+    assert.ok(files.length >= 8, files.join(', '))
+    for (const f of files) {
+      const {default: cmd} = (await import(f)) as {default: {description?: string}}
+      for (const para of (cmd.description ?? '').split(/\n\n/).filter((p) => !/EXIT CODES|^( {2}|- )/m.test(p)))
+        assert.equal(para.split('\n').length, 1, `${f}: ${JSON.stringify(para)}`)
     }
   })
 })

@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
+import {flow} from '../../core/help.js'
 import {BaseCommand} from '../../core/base-command.js'
 import {exitCodesHelp} from '../../core/exit-codes.js'
 
 export default class CertCreate extends BaseCommand {
   static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'
-  static override description = `Creates the RSA key pair Identity Manager encrypts files with: an RSA key (2048 bits by default)
+  static override description =
+    flow(`Creates the RSA key pair Identity Manager encrypts files with: an RSA key (2048 bits by default)
 from Node's crypto, a self-signed X.509 certificate signed with SHA-256, written as a PKCS#12 (.pfx)
 file with mode 0600. 3DES is the default PFX encryption because older Windows Server cannot read
 AES-256 PFX files; use --pfx-encryption aes256 where it can.
@@ -16,7 +18,7 @@ on a terminal: never from the command line. An existing file is never overwritte
 Prints the Windows thumbprint, the subject and the EncryptionCertificate snippets for
 appsettings.json (file and certificate store) and for the environment file.
 
-${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, the file exists (without --force), or it cannot be written'})}`
+${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, the file exists (without --force), or it cannot be written'})}`)
   static override examples = [
     {
       description: 'Password typed at a hidden prompt',

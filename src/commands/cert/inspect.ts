@@ -1,10 +1,12 @@
 import {Args, Flags} from '@oclif/core'
+import {flow} from '../../core/help.js'
 import {BaseCommand} from '../../core/base-command.js'
 import {exitCodesHelp} from '../../core/exit-codes.js'
 
 export default class CertInspect extends BaseCommand {
   static override summary = 'Judge one certificate file with the verdicts of check'
-  static override description = `Opens a .pfx (or recognises a PEM or DER file for what it is) and gives the verdicts check gives
+  static override description =
+    flow(`Opens a .pfx (or recognises a PEM or DER file for what it is) and gives the verdicts check gives
 for Identity Manager certificates: password, private key and whether it matches, RSA ≥ 2048,
 SHA-256 or stronger, validity and expiry, file readable by everyone; with --kind tls also the host
 names it covers, server authentication and the chain to a trusted root (system plus --ca-file).
@@ -14,7 +16,7 @@ empty password is tried.
 
 Exit 0 when it passes (warnings allowed unless --strict), 3 when it fails, 4 on warnings with --strict.
 
-${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadable, not a regular file or too large', 3: 'it fails a verdict', 4: 'no failure but warnings, with --strict'})}`
+${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadable, not a regular file or too large', 3: 'it fails a verdict', 4: 'no failure but warnings, with --strict'})}`)
   static override examples = [
     '<%= config.bin %> cert inspect certs/agent-files.pfx --password-env IDM_AGENT_PFX',
     '<%= config.bin %> cert inspect idm-agent-ssl.pfx --kind tls --hostname idm-agent.contoso.com --ca-file contoso-root.pem --password-env PW',

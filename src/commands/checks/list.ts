@@ -1,13 +1,15 @@
 import {Flags} from '@oclif/core'
+import {flow} from '../../core/help.js'
 import {BaseCommand} from '../../core/base-command.js'
 import {exitCodesHelp} from '../../core/exit-codes.js'
 
 export default class ChecksList extends BaseCommand {
   static override summary = 'List every check: id, summary, topologies, stage and docs link'
-  static override description = `Every check idm-preflight knows, in the order reports show them. Use the ids (or globs such
+  static override description =
+    flow(`Every check idm-preflight knows, in the order reports show them. Use the ids (or globs such
 as tls.*) with check --only / --skip and in checks.skip; a waiver names an exact id.
 
-${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`
+${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
   static override examples = ['<%= config.bin %> checks list', '<%= config.bin %> checks list --json | jq -r ".[].id"']
   static override enableJsonFlag = true
   static override flags = {
