@@ -6,14 +6,17 @@ import {planSql, sqlParamsSchema, withCheckLogin, type SqlParams} from '../src/l
 /** The marker the sandbox's TDS emulator recognises; harmless for a real server (a comment). */
 const MARKER = 'idm-preflight:requirements'
 
-/** One row, every column as text so that any server (and the emulator) answers in one type. */
-export const REQUIREMENTS_QUERY = `/* ${MARKER} */
-SELECT
-  CAST(SERVERPROPERTY('ProductMajorVersion') AS nvarchar(128)) AS major,
+/** The server's own facts, the same whoever asks. */
+const SERVER_COLUMNS = `  CAST(SERVERPROPERTY('ProductMajorVersion') AS nvarchar(128)) AS major,
   CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS version,
   CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition,
   CAST((SELECT value_in_use FROM sys.configurations WHERE name = 'max degree of parallelism') AS nvarchar(128)) AS server_maxdop,
-  CAST((SELECT value FROM sys.database_scoped_configurations WHERE name = 'MAXDOP') AS nvarchar(128)) AS db_maxdop,
+  CAST((SELECT value FROM sys.database_scoped_configurations WHERE name = 'MAXDOP') AS nvarchar(128)) AS db_maxdop,`
+
+/** One row, every column as text so that any server (and the emulator) answers in one type. */
+export const REQUIREMENTS_QUERY = `/* ${MARKER} */
+SELECT
+${SERVER_COLUMNS}
   CAST(IS_ROLEMEMBER('db_owner') AS nvarchar(128)) AS is_db_owner,
   CAST(IS_SRVROLEMEMBER('bulkadmin') AS nvarchar(128)) AS is_bulkadmin,
   CAST(IS_SRVROLEMEMBER('sysadmin') AS nvarchar(128)) AS is_sysadmin,
@@ -32,11 +35,7 @@ export function requirementsQueryFor(principal: string): string {
   return `/* ${MARKER} */
 /* ${MARKER}-for ${Buffer.from(principal, 'utf8').toString('hex')} */
 SELECT
-  CAST(SERVERPROPERTY('ProductMajorVersion') AS nvarchar(128)) AS major,
-  CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS version,
-  CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition,
-  CAST((SELECT value_in_use FROM sys.configurations WHERE name = 'max degree of parallelism') AS nvarchar(128)) AS server_maxdop,
-  CAST((SELECT value FROM sys.database_scoped_configurations WHERE name = 'MAXDOP') AS nvarchar(128)) AS db_maxdop,
+${SERVER_COLUMNS}
   CAST(CASE WHEN EXISTS (SELECT 1 FROM sys.databases WHERE name = DB_NAME() AND owner_sid = ${sid})
     OR EXISTS (SELECT 1 FROM sys.database_role_members rm
       JOIN sys.database_principals r ON r.principal_id = rm.role_principal_id

@@ -1,4 +1,4 @@
-import {request as httpRequest} from 'node:http'
+import {request as httpRequest, type IncomingMessage} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import tls, {type TLSSocket} from 'node:tls'
 import {urlCredentials} from '../core/redact.js'
@@ -103,25 +103,7 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
         createConnection: () => socket,
         headers: {'user-agent': 'idm-preflight', accept: '*/*'},
       },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        const done = () => {
-          socket.destroy()
-          resolve({...facts, status: res.statusCode, body: body.slice(0, 200)})
-        }
-        res.on('data', (d: string) => {
-          body += d
-          // "Healthy" is seven characters: a peer that keeps sending has said enough (a flood
-          // would otherwise cost the whole timeout).
-          if (body.length > MAX_BODY_CHARS) {
-            res.removeAllListeners('end')
-            done()
-          }
-        })
-        res.on('end', done)
-        res.on('error', (e) => resolve({...facts, failedPhase: 'http', error: e.message}))
-      },
+      (res) => answer(res, facts, resolve, () => socket.destroy()),
     )
     req.on('error', (e: NodeJS.ErrnoException) =>
       resolve({...facts, failedPhase: 'http', error: e.message, errorCode: e.code}),
@@ -165,23 +147,7 @@ async function probePlainHttp(o: HttpProbeOptions, u: URL): Promise<HttpFacts> {
         lookup: lookup as never,
         agent: false,
       },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        const done = () => {
-          req.destroy()
-          resolve({...facts, status: res.statusCode, body: body.slice(0, 200)})
-        }
-        res.on('data', (d: string) => {
-          body += d
-          if (body.length > MAX_BODY_CHARS) {
-            res.removeAllListeners('end')
-            done()
-          }
-        })
-        res.on('end', done)
-        res.on('error', (e) => resolve({...facts, failedPhase: 'http', error: e.message}))
-      },
+      (res) => answer(res, facts, resolve, () => req.destroy()),
     )
     req.on('error', (e: NodeJS.ErrnoException) =>
       resolve({
@@ -194,6 +160,29 @@ async function probePlainHttp(o: HttpProbeOptions, u: URL): Promise<HttpFacts> {
     o.signal.addEventListener('abort', () => req.destroy(new Error('aborted')), {once: true})
     req.end()
   })
+}
+
+/**
+ * The status and the first 200 characters of the body. "Healthy" is seven characters: a peer
+ * that keeps sending has said enough after MAX_BODY_CHARS (a flood would otherwise cost the whole
+ * timeout), and the connection is closed then.
+ */
+function answer(res: IncomingMessage, facts: HttpFacts, resolve: (f: HttpFacts) => void, close: () => void): void {
+  let body = ''
+  let finished = false
+  res.setEncoding('utf8')
+  const done = () => {
+    if (finished) return
+    finished = true
+    close()
+    resolve({...facts, status: res.statusCode, body: body.slice(0, 200)})
+  }
+  res.on('data', (d: string) => {
+    body += d
+    if (body.length > MAX_BODY_CHARS) done()
+  })
+  res.on('end', done)
+  res.on('error', (e) => resolve({...facts, failedPhase: 'http', error: e.message}))
 }
 
 /** What of a body is read before judging it: `/hc` answers one word. */
