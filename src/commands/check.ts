@@ -102,8 +102,8 @@ ${EXIT_CODES_HELP}`)
     // Every file this run reads: --output may be none of them (checked now, and again at the write).
     const inputs = session.inputFiles(prepared)
     if (flags.output) {
-      const {writeOutput} = await import('../core/write.js')
-      await writeOutput(flags.output, '', inputs, {dryRun: true})
+      const {refuseInputAsOutput} = await import('../core/write.js')
+      await refuseInputAsOutput(flags.output, inputs)
     }
 
     if (flags.plan) {

@@ -28,7 +28,7 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (e) {
-    throw fromErrno(e, path)
+    throw fromErrno(e)
   }
   try {
     const st = await fh.stat()
@@ -48,7 +48,7 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
     return buf.subarray(0, n)
   } catch (e) {
     if (e instanceof FileReadError) throw e
-    throw fromErrno(e, path)
+    throw fromErrno(e)
   } finally {
     await fh.close().catch(() => undefined)
   }
@@ -82,7 +82,7 @@ function specialKind(st: {
   return 'a special file'
 }
 
-function fromErrno(e: unknown, _path: string): FileReadError {
+function fromErrno(e: unknown): FileReadError {
   const code = (e as NodeJS.ErrnoException).code
   if (code === 'ENOENT' || code === 'ENOTDIR') return new FileReadError('missing', 'does not exist')
   if (code === 'EACCES' || code === 'EPERM') return new FileReadError('denied', 'is not readable (permission denied)')

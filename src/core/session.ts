@@ -11,6 +11,7 @@ import {redactor} from './redact.js'
 import {exitCodeFor, summarize, type CheckResult, type Report} from './report.js'
 import {runChecks} from './runner.js'
 import {walkStrings} from './semantics.js'
+import {stripControl} from './terminal.js'
 
 /** The options of `check` that shape a run, independent of how the command parses them. */
 export interface SessionOptions {
@@ -157,6 +158,6 @@ export async function runSession(
     interrupted: o.signal?.aborted ?? false,
     summary,
     results,
-    notes: notes.map((n) => redactor.redact(n)),
+    notes: notes.map((n) => redactor.redact(stripControl(n))),
   }
 }

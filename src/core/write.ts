@@ -197,18 +197,11 @@ export function isStdout(file: string): boolean {
 }
 
 /**
- * Writes a report to `--output`: never over one of the run's inputs (the environment file, a
- * secret file…); through devices, pipes and links to them (`/dev/stdout`, `/dev/null`: written
- * to, never replaced); atomically over a regular file.
+ * `--output` may be none of the run's inputs (the environment file first, then a secret file,
+ * the CA or a certificate file), directly or through a link: a usage error naming which.
  */
-export async function writeOutput(
-  file: string,
-  data: string,
-  inputs: readonly string[],
-  opts: {dryRun?: boolean} = {},
-): Promise<void> {
-  const target = resolve(file)
-  const real = await realpath(target).catch(() => undefined)
+export async function refuseInputAsOutput(file: string, inputs: readonly string[]): Promise<void> {
+  const real = await realpath(resolve(file)).catch(() => undefined)
   if (real) {
     for (const input of inputs) {
       const other = await realpath(resolve(input)).catch(() => undefined)
@@ -220,7 +213,16 @@ export async function writeOutput(
         )
     }
   }
-  if (opts.dryRun) return
+}
+
+/**
+ * Writes a report to `--output`: never over one of the run's inputs (refuseInputAsOutput);
+ * through devices, pipes and links to them (`/dev/stdout`, `/dev/null`: written to, never
+ * replaced); atomically over a regular file.
+ */
+export async function writeOutput(file: string, data: string, inputs: readonly string[]): Promise<void> {
+  await refuseInputAsOutput(file, inputs)
+  const target = resolve(file)
   // The process's own standard streams: written to as streams (opening /dev/stdout fails when it
   // is a socket, as under many CI runners).
   const std = STD_STREAMS[file] ?? STD_STREAMS[target]

@@ -1,7 +1,6 @@
 import {FLOWS, SEVERITY, type Finding, type Flow, type Status} from '../core/check.js'
 import {formatDuration} from '../core/duration.js'
 import type {CheckResult, Report} from '../core/report.js'
-import {stripControlDeep} from '../core/terminal.js'
 import {plainStyle, type Style} from './style.js'
 
 const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL ', skip: 'SKIP ', error: 'ERROR'}
@@ -10,9 +9,9 @@ const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL 
  * The human report: results grouped by data flow (DESIGN.md §5), the fix and docs link under
  * every row that is not a pass, and a one-line summary.
  */
-export function renderText(input: Report, style: Style = plainStyle, opts: {quiet?: boolean} = {}): string {
-  // Our own colours are added by `style`; anything in the data that could drive the terminal is removed.
-  const report = stripControlDeep(input)
+export function renderText(report: Report, style: Style = plainStyle, opts: {quiet?: boolean} = {}): string {
+  // No terminal control sequence reaches here: the runner strips results, the session notes, and
+  // names and paths with one are refused at validation. Our own colours are added by `style`.
   const lines: string[] = []
   lines.push(style.bold(`idm-preflight: ${report.environment} (${report.topology}, stage ${report.stage})`))
   const groups = new Map<Flow, CheckResult[]>()

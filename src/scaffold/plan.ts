@@ -147,11 +147,13 @@ export async function planScaffold(
   // The settings hold the PFX paths as this machine sees them; one outside the working directory
   // must exist at that path on the product's host too. Copied into Runtime on request, and
   // referenced as ./name.pfx there, as the docs' examples do.
-  const ownCerts = role === 'agent' ? [t.agent ?? {}] : [env.server, ...(t.agent ? [t.agent] : [])]
-  const outside = outsideCertificates(
-    certificateFilesOf(ownCerts, baseDir).filter((f) => !(o.generatedCertificate && f.label.startsWith('encryption'))),
-    wd,
-  )
+  // The PFX files the settings name (a generated encryption certificate replaces the named one).
+  const generated = o.generatedCertificate
+  const namedCerts = certificateFilesOf(
+    role === 'agent' ? [t.agent ?? {}] : [env.server, ...(t.agent ? [t.agent] : [])],
+    baseDir,
+  ).filter((f) => !(generated && f.label.startsWith('encryption')))
+  const outside = outsideCertificates(namedCerts, wd)
   const copies: PlannedItem[] = []
   for (const c of outside) {
     if (!o.copyCertificates) continue
@@ -244,17 +246,13 @@ export async function planScaffold(
   const account = t.serviceAccount ?? `${PLACEHOLDER_PREFIX}serviceAccount>`
   // The service reads its settings and its certificates at start-up: the scripts grant read on
   // each (settings files are written 0600, PFX files are usually 0600 too).
-  const certOwners = role === 'agent' ? [t.agent ?? {}] : [env.server, ...(t.agent ? [t.agent] : [])]
-  const generated = o.generatedCertificate
   const certFiles = [
     ...(generated ? [{label: 'the generated encryption certificate', path: generated}] : []),
-    ...certificateFilesOf(certOwners, baseDir)
-      .filter((f) => !(generated && f.label.startsWith('encryption')))
-      .map((f) => {
-        // A copied PFX is read from Runtime.
-        const copy = o.copyCertificates && outside.find((c) => c.path === f.path.replace(/\\/g, '/'))
-        return copy ? {label: `${f.label} (copied to Runtime)`, path: join(runtime, copy.copyAs)} : f
-      }),
+    ...namedCerts.map((f) => {
+      // A copied PFX is read from Runtime.
+      const copy = o.copyCertificates && outside.find((c) => c.path === f.path.replace(/\\/g, '/'))
+      return copy ? {label: `${f.label} (copied to Runtime)`, path: join(runtime, copy.copyAs)} : f
+    }),
   ]
   // Labels end up in script comments: one line each, whatever the path holds.
   // eslint-disable-next-line no-control-regex

@@ -156,37 +156,11 @@ describe('init', () => {
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /--server-url https:\/\/idm\.contoso\.com\/: the URL must not end with "\/"/)
     await writeFile(join(dir, 'mine.yaml'), 'my notes\n')
-    const kept = await runCli(
-      [
-        'init',
-        '--out',
-        'mine.yaml',
-        '--organization',
-        'C',
-        '--server-url',
-        'https://x.contoso.com',
-        '--yes',
-        ...account,
-      ],
-      {cwd: dir},
-    )
+    const mine = ['init', '--out', 'mine.yaml', '--organization', 'C', '--server-url', 'https://x.contoso.com']
+    const kept = await runCli([...mine, '--yes', ...account], {cwd: dir})
     assert.equal(kept.code, 2)
     assert.equal(await readFile(join(dir, 'mine.yaml'), 'utf8'), 'my notes\n')
-    const forced = await runCli(
-      [
-        'init',
-        '--out',
-        'mine.yaml',
-        '--organization',
-        'C',
-        '--server-url',
-        'https://x.contoso.com',
-        '--yes',
-        '--force',
-        ...account,
-      ],
-      {cwd: dir},
-    )
+    const forced = await runCli([...mine, '--yes', '--force', ...account], {cwd: dir})
     assert.equal(forced.code, 0)
     assert.equal(await readFile(join(dir, 'mine.yaml.bak'), 'utf8'), 'my notes\n')
   })
