@@ -96,6 +96,36 @@ describe('server.reachability against a real HTTPS server, directly and through 
     }
   })
 
+  test('http:// is never a pass when it must not be: /hc not Healthy, a dead proxy, a peer that trickles', async () => {
+    const sick = createHttpServer((req, res) => {
+      res.writeHead(req.url === '/hc' ? 503 : 200, {'content-type': 'text/plain'})
+      res.end(req.url === '/hc' ? 'Unhealthy' : 'Identity Manager')
+    })
+    // Headers, then a byte every 200 ms, never an end.
+    const trickle = createHttpServer((_req, res) => {
+      res.writeHead(200, {'content-type': 'text/plain'})
+      const t = setInterval(() => res.write('.'), 200)
+      res.on('close', () => clearInterval(t))
+    })
+    await Promise.all([sick, trickle].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))))
+    try {
+      const at = (s: typeof sick) => ({...params(0), url: `http://${host}:${(s.address() as {port: number}).port}`})
+      const unhealthy = await runCheck(check, at(sick))
+      assert.equal(unhealthy.status, 'warn', unhealthy.message)
+      assert.match(unhealthy.message, /\/hc answered 503 "Unhealthy", not Healthy/)
+      const deadProxy = await runCheck(check, {...at(sick), proxy: 'http://127.0.0.1:1'})
+      assert.equal(deadProxy.status, 'fail', deadProxy.message)
+      assert.match(deadProxy.message, /proxy failed: cannot reach the proxy 127\.0\.0\.1:1/)
+      const slow = await runCheck(check, at(trickle), {timeoutMs: 1500})
+      assert.equal(slow.status, 'error', slow.message)
+      assert.match(slow.message, /no answer within 1\.5s \(timeout\)/)
+    } finally {
+      sick.close()
+      trickle.closeAllConnections()
+      trickle.close()
+    }
+  })
+
   test('a proxy that is down fails at the proxy phase', async () => {
     const r = await runCheck(check, params(443, {proxy: 'http://127.0.0.1:1'}))
     assert.equal(r.status, 'fail')

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -223,6 +224,20 @@ describe('certificates scaffold references', () => {
       /grant_read '.*\/Runtime\/identityserver\.pfx'/,
     )
     assert.doesNotMatch(copied.stdout, /Certificates outside the working directory/)
+  })
+
+  test('--copy-certificates refuses a PFX that is a FIFO (exit 2), never blocks on it', async () => {
+    const wd = join(dir, 'copy-fifo')
+    const env = join(dir, 'copy-fifo.yaml')
+    await mkdir(join(dir, 'fifo-certs'), {recursive: true})
+    execFileSync('mkfifo', [join(dir, 'fifo-certs', 'identityserver.pfx')])
+    await writeFile(env, agentEnv(wd).replace(/\.\/certs\/identityserver\.pfx/, './fifo-certs/identityserver.pfx'))
+    const r = await runCli(['scaffold', '-c', env, '--target', wd, '--copy-certificates'], {
+      env: SECRETS,
+      timeoutMs: 15000,
+    })
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.match(r.stderr, /--copy-certificates: .*identityserver\.pfx is a FIFO \(named pipe\), not a regular file/)
   })
 
   test('validate says when an agent has no identityServerCertificate (scaffold could not fill it)', async () => {
