@@ -1,4 +1,5 @@
 import {join} from 'node:path'
+import {stat} from 'node:fs/promises'
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {
@@ -18,7 +19,7 @@ import {
   verifyAsAccount,
   type Rwx,
 } from '../src/lib/posix-acl.js'
-import {accountScript, aclScript, effectiveWindowsRights, parseAclJson, powershellJson} from '../src/lib/windows.js'
+import {aclScript, effectiveWindowsRights, parseAclJson, powershellJson, windowsAccount} from '../src/lib/windows.js'
 
 interface FolderRights {
   name: string
@@ -87,31 +88,33 @@ export default defineCheck<WorkdirParams, Facts>({
     const rules = folderRules(p.role, p.product)
     const paths = rules.map((r) => (r.name ? join(p.path, r.name) : p.path))
     if (process.platform === 'win32') {
-      const who = (await powershellJson(accountScript(p.serviceAccount!), ctx.signal)) as {
-        sid: string
-        groups: string[]
-      }
+      const who = await windowsAccount(p.serviceAccount!, ctx.signal)
       const folders: FolderRights[] = []
       for (const [i, rule] of rules.entries()) {
-        try {
-          const entries = parseAclJson(await powershellJson(aclScript(paths[i]!), ctx.signal))
-          const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups ?? [])
-          folders.push({
-            name: rule.name,
-            path: paths[i]!,
-            exists: true,
-            rights: {r: eff.r, w: eff.w, x: eff.x},
-            source: 'computed',
-            everyoneWrite: eff.everyoneWrite,
-          })
-        } catch {
+        // A folder that is not there is a finding; an ACL that cannot be read is an error, never "missing".
+        const there = await stat(paths[i]!).then(
+          (st) => st.isDirectory(),
+          () => false,
+        )
+        if (!there) {
           folders.push({name: rule.name, path: paths[i]!, exists: false})
+          continue
         }
+        const entries = parseAclJson(await powershellJson(aclScript(paths[i]!), ctx.signal))
+        const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups)
+        folders.push({
+          name: rule.name,
+          path: paths[i]!,
+          exists: true,
+          rights: {r: eff.r, w: eff.w, x: eff.x},
+          source: 'computed',
+          everyoneWrite: eff.everyoneWrite,
+        })
       }
       const files: FileAccess[] = []
       for (const f of await existingFiles(filesToRead(p))) {
         const entries = parseAclJson(await powershellJson(aclScript(f.path), ctx.signal))
-        const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups ?? [])
+        const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups)
         files.push({...f, readable: eff.r, source: 'computed'})
       }
       return {platform: 'windows', account: p.serviceAccount, folders, files}

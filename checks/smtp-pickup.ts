@@ -134,14 +134,14 @@ async function accountRights(
   signal: AbortSignal,
 ): Promise<Pick<Facts, 'account' | 'accountUnknown'>> {
   if (process.platform === 'win32') {
-    const {accountScript, aclScript, effectiveWindowsRights, parseAclJson, powershellJson} =
+    const {aclScript, effectiveWindowsRights, parseAclJson, powershellJson, windowsAccount} =
       await import('../src/lib/windows.js')
-    const who = (await powershellJson(accountScript(account), signal)) as {sid: string; groups: string[]}
+    const who = await windowsAccount(account, signal)
     const eff = effectiveWindowsRights(
       parseAclJson(await powershellJson(aclScript(path), signal)),
       who.sid,
       account,
-      who.groups ?? [],
+      who.groups,
     )
     return {account: {name: account, rights: {r: eff.r, w: eff.w, x: eff.x}, source: 'computed'}}
   }

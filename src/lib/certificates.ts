@@ -38,7 +38,10 @@ export interface LoadedCertificateFile {
   privateKeyType?: string
   /** How the file was stored: pkcs12, or pem when a PEM bundle was read. */
   format: 'pkcs12' | 'pem' | 'der'
-  /** POSIX mode bits of the file (0o644…), to tell "readable by everyone". */
+  /**
+   * POSIX mode bits of the file (0o644…), to tell "readable by everyone". Not on Windows, where
+   * Node.js reports 0o666 for every file and the ACL decides (folders.permissions judges it).
+   */
   mode?: number
 }
 
@@ -49,11 +52,11 @@ export type LoadResult =
 /** Reads and opens a certificate file. Never throws: every problem is a LoadFailure with its detail. */
 export async function loadCertificateFile(path: string, password: string | undefined): Promise<LoadResult> {
   let bytes: Buffer
-  let mode: number
+  let mode: number | undefined
   try {
     await ensureForge()
     bytes = await readRegularFile(path, MAX_CERTIFICATE_BYTES)
-    mode = (await stat(path)).mode & 0o777
+    mode = process.platform === 'win32' ? undefined : (await stat(path)).mode & 0o777
   } catch (e) {
     if (!(e instanceof FileReadError)) {
       const code = (e as NodeJS.ErrnoException).code

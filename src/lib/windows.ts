@@ -97,12 +97,23 @@ export interface AclEntry {
 
 /** The ACL script: Get-Acl's rules with rights and types as enum names and each identity's SID. */
 export function aclScript(path: string): string {
-  return `@((Get-Acl -LiteralPath ${psQuote(path)}).Access | ForEach-Object { $sid = ''; try { $sid = $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value } catch {}; [pscustomobject]@{identity=$_.IdentityReference.Value; sid=$sid; rights=$_.FileSystemRights.ToString(); type=$_.AccessControlType.ToString(); inherited=$_.IsInherited} }) | ConvertTo-Json -Compress`
+  // -InputObject: an empty ACL is `[]` and one entry a list of one, never no output at all.
+  return `ConvertTo-Json -Compress -InputObject @((Get-Acl -LiteralPath ${psQuote(path)}).Access | ForEach-Object { $sid = ''; try { $sid = $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value } catch {}; [pscustomobject]@{identity=$_.IdentityReference.Value; sid=$sid; rights=$_.FileSystemRights.ToString(); type=$_.AccessControlType.ToString(); inherited=$_.IsInherited} })`
 }
 
 /** The account's SID and the SIDs of its groups (best effort: well-known groups when AD cannot say). */
 export function accountScript(account: string): string {
   return `$n = New-Object Security.Principal.NTAccount(${psQuote(account)}); $sid = $n.Translate([Security.Principal.SecurityIdentifier]).Value; $groups = @(); try { $groups = @(([Security.Principal.WindowsIdentity]::new(${psQuote(account)})).Groups | ForEach-Object { $_.Value }) } catch {}; [pscustomobject]@{sid=$sid; groups=$groups} | ConvertTo-Json -Compress`
+}
+
+/** The account's SID and groups, through PowerShell; a clear error when PowerShell gives no answer. */
+export async function windowsAccount(account: string, signal: AbortSignal): Promise<{sid: string; groups: string[]}> {
+  const who = (await powershellJson(accountScript(account), signal)) as {sid?: unknown; groups?: unknown} | null
+  if (!who || typeof who.sid !== 'string')
+    throw new Error(
+      `PowerShell gave no SID for ${account} (is Windows PowerShell 5.1 there, and the account known to this host?)`,
+    )
+  return {sid: who.sid, groups: Array.isArray(who.groups) ? who.groups.filter((g) => typeof g === 'string') : []}
 }
 
 // .NET FileSystemRights values (System.Security.AccessControl), for numeric output (Windows PowerShell 5.1 without ToString()).
@@ -168,7 +179,8 @@ export function maskToRwx(m: number): {r: boolean; w: boolean; x: boolean} {
 }
 
 export function parseAclJson(json: unknown): AclEntry[] {
-  if (json === null || json === undefined) return []
+  // aclScript always prints a list: no output means PowerShell did not answer, not "no rights".
+  if (json === null || json === undefined) throw new Error('PowerShell gave no ACL (is Windows PowerShell 5.1 there?)')
   const list = Array.isArray(json) ? json : [json]
   return list.map((e: Record<string, unknown>) => {
     // Also accept Get-Acl's raw shape (IdentityReference as {Value}, numbers for enums).
