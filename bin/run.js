@@ -15,10 +15,12 @@ if (Number(found.split('.')[0]) < 22) {
 import('node:module')
   .then(function (m) {
     if (m.enableCompileCache) m.enableCompileCache()
-    return import('@oclif/core')
+    // One bundled file (npm run build writes it) holds the CLI; the libraries a run does not use
+    // stay in chunks beside it, never loaded.
+    return import('../dist/bundle/idm-preflight.js')
   })
-  .then(function (oclif) {
-    return oclif.execute({dir: import.meta.url})
+  .then(function (cli) {
+    return cli.start(new URL('..', import.meta.url).pathname)
   })
   .catch(function (e) {
     process.stderr.write('idm-preflight: ' + (e && e.message ? e.message : String(e)) + '\n')

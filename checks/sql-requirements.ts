@@ -2,6 +2,7 @@ import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
 import {planSql, sqlParamsSchema, withCheckLogin, type SqlParams} from '../src/lib/sql-settings.js'
+import {commonJs} from '../src/core/interop.js'
 
 /** The marker the sandbox's TDS emulator recognises; harmless for a real server (a comment). */
 const MARKER = 'idm-preflight:requirements'
@@ -104,7 +105,7 @@ export default defineCheck<SqlParams, Facts>({
   async probe(p, ctx) {
     const {probeSql} = await import('../src/lib/sql-probe.js')
     return probeSql(p, ctx, async (conn) => {
-      const {Request} = await import('tedious')
+      const {Request} = commonJs(await import('tedious'))
       const row: Record<string, string | null> = {}
       await new Promise<void>((resolve, reject) => {
         const query = p.principal ? requirementsQueryFor(p.principal) : REQUIREMENTS_QUERY

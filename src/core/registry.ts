@@ -8,6 +8,15 @@ const CHECKS_DIR = new URL('../../checks/', import.meta.url)
 const OWN_EXT = extname(fileURLToPath(import.meta.url))
 
 let cache: Promise<CheckDefinition[]> | undefined
+/** The check modules compiled into the bundle (file name, module), loaded when first needed. */
+export type BundledChecks = () => Promise<ReadonlyArray<readonly [string, {default?: unknown}]>>
+let bundled: BundledChecks | undefined
+
+/** The bundled entry point hands over the check modules it holds: no directory is read then. */
+export function provideChecks(load: BundledChecks): void {
+  bundled = load
+  cache = undefined
+}
 
 /**
  * Every check in `checks/`, sorted by id. Adding a check is adding a file there: nothing else
@@ -19,9 +28,22 @@ export function loadChecks(): Promise<CheckDefinition[]> {
 }
 
 async function discover(): Promise<CheckDefinition[]> {
+  if (bundled) {
+    const modules = await bundled()
+    return collect(
+      modules.map(([f]) => f),
+      modules.map(([, m]) => m),
+    )
+  }
   const dir = fileURLToPath(CHECKS_DIR)
   const files = (await readdir(dir)).filter((f) => extname(f) === OWN_EXT && !/\.(d|test)\.[cm]?[jt]s$/.test(f)).sort()
-  const mods = await Promise.all(files.map((f) => import(pathToFileURL(`${dir}/${f}`).href)))
+  const mods = await Promise.all(
+    files.map((f) => import(pathToFileURL(`${dir}/${f}`).href) as Promise<{default?: unknown}>),
+  )
+  return collect(files, mods)
+}
+
+function collect(files: readonly string[], mods: ReadonlyArray<{default?: unknown}>): CheckDefinition[] {
   const checks: CheckDefinition[] = []
   const seen = new Map<string, string>()
   mods.forEach((m, i) => {

@@ -1,5 +1,6 @@
 import type {Ajv, ValidateFunction} from 'ajv'
 import type {CheckDefinition} from './check.js'
+import {commonJs} from './interop.js'
 
 /** The ajv options every validator is compiled with, at build time and at run time alike. */
 export const AJV_OPTIONS = {allErrors: true, verbose: false, strict: true, allowUnionTypes: true} as const
@@ -10,6 +11,13 @@ export interface Validators {
   /** The environment schema the validator was built from (error messages navigate it). */
   schema: Record<string, unknown>
   params(check: CheckDefinition): ValidateFunction
+}
+
+/** The generated validator modules compiled into the bundle, handed over by its entry point. */
+let bundledGenerated: Record<string, () => Promise<unknown>> | undefined
+
+export function provideGeneratedValidators(load: Record<'environment.js' | 'params.js', () => Promise<unknown>>): void {
+  bundledGenerated = load
 }
 
 const cache = new WeakMap<readonly CheckDefinition[], Promise<Validators>>()
@@ -34,6 +42,10 @@ async function load(checks: readonly CheckDefinition[], withParams: boolean): Pr
   const ids = JSON.stringify(checks.map((c) => c.id))
   type Mod = Record<string, ValidateFunction> & {checkIds: string[]}
   const generated = async (name: string): Promise<Mod | undefined> => {
+    if (bundledGenerated) {
+      const mod = (await bundledGenerated[name]?.()) as Mod | undefined
+      return mod && JSON.stringify(mod.checkIds) === ids ? mod : undefined
+    }
     try {
       const mod = (await import(new URL(`../generated/${name}`, import.meta.url).href)) as Mod
       return JSON.stringify(mod.checkIds) === ids ? mod : undefined
@@ -61,7 +73,7 @@ async function load(checks: readonly CheckDefinition[], withParams: boolean): Pr
 
 async function compileAtRunTime(checks: readonly CheckDefinition[]): Promise<Validators> {
   const [{Ajv}, formats, {buildEnvironmentSchema}] = await Promise.all([
-    import('ajv'),
+    import('ajv').then(commonJs),
     import('ajv-formats'),
     import('./environment-schema.js'),
   ])

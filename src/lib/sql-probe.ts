@@ -4,6 +4,7 @@ import type {Connection} from 'tedious'
 import {resolveName, ResolutionError} from './resolver.js'
 import {trustedCAs} from './trust.js'
 import type {SqlParams} from './sql-settings.js'
+import {commonJs} from '../core/interop.js'
 
 /** The phases of a SQL Server connection, in order: the one that failed is named in every verdict. */
 export type SqlPhase = 'dns' | 'browser' | 'tcp' | 'prelogin' | 'tls' | 'login' | 'database'
@@ -124,7 +125,7 @@ export async function probeSql<T>(
   if (tcpErr) return {...facts, failedPhase: 'tcp', error: tcpErr.message, errorCode: tcpErr.code}
   if (p.auth === 'integrated') return {...facts, integratedNotTested: true}
 
-  const {Connection} = await import('tedious')
+  const {Connection} = commonJs(await import('tedious'))
   const ca = p.encrypt !== 'optional' && !p.trustServerCertificate ? await trustedCAs(p.caFile) : undefined
   const conn = new Connection({
     server: address,

@@ -1,11 +1,11 @@
 import {existsSync} from 'node:fs'
-import {readdir, readFile} from 'node:fs/promises'
+import {readdir} from 'node:fs/promises'
 import {UsageError} from '../core/errors.js'
 import {urlCredentials} from '../core/redact.js'
 import {FileReadError, readRegularFile} from '../core/read.js'
 import {MAX_SETTINGS_BYTES} from '../lib/settings-files.js'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {readTemplate} from '../core/assets.js'
 import type {Environment} from '../core/environment.js'
 import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../lib/folders.js'
 import {MAX_CERTIFICATE_BYTES} from '../lib/certificates.js'
@@ -40,15 +40,6 @@ export interface PlannedItem {
   note?: string
 }
 
-const TEMPLATES = fileURLToPath(
-  new URL(
-    existsSync(fileURLToPath(new URL('../../../templates/', import.meta.url)))
-      ? '../../../templates/'
-      : '../../templates/',
-    import.meta.url,
-  ),
-)
-
 /** `Usercube` or `Identitymanager`, as the extracted runtime names its executables. */
 export async function detectProductPrefix(runtime: string): Promise<string | undefined> {
   const names = await readdir(runtime).catch(() => [] as string[])
@@ -57,7 +48,11 @@ export async function detectProductPrefix(runtime: string): Promise<string | und
 }
 
 /** A web.config (shipped, or written before) with the aspNetCore element updated; its faults are the user's (exit 2). */
-async function updateWebConfigOf(file: string, u: WebConfigUpdate): Promise<string> {
+async function updateWebConfigOf(
+  {file, template}: {file: string; template?: undefined} | {file: undefined; template: string},
+  u: WebConfigUpdate,
+): Promise<string> {
+  if (file === undefined) return updateWebConfig(await readTemplate(template), u)
   let xml: string
   try {
     xml = (await readRegularFile(file, MAX_SETTINGS_BYTES)).toString('utf8')
@@ -142,7 +137,6 @@ export async function planScaffold(
     role === 'agent'
       ? agentData(env, t, baseDir, o.index, o.generatedCertificate)
       : serverData(env, t, baseDir, o.generatedCertificate)
-  const tdir = join(TEMPLATES, role)
   const items: PlannedItem[] = []
   // The settings hold the PFX paths as this machine sees them; one outside the working directory
   // must exist at that path on the product's host too. Copied into Runtime on request, and
@@ -188,7 +182,7 @@ export async function planScaffold(
   const serverKeys = role === 'agent' && existsSync(existingMain) ? serverOnlyKeys(await readJsonc(existingMain)) : []
   const replaceServerFiles = serverKeys.length > 0
   for (const name of ['appsettings.json', 'appsettings.agent.json']) {
-    const template = JSON.parse(await readFile(join(tdir, 'Runtime', name), 'utf8'))
+    const template = JSON.parse(await readTemplate(`${role}/Runtime/${name}`))
     const rendered = renderJson(template, data)
     const shippedAgent = role === 'agent' ? join(runtime, 'Agent', name) : undefined
     const existing = join(runtime, name)
@@ -221,14 +215,14 @@ export async function planScaffold(
     ? {file: join(runtime, 'web.config'), name: 'Runtime/web.config'}
     : role === 'agent' && existsSync(join(runtime, 'Agent', 'web.config'))
       ? {file: join(runtime, 'Agent', 'web.config'), name: 'Runtime/Agent/web.config'}
-      : {file: join(tdir, 'Runtime', 'web.config'), name: 'template'}
+      : {file: undefined, template: `${role}/Runtime/web.config`, name: 'template'}
   const environment: Record<string, string> = {}
   if (env.network?.httpsProxy)
     environment.HTTPS_PROXY = env.network.httpsProxy.startsWith('${')
       ? `${PLACEHOLDER_PREFIX}network.httpsProxy>`
       : env.network.httpsProxy
   if (env.network?.noProxy) environment.NO_PROXY = env.network.noProxy
-  const web = await updateWebConfigOf(webBase.file, {
+  const web = await updateWebConfigOf(webBase, {
     arguments: `./${prefix}-${role === 'agent' ? 'Agent' : 'Server'}.dll`,
     stdoutLogFile: `../Temp/stdout-${role}.log`,
     environment,
@@ -261,7 +255,7 @@ export async function planScaffold(
     ...SETTINGS_FILE_NAMES.map((n) => ({label: 'read at start-up', rel: ['Runtime', n], abs: undefined})),
     ...certFiles.map((f) => ({label: comment(f.label), rel: undefined, abs: f.path})),
   ]
-  const ps = renderScript(await readFile(join(TEMPLATES, 'scripts', 'set-permissions.ps1'), 'utf8'), {
+  const ps = renderScript(await readTemplate('scripts/set-permissions.ps1'), {
     variables: [
       `$Account = ${psString(account)}`,
       `$Root = ${psString(isWindowsPath(wd) ? wd.replace(/\//g, '\\') : wd)}`,
@@ -278,7 +272,7 @@ export async function planScaffold(
     ],
   })
   items.push({relative: 'set-permissions.ps1', path: join(wd, 'set-permissions.ps1'), kind: 'file', content: ps})
-  const sh = renderScript(await readFile(join(TEMPLATES, 'scripts', 'set-permissions.sh'), 'utf8'), {
+  const sh = renderScript(await readTemplate('scripts/set-permissions.sh'), {
     variables: [`ACCOUNT=${shString(account)}`, `ROOT=${shString(wd)}`],
     grants: [
       ...rules.map((r) => {

@@ -107,9 +107,11 @@ describe('the npm package holds exactly what runs, and runs', () => {
       'templates/scripts/set-permissions.sh',
     ])
       assert.ok(paths.includes(must), `${must} missing from the package`)
-    assert.ok(paths.some((p) => p.startsWith('dist/checks/')) && paths.some((p) => p.startsWith('dist/src/commands/')))
+    assert.ok(paths.includes('dist/bundle/idm-preflight.js'), 'the bundled entry point is in the package')
     const extra = paths.filter((p) =>
-      /^(test|bench|scripts|src|checks)\/|^dist\/(bench|scripts|test)\/|^bin\/(dev\.js|idm-preflight)$/.test(p),
+      /^(test|bench|scripts|src|checks)\/|^dist\/(bench|scripts|test|src|checks|sea)\/|^bin\/(dev\.js|idm-preflight)$/.test(
+        p,
+      ),
     )
     assert.deepEqual(extra, [], 'only what runs')
     const app = join(dir, 'app')

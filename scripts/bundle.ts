@@ -1,0 +1,228 @@
+/**
+ * Bundles the compiled CLI (dist/src, dist/checks, the generated validators) with esbuild:
+ *
+ *   node dist/scripts/bundle.js          dist/bundle/idm-preflight.js (ESM, split: the heavy
+ *                                        libraries stay in chunks loaded only when a run needs them)
+ *   node dist/scripts/bundle.js --sea    dist/sea/idm-preflight.cjs (one CommonJS file, what a
+ *                                        Node.js single executable application embeds)
+ *
+ * The entry point is written here from the directory listing of dist/checks, so adding a check is
+ * still adding a file to checks/.
+ */
+import {build, type Plugin} from 'esbuild'
+import {readdir, readFile, rm} from 'node:fs/promises'
+import {isBuiltin} from 'node:module'
+import {dirname, join, sep} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const dist = join(root, 'dist')
+const sea = process.argv.includes('--sea')
+
+const checkFiles = (await readdir(join(dist, 'checks'))).filter((f) => f.endsWith('.js')).sort()
+const q = (p: string) => JSON.stringify(p)
+// What the entry point loads only when a command needs it (not for --version): the checks (one
+// chunk) and each generated validator.
+const entry = [
+  `import {main} from ${q(join(dist, 'src', 'main.js'))}`,
+  `import pjson from ${q(join(root, 'package.json'))}`,
+  `const checks = () => import('idm-preflight:checks').then((m) => m.checks)`,
+  `const generated = {`,
+  `  'environment.js': () => import(${q(join(dist, 'src', 'generated', 'environment.js'))}),`,
+  `  'params.js': () => import(${q(join(dist, 'src', 'generated', 'params.js'))}),`,
+  `}`,
+  `export function start(root, assets) {`,
+  `  return main({pjson, root, checks, generated, assets})`,
+  `}`,
+].join('\n')
+const checksModule = [
+  ...checkFiles.map((f, i) => `import * as check${i} from ${q(join(dist, 'checks', f))}`),
+  `export const checks = [${checkFiles.map((f, i) => `[${q(f)}, check${i}]`).join(', ')}]`,
+].join('\n')
+
+/** `idm-preflight:checks`: every check of dist/checks, imported statically. */
+const checksPlugin: Plugin = {
+  name: 'checks',
+  setup(b) {
+    b.onResolve({filter: /^idm-preflight:checks$/}, () => ({path: 'checks', namespace: 'idm-preflight'}))
+    b.onLoad({filter: /.*/, namespace: 'idm-preflight'}, () => ({
+      contents: checksModule,
+      resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
+
+/**
+ * Our own modules import each other lazily (`await import('./x.js')`) so that an unbundled run
+ * loads only what it uses. In the bundle each such import would be a chunk of its own, and loading
+ * forty small files costs more than the code in them: a lazy import of one of our modules that
+ * pulls in no library (directly or through its own static imports) becomes a static one here. The
+ * libraries, and our modules that bring one, stay in chunks loaded on demand.
+ */
+const LIGHT_PACKAGES = new Set(['@oclif/core', '@oclif/plugin-help', 'yaml'])
+const staticImports = new Map<string, string[]>()
+async function importsOf(file: string): Promise<string[]> {
+  let found = staticImports.get(file)
+  if (!found) {
+    const text = await readFile(file, 'utf8')
+    found = [...text.matchAll(/^import\s+(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]!)
+    staticImports.set(file, found)
+  }
+  return found
+}
+const heavyCache = new Map<string, Promise<boolean>>()
+function isHeavy(file: string, seen = new Set<string>()): Promise<boolean> {
+  const cached = heavyCache.get(file)
+  if (cached) return cached
+  if (seen.has(file)) return Promise.resolve(false)
+  seen.add(file)
+  const result = (async () => {
+    for (const spec of await importsOf(file)) {
+      if (spec.startsWith('node:')) continue
+      if (!spec.startsWith('.')) {
+        if (!LIGHT_PACKAGES.has(spec)) return true
+        continue
+      }
+      if (await isHeavy(join(dirname(file), spec), seen)) return true
+    }
+    return false
+  })()
+  heavyCache.set(file, result)
+  return result
+}
+const lightLazyImports: Plugin = {
+  name: 'light-lazy-imports',
+  setup(b) {
+    b.onLoad({filter: /[/\\]dist[/\\](src|checks)[/\\].*\.js$/}, async (args) => {
+      let text = await readFile(args.path, 'utf8')
+      if (/[/\\]dist[/\\]src[/\\]generated[/\\]/.test(args.path)) {
+        // ajv's standalone output gets a require() made by createRequire: let esbuild see (and
+        // bundle) the plain one.
+        text = text.replace(
+          "import {createRequire} from 'node:module';\nconst require = createRequire(import.meta.url);\n",
+          '',
+        )
+        return {contents: text, loader: 'js'}
+      }
+      // main.js answers --version before loading anything: its lazy imports stay lazy.
+      if (args.path.endsWith(`${sep}src${sep}main.js`)) return {contents: text, loader: 'js'}
+      const hoisted: string[] = []
+      const specs = [...new Set([...text.matchAll(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g)].map((m) => m[2]!))]
+      for (const spec of specs) {
+        const target = join(dirname(args.path), spec)
+        if (await isHeavy(target)) continue
+        const name = `__idm_lazy_${hoisted.length}`
+        hoisted.push(`import * as ${name} from ${q(spec)}`)
+        text = text.split(`import('${spec}')`).join(`Promise.resolve(${name})`)
+      }
+      return {contents: hoisted.length ? `${hoisted.join('\n')}\n${text}` : text, loader: 'js'}
+    })
+  },
+}
+
+/**
+ * `import … from 'node:http'` in an ES module makes Node build the builtin's ES module facade,
+ * which reads every export: `node:http`'s getters then load all of undici (15 ms of a 100 ms
+ * start). Through require() a builtin's exports are read when used: every builtin an ES module of
+ * the bundle imports is required instead.
+ */
+const builtinsViaRequire: Plugin = {
+  name: 'builtins-via-require',
+  setup(b) {
+    // In the single CommonJS file of an executable there is no import(): lazy imports of
+    // builtins become require() too (esbuild then gives them their named exports).
+    const kinds = sea ? ['import-statement', 'dynamic-import'] : ['import-statement']
+    b.onResolve({filter: /^(node:)?[a-z_]+(\/[a-z_0-9]+)?$/}, (args) =>
+      isBuiltin(args.path) && kinds.includes(args.kind) ? {path: args.path, namespace: 'builtin'} : undefined,
+    )
+    b.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({
+      contents: `module.exports = require(${q(args.path)})`,
+      loader: 'js',
+    }))
+  },
+}
+
+/**
+ * oclif's index requires its whole library (errors, help, ux, logger with debug, semver, globbing)
+ * before a command runs: 20 ms of a start. In the bundle each of its module-level requires is made
+ * lazy (the module is loaded at the first property read), so a run pays for what it touches.
+ */
+const LAZY = `function __idmLazy(load) { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && {...d, configurable: true} } }) }\n`
+const lazyOclifRequires: Plugin = {
+  name: 'lazy-oclif-requires',
+  setup(b) {
+    b.onLoad({filter: /[/\\]node_modules[/\\]@oclif[/\\]core[/\\]lib[/\\].*\.js$/}, async (args) => {
+      const text = (await readFile(args.path, 'utf8'))
+        .replace(
+          /^const (\w+) = ((?:__importDefault|__importStar)\()?require\(("[^"]+")\)(\))?;$/gm,
+          (_all, name: string, wrap: string | undefined, spec: string, close: string | undefined) =>
+            `const ${name} = __idmLazy(() => ${wrap ?? ''}require(${spec})${close ?? ''});`,
+        )
+        // Config.load asks whether this is WSL through a library (a chunk, file reads): the
+        // kernel's release string says it.
+        .replace(
+          "(await import('wsl-utils')).isWsl",
+          "(process.platform === 'linux' && /microsoft/i.test(require('node:os').release()))",
+        )
+      return {contents: LAZY + text, loader: 'js'}
+    })
+  },
+}
+
+const common = {
+  stdin: {contents: entry, resolveDir: root, sourcefile: 'idm-preflight-entry.js', loader: 'js' as const},
+  bundle: true,
+  platform: 'node' as const,
+  target: 'node22',
+  // oclif looks for TypeScript only to run a project's .ts sources in development.
+  external: ['typescript'],
+  plugins: [lightLazyImports, checksPlugin, lazyOclifRequires, builtinsViaRequire],
+  legalComments: 'none' as const,
+  logLevel: 'warning' as const,
+  logOverride: {'empty-import-meta': 'silent' as const},
+}
+
+if (sea) {
+  await rm(join(dist, 'sea'), {recursive: true, force: true})
+  await build({
+    ...common,
+    format: 'cjs',
+    outfile: join(dist, 'sea', 'idm-preflight.cjs'),
+    // No import.meta in CommonJS: the few modules that locate files from it are handed what they
+    // need (checks, validators, templates) and never resolve against it.
+    define: {'import.meta.url': '__idm_preflight_url'},
+    banner: {js: "var __idm_preflight_url = require('node:url').pathToFileURL(__filename).href;"},
+    footer: {
+      js: [
+        "const sea = require('node:sea');",
+        "const {dirname} = require('node:path');",
+        'module.exports.start(dirname(process.execPath), sea.isSea() ? (key) => sea.getAsset(key, "utf8") : undefined)',
+        '  .then(() => process.exit(process.exitCode ?? 0));',
+      ].join('\n'),
+    },
+  })
+  console.log('wrote dist/sea/idm-preflight.cjs')
+} else {
+  await rm(join(dist, 'bundle'), {recursive: true, force: true})
+  await build({
+    ...common,
+    format: 'esm',
+    splitting: true,
+    outdir: join(dist, 'bundle'),
+    entryNames: 'idm-preflight',
+    chunkNames: 'chunks/[name]-[hash]',
+    // CommonJS libraries inside an ES module bundle still call require() and read __dirname.
+    banner: {
+      js: [
+        "import {createRequire as __idmCreateRequire} from 'node:module';",
+        "import {fileURLToPath as __idmFileURLToPath} from 'node:url';",
+        "import {dirname as __idmDirname} from 'node:path';",
+        'const require = __idmCreateRequire(import.meta.url);',
+        'const __filename = __idmFileURLToPath(import.meta.url);',
+        'const __dirname = __idmDirname(__filename);',
+      ].join('\n'),
+    },
+  })
+  console.log('wrote dist/bundle/idm-preflight.js')
+}

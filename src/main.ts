@@ -1,0 +1,71 @@
+import type {Interfaces} from '@oclif/core'
+import {provideAssets} from './core/assets.js'
+import {loadChecks, provideChecks, type BundledChecks} from './core/registry.js'
+import {provideGeneratedValidators} from './core/validators.js'
+import {commonJs} from './core/interop.js'
+
+/**
+ * What a build of idm-preflight holds besides its code: scripts/bundle.ts writes an entry point
+ * that imports every check and the generated validators statically and passes them here, so that
+ * a run reads no directory and loads one file (and, in a standalone executable, no file at all).
+ */
+export interface Build {
+  /** package.json, as built. */
+  pjson: Interfaces.PJSON
+  /** The package folder (the executable's folder for a standalone executable). */
+  root: string
+  /** The check modules, loaded when a command first needs them. */
+  checks: BundledChecks
+  /** The generated validator modules, each loaded when first needed. */
+  generated: Record<'environment.js' | 'params.js', () => Promise<unknown>>
+  /** The embedded templates of a standalone executable. */
+  assets?: (key: string) => string
+}
+
+/**
+ * Runs one command line. `--version` is answered before oclif is even loaded (the same line oclif
+ * prints); everything else goes through oclif with the commands, checks and validators handed
+ * over in memory.
+ */
+export async function main(build: Build, argv: string[] = process.argv.slice(2)): Promise<void> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(
+      `${build.pjson.name}/${build.pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`,
+    )
+    return
+  }
+  provideChecks(build.checks)
+  provideGeneratedValidators(build.generated)
+  if (build.assets) provideAssets(build.assets)
+  // The commands that read an environment file need the checks and the environment's validator:
+  // their chunks load while oclif starts.
+  const helpOnly = argv.some((a) => a === '--help' || a === '-h')
+  if (['check', 'validate', 'demo', 'scaffold'].includes(argv[0] ?? '') && !helpOnly) {
+    void loadChecks().catch(() => undefined)
+    void build.generated['environment.js']().catch(() => undefined)
+  }
+  const [{Config, Plugin, run, flush, handle}, {COMMANDS}] = await Promise.all([
+    import('@oclif/core').then(commonJs),
+    import('./commands-index.js'),
+  ])
+  // The explicit discovery strategy would import package.json's target from disk: the commands are
+  // here already (and a standalone executable has no such file).
+  const proto = Plugin.prototype as unknown as {loadCommandsFromTarget(): Promise<unknown>; commandCache?: unknown}
+  proto.loadCommandsFromTarget = async function (this: {commandCache?: unknown}) {
+    this.commandCache ??= COMMANDS
+    return this.commandCache
+  }
+  try {
+    const config = await Config.load({
+      root: build.root,
+      pjson: build.pjson,
+      userPlugins: false,
+      devPlugins: false,
+      jitPlugins: false,
+    })
+    await run(argv, config)
+    await flush()
+  } catch (error) {
+    await handle(error instanceof Error ? error : new Error(String(error)))
+  }
+}
