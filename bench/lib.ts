@@ -20,6 +20,29 @@ export function medianMs(
   return times[Math.floor(times.length / 2)]!
 }
 
+/**
+ * Median wall times (ms) of several commands measured round-robin (one run of each per round), so
+ * that a machine getting slower or faster during the measurement moves all of them alike and the
+ * ratios between them hold.
+ */
+export function interleavedMediansMs(
+  commands: ReadonlyArray<readonly [cmd: string, args: readonly string[]]>,
+  opts: {runs?: number; warmup?: number; env?: NodeJS.ProcessEnv; cwd?: string} = {},
+): number[] {
+  const times: number[][] = commands.map(() => [])
+  const warmup = opts.warmup ?? 3
+  for (let round = 0; round < warmup + (opts.runs ?? 15); round++) {
+    commands.forEach(([cmd, args], i) => {
+      const t0 = performance.now()
+      const r = spawnSync(cmd, args, {env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe']})
+      const ms = performance.now() - t0
+      if (r.status !== 0 && r.status !== 3) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+      if (round >= warmup) times[i]!.push(ms)
+    })
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!)
+}
+
 export function row(name: string, ms: number, base: number, target?: number): string {
   const ratio = ms / base
   const verdict =

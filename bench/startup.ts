@@ -8,7 +8,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {medianMs, row} from './lib.js'
+import {interleavedMediansMs, row} from './lib.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const bin = join(root, 'bin', 'run.js')
@@ -29,9 +29,6 @@ agents:
 )
 try {
   const node = process.execPath
-  const base = medianMs(node, ['-e', '0'], {runs})
-  console.log(`node ${process.version}, ${runs} runs each, medians`)
-  console.log(row('node -e 0', base, base))
   const target = 4
   const commands: [string, string[]][] = [
     ['--version', ['--version']],
@@ -41,8 +38,15 @@ try {
     ['validate (1 file)', ['validate', env]],
     ['checks list', ['checks', 'list']],
   ]
-  for (const [name, args] of commands)
-    console.log(row(`idm-preflight ${name}`, medianMs(node, [bin, ...args], {runs}), base, target))
+  const [base, ...times] = interleavedMediansMs(
+    [[node, ['-e', '0']], ...commands.map(([, args]) => [node, [bin, ...args]] as const)],
+    {
+      runs,
+    },
+  )
+  console.log(`node ${process.version}, ${runs} rounds (each command once per round, in turn), medians`)
+  console.log(row('node -e 0', base!, base!))
+  commands.forEach(([name], i) => console.log(row(`idm-preflight ${name}`, times[i]!, base!, target)))
 } finally {
   await rm(dir, {recursive: true, force: true})
 }

@@ -11,11 +11,12 @@
  */
 import {build, type Plugin} from 'esbuild'
 import {readdir, readFile, rm} from 'node:fs/promises'
-import {isBuiltin} from 'node:module'
+import {createRequire, isBuiltin} from 'node:module'
 import {dirname, join, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
+const nodeRequire = createRequire(import.meta.url)
 const dist = join(root, 'dist')
 const sea = process.argv.includes('--sea')
 
@@ -136,10 +137,24 @@ const builtinsViaRequire: Plugin = {
     b.onResolve({filter: /^(node:)?[a-z_]+(\/[a-z_0-9]+)?$/}, (args) =>
       isBuiltin(args.path) && kinds.includes(args.kind) ? {path: args.path, namespace: 'builtin'} : undefined,
     )
-    b.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({
-      contents: `module.exports = require(${q(args.path)})`,
-      loader: 'js',
-    }))
+    // Each export is a getter: the builtin is loaded when a property is first read, not when the
+    // module importing it is evaluated (node:crypto alone costs 5 ms, and most runs never use it).
+    b.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => {
+      const exported = nodeRequire(args.path) as object
+      // A builtin that is itself a function (node:events, node:stream, node:assert) is what a
+      // default import gets (`class X extends EventEmitter`): those load as they are.
+      if (typeof exported === 'function') return {contents: `module.exports = require(${q(args.path)})`, loader: 'js'}
+      const keys = Object.keys(exported)
+      return {
+        contents: [
+          `let loaded; const get = () => (loaded ??= require(${q(args.path)}));`,
+          ...keys.map(
+            (k) => `Object.defineProperty(module.exports, ${q(k)}, {enumerable: true, get: () => get()[${q(k)}]});`,
+          ),
+        ].join('\n'),
+        loader: 'js',
+      }
+    })
   },
 }
 
@@ -155,9 +170,17 @@ const lazyOclifRequires: Plugin = {
     b.onLoad({filter: /[/\\]node_modules[/\\]@oclif[/\\]core[/\\]lib[/\\].*\.js$/}, async (args) => {
       const text = (await readFile(args.path, 'utf8'))
         .replace(
-          /^const (\w+) = ((?:__importDefault|__importStar)\()?require\(("[^"]+")\)(\))?;$/gm,
-          (_all, name: string, wrap: string | undefined, spec: string, close: string | undefined) =>
-            `const ${name} = __idmLazy(() => ${wrap ?? ''}require(${spec})${close ?? ''});`,
+          /^(const|var) (\w+) = ((?:__importDefault|__importStar)\()?require\(("[^"]+")\)(\))?;$/gm,
+          (_all, kw: string, name: string, wrap: string | undefined, spec: string, close: string | undefined) =>
+            `${kw} ${name} = __idmLazy(() => ${wrap ?? ''}require(${spec})${close ?? ''});`,
+        )
+        // bin/run.js has checked the Node.js version already (oclif's own check loads semver and
+        // looks for its package.json beside the bundle, which is not there).
+        .replace(/^checkNodeVersion\(\);$/m, '')
+        // Its debug logger is a no-op unless DEBUG is set (then the real debug library loads).
+        .replace(
+          'const debug_1 = __idmLazy(() => __importDefault(require("debug")));',
+          'const debug_1 = __idmLazy(() => process.env.DEBUG ? __importDefault(require("debug")) : {default: () => Object.assign(() => {}, {enabled: false})});',
         )
         // Config.load asks whether this is WSL through a library (a chunk, file reads): the
         // kernel's release string says it.
@@ -179,6 +202,9 @@ const common = {
   external: ['typescript'],
   plugins: [lightLazyImports, checksPlugin, lazyOclifRequires, builtinsViaRequire],
   legalComments: 'none' as const,
+  // Less text to read, hash and pre-parse at every start; names stay (stack traces under DEBUG).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning' as const,
   logOverride: {'empty-import-meta': 'silent' as const},
 }

@@ -26,7 +26,18 @@ describe(
     let dir: string
     let cleanup: () => Promise<void>
     let clone: string
+    // The machine's network settings (a registry mirror, a proxy and its CA) are not Node.js: kept.
+    const network = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([k, v]) =>
+          v !== undefined &&
+          /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|no_proxy|npm_config_(registry|cafile|strict_ssl|proxy|https_proxy))$/i.test(
+            k,
+          ),
+      ),
+    )
     const env = () => ({
+      ...network,
       PATH: BARE_PATH,
       HOME: process.env.HOME ?? '/root',
       ...(process.env.IDM_PREFLIGHT_NODE_CACHE ? {IDM_PREFLIGHT_NODE_CACHE: process.env.IDM_PREFLIGHT_NODE_CACHE} : {}),
