@@ -68,4 +68,9 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
   } catch (error) {
     await handle(error instanceof Error ? error : new Error(String(error)))
   }
+  // The command has said all it had to (stdout flushed above). Something it abandoned, such as a
+  // host name the system resolver never answers (getaddrinfo cannot be cancelled), must not keep
+  // the process alive for the resolver's own timeouts after the report: end here.
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))
+  process.exit()
 }

@@ -23,7 +23,7 @@ export interface CheckInstance {
 
 export interface PlanOptions {
   stage: Stage
-  /** --only: ids or globs; the others are left out. */
+  /** --only: ids or globs; the others are planned and skipped, "not selected by --only", as --skip does. */
   only?: string[]
   /** --skip: ids or globs; reported as skip with the flag as the reason. */
   skip?: string[]
@@ -60,7 +60,6 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
   )
   const out: CheckInstance[] = []
   for (const check of ordered) {
-    if (only && !only(check.id)) continue
     // The docs page of the environment's product version (6.1, 6.2 or SaaS).
     const docs = docsForProduct(check.docs, env.product)
     const base = {id: check.id, flow: check.flow, docs, check, params: {}, stage: check.stage ?? 'before'}
@@ -94,6 +93,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
         skip = `runs on ${check.platforms.join('/')} only (this host is ${platform})`
       if (!skip && STAGE_ORDER[stage] > STAGE_ORDER[opts.stage]) skip = `runs after installation: use --stage ${stage}`
       if (!skip && check.optIn && !opts.optIn?.has(check.optIn.flag)) skip = `opt-in: run with --${check.optIn.flag}`
+      if (!skip && only && !only(check.id)) skip = 'not selected by --only'
       if (!skip && skipFlag?.(check.id)) skip = 'skipped by --skip'
       if (!skip && skipFile?.(check.id)) skip = 'skipped by checks.skip in the environment file'
       out.push({...base, target: t.target, title: check.title(t.params), params: t.params, stage, skip})

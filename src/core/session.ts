@@ -124,6 +124,7 @@ export async function runSession(
   const startedAt = new Date()
   const t0 = performance.now()
   const env = s.loaded.env
+  ;(await import('../lib/resolver.js')).boundSystemResolver(s.timeoutMs)
   const results = await runChecks(s.plan, {
     concurrency: s.concurrency,
     timeoutMs: s.timeoutMs,

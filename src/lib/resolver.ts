@@ -1,4 +1,4 @@
-import {lookup as systemLookup, Resolver} from 'node:dns/promises'
+import {getServers, lookup as systemLookup, Resolver} from 'node:dns/promises'
 import type {LookupAddress} from 'node:dns'
 import {isIP} from 'node:net'
 
@@ -73,6 +73,18 @@ interface Answer {
   name: string
   address?: string
   domain?: string
+}
+
+/**
+ * getaddrinfo (the system resolver, and every connection by host name) cannot be cancelled, and
+ * Node.js waits for the lookups still running before the process can exit: with resolv.conf's
+ * timeouts (5 s x 2 attempts by default, per server) a silent resolver would hold a run long after
+ * its report. glibc reads RES_OPTIONS when a thread first resolves: called before any lookup, each
+ * try is bounded by the run's timeout (unless the user set RES_OPTIONS).
+ */
+export function boundSystemResolver(timeoutMs: number): void {
+  if (process.platform === 'linux' && process.env.RES_OPTIONS === undefined)
+    process.env.RES_OPTIONS = `timeout:${Math.max(1, Math.ceil(timeoutMs / 1000))} attempts:1`
 }
 
 /**
@@ -159,14 +171,35 @@ async function resolveWithSystem(
   hostname: string,
   opts: {timeoutMs: number; signal?: AbortSignal},
 ): Promise<Resolution> {
-  const resolver = 'system resolver'
+  // Named with the servers it asks (resolv.conf, or Windows' adapters), so that a timeout says whom.
+  const servers = getServers()
+  const resolver = servers.length ? `system resolver: ${servers.join(', ')}` : 'system resolver'
   try {
-    const addresses = await systemLookup(hostname, {all: true})
+    // getaddrinfo cannot be cancelled and waits as long as resolv.conf says: the check's own
+    // timeout ends the wait, with a verdict naming the resolver (the lookup is left to finish).
+    let timer: NodeJS.Timeout | undefined
+    const addresses = await Promise.race([
+      systemLookup(hostname, {all: true}),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(Object.assign(new Error('timeout'), {code: 'IDM_TIMEOUT'})),
+          Math.max(100, opts.timeoutMs - 100),
+        )
+        timer.unref()
+      }),
+    ]).finally(() => clearTimeout(timer))
     // The CNAME chain is only for the report: best effort, bounded, never a failure.
     const cnames = await systemCnames(hostname, Math.min(1000, opts.timeoutMs / 4))
     return {hostname, addresses, cnames, resolver}
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
+    if (code === 'IDM_TIMEOUT')
+      throw new ResolutionError(
+        hostname,
+        'TIMEOUT',
+        resolver,
+        `no answer within ${Math.max(100, opts.timeoutMs - 100)} ms`,
+      )
     // getaddrinfo says little; ask the DNS servers directly to tell NXDOMAIN from SERVFAIL.
     const r = new Resolver({timeout: Math.max(200, Math.min(2000, opts.timeoutMs / 2)), tries: 1})
     try {

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {createSocket} from 'node:dgram'
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import check, {hostnameProblem} from '../../checks/dns-alias.js'
 import {startDns} from '../../src/sandbox/servers.js'
+import {ROOT, tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
 
 describe('dns.alias against a real DNS server on 127.0.0.1', () => {
@@ -94,7 +98,7 @@ describe('dns.alias against a real DNS server on 127.0.0.1', () => {
   test('without dnsServers the system resolver answers', async () => {
     const r = await runCheck(check, {hostname: 'localhost', roles: ['SMTP server']})
     assert.equal(r.status, 'pass', r.message)
-    assert.match(r.message, /localhost → .*\(system resolver\)/)
+    assert.match(r.message, /localhost → .*\(system resolver[:)]/)
   })
   test('RFC 1123 syntax', () => {
     assert.equal(hostnameProblem('idm.contoso.com'), undefined)
@@ -120,3 +124,69 @@ describe('dns.alias against a real DNS server on 127.0.0.1', () => {
     )
   })
 })
+
+const root = process.getuid?.() === 0
+const unshare = spawnSync('sh', ['-c', 'command -v unshare'], {encoding: 'utf8'}).stdout.trim()
+describe(
+  'dns.alias through a system resolver that never answers',
+  {skip: !root || !unshare ? 'needs root and unshare (a private /etc/resolv.conf in a mount namespace)' : false},
+  () => {
+    let dir: string
+    let cleanup: () => Promise<void>
+    let silent: ReturnType<typeof createSocket>
+    before(async () => {
+      ;({dir, cleanup} = await tempDir())
+      // A name server that takes queries and never answers, on an address of its own.
+      silent = createSocket('udp4')
+      await new Promise<void>((resolve) => silent.bind(53, '127.0.0.53', resolve))
+      await writeFile(join(dir, 'resolv.conf'), 'nameserver 127.0.0.53\noptions timeout:5 attempts:3\n')
+      await writeFile(
+        join(dir, 'env.yaml'),
+        `version: 1\nname: dns\nproduct: saas\ntopology: saas\norganization: D\nserver: {url: https://idm.nowhere-contoso.test}\nagents:\n  - {identifier: A, url: https://agent.nowhere-contoso.test, workingDirectory: ${dir}, serviceAccount: svc}\n`,
+      )
+    })
+    after(async () => {
+      silent.close()
+      await cleanup()
+    })
+
+    test('the check ends at its timeout and names the resolver it waited for', () => {
+      const script = `mount --bind ${JSON.stringify(join(dir, 'resolv.conf'))} /etc/resolv.conf && exec "$@"`
+      const t0 = Date.now()
+      const r = spawnSync(
+        unshare,
+        [
+          '-m',
+          'sh',
+          '-c',
+          script,
+          'sh',
+          process.execPath,
+          join(ROOT, 'bin', 'run.js'),
+          'check',
+          '-c',
+          join(dir, 'env.yaml'),
+          '--only',
+          'dns.alias',
+          '--timeout',
+          '1s',
+          '--format',
+          'json',
+        ],
+        {encoding: 'utf8', timeout: 30_000},
+      )
+      const elapsed = Date.now() - t0
+      assert.equal(r.status, 3, r.stdout + r.stderr)
+      const report = JSON.parse(r.stdout) as {results: {id: string; status: string; message: string; target: string}[]}
+      const dnsResults = report.results.filter((x) => x.id === 'dns.alias')
+      assert.equal(dnsResults.length, 2)
+      for (const x of dnsResults) {
+        assert.equal(x.status, 'fail', x.message)
+        assert.match(x.message, /no answer from the DNS server \(timeout\).* via system resolver: 127\.0\.0\.53/)
+      }
+      // Both aliases are looked up at once, and the process does not wait for the abandoned
+      // lookups: the run costs one timeout, not resolv.conf's 3 x 5 s.
+      assert.ok(elapsed < 6_000, `took ${elapsed} ms`)
+    })
+  },
+)

@@ -41,16 +41,20 @@ describe('planner', () => {
     assert.equal(plan[0]!.skip, 'does not apply to topology saas')
   })
 
-  test('--only and --skip accept ids, globs and families', () => {
+  test('--only and --skip accept ids, globs and families; both report what they leave out as skipped', () => {
     const checks = [perAgent('tls.endpoint'), perAgent('tls.other'), perAgent('dns.alias')]
     const only = planChecks(saas, checks, {stage: 'before', baseDir: '/', only: ['tls.*']})
     assert.deepEqual(
-      only.map((p) => p.id),
+      only.filter((p) => !p.skip).map((p) => p.id),
       ['tls.endpoint', 'tls.other'],
+    )
+    assert.deepEqual(
+      only.filter((p) => p.skip).map((p) => [p.id, p.skip]),
+      [['dns.alias', 'not selected by --only']],
     )
     const fam = planChecks(saas, checks, {stage: 'before', baseDir: '/', only: ['dns']})
     assert.deepEqual(
-      fam.map((p) => p.id),
+      fam.filter((p) => !p.skip).map((p) => p.id),
       ['dns.alias'],
     )
     const skip = planChecks(saas, checks, {stage: 'before', baseDir: '/', skip: ['tls.endpoint']})
