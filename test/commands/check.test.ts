@@ -98,7 +98,7 @@ describe('check', () => {
     const validate = await reportValidator()
     for (const file of [ok, failing, warning, waived]) {
       const r = await runCli(['check', ...ONLY, '-c', file, '--format', 'json'], {env: noProxyEnv})
-      const report: {exitCode: number; results: {id: string}[]} = JSON.parse(r.stdout)
+      const report: {exitCode: number; results: {id: string; status: string}[]} = JSON.parse(r.stdout)
       assert.ok(validate(structuredClone(report)), JSON.stringify(validate.errors))
       assert.equal(report.exitCode, r.code)
       assert.deepEqual(
