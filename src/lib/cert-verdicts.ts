@@ -24,7 +24,15 @@ export interface CertParams {
    * hold to verify the server's tokens.
    */
   counterpart?: {field: string; file: string; fileAsWritten: string; password?: string}
+  /**
+   * How messages name the file and the password where there is no environment file (cert
+   * inspect: the argument, --password-env); `${field}.file` and `${field}.password` otherwise.
+   */
+  names?: {file: string; password: string}
 }
+
+const fileName = (p: CertParams) => p.names?.file ?? `${p.field}.file`
+const passwordName = (p: CertParams) => p.names?.password ?? `the value behind ${p.field}.password`
 
 export interface CertFacts {
   source: 'file' | 'store'
@@ -49,9 +57,9 @@ const FAILURE: Record<LoadFailure, (p: CertParams, d: string) => Finding> = {
   missing: (p, d) => ({
     status: 'fail',
     message: `${p.fileAsWritten ?? 'the certificate'}: ${d}`,
-    remediation: `check ${p.field}.file (relative to the environment file), or create one: idm-preflight cert create --out ${p.fileAsWritten ?? 'file.pfx'}`,
+    remediation: `check ${p.names ? p.names.file : `${p.field}.file (relative to the environment file)`}, or create one: idm-preflight cert create --out ${p.fileAsWritten ?? 'file.pfx'}`,
   }),
-  'not-a-file': (p, d) => ({status: 'fail', message: d, remediation: `${p.field}.file must name a .pfx file`}),
+  'not-a-file': (p, d) => ({status: 'fail', message: d, remediation: `${fileName(p)} must name a .pfx file`}),
   unreadable: (p, d) => ({
     status: 'fail',
     message: d,
@@ -76,7 +84,7 @@ const FAILURE: Record<LoadFailure, (p: CertParams, d: string) => Finding> = {
   'wrong-password': (p) => ({
     status: 'fail',
     message: `the password does not open ${p.fileAsWritten} (the PKCS#12 integrity check failed): wrong password, or a password meant for another file`,
-    remediation: `check the value behind ${p.field}.password`,
+    remediation: `check ${passwordName(p)}`,
   }),
   corrupt: (p, d) => ({
     status: 'fail',
@@ -86,7 +94,7 @@ const FAILURE: Record<LoadFailure, (p: CertParams, d: string) => Finding> = {
   'not-pkcs12': (p, d) => ({
     status: 'fail',
     message: `${p.fileAsWritten} is ${d}`,
-    remediation: `${p.field}.file must be a .pfx (PKCS#12) file`,
+    remediation: `${fileName(p)} must be a .pfx (PKCS#12) file`,
   }),
   'unsupported-key': (p, d) => ({
     status: 'fail',
@@ -103,7 +111,7 @@ export function certFindings(p: CertParams, f: CertFacts, now: Date, warnDays: n
   if (f.protectedPassword) {
     out.push({
       status: 'warn',
-      message: `${p.field}.password is in the product's protected format (Usercube-Protect-CertificatePassword), which only the product decrypts: the PFX was not opened here`,
+      message: `${p.names ? 'the password' : `${p.field}.password`} is in the product's protected format (Usercube-Protect-CertificatePassword), which only the product decrypts: the PFX was not opened here`,
       remediation: `give the plain password in the environment file (a \${env:} or \${file:} reference); scaffold writes it into the settings, where you may protect it. Or check the file alone: idm-preflight cert inspect ${p.fileAsWritten ?? 'file.pfx'} --password-env VAR`,
     })
   }

@@ -453,3 +453,41 @@ describe('PowerShell quoting', () => {
     assert.match(r.stdout, /agents\[0\]\.serviceAccount {2}contains a control character \(U\+000D\)/)
   })
 })
+
+describe('a terminal that reports no size', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => ({dir, cleanup} = await tempDir()))
+  after(async () => cleanup())
+
+  test('progress draws whole lines (listr2 is given 80 columns), the report follows', async () => {
+    const env = join(dir, 'env.yaml')
+    await writeFile(env, saasEnv(dir, lenient))
+    // A pseudo-terminal nobody sized: 0 rows, 0 columns, and no COLUMNS in the environment.
+    const py = `import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.pop('COLUMNS', None); os.environ['TERM'] = 'xterm'
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b''; end = time.time() + 60
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try: d = os.read(fd, 65536)
+        except OSError: break
+        if not d: break
+        out += d
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf-8', 'replace')); sys.exit(os.WEXITSTATUS(st))`
+    const r = spawnSync(
+      'python3',
+      ['-c', py, process.execPath, BIN, 'check', '-c', env, '--only', 'host.resources,proxy.settings'],
+      {encoding: 'utf8', env: {...process.env, ...noProxyEnv, HTTPS_PROXY: '', NO_PROXY: ''}, timeout: 90_000},
+    )
+    assert.equal(r.status, 0, r.stdout)
+    assert.match(r.stdout, /host\.resources \(1\/1\)/, 'a progress line drawn whole')
+    assert.doesNotMatch(r.stdout, /\r\n {2}h\r\n {2}o\r\n {2}s\r\n {2}t/, 'not one character per line')
+    // eslint-disable-next-line no-control-regex
+    assert.match(r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''), /\d+ checks: 2 pass/)
+  })
+})

@@ -80,6 +80,14 @@ ${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadabl
       owner: args.file,
       kind,
       field: args.file,
+      names: {
+        file: `the file ${args.file}`,
+        password: flags['password-env']
+          ? `the password in $${flags['password-env']}`
+          : password
+            ? 'the password typed at the prompt'
+            : 'the password (none was given)',
+      },
       fileAsWritten: args.file,
       file: resolve(args.file),
       ...(password !== undefined ? {password} : {}),
