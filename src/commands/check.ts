@@ -40,7 +40,10 @@ ${EXIT_CODES_HELP}`)
       options: ['before', 'after'],
       default: 'before',
     }),
-    only: Flags.string({description: 'run only these check ids or globs (the others reported as skip)', multiple: true}),
+    only: Flags.string({
+      description: 'run only these check ids or globs (the others reported as skip)',
+      multiple: true,
+    }),
     skip: Flags.string({description: 'skip these check ids or globs (reported as skip)', multiple: true}),
     agent: Flags.string({description: "narrow the plan to this agent's checks (and what all agents share)"}),
     format: Flags.string({
