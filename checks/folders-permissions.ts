@@ -10,7 +10,7 @@ import {
   type WorkdirParams,
 } from '../src/lib/folders.js'
 import {
-  computedReadable,
+  computedReadableAll,
   effectiveRights,
   othersRights,
   readFolders,
@@ -19,7 +19,7 @@ import {
   verifyAsAccount,
   type Rwx,
 } from '../src/lib/posix-acl.js'
-import {aclScript, effectiveWindowsRights, parseAclJson, powershellJson, windowsAccount} from '../src/lib/windows.js'
+import {effectiveWindowsRights, readAcls, windowsAccount} from '../src/lib/windows.js'
 
 interface FolderRights {
   name: string
@@ -63,10 +63,15 @@ function filesToRead(p: WorkdirParams): {label: string; path: string}[] {
 
 /** Those of `files` that exist as regular files (the others are settings.files' and cert.*'s to report). */
 async function existingFiles(files: {label: string; path: string}[]): Promise<{label: string; path: string}[]> {
-  const {stat} = await import('node:fs/promises')
-  const out: {label: string; path: string}[] = []
-  for (const f of files) if ((await stat(f.path).catch(() => undefined))?.isFile()) out.push(f)
-  return out
+  const isFile = await Promise.all(
+    files.map((f) =>
+      stat(f.path).then(
+        (st) => st.isFile(),
+        () => false,
+      ),
+    ),
+  )
+  return files.filter((_, i) => isFile[i])
 }
 
 export default defineCheck<WorkdirParams, Facts>({
@@ -89,34 +94,39 @@ export default defineCheck<WorkdirParams, Facts>({
     const paths = rules.map((r) => (r.name ? join(p.path, r.name) : p.path))
     if (process.platform === 'win32') {
       const who = await windowsAccount(p.serviceAccount!, ctx.signal)
-      const folders: FolderRights[] = []
-      for (const [i, rule] of rules.entries()) {
-        // A folder that is not there is a finding; an ACL that cannot be read is an error, never "missing".
-        const there = await stat(paths[i]!).then(
-          (st) => st.isDirectory(),
-          () => false,
-        )
-        if (!there) {
-          folders.push({name: rule.name, path: paths[i]!, exists: false})
-          continue
-        }
-        const entries = parseAclJson(await powershellJson(aclScript(paths[i]!), ctx.signal))
-        const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups)
-        folders.push({
+      // A folder that is not there is a finding; an ACL that cannot be read is an error, never "missing".
+      const [there, toRead] = await Promise.all([
+        Promise.all(
+          paths.map((path) =>
+            stat(path).then(
+              (st) => st.isDirectory(),
+              () => false,
+            ),
+          ),
+        ),
+        existingFiles(filesToRead(p)),
+      ])
+      const present = paths.filter((_, i) => there[i])
+      // Every folder's and file's ACL from one PowerShell.
+      const acls = await readAcls([...present, ...toRead.map((f) => f.path)], ctx.signal)
+      const rightsOf = (i: number) => effectiveWindowsRights(acls[i]!, who.sid, p.serviceAccount!, who.groups)
+      const folders = rules.map((rule, i): FolderRights => {
+        if (!there[i]) return {name: rule.name, path: paths[i]!, exists: false}
+        const eff = rightsOf(present.indexOf(paths[i]!))
+        return {
           name: rule.name,
           path: paths[i]!,
           exists: true,
           rights: {r: eff.r, w: eff.w, x: eff.x},
           source: 'computed',
           everyoneWrite: eff.everyoneWrite,
-        })
-      }
-      const files: FileAccess[] = []
-      for (const f of await existingFiles(filesToRead(p))) {
-        const entries = parseAclJson(await powershellJson(aclScript(f.path), ctx.signal))
-        const eff = effectiveWindowsRights(entries, who.sid, p.serviceAccount!, who.groups)
-        files.push({...f, readable: eff.r, source: 'computed'})
-      }
+        }
+      })
+      const files: FileAccess[] = toRead.map((f, i) => ({
+        ...f,
+        readable: rightsOf(present.length + i).r,
+        source: 'computed',
+      }))
       return {platform: 'windows', account: p.serviceAccount, folders, files}
     }
     const account = await resolvePosixAccount(p.serviceAccount!, ctx.signal)
@@ -126,13 +136,18 @@ export default defineCheck<WorkdirParams, Facts>({
         unresolved: `${p.serviceAccount} is not an account of this host${/[\\@]/.test(p.serviceAccount!) ? ' (a Windows account: run on the Windows host)' : ''}`,
         folders: [],
       }
-    const {folders: facts, getfacl} = await readFolders(paths, ctx.signal)
+    // One stat per folder and file, one getfacl and (as root) one runuser for all of them, shared
+    // with the other working directories of the run (posix-acl coalesces).
+    const [{folders: facts, getfacl}, toRead] = await Promise.all([
+      readFolders(paths, ctx.signal),
+      existingFiles(filesToRead(p)),
+    ])
     const present = facts.filter((f) => f.exists).map((f) => f.path)
-    const verified = await verifyAsAccount(account.name, present, ctx.signal)
+    const measured = await verifyAsAccount(account.name, [...present, ...toRead.map((f) => f.path)], ctx.signal)
     const folders = facts.map((f, i): FolderRights => {
       if (!f.exists) return {name: rules[i]!.name, path: f.path, exists: false}
       const computed = effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account)
-      const v = verified?.[present.indexOf(f.path)]
+      const v = measured?.[present.indexOf(f.path)]
       return {
         name: rules[i]!.name,
         path: f.path,
@@ -145,18 +160,17 @@ export default defineCheck<WorkdirParams, Facts>({
       }
     })
     // The account must read its own settings and certificates, or the service cannot start.
-    const toRead = await existingFiles(filesToRead(p))
-    const verifiedFiles = await verifyAsAccount(
-      account.name,
-      toRead.map((f) => f.path),
-      ctx.signal,
-    )
-    const files: FileAccess[] = []
-    for (const [i, f] of toRead.entries()) {
-      const v = verifiedFiles?.[i]
-      if (v) files.push({...f, readable: v.r, source: 'verified'})
-      else files.push({...f, ...(await computedReadable(f.path, account, ctx.signal)), source: 'computed'})
-    }
+    const computedFiles = measured
+      ? undefined
+      : await computedReadableAll(
+          toRead.map((f) => f.path),
+          account,
+          ctx.signal,
+        )
+    const files: FileAccess[] = toRead.map((f, i) => {
+      const v = measured?.[present.length + i]
+      return v ? {...f, readable: v.r, source: 'verified'} : {...f, ...computedFiles![i]!, source: 'computed'}
+    })
     return {
       files,
       platform: 'posix',

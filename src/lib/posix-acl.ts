@@ -105,72 +105,224 @@ export function othersRights(f: Pick<FolderFacts, 'mode' | 'acl'>): Rwx {
   return f.acl?.find((e) => e.tag === 'other')?.perms ?? modeBits(f.mode ?? 0, 0)
 }
 
-/** Resolves a local account (files or NSS) with `id`; undefined when it does not exist here. */
-export async function resolvePosixAccount(name: string, signal?: AbortSignal): Promise<PosixAccount | undefined> {
-  if (/[\\/@]/.test(name)) return undefined // DOMAIN\user, IIS AppPool\x, user@domain: Windows accounts
-  const {execa} = await import('execa')
-  const run = (args: string[]) => execa('id', args, {reject: false, cancelSignal: signal})
-  const [u, g, gs] = await Promise.all([run(['-u', name]), run(['-g', name]), run(['-G', name])])
-  if (u.exitCode !== 0) return undefined
-  return {
-    name,
-    uid: Number(u.stdout),
-    gid: Number(g.stdout),
-    groups: String(gs.stdout).split(/\s+/).filter(Boolean).map(Number),
+/**
+ * Work that many checks ask of the same tool at about the same time (getfacl over the folders of
+ * fourteen working directories, access(2) as the same account) is done by one process: requests
+ * made while a process for the same key is starting or running wait for the next one, which takes
+ * them all. A caller's own signal ends its wait, not the others'.
+ */
+class Coalescer<R> {
+  private readonly queued = new Map<
+    string,
+    {paths: Set<string>; waiters: ((m: Map<string, R> | undefined) => void)[]}
+  >()
+  private readonly busy = new Set<string>()
+  constructor(private readonly run: (key: string, paths: string[]) => Promise<Map<string, R> | undefined>) {}
+
+  request(key: string, paths: readonly string[], signal?: AbortSignal): Promise<Map<string, R> | undefined> {
+    let q = this.queued.get(key)
+    if (!q) this.queued.set(key, (q = {paths: new Set(), waiters: []}))
+    for (const p of paths) q.paths.add(p)
+    const answer = new Promise<Map<string, R> | undefined>((resolve) => q.waiters.push(resolve))
+    // Same turn of the event loop: the requests made by checks started together join.
+    if (!this.busy.has(key)) {
+      this.busy.add(key)
+      setImmediate(() => void this.flush(key))
+    }
+    return abortable(answer, signal)
+  }
+
+  private async flush(key: string): Promise<void> {
+    const q = this.queued.get(key)
+    this.queued.delete(key)
+    if (!q) {
+      this.busy.delete(key)
+      return
+    }
+    let result: Map<string, R> | undefined
+    try {
+      result = await this.run(key, [...q.paths])
+    } catch {
+      result = undefined
+    }
+    for (const w of q.waiters) w(result)
+    // What arrived meanwhile goes in the next process.
+    if (this.queued.has(key)) setImmediate(() => void this.flush(key))
+    else this.busy.delete(key)
   }
 }
 
-/** stat + getfacl of each folder (getfacl absent: mode bits only, and the facts say so). */
+/** A process that outlives every caller's wait is ended (a hung NSS or PAM module, a dead mount). */
+const TOOL_TIMEOUT_MS = 30_000
+/** Paths per process: far below the kernel's argument limits. */
+const MAX_PATHS_PER_PROCESS = 2000
+
+async function inChunks<R>(
+  paths: string[],
+  run: (chunk: string[]) => Promise<Map<string, R> | undefined>,
+): Promise<Map<string, R> | undefined> {
+  const out = new Map<string, R>()
+  for (let i = 0; i < paths.length; i += MAX_PATHS_PER_PROCESS) {
+    const part = await run(paths.slice(i, i + MAX_PATHS_PER_PROCESS))
+    if (!part) return undefined
+    for (const [k, v] of part) out.set(k, v)
+  }
+  return out
+}
+
+/** The promise's outcome, or the signal's reason as soon as it aborts. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+    if (signal.aborted) return abort()
+    signal.addEventListener('abort', abort, {once: true})
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
+}
+
+/**
+ * Accounts resolved lately: the checks of one run ask for the same few accounts many times. An
+ * answer is kept for a few seconds, not for the life of the process (groups change).
+ */
+const accounts = new Map<string, Promise<PosixAccount | undefined>>()
+const ACCOUNT_TTL_MS = 5000
+
+/**
+ * Resolves a local account (files or NSS) with `id`, in one process (`id -u`, `-g`, `-G` in one
+ * shell), once per run and account; undefined when it does not exist here.
+ */
+export function resolvePosixAccount(name: string, signal?: AbortSignal): Promise<PosixAccount | undefined> {
+  if (/[\\/@]/.test(name)) return Promise.resolve(undefined) // DOMAIN\user, IIS AppPool\x, user@domain: Windows accounts
+  let found = accounts.get(name)
+  if (!found) {
+    found = (async () => {
+      const {execa} = await import('execa')
+      const r = await execa('sh', ['-c', 'id -u "$1" && id -g "$1" && id -G "$1"', 'sh', name], {
+        reject: false,
+        timeout: TOOL_TIMEOUT_MS,
+      })
+      const [u, g, gs] = String(r.stdout).split('\n')
+      if (r.exitCode !== 0 || !/^\d+$/.test(u ?? '') || !/^\d+$/.test(g ?? '')) return undefined
+      return {
+        name,
+        uid: Number(u),
+        gid: Number(g),
+        groups: (gs ?? '').split(/\s+/).filter(Boolean).map(Number),
+      }
+    })()
+    accounts.set(name, found)
+    const forget = () => setTimeout(() => accounts.get(name) === found && accounts.delete(name), ACCOUNT_TTL_MS).unref()
+    found.then(forget, forget)
+  }
+  return abortable(found, signal)
+}
+
+/** getfacl's `# file:` header: octal escapes (\012, \134…) for what is not printable. */
+function unescapeGetfaclPath(s: string): string {
+  return Buffer.from(
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
+    'latin1',
+  ).toString('utf8')
+}
+
+/** Each path's ACL from one getfacl run over all of them (a path it cannot read has none). */
+export function parseGetfaclFiles(text: string): Map<string, AclEntry[]> {
+  const out = new Map<string, AclEntry[]>()
+  for (const block of text.split(/\n(?=# file: )/)) {
+    const m = /^# file: (.*)$/m.exec(block)
+    if (m) out.set(unescapeGetfaclPath(m[1]!), parseGetfacl(block))
+  }
+  return out
+}
+
+/**
+ * stat of each path, and the ACLs of all of them from one getfacl (getfacl absent: mode bits
+ * only, and the facts say so).
+ */
 export async function readFolders(
   paths: readonly string[],
   signal?: AbortSignal,
 ): Promise<{folders: FolderFacts[]; getfacl: boolean}> {
-  const {execa} = await import('execa')
-  let getfacl = true
-  const folders: FolderFacts[] = []
-  for (const path of paths) {
-    let st
-    try {
-      st = await stat(path)
-    } catch {
-      folders.push({path, exists: false})
-      continue
-    }
-    const f: FolderFacts = {path, exists: true, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777}
-    if (getfacl) {
-      const r = await execa('getfacl', ['--absolute-names', '--numeric', path], {reject: false, cancelSignal: signal})
-      // Not installed: execa reports a failure with no exit code (ENOENT).
-      if (r.failed && r.exitCode === undefined) getfacl = false
-      else if (r.exitCode === 0) f.acl = parseGetfacl(String(r.stdout))
-    }
-    folders.push(f)
+  const folders = await Promise.all(
+    paths.map(async (path): Promise<FolderFacts> => {
+      try {
+        const st = await stat(path)
+        return {path, exists: true, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777}
+      } catch {
+        return {path, exists: false}
+      }
+    }),
+  )
+  const present = [...new Set(folders.filter((f) => f.exists).map((f) => f.path))]
+  if (present.length === 0) return {folders, getfacl: true}
+  const acls = await getfaclBatch.request('', present, signal)
+  // Not installed: no ACLs anywhere, and the facts say so.
+  if (!acls) return {folders, getfacl: false}
+  for (const f of folders) {
+    const acl = f.exists ? acls.get(f.path) : undefined
+    if (acl) f.acl = acl
   }
-  return {folders, getfacl}
+  return {folders, getfacl: true}
 }
 
-/**
- * Whether the account may read a file, computed from mode bits and ACLs: r on the file and x on
- * every folder above it. `blockedAt` names the first folder it cannot traverse.
- */
-export async function computedReadable(
-  path: string,
-  account: PosixAccount,
-  signal?: AbortSignal,
-): Promise<{readable: boolean; blockedAt?: string}> {
+/** getfacl over every path asked for at about the same time; undefined when getfacl is not installed. */
+const getfaclBatch = new Coalescer<AclEntry[]>((_, paths) =>
+  inChunks(paths, async (chunk) => {
+    const {execa} = await import('execa')
+    const r = await execa('getfacl', ['--absolute-names', '--numeric', '--', ...chunk], {
+      reject: false,
+      timeout: TOOL_TIMEOUT_MS,
+    })
+    // Not installed: execa reports a failure with no exit code (ENOENT).
+    if (r.failed && r.exitCode === undefined && !r.timedOut) return undefined
+    // A path getfacl could not read is left without an ACL (exit 1, the others still printed).
+    return parseGetfaclFiles(String(r.stdout))
+  }),
+)
+
+/** The folders above a path, from the root down. */
+function foldersAbove(path: string): string[] {
   const chain: string[] = []
   for (let d = dirname(path); ; d = dirname(d)) {
     chain.unshift(d)
     if (dirname(d) === d) break
   }
-  const {folders} = await readFolders([...chain, path], signal)
-  for (const f of folders.slice(0, -1)) {
-    if (!f.exists) return {readable: false, blockedAt: f.path}
-    if (!effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account).x)
-      return {readable: false, blockedAt: f.path}
-  }
-  const file = folders.at(-1)!
-  if (!file.exists) return {readable: false}
-  return {readable: effectiveRights({uid: file.uid!, gid: file.gid!, mode: file.mode!, acl: file.acl}, account).r}
+  return chain
+}
+
+/**
+ * Whether the account may read each file, computed from mode bits and ACLs: r on the file and x
+ * on every folder above it (`blockedAt` names the first one it cannot traverse). One stat per
+ * path and one getfacl for all of them.
+ */
+export async function computedReadableAll(
+  paths: readonly string[],
+  account: PosixAccount,
+  signal?: AbortSignal,
+): Promise<{readable: boolean; blockedAt?: string}[]> {
+  const all = [...new Set(paths.flatMap((p) => [...foldersAbove(p), p]))]
+  const {folders} = await readFolders(all, signal)
+  const facts = new Map(folders.map((f) => [f.path, f]))
+  const can = (f: FolderFacts, right: 'r' | 'x') =>
+    effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account)[right]
+  return paths.map((path) => {
+    for (const d of foldersAbove(path)) {
+      const f = facts.get(d)!
+      if (!f.exists || !can(f, 'x')) return {readable: false, blockedAt: d}
+    }
+    const file = facts.get(path)!
+    return file.exists ? {readable: can(file, 'r')} : {readable: false}
+  })
+}
+
+/** One file's readability (see computedReadableAll). */
+export async function computedReadable(
+  path: string,
+  account: PosixAccount,
+  signal?: AbortSignal,
+): Promise<{readable: boolean; blockedAt?: string}> {
+  return (await computedReadableAll([path], account, signal))[0]!
 }
 
 /**
@@ -183,19 +335,30 @@ export async function verifyAsAccount(
   signal?: AbortSignal,
 ): Promise<Rwx[] | undefined> {
   if (process.getuid?.() !== 0 || paths.length === 0) return undefined
-  const {execa} = await import('execa')
-  const script =
-    'for d in "$@"; do r=-; w=-; x=-; [ -r "$d" ] && r=r; [ -w "$d" ] && w=w; [ -x "$d" ] && x=x; echo "$r$w$x"; done'
-  const runuser = findSbin('runuser')
-  if (!runuser) return undefined
-  const r = await execa(runuser, ['-u', account, '--', 'sh', '-c', script, 'sh', ...paths], {
-    reject: false,
-    cancelSignal: signal,
-  })
-  if (r.exitCode !== 0) return undefined
-  const lines = String(r.stdout).split('\n').filter(Boolean)
-  return lines.length === paths.length ? lines.map(parseRwx) : undefined
+  const rights = await accessBatch.request(account, paths, signal)
+  if (!rights) return undefined
+  const out = paths.map((p) => rights.get(p))
+  return out.every((r): r is Rwx => r !== undefined) ? out : undefined
 }
+
+/** access(2) as each account, every path asked for at about the same time in one runuser. */
+const accessBatch = new Coalescer<Rwx>((account, paths) =>
+  inChunks(paths, async (chunk) => {
+    const runuser = findSbin('runuser')
+    if (!runuser) return undefined
+    const {execa} = await import('execa')
+    const script =
+      'for d in "$@"; do r=-; w=-; x=-; [ -r "$d" ] && r=r; [ -w "$d" ] && w=w; [ -x "$d" ] && x=x; echo "$r$w$x"; done'
+    const r = await execa(runuser, ['-u', account, '--', 'sh', '-c', script, 'sh', ...chunk], {
+      reject: false,
+      timeout: TOOL_TIMEOUT_MS,
+    })
+    if (r.exitCode !== 0) return undefined
+    const lines = String(r.stdout).split('\n').filter(Boolean)
+    if (lines.length !== chunk.length) return undefined
+    return new Map(chunk.map((p, i) => [p, parseRwx(lines[i]!)]))
+  }),
+)
 
 /** An administration tool (runuser, useradd…): on PATH, or in the sbin folders a minimal PATH lacks. */
 export function findSbin(tool: string): string | undefined {

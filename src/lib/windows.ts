@@ -101,13 +101,63 @@ export function aclScript(path: string): string {
   return `ConvertTo-Json -Compress -InputObject @((Get-Acl -LiteralPath ${psQuote(path)}).Access | ForEach-Object { $sid = ''; try { $sid = $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value } catch {}; [pscustomobject]@{identity=$_.IdentityReference.Value; sid=$sid; rights=$_.FileSystemRights.ToString(); type=$_.AccessControlType.ToString(); inherited=$_.IsInherited} })`
 }
 
+/** Each path's access rules in one PowerShell: `[{path, access: [...]}]`, in the order given. */
+export function aclsScript(paths: readonly string[]): string {
+  const list = paths.map(psQuote).join(',')
+  return `ConvertTo-Json -Compress -Depth 4 -InputObject @(foreach ($p in @(${list})) { [pscustomobject]@{path=$p; access=@((Get-Acl -LiteralPath $p).Access | ForEach-Object { $sid = ''; try { $sid = $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value } catch {}; [pscustomobject]@{identity=$_.IdentityReference.Value; sid=$sid; rights=$_.FileSystemRights.ToString(); type=$_.AccessControlType.ToString(); inherited=$_.IsInherited} })} })`
+}
+
+/** aclsScript's answer, one list of entries per path asked for (same order); throws when one is missing. */
+export function parseAclsJson(json: unknown, paths: readonly string[]): AclEntry[][] {
+  const list = json === null || json === undefined ? [] : Array.isArray(json) ? json : [json]
+  if (list.length !== paths.length)
+    throw new Error(`PowerShell gave ${list.length} ACLs for ${paths.length} paths (is Windows PowerShell 5.1 there?)`)
+  return list.map((item: {path?: unknown; access?: unknown}, i) => {
+    if (item?.path !== paths[i]) throw new Error(`PowerShell answered for ${String(item?.path)}, not ${paths[i]}`)
+    return parseAclJson(item.access ?? [])
+  })
+}
+
+/** Reads the ACLs of many paths with one PowerShell process. */
+export async function readAcls(paths: readonly string[], signal: AbortSignal): Promise<AclEntry[][]> {
+  if (paths.length === 0) return []
+  return parseAclsJson(await powershellJson(aclsScript(paths), signal), paths)
+}
+
 /** The account's SID and the SIDs of its groups (best effort: well-known groups when AD cannot say). */
 export function accountScript(account: string): string {
   return `$n = New-Object Security.Principal.NTAccount(${psQuote(account)}); $sid = $n.Translate([Security.Principal.SecurityIdentifier]).Value; $groups = @(); try { $groups = @(([Security.Principal.WindowsIdentity]::new(${psQuote(account)})).Groups | ForEach-Object { $_.Value }) } catch {}; [pscustomobject]@{sid=$sid; groups=$groups} | ConvertTo-Json -Compress`
 }
 
-/** The account's SID and groups, through PowerShell; a clear error when PowerShell gives no answer. */
-export async function windowsAccount(account: string, signal: AbortSignal): Promise<{sid: string; groups: string[]}> {
+const windowsAccounts = new Map<string, Promise<{sid: string; groups: string[]}>>()
+
+/**
+ * The account's SID and groups, through PowerShell, once for all the checks that ask at about the
+ * same time (kept a few seconds); a clear error when PowerShell gives no answer.
+ */
+export function windowsAccount(account: string, signal: AbortSignal): Promise<{sid: string; groups: string[]}> {
+  let found = windowsAccounts.get(account.toLowerCase())
+  if (!found) {
+    // Not the first caller's signal: the answer is everyone's (each caller's own signal ends its wait).
+    found = lookUpWindowsAccount(account, AbortSignal.timeout(30_000))
+    windowsAccounts.set(account.toLowerCase(), found)
+    const forget = () =>
+      setTimeout(
+        () => windowsAccounts.get(account.toLowerCase()) === found && windowsAccounts.delete(account.toLowerCase()),
+        5000,
+      ).unref()
+    // A failure is not kept: the next caller asks again.
+    found.then(forget, () => windowsAccounts.delete(account.toLowerCase()))
+  }
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+    if (signal.aborted) return abort()
+    signal.addEventListener('abort', abort, {once: true})
+    found.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+  })
+}
+
+async function lookUpWindowsAccount(account: string, signal: AbortSignal): Promise<{sid: string; groups: string[]}> {
   const who = (await powershellJson(accountScript(account), signal)) as {sid?: unknown; groups?: unknown} | null
   if (!who || typeof who.sid !== 'string')
     throw new Error(
