@@ -48,8 +48,8 @@ export function parseSubject(subject: string): {name: string; value: string}[] {
  */
 export async function createCertificate(o: CreateOptions): Promise<Created> {
   const attrs = parseSubject(o.subject)
-  const [{default: forge}, {privateKey, publicKey}] = await Promise.all([
-    import('node-forge'),
+  const [forge, {privateKey, publicKey}] = await Promise.all([
+    import('./forge-native.js').then((m) => m.loadForge()),
     promisify(generateKeyPair)('rsa', {
       modulusLength: o.keySize,
       publicKeyEncoding: {type: 'spki', format: 'pem'},

@@ -49,8 +49,33 @@ export type LoadResult =
   | {ok: true; file: LoadedCertificateFile}
   | {ok: false; failure: LoadFailure; detail: string; file?: LoadedCertificateFile}
 
-/** Reads and opens a certificate file. Never throws: every problem is a LoadFailure with its detail. */
+/**
+ * Files opened in this run, by path and password: the IdentityServer PFX is usually shared by the
+ * server and every agent, and three checks open each file. An entry holds only while the file is
+ * the same (device, inode, size, modification and change times: a rewritten or re-permissioned
+ * file is opened again); each caller gets its own copy of the answer.
+ */
+const opened = new Map<string, {signature: string; result: Promise<LoadResult>}>()
+const MAX_OPENED = 512
+
+/** Reads and opens a certificate file, once per run for a given file and password. Never throws. */
 export async function loadCertificateFile(path: string, password: string | undefined): Promise<LoadResult> {
+  const st = await stat(path).catch(() => undefined)
+  // Only regular files are remembered; everything else gets its verdict each time.
+  if (!st?.isFile()) return readAndOpen(path, password)
+  const {createHash} = await import('node:crypto')
+  const key = `${path}\0${password === undefined ? '-' : createHash('sha256').update(password).digest('hex')}`
+  const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}`
+  let entry = opened.get(key)
+  if (entry?.signature !== signature) {
+    if (opened.size >= MAX_OPENED) opened.clear()
+    entry = {signature, result: readAndOpen(path, password)}
+    opened.set(key, entry)
+  }
+  return structuredClone(await entry.result)
+}
+
+async function readAndOpen(path: string, password: string | undefined): Promise<LoadResult> {
   let bytes: Buffer
   let mode: number | undefined
   try {
@@ -127,11 +152,11 @@ function forge(): ForgeLike {
   return forgeCache
 }
 
-/** Imports node-forge once; loadCertificateFile does it, openCertificateBytes needs it done. */
+/** Imports node-forge once (with native key derivation); loadCertificateFile does it, openCertificateBytes needs it done. */
 export async function ensureForge(): Promise<void> {
   if (forgeCache) return
-  const mod = (await import('node-forge')) as unknown as {default?: ForgeLike} & ForgeLike
-  forgeCache = mod.default ?? mod
+  const {loadForge} = await import('./forge-native.js')
+  forgeCache = (await loadForge()) as unknown as ForgeLike
 }
 
 function openPkcs12(bytes: Buffer, password: string | undefined): LoadResult {
@@ -147,6 +172,8 @@ function openPkcs12(bytes: Buffer, password: string | undefined): LoadResult {
     p12 = f.pkcs12.pkcs12FromAsn1(asn1, false, password ?? '')
   } catch (e) {
     const msg = (e as Error).message ?? String(e)
+    if ((e as Error).name === 'KdfIterationError' || /key-derivation iterations/.test(msg))
+      return {ok: false, failure: 'corrupt', detail: msg}
     if (/MAC could not be verified|Invalid password/i.test(msg))
       return {
         ok: false,
