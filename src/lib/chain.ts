@@ -1,5 +1,5 @@
 import {X509Certificate} from 'node:crypto'
-import {trustedCAs} from './trust.js'
+import {trustedRoots} from './trust.js'
 
 /**
  * Whether a certificate (with the intermediates that come with it) chains to a root trusted by
@@ -9,7 +9,7 @@ export async function verifyChain(
   ders: readonly string[],
   caFile: string | undefined,
 ): Promise<{trusted: boolean; reason?: string}> {
-  const roots = (await trustedCAs(caFile)).map((pem) => new X509Certificate(pem))
+  const roots = await trustedRoots(caFile)
   const pool = ders.map((b64) => new X509Certificate(Buffer.from(b64, 'base64')))
   if (pool.length === 0) return {trusted: false, reason: 'no certificate to verify'}
   let cur = pool[0]!

@@ -4,7 +4,7 @@ import tls, {type TLSSocket} from 'node:tls'
 import {urlCredentials} from '../core/redact.js'
 import {parseProxy} from './proxy.js'
 import {lookupVia, resolveName, ResolutionError} from './resolver.js'
-import {trustedCAs} from './trust.js'
+import {trustedContext} from './trust.js'
 
 export interface HttpFacts {
   url: string
@@ -41,7 +41,7 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
   if (u.protocol === 'http:') return probePlainHttp(o, u)
   const port = Number(u.port || 443)
   const facts: HttpFacts = {url: o.url, resolver: o.dnsServers?.length ? o.dnsServers.join(', ') : 'system resolver'}
-  const ca = await trustedCAs(o.caFile)
+  const secureContext = await trustedContext(o.caFile)
   const lookup = lookupVia(o.dnsServers, o.timeoutMs)
   let socket: TLSSocket
   try {
@@ -57,7 +57,7 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
         o,
         lookup,
       )
-      socket = await startTls(socket, u.hostname, ca, o.signal)
+      socket = await startTls(socket, u.hostname, secureContext, o.signal)
     } else {
       try {
         await resolveName(u.hostname, o.dnsServers, {timeoutMs: o.timeoutMs, signal: o.signal})
@@ -70,7 +70,7 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
           host: u.hostname,
           port,
           servername: u.hostname,
-          ca,
+          secureContext,
           rejectUnauthorized: false,
           lookup: lookup as never,
         })
@@ -241,9 +241,14 @@ function tunnel(
   })
 }
 
-function startTls(raw: TLSSocket, servername: string, ca: string[], signal: AbortSignal): Promise<TLSSocket> {
+function startTls(
+  raw: TLSSocket,
+  servername: string,
+  secureContext: tls.SecureContext,
+  signal: AbortSignal,
+): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({socket: raw, servername, ca, rejectUnauthorized: false})
+    const s = tls.connect({socket: raw, servername, secureContext, rejectUnauthorized: false})
     s.once('secureConnect', () => resolve(s))
     s.once('error', (e) => reject(tagPhase(e, 'tls')))
     signal.addEventListener('abort', () => s.destroy(new Error('aborted')), {once: true})

@@ -1,7 +1,7 @@
 import {connect as netConnect, type Socket} from 'node:net'
 import tls from 'node:tls'
 import {resolveName, ResolutionError, type Resolution} from './resolver.js'
-import {trustedCAs} from './trust.js'
+import {trustedContext} from './trust.js'
 import {describeCertificate, type CertificateInfo} from './x509.js'
 
 /** What a TLS handshake showed, or the phase where it stopped. */
@@ -54,7 +54,7 @@ export async function probeTls(o: TlsProbeOptions): Promise<TlsFacts> {
   facts.resolver = res.resolver
   facts.addresses = res.addresses.map((a) => a.address)
   facts.cnames = res.cnames
-  const ca = await trustedCAs(o.caFile)
+  const secureContext = await trustedContext(o.caFile, {legacy: true})
   const address = res.addresses[0]!.address
 
   const socket = await new Promise<Socket | Error>((resolve) => {
@@ -78,11 +78,9 @@ export async function probeTls(o: TlsProbeOptions): Promise<TlsFacts> {
     const t = tls.connect({
       socket,
       servername: o.servername ?? (isIpLiteral(o.host) ? undefined : o.host),
-      ca,
+      // Trusted roots, and down to TLS 1.0 and every cipher so that an old server is reported as such.
+      secureContext,
       rejectUnauthorized: false,
-      // Accept what the server offers, down to TLS 1.0, so that an old server is reported as such.
-      minVersion: 'TLSv1',
-      ciphers: 'DEFAULT:@SECLEVEL=0',
     })
     const finish = (f: TlsFacts) => {
       o.signal.removeEventListener('abort', onAbort)
