@@ -193,6 +193,25 @@ const lazyOclifRequires: Plugin = {
   },
 }
 
+/**
+ * tedious requires @azure/identity (MSAL and all: 36 ms of a run that checks SQL) at load, for
+ * the Azure AD authentication types only: it is loaded when one of them is used.
+ */
+const lazyAzureIdentity: Plugin = {
+  name: 'lazy-azure-identity',
+  setup(b) {
+    b.onLoad({filter: /[/\\]node_modules[/\\]tedious[/\\]lib[/\\]connection\.js$/}, async (args) => {
+      const text = await readFile(args.path, 'utf8')
+      const lazy = text.replace(
+        'var _identity = require("@azure/identity");',
+        'var _identity = __idmLazy(() => require("@azure/identity"));',
+      )
+      if (lazy === text) throw new Error(`${args.path}: tedious no longer requires @azure/identity as expected`)
+      return {contents: LAZY + lazy, loader: 'js'}
+    })
+  },
+}
+
 const common = {
   stdin: {contents: entry, resolveDir: root, sourcefile: 'idm-preflight-entry.js', loader: 'js' as const},
   bundle: true,
@@ -200,7 +219,7 @@ const common = {
   target: 'node22',
   // oclif looks for TypeScript only to run a project's .ts sources in development.
   external: ['typescript'],
-  plugins: [lightLazyImports, checksPlugin, lazyOclifRequires, builtinsViaRequire],
+  plugins: [lightLazyImports, checksPlugin, lazyOclifRequires, lazyAzureIdentity, builtinsViaRequire],
   legalComments: 'none' as const,
   // Less text to read, hash and pre-parse at every start; names stay (stack traces under DEBUG).
   minifyWhitespace: true,
