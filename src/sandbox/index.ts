@@ -45,6 +45,12 @@ export interface SandboxOptions {
   proxy?: boolean
   /** Written into checks: (timeout, settings…). */
   checks?: Record<string, unknown>
+  /**
+   * How many agents (default 1, at most 100 as the schema allows): the others are Agent02…, each
+   * with its own alias, working directory and encryption PFX, sharing the first agent's site, TLS
+   * certificate (one certificate naming every alias) and IdentityServer PFX, as a fleet does.
+   */
+  agents?: number
 }
 
 export interface Sandbox {
@@ -81,6 +87,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       [names.smtp]: {a: ['127.0.0.1']},
       [names.sql]: {a: ['127.0.0.1']},
     }
+    const extraAgents = Array.from({length: Math.min(Math.max((o.agents ?? 1) - 1, 0), 99)}, (_, i) => {
+      const n = String(i + 2).padStart(2, '0')
+      return {identifier: `Agent${n}`, alias: `idm-agent-${n}.${SANDBOX_DOMAIN}`, dir: `agent-${n}`}
+    })
+    for (const a of extraAgents) zone[a.alias] = {cname: `app01.${SANDBOX_DOMAIN}`}
     for (const [name, fault] of Object.entries(o.dns ?? {})) zone[name] = {...zone[name], fault}
     const dns = await startDns(zone)
     running.push(dns)
@@ -98,7 +109,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         })
     running.push(server)
     // The agent's site serves the very certificate its tlsCertificate file holds.
-    const agentCert = serverCert(ca, [names.agent], o.agent?.cert)
+    const agentCert = serverCert(ca, [names.agent, ...extraAgents.map((a) => a.alias)], o.agent?.cert)
     const agent = o.agent?.hostile
       ? await startHostile(o.agent.hostile)
       : await startHttps({cert: agentCert, ca, oldTls: o.agent?.oldTls, fault: o.agent?.cert})
@@ -170,6 +181,10 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     // working directory (the secrets stay in a 0700 folder and 0600 files).
     if (!o.dir) await chmod(dir, 0o755)
     const account = await workingDirectory(agentDir, ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
+    for (const a of extraAgents) {
+      await workingDirectory(join(dir, a.dir), ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
+      await pfx(`${a.dir}-files.pfx`, toPfx(issue({commonName: `${a.identifier} Files`, eku: 'none'}), pfxPassword))
+    }
     const serverDir = join(dir, 'server')
     if (onPrem) await workingDirectory(serverDir, ['Runtime', 'Temp', 'Work'])
     // The service opens its encryption and IdentityServer PFX at start-up: as a real install
@@ -177,6 +192,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     if (process.getuid?.() === 0)
       for (const name of [
         'agent-files.pfx',
+        ...extraAgents.map((a) => `${a.dir}-files.pfx`),
         'identityserver-public.pfx',
         ...(onPrem ? ['server-files.pfx', 'identityserver.pfx'] : []),
       ])
@@ -216,6 +232,21 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           openIdClient: {id: 'Job', secret: '${file:./secrets/job-secret}'},
           sourcesRootPaths: [join(agentDir, 'Sources')],
         },
+        ...extraAgents.map((a) => ({
+          identifier: a.identifier,
+          alias: a.alias,
+          url: `https://${a.alias}:${agent.port}`,
+          workingDirectory: join(dir, a.dir),
+          serviceAccount: account,
+          encryptionCertificate: {file: `./certs/${a.dir}-files.pfx`, password: '${file:./secrets/pfx-password}'},
+          identityServerCertificate: {
+            file: './certs/identityserver-public.pfx',
+            password: '${file:./secrets/pfx-password}',
+          },
+          tlsCertificate: {file: './certs/idm-agent-ssl.pfx', password: '${file:./secrets/pfx-password}'},
+          openIdClient: {id: 'Job', secret: '${file:./secrets/job-secret}'},
+          sourcesRootPaths: [join(dir, a.dir, 'Sources')],
+        })),
       ],
       smtp: {
         host: names.smtp,

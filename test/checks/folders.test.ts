@@ -16,7 +16,7 @@ import {
   verifyAsAccount,
   type AclEntry,
 } from '../../src/lib/posix-acl.js'
-import {effectiveWindowsRights, parseAclJson, rightsMask} from '../../src/lib/windows.js'
+import {effectiveWindowsRights, parseAclJson, parseAclsJson, rightsMask} from '../../src/lib/windows.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
 
@@ -282,6 +282,23 @@ describe('Windows ACLs from PowerShell JSON (fixtures)', () => {
     assert.deepEqual(e.everyoneWrite, ['Jeder (Modify, Synchronize)'])
     assert.equal(e.w, true, 'the account can write through Everyone')
   })
+  test('the ACLs of several paths from one PowerShell: one list per path, in order, or a clear error', async () => {
+    const json = JSON.parse(await readFile(join(ROOT, 'test', 'fixtures', 'windows', 'acls-three-paths.json'), 'utf8'))
+    const paths = ['C:\\a b', "C:\\it's", 'C:\\empty']
+    const lists = parseAclsJson(json, paths)
+    assert.deepEqual(
+      lists.map((l) => l.map((e) => e.identity)),
+      [['BUILTIN\\Users', 'CONTOSO\\svc'], ['CONTOSO\\svc'], []],
+    )
+    const svc = effectiveWindowsRights(lists[1]!, 'S-1-5-21-9', 'CONTOSO\\svc', [])
+    assert.deepEqual({r: svc.r, w: svc.w, x: svc.x}, {r: true, w: true, x: true})
+    assert.throws(() => parseAclsJson(json, paths.slice(0, 2)), /PowerShell gave 3 ACLs for 2 paths/)
+    assert.throws(
+      () => parseAclsJson(json, ['C:\\a b', 'C:\\other', 'C:\\empty']),
+      /answered for C:\\it's, not C:\\other/,
+    )
+    assert.throws(() => parseAclsJson(null, paths), /PowerShell gave 0 ACLs for 3 paths/)
+  })
   test('the raw Get-Acl shape (numbers, {Value}) is read too, generic rights expanded', async () => {
     const entries = await fixture('get-acl-raw.json')
     assert.equal(entries[1]!.identity, 'CONTOSO\\svc-idm')
@@ -358,6 +375,32 @@ describe(
       assert.equal(bad.status, 'fail')
       assert.match(bad.message, new RegExp(`${user} has r-x on Mails; it needs rwx`))
       assert.match(bad.message, /Sources is writable by everyone \(mode 777\)/)
+    })
+
+    test('requests made together (one process for them) get each its own answer; a cancelled caller leaves alone', async () => {
+      const wd = join(dir, 'wd-shared')
+      await makeWorkdir(wd)
+      execFileSync(findSbin('setfacl')!, ['-m', `u:${user}:rwx`, join(wd, 'Temp')])
+      const temp = join(wd, 'Temp')
+      const runtime = join(wd, 'Runtime')
+      const cancelled = new AbortController()
+      const asks = [
+        verifyAsAccount(user, [temp]),
+        verifyAsAccount(user, [runtime, temp], cancelled.signal),
+        verifyAsAccount(user, [runtime]),
+        verifyAsAccount('root', [temp]),
+      ]
+      cancelled.abort(new Error('the check timed out'))
+      const [a, b, c, d] = await Promise.allSettled(asks)
+      assert.deepEqual(a, {status: 'fulfilled', value: [{r: true, w: true, x: true}]})
+      assert.equal(b!.status, 'rejected')
+      assert.match(String((b as PromiseRejectedResult).reason), /the check timed out/)
+      assert.deepEqual(c, {status: 'fulfilled', value: [{r: true, w: false, x: true}]}, 'Runtime is read-only for it')
+      assert.deepEqual(
+        d,
+        {status: 'fulfilled', value: [{r: true, w: true, x: true}]},
+        'another account, its own answer',
+      )
     })
 
     test(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {chmod, readFile} from 'node:fs/promises'
+import {chmod, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
@@ -74,6 +74,47 @@ describe('check against the sandbox, through the built CLI', () => {
         assert.match(find('smtp.server', /smtp/).message, /dns failed/)
         assert.equal(find('dns.alias', /^idm\.sandbox/).status, 'pass', 'the other results are unaffected')
         assert.ok(report.durationMs < 3000, `the run took ${report.durationMs} ms with a 1s timeout`)
+      } finally {
+        await sb.stop()
+      }
+    },
+  )
+})
+
+describe('a fleet: many agents checked together', () => {
+  test(
+    'one fault on one agent is reported on that agent only (work shared across agents never mixes their verdicts)',
+    {timeout: 60_000},
+    async () => {
+      const sb = await startSandbox({topology: 'on-prem-separate', agents: 6})
+      try {
+        // Agent03 cannot write its Temp; Agent04's encryption PFX is gone.
+        await chmod(join(sb.dir, 'agent-03', 'Temp'), 0o555)
+        await rm(join(sb.dir, 'certs', 'agent-04-files.pfx'))
+        const r = await runCli(['check', '-c', sb.envFile, '--stage', 'after', '--format', 'json'], {env: noProxyEnv})
+        assert.equal(r.code, 3, r.stderr)
+        const report = JSON.parse(r.stdout)
+        const results = report.results as {id: string; target: string; status: string; message: string}[]
+        const statuses = (id: string) =>
+          Object.fromEntries(results.filter((x) => x.id === id).map((x) => [x.target, x.status]))
+        const perms = statuses('folders.permissions')
+        assert.equal(Object.keys(perms).length, 7, 'the server and six agents')
+        for (const [target, status] of Object.entries(perms))
+          assert.equal(status, /agent-03/.test(target) ? 'fail' : 'pass', target)
+        assert.match(
+          results.find((x) => x.id === 'folders.permissions' && /agent-03/.test(x.target))!.message,
+          /on Temp; it needs rwx/,
+        )
+        const enc = results.filter((x) => x.id === 'cert.encryption')
+        assert.equal(enc.length, 7)
+        for (const x of enc) assert.equal(x.status, /Agent04/.test(x.target) ? 'fail' : 'pass', x.target)
+        assert.match(enc.find((x) => /Agent04/.test(x.target))!.message, /agent-04-files\.pfx/)
+        // The IdentityServer PFX is shared: opened once, judged for each.
+        assert.deepEqual(
+          [...new Set(results.filter((x) => x.id === 'cert.identity-server').map((x) => x.status))],
+          ['pass'],
+        )
+        assert.equal(results.filter((x) => x.id === 'tls.endpoint').length, 7)
       } finally {
         await sb.stop()
       }
