@@ -2,7 +2,12 @@ import type {CheckDefinition} from '../../src/core/check.js'
 import type {CheckResult} from '../../src/core/report.js'
 import {runChecks} from '../../src/core/runner.js'
 
-/** Runs one check on `params` through the real runner (timeout, error wrapping) and returns its result. */
+/**
+ * Runs one check on `params` through the real runner (timeout, error wrapping) and returns its
+ * result. The default timeout is generous: a first check in a test file also pays for loading its
+ * libraries, on a machine that may be building the conformance judges at the same time; the tests
+ * about timeouts give their own.
+ */
 export async function runCheck(
   check: CheckDefinition,
   params: unknown,
@@ -10,7 +15,7 @@ export async function runCheck(
 ): Promise<CheckResult> {
   const [r] = await runChecks(
     [{id: check.id, target: 't', title: 't', flow: check.flow, docs: check.docs, stage: 'before', params, check}],
-    {concurrency: 1, timeoutMs: opts.timeoutMs ?? 3000, expiryWarningDays: opts.expiryWarningDays ?? 30},
+    {concurrency: 1, timeoutMs: opts.timeoutMs ?? 10_000, expiryWarningDays: opts.expiryWarningDays ?? 30},
   )
   return r!
 }
