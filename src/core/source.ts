@@ -127,7 +127,9 @@ export function parseSource(
           file,
           pos.line,
           pos.col,
-          `YAML syntax error: this key is already defined above (duplicate key "${dup.key}")`,
+          what === 'settings file'
+            ? `this key is already defined above (duplicate key "${dup.key}"): the product refuses the file`
+            : `YAML syntax error: this key is already defined above (duplicate key "${dup.key}")`,
         ),
       )
     }
@@ -150,7 +152,14 @@ export function parseSource(
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'nothing' : Array.isArray(value) ? 'a list' : `a single ${typeof value}`
     return fail(
-      at(file, 1, 1, `holds ${kind}; an environment file is a mapping of keys (version, name, topology, ...)`),
+      at(
+        file,
+        1,
+        1,
+        what === 'settings file'
+          ? `holds ${kind}; a settings file is a JSON object ({ "ApplicationUri": … })`
+          : `holds ${kind}; an environment file is a mapping of keys (version, name, topology, ...)`,
+      ),
     )
   }
   return {

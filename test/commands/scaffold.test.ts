@@ -5,79 +5,8 @@ import {join, relative} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {XMLParser, XMLValidator} from 'fast-xml-parser'
 import {readWebConfig} from '../../src/scaffold/render.js'
+import {ENVS, SECRETS} from '../fixtures/scaffold-envs.js'
 import {hasStackTrace, ROOT, runCli, tempDir} from '../helpers/cli.js'
-
-const SECRETS = {
-  IDM_SQL: 'Server=sql01;Database=UsercubeContoso;User ID=idm;Password=Sql-Golden-Pa55',
-  IDM_PFX: 'Pfx-Golden-Pa55',
-  IDM_JOB: 'Job-Golden-Secret',
-  IDM_SMTP: 'Smtp-Golden-Pa55',
-  IDM_LICENSE: '{"LicensedTo":"Contoso","ValidTo":"20301231","Signature":"x"}',
-}
-
-const common = `organization: Contoso
-smtp:
-  host: smtp.contoso.com
-  port: 587
-  secureSocketOption: StartTls
-  username: idm@contoso.com
-  password: "\${env:IDM_SMTP}"
-  fromAddress: no-reply@contoso.com
-network:
-  httpsProxy: http://proxy.contoso.com:8080
-  noProxy: .contoso.com
-`
-const ENVS: Record<string, string> = {
-  'saas-pfx': `version: 1
-name: golden-saas
-product: saas
-topology: saas
-${common}server:
-  url: https://contoso.usercube.com
-agents:
-  - identifier: ContosoAD
-    url: https://idm-agent.contoso.com
-    workingDirectory: /srv/idm-agent
-    serviceAccount: svc-idm
-    encryptionCertificate: { file: ./certs/agent-files.pfx, password: "\${env:IDM_PFX}" }
-    identityServerCertificate: { file: ./certs/identityserver.pfx, password: "\${env:IDM_PFX}" }
-    openIdClient: { id: Job, secret: "\${env:IDM_JOB}" }
-`,
-  'separate-store': `version: 1
-name: golden-separate
-product: "6.2"
-topology: on-prem-separate
-${common}server:
-  url: https://idm.contoso.com
-  workingDirectory: /srv/idm
-  serviceAccount: CONTOSO\\svc-idm
-  database: { connectionString: "\${env:IDM_SQL}" }
-  license: "\${env:IDM_LICENSE}"
-agents:
-  - identifier: ContosoAD
-    url: https://idm-agent.contoso.com
-    workingDirectory: /srv/idm-agent
-    serviceAccount: IIS AppPool\\Usercube
-    encryptionCertificate: { store: { thumbprint: 0123456789abcdef0123456789abcdef01234567, storeLocation: LocalMachine, storeName: My } }
-    identityServerCertificate: { store: { subject: "CN=Contoso IdentityServer", storeLocation: LocalMachine, storeName: My } }
-    openIdClient: { id: Job, secret: "\${env:IDM_JOB}" }
-`,
-  'integrated-pfx': `version: 1
-name: golden-integrated
-product: "6.1"
-topology: on-prem-integrated
-${common}server:
-  url: https://idm.contoso.com
-  workingDirectory: /srv/idm
-  serviceAccount: CONTOSO\\svc-idm
-  database: { connectionString: "\${env:IDM_SQL}" }
-  license: "\${env:IDM_LICENSE}"
-  encryptionCertificate: { file: ./certs/server-files.pfx, password: "\${env:IDM_PFX}" }
-  identityServerCertificate: { file: ./certs/identityserver.pfx, password: "\${env:IDM_PFX}" }
-agents:
-  - identifier: ContosoIntegrated
-`,
-}
 
 async function tree(dir: string): Promise<string[]> {
   const out: string[] = []

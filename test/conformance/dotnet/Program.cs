@@ -107,7 +107,8 @@ static object[] Config(string[][] sets) => sets.Select(files =>
         var builder = new ConfigurationBuilder();
         foreach (var f in files) builder.AddJsonFile(Path.GetFullPath(f), optional: false, reloadOnChange: false);
         var root = builder.Build();
-        var values = root.AsEnumerable().Where(kv => kv.Value != null)
+        // Every key the product can read, null for an empty object or array and for null.
+        var values = root.AsEnumerable().Where(kv => kv.Value != null || !root.GetSection(kv.Key).GetChildren().Any())
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .ToDictionary(kv => kv.Key, kv => kv.Value);
         return (object)new Dictionary<string, object?> { ["ok"] = true, ["values"] = values };
