@@ -53,7 +53,10 @@ export function conformanceTool(): Promise<string> {
       ['build', PROJECT, '-c', 'Release', '--nologo', '-v', 'quiet', '--artifacts-path', aside],
       {encoding: 'utf8', env: {...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1'}},
     )
-    if (r.status !== 0) throw new Error(`dotnet build of the conformance judges failed:\n${r.stdout}\n${r.stderr}`)
+    if (r.status !== 0) {
+      await rm(aside, {recursive: true, force: true})
+      throw new Error(`dotnet build of the conformance judges failed:\n${r.stdout}\n${r.stderr}`)
+    }
     await rename(aside, done).catch(async () => rm(aside, {recursive: true, force: true}))
     return dll
   })()

@@ -176,6 +176,7 @@ static async Task Serve(string[] args)
     var app = builder.Build();
     // The product's health endpoint answers its status as text.
     app.MapGet("/hc", () => Results.Text("Healthy"));
+    app.MapGet("/", () => Results.Text("Identity Manager (conformance stand-in)"));
     await app.StartAsync();
     Console.Out.WriteLine($"listening {app.Urls.FirstOrDefault()}");
     Console.Out.Flush();
