@@ -1,4 +1,4 @@
-import {createPrivateKey, createPublicKey, X509Certificate} from 'node:crypto'
+import {createHash, createPrivateKey, createPublicKey, X509Certificate} from 'node:crypto'
 import {stat} from 'node:fs/promises'
 import {FileReadError, readRegularFile} from '../core/read.js'
 
@@ -63,7 +63,6 @@ export async function loadCertificateFile(path: string, password: string | undef
   const st = await stat(path).catch(() => undefined)
   // Only regular files are remembered; everything else gets its verdict each time.
   if (!st?.isFile()) return readAndOpen(path, password)
-  const {createHash} = await import('node:crypto')
   const key = `${path}\0${password === undefined ? '-' : createHash('sha256').update(password).digest('hex')}`
   const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}`
   let entry = opened.get(key)

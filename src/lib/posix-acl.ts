@@ -1,6 +1,7 @@
 import {existsSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {delimiter, dirname, join} from 'node:path'
+import {abortable, sharedAnswers} from './shared-answer.js'
 
 /**
  * Effective rights of another account on a POSIX folder: uid, gid and groups, mode bits, and
@@ -170,33 +171,17 @@ async function inChunks<R>(
   return out
 }
 
-/** The promise's outcome, or the signal's reason as soon as it aborts. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    if (signal.aborted) return abort()
-    signal.addEventListener('abort', abort, {once: true})
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
-  })
-}
-
-/**
- * Accounts resolved lately: the checks of one run ask for the same few accounts many times. An
- * answer is kept for a few seconds, not for the life of the process (groups change).
- */
-const accounts = new Map<string, Promise<PosixAccount | undefined>>()
-const ACCOUNT_TTL_MS = 5000
+const accounts = sharedAnswers<PosixAccount | undefined>()
 
 /**
  * Resolves a local account (files or NSS) with `id`, in one process (`id -u`, `-g`, `-G` in one
- * shell), once per run and account; undefined when it does not exist here.
+ * shell), once for all the checks of a run that ask; undefined when it does not exist here.
  */
 export function resolvePosixAccount(name: string, signal?: AbortSignal): Promise<PosixAccount | undefined> {
   if (/[\\/@]/.test(name)) return Promise.resolve(undefined) // DOMAIN\user, IIS AppPool\x, user@domain: Windows accounts
-  let found = accounts.get(name)
-  if (!found) {
-    found = (async () => {
+  return accounts(
+    name,
+    async () => {
       const {execa} = await import('execa')
       const r = await execa('sh', ['-c', 'id -u "$1" && id -g "$1" && id -G "$1"', 'sh', name], {
         reject: false,
@@ -210,12 +195,9 @@ export function resolvePosixAccount(name: string, signal?: AbortSignal): Promise
         gid: Number(g),
         groups: (gs ?? '').split(/\s+/).filter(Boolean).map(Number),
       }
-    })()
-    accounts.set(name, found)
-    const forget = () => setTimeout(() => accounts.get(name) === found && accounts.delete(name), ACCOUNT_TTL_MS).unref()
-    found.then(forget, forget)
-  }
-  return abortable(found, signal)
+    },
+    signal,
+  )
 }
 
 /** getfacl's `# file:` header: octal escapes (\012, \134…) for what is not printable. */

@@ -1,4 +1,5 @@
 import type {LoadedCertificateFile} from './certificates.js'
+import {sharedAnswers} from './shared-answer.js'
 import {describeCertificate} from './x509.js'
 
 /**
@@ -129,32 +130,19 @@ export function accountScript(account: string): string {
   return `$n = New-Object Security.Principal.NTAccount(${psQuote(account)}); $sid = $n.Translate([Security.Principal.SecurityIdentifier]).Value; $groups = @(); try { $groups = @(([Security.Principal.WindowsIdentity]::new(${psQuote(account)})).Groups | ForEach-Object { $_.Value }) } catch {}; [pscustomobject]@{sid=$sid; groups=$groups} | ConvertTo-Json -Compress`
 }
 
-const windowsAccounts = new Map<string, Promise<{sid: string; groups: string[]}>>()
+const windowsAccounts = sharedAnswers<{sid: string; groups: string[]}>()
 
 /**
  * The account's SID and groups, through PowerShell, once for all the checks that ask at about the
- * same time (kept a few seconds); a clear error when PowerShell gives no answer.
+ * same time; a clear error when PowerShell gives no answer.
  */
 export function windowsAccount(account: string, signal: AbortSignal): Promise<{sid: string; groups: string[]}> {
-  let found = windowsAccounts.get(account.toLowerCase())
-  if (!found) {
-    // Not the first caller's signal: the answer is everyone's (each caller's own signal ends its wait).
-    found = lookUpWindowsAccount(account, AbortSignal.timeout(30_000))
-    windowsAccounts.set(account.toLowerCase(), found)
-    const forget = () =>
-      setTimeout(
-        () => windowsAccounts.get(account.toLowerCase()) === found && windowsAccounts.delete(account.toLowerCase()),
-        5000,
-      ).unref()
-    // A failure is not kept: the next caller asks again.
-    found.then(forget, () => windowsAccounts.delete(account.toLowerCase()))
-  }
-  return new Promise((resolve, reject) => {
-    const abort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    if (signal.aborted) return abort()
-    signal.addEventListener('abort', abort, {once: true})
-    found.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
-  })
+  // Not the first caller's signal: the answer is everyone's (each caller's own signal ends its wait).
+  return windowsAccounts(
+    account.toLowerCase(),
+    () => lookUpWindowsAccount(account, AbortSignal.timeout(30_000)),
+    signal,
+  )
 }
 
 async function lookUpWindowsAccount(account: string, signal: AbortSignal): Promise<{sid: string; groups: string[]}> {
