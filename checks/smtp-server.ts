@@ -63,7 +63,9 @@ export default defineCheck<Params, SmtpFacts>({
         p.secureSocketOption !== 'SslOnConnect' &&
         p.secureSocketOption !== 'Auto'
           ? ' (port 465 expects SslOnConnect)'
-          : ''
+          : f.failedPhase === 'tls' && p.secureSocketOption === 'SslOnConnect' && (p.port === 587 || p.port === 25)
+            ? ` (port ${p.port} speaks plain SMTP first: use StartTls)`
+            : ''
       return [
         {
           status: 'fail',

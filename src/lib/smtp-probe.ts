@@ -104,7 +104,7 @@ export async function probeSmtp(s: SmtpSettings, signal: AbortSignal, timeoutMs:
         }
       }
     } else if (!connectErr) facts.security = 'none'
-    if (connectErr) return {...facts, ...phaseOf(connectErr, transcript)}
+    if (connectErr) return {...facts, ...phaseOf(connectErr, transcript, mode.secure && !facts.certificate)}
     if (facts.tlsTrusted === false) return facts
     if (s.username) {
       if (!facts.authMechanisms?.length)
@@ -170,9 +170,22 @@ function analyseTranscript(t: Transcript, f: SmtpFacts): void {
     : []
 }
 
-function phaseOf(e: Error & {code?: string; command?: string; response?: string}, t: Transcript): Partial<SmtpFacts> {
+function phaseOf(
+  e: Error & {code?: string; command?: string; response?: string},
+  t: Transcript,
+  /** Implicit TLS whose handshake never finished. */
+  handshakePending = false,
+): Partial<SmtpFacts> {
   const base = {error: e.message.replace(/\s*response=.*/s, ''), errorCode: e.code, response: e.response || undefined}
   const msg = e.message
+  // SslOnConnect: silence before any byte is a TLS handshake left unanswered, not a missing
+  // greeting (MailKit reports it as an SslHandshakeException).
+  if (handshakePending && t.server.length === 0 && e.code === 'ETIMEDOUT')
+    return {
+      ...base,
+      failedPhase: 'tls',
+      error: `the server accepted the connection but never answered the TLS handshake (${base.error})`,
+    }
   // A refused STARTTLS command (a 5xx reply) is the STARTTLS phase; a failed handshake is TLS.
   if ((e.command === 'STARTTLS' || e.code === 'ETLS') && e.response) return {...base, failedPhase: 'starttls'}
   if (/certificate|self[- ]signed|SSL|TLS|handshake|wrong version|alert/i.test(msg) && e.code !== 'EPROTOCOL')

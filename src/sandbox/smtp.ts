@@ -25,6 +25,9 @@ export interface SmtpOptions {
   /** The only credentials AUTH accepts. */
   user?: string
   password?: string
+  /** Where to listen: 127.0.0.1 and a free port unless given (a test may want 465 itself). */
+  address?: string
+  port?: number
 }
 
 export interface ReceivedMail {
@@ -40,7 +43,8 @@ export interface ReceivedMail {
  */
 export async function startSmtp(o: SmtpOptions): Promise<Running & {messages: ReceivedMail[]; authAttempts: number}> {
   const mode = o.mode ?? 'starttls'
-  if (mode === 'never-greets' || mode === 'greets-554' || mode === 'drops-after-ehlo') return rawSmtp(mode)
+  if (mode === 'never-greets' || mode === 'greets-554' || mode === 'drops-after-ehlo')
+    return rawSmtp(mode, o.address, o.port)
   const messages: ReceivedMail[] = []
   let authAttempts = 0
   let n = 0
@@ -82,7 +86,7 @@ export async function startSmtp(o: SmtpOptions): Promise<Running & {messages: Re
   server.on('error', () => {})
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(o.port ?? 0, o.address ?? '127.0.0.1', () => resolve())
   })
   const port = ((server as unknown as {server: {address(): AddressInfo}}).server.address() as AddressInfo).port
   return {
@@ -98,6 +102,8 @@ export async function startSmtp(o: SmtpOptions): Promise<Running & {messages: Re
 /** Servers that break the protocol on purpose, on a raw socket. */
 async function rawSmtp(
   mode: 'never-greets' | 'greets-554' | 'drops-after-ehlo',
+  address = '127.0.0.1',
+  port = 0,
 ): Promise<Running & {messages: ReceivedMail[]; authAttempts: number}> {
   const sockets = new Set<Socket>()
   const server = createNetServer((s) => {
@@ -112,7 +118,10 @@ async function rawSmtp(
     s.write('220 sandbox.invalid ESMTP\r\n')
     s.once('data', () => s.destroy())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, address, () => resolve())
+  })
   return {
     port: (server.address() as AddressInfo).port,
     messages: [],

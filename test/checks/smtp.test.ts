@@ -17,6 +17,7 @@ import {runCheck} from '../helpers/run-check.js'
 const host = 'smtp.contoso.test'
 const USER = 'idm@contoso.test'
 const PASSWORD = 'Smtp-Test-Pa55'
+const CTX = {now: new Date(), expiryWarningDays: 30}
 
 describe('smtp.server and smtp.test-mail against a real SMTP server (STARTTLS, AUTH)', () => {
   let net: LoopbackNetwork
@@ -121,6 +122,27 @@ describe('smtp.server and smtp.test-mail against a real SMTP server (STARTTLS, A
         assert.ok(performance.now() - t0 < 1600)
       }))
   }
+
+  test('SslOnConnect against a server that never answers the handshake fails at TLS, not at the greeting (as MailKit)', () =>
+    withSmtp('never-greets', async (s) => {
+      const r = await runCheck(smtpServer, params(s.port, {secureSocketOption: 'SslOnConnect'}), {timeoutMs: 1500})
+      assert.equal(r.status, 'fail', r.message)
+      assert.match(r.message, /: tls failed: the server accepted the connection but never answered the TLS handshake/)
+      assert.equal((r.data as {facts: {failedPhase: string}}).facts.failedPhase, 'tls')
+    }))
+
+  test('an unanswered handshake with SslOnConnect on 587 or 25 says that port speaks plain SMTP first', () => {
+    const facts = {host, port: 587, resolver: '-', failedPhase: 'tls' as const, error: 'no answer'}
+    for (const port of [587, 25]) {
+      const [f] = smtpServer.evaluate({host, port, secureSocketOption: 'SslOnConnect'}, {...facts, port}, CTX)
+      assert.match(
+        f!.message,
+        new RegExp(`tls failed: no answer \\(port ${port} speaks plain SMTP first: use StartTls\\)$`),
+      )
+    }
+    const [other] = smtpServer.evaluate({host, port: 2525, secureSocketOption: 'SslOnConnect'}, facts, CTX)
+    assert.doesNotMatch(other!.message, /use StartTls/)
+  })
 
   for (const [kind, re] of [
     ['silent', /greeting failed/],

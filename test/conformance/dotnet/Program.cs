@@ -26,7 +26,7 @@ try
         case "open": Write(await OpenSql(Read<string[]>())); break;
         case "config": Write(Config(Read<string[][]>())); break;
         case "cert": Write(Cert(Read<CertRequest[]>())); break;
-        case "smtp": Write(await Smtp.Run(Read<SmtpRequest>())); break;
+        case "smtp": Write(await Task.WhenAll(Read<SmtpRequest[]>().Select(Smtp.Run))); break;
         case "serve": await Serve(args); break;
         default:
             Console.Error.WriteLine("usage: Conformance connstr|config|cert|smtp|serve");
@@ -184,7 +184,11 @@ static async Task Serve(string[] args)
 }
 
 record CertRequest(string Path, string? Password);
-record SmtpRequest(string Host, int Port, string Option, string? CaFile, string? User, string? Password, string? ServerName);
+// Address and Port are where the socket goes (a sandbox face on 127.0.0.1); Host and LogicalPort
+// are what the product's settings say (MailKit checks the certificate against Host and picks what
+// Auto means from the port: 465 is SslOnConnect, anything else StartTlsWhenAvailable).
+// Direct: MailKit opens the connection itself (ConnectAsync(Address, Port, option)), as the product does.
+record SmtpRequest(string Address, int Port, string Host, int? LogicalPort, string Option, string? CaFile, string? User, string? Password, int? TimeoutMs, bool Direct = false);
 
 static class Json
 {
@@ -200,15 +204,19 @@ static class Smtp
     public static async Task<object> Run(SmtpRequest r)
     {
         var step = "connect";
+        var started = DateTime.UtcNow;
+        // A guard far past MailKit's own timeout: a dialogue that outlives it is reported, not waited on.
+        using var guard = new CancellationTokenSource((r.TimeoutMs ?? 10_000) * 3);
         using var client = new MailKit.Net.Smtp.SmtpClient();
-        client.Timeout = 10_000;
+        client.Timeout = r.TimeoutMs ?? 10_000;
         X509Certificate2Collection? roots = null;
         if (r.CaFile != null)
         {
             roots = new X509Certificate2Collection();
             roots.ImportFromPemFile(r.CaFile);
         }
-        // The product trusts what Windows trusts; here the sandbox's CA stands for that store.
+        // The product trusts what Windows trusts; here the sandbox's CA stands for that store. The
+        // name check is .NET's own (SslStream against Host).
         client.ServerCertificateValidationCallback = (_, cert, _, errors) =>
         {
             if (cert == null) return false;
@@ -224,13 +232,20 @@ static class Smtp
         try
         {
             var option = Enum.Parse<MailKit.Security.SecureSocketOptions>(r.Option, ignoreCase: true);
-            await client.ConnectAsync(r.ServerName ?? r.Host, r.Port, option);
+            if (r.Direct) await client.ConnectAsync(r.Address, r.Port, option, guard.Token);
+            else
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(System.Net.IPAddress.Parse(r.Address), r.Port, guard.Token);
+                await client.ConnectAsync(socket, r.Host, r.LogicalPort ?? r.Port, option, guard.Token);
+            }
             step = "authenticate";
             var secure = client.IsSecure;
-            if (r.User != null) await client.AuthenticateAsync(r.User, r.Password ?? "");
+            if (r.User != null) await client.AuthenticateAsync(r.User, r.Password ?? "", guard.Token);
+            var authenticated = client.IsAuthenticated;
             step = "done";
-            await client.DisconnectAsync(true);
-            return new Dictionary<string, object?> { ["ok"] = true, ["secure"] = secure, ["step"] = step };
+            await client.DisconnectAsync(true, guard.Token);
+            return new Dictionary<string, object?> { ["ok"] = true, ["secure"] = secure, ["authenticated"] = authenticated, ["step"] = step };
         }
         catch (Exception e)
         {
@@ -239,6 +254,8 @@ static class Smtp
                 ["ok"] = false,
                 ["step"] = step,
                 ["error"] = $"{e.GetType().Name}: {e.Message}",
+                ["outlived"] = guard.IsCancellationRequested,
+                ["ms"] = (int)(DateTime.UtcNow - started).TotalMilliseconds,
             };
         }
     }
