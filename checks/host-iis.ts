@@ -15,6 +15,10 @@ export function parseInetStp(json: unknown): Facts {
   return {installed: true, major: Number(j.MajorVersion), minor: Number(j.MinorVersion ?? 0)}
 }
 
+/** Reads IIS's version from the registry; prints `null` when IIS is not installed. */
+export const INETSTP_SCRIPT =
+  "$k = Get-ItemProperty -LiteralPath 'HKLM:\\SOFTWARE\\Microsoft\\InetStp' -ErrorAction SilentlyContinue; if ($k) { $k | Select-Object MajorVersion, MinorVersion | ConvertTo-Json -Compress } else { 'null' }"
+
 export default defineCheck<{minMajor: number}, Facts>({
   id: 'host.iis',
   summary: 'IIS 10 or later is installed (Windows)',
@@ -31,12 +35,7 @@ export default defineCheck<{minMajor: number}, Facts>({
   plan: () => [{target: 'local', params: {minMajor: 10}}],
   title: () => 'IIS of this host',
   async probe(_p, ctx) {
-    return parseInetStp(
-      await powershellJson(
-        "$k = Get-ItemProperty -LiteralPath 'HKLM:\\SOFTWARE\\Microsoft\\InetStp' -ErrorAction SilentlyContinue; if ($k) { $k | Select-Object MajorVersion, MinorVersion | ConvertTo-Json -Compress } else { 'null' }",
-        ctx.signal,
-      ),
-    )
+    return parseInetStp(await powershellJson(INETSTP_SCRIPT, ctx.signal))
   },
   evaluate(p, f): Finding[] {
     if (!f.installed)

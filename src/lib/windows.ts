@@ -1,4 +1,5 @@
 import type {LoadedCertificateFile} from './certificates.js'
+import {psString} from './quote.js'
 import {sharedAnswers} from './shared-answer.js'
 import {describeCertificate} from './x509.js'
 
@@ -8,25 +9,24 @@ import {describeCertificate} from './x509.js'
  * so that it is tested with fixtures on any platform.
  */
 
-/** Quotes a value for a single-quoted PowerShell string. */
-export function psQuote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`
+/** Quotes a value for a single-quoted PowerShell string (typographic quotes too: PowerShell ends strings at them). */
+export const psQuote = psString
+
+/** The arguments powershell.exe gets for a script: errors stop it, output is UTF-8. */
+export function powershellArgs(script: string): string[] {
+  const prelude =
+    "$ErrorActionPreference='Stop'; $ProgressPreference='SilentlyContinue'; [Console]::OutputEncoding=[Text.Encoding]::UTF8;"
+  return ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', `${prelude} ${script}`]
 }
 
 /** Runs a PowerShell script and parses its JSON output. Windows only. */
 export async function powershellJson(script: string, signal: AbortSignal): Promise<unknown> {
   const {execa} = await import('execa')
-  const prelude =
-    "$ErrorActionPreference='Stop'; $ProgressPreference='SilentlyContinue'; [Console]::OutputEncoding=[Text.Encoding]::UTF8;"
-  const r = await execa(
-    'powershell.exe',
-    ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', `${prelude} ${script}`],
-    {
-      cancelSignal: signal,
-      windowsHide: true,
-      reject: false,
-    },
-  )
+  const r = await execa('powershell.exe', powershellArgs(script), {
+    cancelSignal: signal,
+    windowsHide: true,
+    reject: false,
+  })
   if (r.exitCode !== 0) throw new Error(`PowerShell failed: ${String(r.stderr).split(/\r?\n/)[0] ?? r.exitCode}`)
   return JSON.parse(String(r.stdout) || 'null')
 }
