@@ -27,7 +27,8 @@ export function parseRuntimes(text: string): {name: string; version: string}[] {
 
 export default defineCheck<Params, Facts>({
   id: 'host.runtime',
-  summary: 'ASP.NET Core 8 or later is installed (dotnet --list-runtimes); on Windows, the hosting bundle for IIS',
+  summary:
+    'ASP.NET Core 8 is installed (dotnet --list-runtimes; a later major alone is a warning); on Windows, the hosting bundle for IIS',
   docs: 'https://dotnet.microsoft.com/en-us/download/dotnet/8.0',
   flow: 'host',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
@@ -83,14 +84,25 @@ export default defineCheck<Params, Facts>({
       return [{status: 'fail', message: `dotnet --list-runtimes failed: ${f.detail}`, remediation: bundle}]
     const out: Finding[] = []
     const asp = (f.runtimes ?? []).filter((r) => r.name === 'Microsoft.AspNetCore.App')
-    const ok = asp.filter((r) => Number(r.version.split('.')[0]) >= p.minMajor)
-    if (ok.length === 0)
+    const major = (r: {version: string}) => Number(r.version.split('.')[0])
+    // .NET starts an app built for 8 on any 8.x (minor and patch roll forward), not on 9 or 10
+    // unless the app asks for it (rollForward Major), which the product's pages do not say it does.
+    const same = asp.filter((r) => major(r) === p.minMajor)
+    const later = asp.filter((r) => major(r) > p.minMajor)
+    if (same.length)
+      out.push({status: 'pass', message: `Microsoft.AspNetCore.App ${same.map((r) => r.version).join(', ')}`})
+    else if (later.length)
+      out.push({
+        status: 'warn',
+        message: `only a later ASP.NET Core (${later.map((r) => r.version).join(', ')}): the product is built for .NET ${p.minMajor}, and .NET starts it on a later major only when its runtimeconfig allows roll-forward (an app built for ${p.minMajor} does not start here otherwise)`,
+        remediation: `install the ASP.NET Core Runtime ${p.minMajor}.0 Hosting Bundle beside it (runtimes of several majors coexist)`,
+      })
+    else
       out.push({
         status: 'fail',
-        message: `no ASP.NET Core ${p.minMajor}+ runtime (found ${asp.length ? asp.map((r) => r.version).join(', ') : 'no Microsoft.AspNetCore.App at all'})`,
+        message: `no ASP.NET Core ${p.minMajor} runtime (found ${asp.length ? asp.map((r) => r.version).join(', ') : 'no Microsoft.AspNetCore.App at all'})`,
         remediation: bundle,
       })
-    else out.push({status: 'pass', message: `Microsoft.AspNetCore.App ${ok.map((r) => r.version).join(', ')}`})
     if (f.platform === 'win32') {
       if (f.ancm === false)
         out.push({

@@ -26,13 +26,22 @@ describe('host.runtime', () => {
       ],
     )
   })
-  test('ASP.NET Core 8 passes; 6 alone fails; .NET without ASP.NET fails', () => {
+  test('ASP.NET Core 8 passes; 6 alone fails; 10 alone warns; .NET without ASP.NET fails', () => {
     const ev = (runtimes: {name: string; version: string}[], platform = 'linux') =>
       runtime.evaluate({minMajor: 8}, {runtimes, platform}, ctx)
     assert.equal(ev(parseRuntimes(LIST))[0]!.status, 'pass')
     assert.match(
       ev([{name: 'Microsoft.AspNetCore.App', version: '6.0.36'}])[0]!.message,
-      /no ASP\.NET Core 8\+ runtime \(found 6\.0\.36\)/,
+      /no ASP\.NET Core 8 runtime \(found 6\.0\.36\)/,
+    )
+    // An app built for 8 does not start on 10 alone (test/conformance/runtime.test.ts shows it).
+    const ten = ev([{name: 'Microsoft.AspNetCore.App', version: '10.0.12'}])[0]!
+    assert.equal(ten.status, 'warn')
+    assert.match(ten.message, /only a later ASP\.NET Core \(10\.0\.12\): the product is built for \.NET 8/)
+    assert.match(ten.remediation, /Runtime 8\.0 Hosting Bundle beside it/)
+    assert.equal(
+      ev([...parseRuntimes(LIST), {name: 'Microsoft.AspNetCore.App', version: '10.0.12'}])[0]!.status,
+      'pass',
     )
     assert.match(
       ev([{name: 'Microsoft.NETCore.App', version: '8.0.1'}])[0]!.message,
@@ -65,7 +74,7 @@ describe('host.runtime', () => {
       assert.match(r.message, /dotnet is not installed \(or not on PATH\)/)
       assert.match(r.remediation, /Hosting Bundle/)
     })
-    test('a dotnet that answers (a stand-in executable: the real one cannot be installed here)', async () => {
+    test('a dotnet that answers as a Windows host with .NET 8 would (a stand-in; test/conformance runs the real one)', async () => {
       const bin = join(dir, 'bin')
       await mkdir(bin)
       await writeFile(join(bin, 'dotnet'), `#!/bin/sh\n[ "$1" = "--list-runtimes" ] || exit 2\ncat <<'X'\n${LIST}\nX\n`)
