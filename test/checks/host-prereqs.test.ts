@@ -38,7 +38,7 @@ describe('host.runtime', () => {
     const ten = ev([{name: 'Microsoft.AspNetCore.App', version: '10.0.12'}])[0]!
     assert.equal(ten.status, 'warn')
     assert.match(ten.message, /only a later ASP\.NET Core \(10\.0\.12\): the product is built for \.NET 8/)
-    assert.match(ten.remediation, /Runtime 8\.0 Hosting Bundle beside it/)
+    assert.match(ten.remediation ?? '', /Runtime 8\.0 Hosting Bundle beside it/)
     assert.equal(
       ev([...parseRuntimes(LIST), {name: 'Microsoft.AspNetCore.App', version: '10.0.12'}])[0]!.status,
       'pass',
