@@ -9,9 +9,6 @@ import {describeCertificate} from './x509.js'
  * so that it is tested with fixtures on any platform.
  */
 
-/** Quotes a value for a single-quoted PowerShell string (typographic quotes too: PowerShell ends strings at them). */
-export const psQuote = psString
-
 /** The arguments powershell.exe gets for a script: errors stop it, output is UTF-8. */
 export function powershellArgs(script: string): string[] {
   const prelude =
@@ -42,10 +39,10 @@ export interface StoreQuery {
 
 /** The script that reads one store entry (by thumbprint, else subject) as JSON. */
 export function storeScript(q: StoreQuery): string {
-  const path = psQuote(`Cert:\\${q.storeLocation}\\${q.storeName}`)
+  const path = psString(`Cert:\\${q.storeLocation}\\${q.storeName}`)
   const filter = q.thumbprint
-    ? `$_.Thumbprint -eq ${psQuote(q.thumbprint.toUpperCase())}`
-    : `$_.Subject -eq ${psQuote(q.subject ?? '')}`
+    ? `$_.Thumbprint -eq ${psString(q.thumbprint.toUpperCase())}`
+    : `$_.Subject -eq ${psString(q.subject ?? '')}`
   return `$m = @(Get-ChildItem -LiteralPath ${path} | Where-Object { ${filter} }); if ($m.Count -eq 0) { '{"found":false}' } else { [pscustomobject]@{found=$true; count=$m.Count; hasPrivateKey=$m[0].HasPrivateKey; raw=[Convert]::ToBase64String($m[0].RawData)} | ConvertTo-Json -Compress }`
 }
 
@@ -99,12 +96,12 @@ export interface AclEntry {
 /** The ACL script: Get-Acl's rules with rights and types as enum names and each identity's SID. */
 export function aclScript(path: string): string {
   // -InputObject: an empty ACL is `[]` and one entry a list of one, never no output at all.
-  return `ConvertTo-Json -Compress -InputObject @((Get-Acl -LiteralPath ${psQuote(path)}).Access | ForEach-Object { $sid = ''; try { $sid = $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value } catch {}; [pscustomobject]@{identity=$_.IdentityReference.Value; sid=$sid; rights=$_.FileSystemRights.ToString(); type=$_.AccessControlType.ToString(); inherited=$_.IsInherited} })`
+  return `ConvertTo-Json -Compress -InputObject @((Get-Acl -LiteralPath ${psString(path)}).Access | ForEach-Object { $sid = ''; try { $sid = $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value } catch {}; [pscustomobject]@{identity=$_.IdentityReference.Value; sid=$sid; rights=$_.FileSystemRights.ToString(); type=$_.AccessControlType.ToString(); inherited=$_.IsInherited} })`
 }
 
 /** Each path's access rules in one PowerShell: `[{path, access: [...]}]`, in the order given. */
 export function aclsScript(paths: readonly string[]): string {
-  const list = paths.map(psQuote).join(',')
+  const list = paths.map(psString).join(',')
   return `ConvertTo-Json -Compress -Depth 4 -InputObject @(foreach ($p in @(${list})) { [pscustomobject]@{path=$p; access=@((Get-Acl -LiteralPath $p).Access | ForEach-Object { $sid = ''; try { $sid = $_.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value } catch {}; [pscustomobject]@{identity=$_.IdentityReference.Value; sid=$sid; rights=$_.FileSystemRights.ToString(); type=$_.AccessControlType.ToString(); inherited=$_.IsInherited} })} })`
 }
 
@@ -127,7 +124,7 @@ export async function readAcls(paths: readonly string[], signal: AbortSignal): P
 
 /** The account's SID and the SIDs of its groups (best effort: well-known groups when AD cannot say). */
 export function accountScript(account: string): string {
-  return `$n = New-Object Security.Principal.NTAccount(${psQuote(account)}); $sid = $n.Translate([Security.Principal.SecurityIdentifier]).Value; $groups = @(); try { $groups = @(([Security.Principal.WindowsIdentity]::new(${psQuote(account)})).Groups | ForEach-Object { $_.Value }) } catch {}; [pscustomobject]@{sid=$sid; groups=$groups} | ConvertTo-Json -Compress`
+  return `$n = New-Object Security.Principal.NTAccount(${psString(account)}); $sid = $n.Translate([Security.Principal.SecurityIdentifier]).Value; $groups = @(); try { $groups = @(([Security.Principal.WindowsIdentity]::new(${psString(account)})).Groups | ForEach-Object { $_.Value }) } catch {}; [pscustomobject]@{sid=$sid; groups=$groups} | ConvertTo-Json -Compress`
 }
 
 const windowsAccounts = sharedAnswers<{sid: string; groups: string[]}>()

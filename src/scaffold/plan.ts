@@ -12,17 +12,9 @@ import {MAX_CERTIFICATE_BYTES} from '../lib/certificates.js'
 import {serverOnlyKeys} from '../lib/settings-rules.js'
 import {outsideCertificates, relocatePath, type OutsideCertificate} from './certificates.js'
 import {isWindowsPath} from '../lib/paths.js'
+import {psString, shString} from '../lib/quote.js'
 import {parseJsonc} from './jsonc.js'
-import {
-  deepMerge,
-  jsonText,
-  psString,
-  renderJson,
-  renderScript,
-  shString,
-  updateWebConfig,
-  type WebConfigUpdate,
-} from './render.js'
+import {deepMerge, jsonText, renderJson, renderScript, updateWebConfig, type WebConfigUpdate} from './render.js'
 import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
 
 /** One thing scaffold writes. Paths are absolute; `relative` is what reports show. */

@@ -137,8 +137,6 @@ export function readWebConfig(xml: string): {
   return {arguments: a?.[':@']?.['@_arguments'], stdoutLogFile: a?.[':@']?.['@_stdoutLogFile'], environment: env}
 }
 
-export {psString, shString} from '../lib/quote.js'
-
 /** Replaces whole `{{name}}` lines of a script template with generated lines. */
 export function renderScript(template: string, blocks: Readonly<Record<string, string[]>>): string {
   return template.replace(/^\{\{(\w+)\}\}$/gm, (_m, name: string) => {

@@ -3,12 +3,12 @@ import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {lstat, mkdir, readdir, readFile, stat, symlink, truncate, utimes, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:net'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {startSandbox} from '../../src/sandbox/index.js'
-import {psString} from '../../src/scaffold/render.js'
+import {psString} from '../../src/lib/quote.js'
 import {BIN, hasStackTrace, runCli, tempDir} from '../helpers/cli.js'
+import {NO_PWSH, pwsh} from '../helpers/dotnet.js'
 import {saasEnv} from '../helpers/envs.js'
 
 const noProxyEnv = {HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined}
@@ -418,13 +418,6 @@ describe('temporary files left by a killed run are cleaned up by the next', () =
   })
 })
 
-/** PowerShell: on PATH, or where `dotnet tool install --global PowerShell` puts it. */
-const pwsh = [
-  process.env.PWSH,
-  ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'pwsh')),
-  join(homedir(), '.dotnet', 'tools', 'pwsh'),
-].find((p) => p && existsSync(p))
-
 describe('PowerShell quoting', () => {
   const hostile = [
     "CONTOSO\\svc'; Start-Process calc; '",
@@ -432,16 +425,12 @@ describe('PowerShell quoting', () => {
     'a\u2018b\u201ac\u201bd',
     '$(Write-Output INJECTED)`"\'',
   ]
-  test(
-    'psString values read back exactly in real PowerShell, with no code run',
-    {skip: pwsh ? false : 'PowerShell not installed (dotnet tool install --global PowerShell --version 7.6.9)'},
-    () => {
-      const script = hostile.map((v, i) => `$v${i} = ${psString(v)}; [Console]::Out.Write($v${i} + "<END>")`).join('\n')
-      const r = spawnSync(pwsh!, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script], {encoding: 'utf8'})
-      assert.equal(r.status, 0, r.stderr)
-      assert.deepEqual(r.stdout.split('<END>').slice(0, -1), hostile)
-    },
-  )
+  test('psString values read back exactly in real PowerShell, with no code run', {skip: NO_PWSH}, () => {
+    const script = hostile.map((v, i) => `$v${i} = ${psString(v)}; [Console]::Out.Write($v${i} + "<END>")`).join('\n')
+    const r = spawnSync(pwsh!, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script], {encoding: 'utf8'})
+    assert.equal(r.status, 0, r.stderr)
+    assert.deepEqual(r.stdout.split('<END>').slice(0, -1), hostile)
+  })
   test('validate refuses control characters in account names, hosts and paths', async () => {
     const file = join(dir, 'ctl.yaml')
     await writeFile(
