@@ -9,8 +9,11 @@ export default class Scaffold extends BaseCommand {
     flow(`From the environment file, writes into --target the working directory of the installation:
 the folders (Runtime, Temp, Work, Mails, Sources), Runtime/appsettings.json,
 Runtime/appsettings.agent.json and Runtime/web.config (for a separate or SaaS agent; for the server
-with its integrated agent in on-prem-integrated), and set-permissions.ps1 / set-permissions.sh that
-grant the service account the production-agent rights.
+with its integrated agent in on-prem-integrated), set-permissions.ps1 / set-permissions.sh that
+grant the service account the production-agent rights, and install-iis-site.ps1 that creates the
+IIS pool and site the docs describe (No Managed Code, AlwaysRunning, idle time-out 0, Load User
+Profile, no periodic recycling, an https binding for the URL's host with the tlsCertificate),
+idempotently and with -WhatIf.
 
 Where the product's runtime archive is already extracted in Runtime, its own files are the base:
 the shipped Runtime/Agent settings for a separate agent, and a shipped web.config updated in place
@@ -140,7 +143,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       }
     }
 
-    const {items, productPrefix, prefixSource, outside} = await planScaffold(env, t, loaded.baseDir, {
+    const {items, productPrefix, prefixSource, outside, site} = await planScaffold(env, t, loaded.baseDir, {
       productPrefix: flags['product-files'],
       generatedCertificate: generated,
       index,
@@ -216,10 +219,15 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
           "  --copy-certificates copies them into Runtime and references ./<name>.pfx, as the docs' examples do",
         )
       }
+      lines.push(
+        '',
+        `install-iis-site.ps1 makes pool ${site.poolName} and site ${site.siteName} (https ${site.hostName || '*'}:${site.port}${site.pfxFile ? `, certificate ${site.thumbprint ? `${site.thumbprint} ` : ''}imported from ${site.pfxFile}` : site.thumbprint ? `, certificate ${site.thumbprint}` : site.certSubject ? `, certificate "${site.certSubject}"` : ''}); -WhatIf shows what it would change`,
+      )
+      for (const n of site.notes) lines.push(`  note: ${n}`)
       if (!flags['dry-run'])
         lines.push(
           '',
-          `Next: apply the folder rights with ${join(flags.target, process.platform === 'win32' ? 'set-permissions.ps1' : 'set-permissions.sh')}, then idm-preflight check`,
+          `Next: apply the folder rights with ${join(flags.target, process.platform === 'win32' ? 'set-permissions.ps1' : 'set-permissions.sh')}, create the IIS site with install-iis-site.ps1 (Windows, as an administrator), then idm-preflight check --stage after`,
         )
       await this.out(`${lines.join('\n')}\n`)
     }
@@ -237,6 +245,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       placeholders,
       ...(environmentChange ? {environmentChange} : {}),
       outsideCertificates: outside,
+      iisSite: site,
     }
   }
 }

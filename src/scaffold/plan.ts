@@ -14,8 +14,18 @@ import {outsideCertificates, relocatePath, type OutsideCertificate} from './cert
 import {isWindowsPath} from '../lib/paths.js'
 import {psString, shString} from '../lib/quote.js'
 import {parseJsonc} from './jsonc.js'
-import {deepMerge, jsonText, renderJson, renderScript, updateWebConfig, type WebConfigUpdate} from './render.js'
+import {
+  deepMerge,
+  jsonText,
+  powershellText,
+  renderJson,
+  renderScript,
+  updateWebConfig,
+  type WebConfigUpdate,
+} from './render.js'
 import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
+import {iisSite, iisVariables} from './iis.js'
+import type {ExpectedSite} from '../lib/iis.js'
 
 /** One thing scaffold writes. Paths are absolute; `relative` is what reports show. */
 export interface PlannedItem {
@@ -114,6 +124,8 @@ export async function planScaffold(
   prefixSource: string
   /** PFX files the settings name outside the working directory (copied when asked). */
   outside: (OutsideCertificate & {copied: boolean})[]
+  /** The IIS pool and site install-iis-site.ps1 makes, and what it leaves to the user. */
+  site: ExpectedSite
 }> {
   const role = t.role
   const wd = t.workingDirectory
@@ -263,7 +275,12 @@ export async function planScaffold(
       ),
     ],
   })
-  items.push({relative: 'set-permissions.ps1', path: join(wd, 'set-permissions.ps1'), kind: 'file', content: ps})
+  items.push({
+    relative: 'set-permissions.ps1',
+    path: join(wd, 'set-permissions.ps1'),
+    kind: 'file',
+    content: powershellText(ps),
+  })
   const sh = renderScript(await readTemplate('scripts/set-permissions.sh'), {
     variables: [`ACCOUNT=${shString(account)}`, `ROOT=${shString(wd)}`],
     grants: [
@@ -281,6 +298,19 @@ export async function planScaffold(
       ),
     ],
   })
+  const site = await iisSite(env, t, baseDir)
+  if (!t.serviceAccount)
+    site.notes.push('no serviceAccount in the environment file: the script leaves the pool identity as it is')
+  items.push({
+    relative: 'install-iis-site.ps1',
+    path: join(wd, 'install-iis-site.ps1'),
+    kind: 'file',
+    content: powershellText(
+      renderScript(await readTemplate('scripts/install-iis-site.ps1'), {
+        variables: iisVariables(site, t.serviceAccount ?? '', isWindowsPath(wd) ? wd.replace(/\//g, '\\') : wd),
+      }),
+    ),
+  })
   items.push({
     relative: 'set-permissions.sh',
     path: join(wd, 'set-permissions.sh'),
@@ -294,5 +324,6 @@ export async function planScaffold(
     productPrefix: prefix,
     prefixSource,
     outside: outside.map((c) => ({...c, copied: !!o.copyCertificates})),
+    site,
   }
 }

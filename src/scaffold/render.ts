@@ -145,3 +145,13 @@ export function renderScript(template: string, blocks: Readonly<Record<string, s
     return lines.join('\n')
   })
 }
+
+/**
+ * A PowerShell script's text as Windows PowerShell 5.1 reads it back: without a byte-order mark it
+ * reads a .ps1 in the system's ANSI code page, so an account or path outside ASCII (josé, ‘…’)
+ * would be another name. Such a script gets the UTF-8 BOM; an ASCII one stays as it is.
+ */
+export function powershellText(script: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\u0000-\u007f]/.test(script) && !script.startsWith('\uFEFF') ? `\uFEFF${script}` : script
+}

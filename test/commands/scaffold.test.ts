@@ -169,6 +169,21 @@ describe('scaffold', () => {
     )
     const sh = await readFile(join(target, 'set-permissions.sh'), 'utf8')
     assert.ok(sh.includes(`ROOT='${target}'`), sh)
+    // Windows PowerShell 5.1 reads a .ps1 without a BOM in the ANSI code page: a script holding
+    // "ü" starts with the UTF-8 BOM, so that it reads back the same path.
+    for (const f of ['set-permissions.ps1', 'install-iis-site.ps1']) {
+      const bytes = await readFile(join(target, f))
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], f)
+      assert.ok(bytes.toString('utf8').includes(`$Root = '${target}'`), f)
+    }
+  })
+
+  test('an ASCII PowerShell script has no BOM', async () => {
+    const target = join(dir, 'ascii-ps1')
+    const r = await runCli(['scaffold', '-c', join(dir, 'saas-pfx.yaml'), '--target', target], {env: SECRETS})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    for (const f of ['set-permissions.ps1', 'install-iis-site.ps1'])
+      assert.equal((await readFile(join(target, f)))[0], '<'.charCodeAt(0), f)
   })
 
   test('an extracted runtime is the base: shipped agent settings, web.config updated in place, file names detected', async () => {
