@@ -1,15 +1,51 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
+import {isAbsolute, resolve} from 'node:path'
+import {defineCheck, type Finding, type PlannedTarget} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import type {CertificateRef} from '../src/core/environment.js'
+import {
+  appPoolOf,
+  expectedSite,
+  IIS_SITES_SCRIPT,
+  parseBindingInformation,
+  parseIisSites,
+  windowsPathKey,
+  type IisFacts,
+  type IisSiteFacts,
+} from '../src/lib/iis.js'
+import {isWindowsPath} from '../src/lib/paths.js'
+import {sharedAnswers} from '../src/lib/shared-answer.js'
+import {psString} from '../src/lib/quote.js'
 import {powershellJson} from '../src/lib/windows.js'
 
-interface Facts {
+interface VersionFacts {
   installed: boolean
   major?: number
   minor?: number
 }
 
+/** The site of one installation, as the environment file describes it (DOMAIN.md §5.2). */
+interface SiteParams {
+  owner: string
+  /** `<workingDirectory>\Runtime`: the site is found by its physical path (naming is free). */
+  runtime: string
+  hostName: string
+  port: number
+  serviceAccount?: string
+  certificate?: {thumbprint?: string; subject?: string; file?: string; password?: string}
+}
+
+type Params = {minMajor: number; site?: undefined} | {minMajor?: undefined; site: SiteParams}
+
+type Facts =
+  | ({kind: 'version'} & VersionFacts)
+  | ({kind: 'site'} & IisFacts & {
+        /** The tlsCertificate's thumbprint, read from its PFX file. */
+        expectedThumbprint?: string
+        certificateError?: string
+      })
+
 /** IIS's version as the registry says it (HKLM\SOFTWARE\Microsoft\InetStp), from the script's JSON. */
-export function parseInetStp(json: unknown): Facts {
+export function parseInetStp(json: unknown): VersionFacts {
   const j = json as {MajorVersion?: number; MinorVersion?: number} | null
   if (!j || j.MajorVersion === undefined || j.MajorVersion === null) return {installed: false}
   return {installed: true, major: Number(j.MajorVersion), minor: Number(j.MinorVersion ?? 0)}
@@ -19,25 +55,361 @@ export function parseInetStp(json: unknown): Facts {
 export const INETSTP_SCRIPT =
   "$k = Get-ItemProperty -LiteralPath 'HKLM:\\SOFTWARE\\Microsoft\\InetStp' -ErrorAction SilentlyContinue; if ($k) { $k | Select-Object MajorVersion, MinorVersion | ConvertTo-Json -Compress } else { 'null' }"
 
-export default defineCheck<{minMajor: number}, Facts>({
+// The sites of a host, read once for all the instances of a run.
+const hostSites = sharedAnswers<IisFacts>()
+
+function certificateParam(ref: CertificateRef | undefined, baseDir: string): SiteParams['certificate'] {
+  if (ref?.store) {
+    if (ref.store.storeLocation !== 'LocalMachine') return undefined
+    return ref.store.thumbprint
+      ? {thumbprint: ref.store.thumbprint.replace(/[^0-9a-f]/gi, '').toUpperCase()}
+      : ref.store.subject
+        ? {subject: ref.store.subject}
+        : undefined
+  }
+  if (!ref?.file) return undefined
+  return {
+    file: isAbsolute(ref.file) || isWindowsPath(ref.file) ? ref.file : resolve(baseDir, ref.file),
+    ...(ref.password !== undefined ? {password: ref.password} : {}),
+  }
+}
+
+const IIS_MANAGER = 'IIS Manager → Application Pools →'
+const SCRIPT_FIX = 'or run install-iis-site.ps1 that idm-preflight scaffold wrote in the working directory'
+
+/** The pool's settings the production-agent and server pages require, each with its fix. */
+function poolFindings(site: IisSiteFacts, serviceAccount: string | undefined): Finding[] {
+  const pool = site.pool!
+  const name = site.applicationPool
+  const out: Finding[] = []
+  const fail = (message: string, setting: string, command: string) =>
+    out.push({
+      status: 'fail',
+      message: `pool ${name}: ${message}`,
+      remediation: `${IIS_MANAGER} ${name} → ${setting}; or Set-ItemProperty ${psString(`IIS:\\AppPools\\${name}`)} ${command}`,
+    })
+  if (pool.managedRuntimeVersion !== '')
+    fail(
+      `.NET CLR version ${pool.managedRuntimeVersion}: the product needs No Managed Code (mandatory: ASP.NET Core runs outside the CLR)`,
+      'Basic Settings → .NET CLR version: No Managed Code',
+      "-Name managedRuntimeVersion -Value ''",
+    )
+  if (pool.startMode !== 'AlwaysRunning')
+    fail(
+      `start mode ${pool.startMode || '(unset)'}: the product needs AlwaysRunning (the scheduler must run without waiting for a request)`,
+      'Advanced Settings → Start Mode: AlwaysRunning',
+      '-Name startMode -Value AlwaysRunning',
+    )
+  if (!(pool.idleTimeoutMinutes === 0))
+    fail(
+      `idle time-out ${pool.idleTimeoutMinutes} min: the product needs 0 (IIS stops an idle pool, and the agent and scheduler with it)`,
+      'Advanced Settings → Idle Time-out (minutes): 0',
+      '-Name processModel.idleTimeout -Value ([TimeSpan]::Zero)',
+    )
+  if (!pool.loadUserProfile)
+    fail(
+      'Load User Profile is off: the product needs it on (certificate keys and data-protection keys live in the profile)',
+      'Advanced Settings → Load User Profile: True',
+      '-Name processModel.loadUserProfile -Value $true',
+    )
+  if (!(pool.periodicRestartMinutes === 0))
+    fail(
+      `recycled every ${pool.periodicRestartMinutes} min: periodic recycling breaks the agent-server link and the scheduler`,
+      'Recycling → Regular time intervals: off (0)',
+      '-Name recycling.periodicRestart.time -Value ([TimeSpan]::Zero)',
+    )
+  if (serviceAccount) {
+    const poolOf = appPoolOf(serviceAccount)
+    const runsAs =
+      pool.identityType === 'SpecificUser'
+        ? pool.userName
+        : pool.identityType === 'ApplicationPoolIdentity'
+          ? `IIS AppPool\\${name}`
+          : pool.identityType
+    const right = poolOf
+      ? pool.identityType === 'ApplicationPoolIdentity' && poolOf.toLowerCase() === name.toLowerCase()
+      : pool.identityType === 'SpecificUser' && pool.userName.toLowerCase() === serviceAccount.toLowerCase()
+    if (!right)
+      out.push({
+        status: 'fail',
+        message: `pool ${name} runs as ${runsAs || '(unknown)'}, not as ${serviceAccount}: the folder rights and SQL login are the service account's`,
+        remediation: poolOf
+          ? `${poolOf.toLowerCase() === name.toLowerCase() ? `${IIS_MANAGER} ${name} → Advanced Settings → Identity: ApplicationPoolIdentity` : `run the site in pool ${poolOf}, or make serviceAccount IIS AppPool\\${name}`}`
+          : `${IIS_MANAGER} ${name} → Advanced Settings → Identity: Custom account ${serviceAccount}; or install-iis-site.ps1 -Credential (Get-Credential ${psString(serviceAccount)})`,
+      })
+  }
+  if (pool.state && pool.state !== 'Started')
+    out.push({
+      status: 'fail',
+      message: `pool ${name} is ${pool.state}`,
+      remediation: `Start-WebAppPool -Name ${psString(name)} (and read the Windows event log if it stops again)`,
+    })
+  return out
+}
+
+/** The https binding for the URL's host and port, and its certificate. */
+function bindingFindings(
+  p: SiteParams,
+  site: IisSiteFacts,
+  f: {expectedThumbprint?: string; certificateError?: string},
+  now: Date,
+): Finding[] {
+  const https = site.bindings
+    .filter((b) => b.protocol === 'https')
+    .map((b) => ({b, info: parseBindingInformation(b.bindingInformation)}))
+    .filter((x) => x.info?.port === p.port)
+  const want = p.hostName.toLowerCase()
+  const exact = https.find((x) => x.info!.host === want)
+  const any = https.find((x) => x.info!.host === '')
+  const seen = site.bindings.map((b) => `${b.protocol} ${b.bindingInformation}`).join(', ') || 'none'
+  const shown = `https ${p.hostName || '*'}:${p.port}`
+  const out: Finding[] = []
+  const chosen = exact ?? (want ? any : undefined)
+  if (!chosen)
+    return [
+      {
+        status: 'fail',
+        message: `site ${site.name} has no ${shown} binding (bindings: ${seen}): browsers and agents cannot reach it at the URL`,
+        remediation: `New-WebBinding -Name ${psString(site.name)} -Protocol https -Port ${p.port}${p.hostName ? ` -HostHeader ${psString(p.hostName)} -SslFlags 1` : ''}; ${SCRIPT_FIX}`,
+      },
+    ]
+  if (!exact)
+    out.push({
+      status: 'warn',
+      message: `site ${site.name} answers https on port ${p.port} for every host name (${chosen.b.bindingInformation}), not for ${p.hostName} only`,
+      remediation: `set the binding's host name to ${p.hostName} with Require Server Name Indication, so that other sites can share the port`,
+    })
+  const b = chosen.b
+  if (!b.certificateHash)
+    return [
+      ...out,
+      {
+        status: 'fail',
+        message: `the ${b.bindingInformation} binding of site ${site.name} has no certificate: the TLS handshake fails`,
+        remediation: `IIS Manager → Sites → ${site.name} → Bindings → https → SSL certificate; ${SCRIPT_FIX}`,
+      },
+    ]
+  const store = b.certificateStoreName || 'My'
+  if (!b.certificate)
+    return [
+      ...out,
+      {
+        status: 'fail',
+        message: `the ${b.bindingInformation} binding names certificate ${b.certificateHash}, which is not in LocalMachine\\${store}`,
+        remediation: 'import the certificate into LocalMachine\\My and bind it again',
+      },
+    ]
+  const c = p.certificate
+  if (c?.thumbprint && c.thumbprint !== b.certificateHash)
+    out.push({
+      status: 'fail',
+      message: `the binding uses certificate ${b.certificateHash} (${b.certificate.subject}), not the tlsCertificate ${c.thumbprint} the environment file names (and cert.tls judged)`,
+      remediation: `bind ${c.thumbprint}: ${SCRIPT_FIX}; or correct tlsCertificate`,
+    })
+  else if (c?.subject && c.subject !== b.certificate.subject)
+    out.push({
+      status: 'fail',
+      message: `the binding uses certificate ${b.certificate.subject} (${b.certificateHash}), not "${c.subject}" the environment file names`,
+      remediation: `bind the certificate with subject ${c.subject}: ${SCRIPT_FIX}`,
+    })
+  else if (c?.file && f.expectedThumbprint && f.expectedThumbprint !== b.certificateHash)
+    out.push({
+      status: 'fail',
+      message: `the binding uses certificate ${b.certificateHash} (${b.certificate.subject}), not the one in ${c.file} (${f.expectedThumbprint}) that cert.tls judged`,
+      remediation: `import ${c.file} and bind it: ${SCRIPT_FIX}`,
+    })
+  else if (c?.file && f.certificateError)
+    out.push({
+      status: 'warn',
+      message: `the bound certificate ${b.certificateHash} was not compared with ${c.file}: ${f.certificateError}`,
+      remediation: 'cert.tls says why the file cannot be opened',
+    })
+  const notAfter = Date.parse(b.certificate.notAfter)
+  if (Number.isFinite(notAfter) && notAfter < now.getTime())
+    out.push({
+      status: 'fail',
+      message: `the bound certificate ${b.certificateHash} (${b.certificate.subject}) expired on ${b.certificate.notAfter.slice(0, 10)}`,
+      remediation: 'bind a valid certificate',
+    })
+  return out
+}
+
+/** The verdicts on the site that serves `runtime`, its pool and its binding. */
+export function siteFindings(p: SiteParams, f: Extract<Facts, {kind: 'site'}>, now: Date): Finding[] {
+  if (!f.webAdministration)
+    return [
+      {
+        status: 'fail',
+        message: 'the WebAdministration module is not there: IIS is not installed, or without its scripting tools',
+        remediation:
+          'Server Manager → Add Roles and Features → Web Server (IIS) → Management Tools → IIS Management Scripts and Tools',
+      },
+    ]
+  const key = windowsPathKey(p.runtime)
+  const serving = f.sites.filter((s) => windowsPathKey(s.physicalPath) === key)
+  if (serving.length === 0)
+    return [
+      {
+        status: 'fail',
+        message: `no IIS site serves ${p.runtime} (sites here: ${f.sites.map((s) => `${s.name} → ${s.physicalPath}`).join(', ') || 'none'})`,
+        remediation: `run install-iis-site.ps1 that idm-preflight scaffold wrote in the working directory (-WhatIf shows what it does)`,
+      },
+    ]
+  const site = serving.find((s) => s.state === 'Started') ?? serving[0]!
+  const out: Finding[] = []
+  if (serving.length > 1)
+    out.push({
+      status: 'warn',
+      message: `${serving.length} sites serve ${p.runtime} (${serving.map((s) => s.name).join(', ')}): judging ${site.name}`,
+      remediation: 'remove the others: two sites of one runtime share its Temp and Work folders',
+    })
+  if (site.state !== 'Started')
+    out.push({
+      status: 'fail',
+      message: `site ${site.name} is ${site.state || 'not started'}`,
+      remediation: `Start-Website -Name ${psString(site.name)} (a binding another site holds stops it from starting)`,
+    })
+  if (!site.pool)
+    out.push({
+      status: 'fail',
+      message: `site ${site.name} runs in pool ${site.applicationPool}, which does not exist`,
+      remediation: SCRIPT_FIX.replace(/^or /, ''),
+    })
+  else out.push(...poolFindings(site, p.serviceAccount))
+  if (!site.preloadEnabled)
+    out.push({
+      status: 'warn',
+      message: `site ${site.name} is not preloaded: the scheduler starts only with the first request after a restart`,
+      remediation: `Set-ItemProperty ${psString(`IIS:\\Sites\\${site.name}`)} -Name applicationDefaults.preloadEnabled -Value $true (with the Application Initialization feature)`,
+    })
+  out.push(...bindingFindings(p, site, f, now))
+  if (!out.some((x) => x.status === 'fail' || x.status === 'warn')) {
+    const b = site.bindings.find(
+      (x) => x.protocol === 'https' && parseBindingInformation(x.bindingInformation)?.host === p.hostName.toLowerCase(),
+    )
+    out.push({
+      status: 'pass',
+      message: `site ${site.name} serves ${p.runtime} in pool ${site.applicationPool} (No Managed Code, AlwaysRunning, idle time-out 0, Load User Profile, no periodic recycling${p.serviceAccount ? `, as ${p.serviceAccount}` : ''}); https ${p.hostName || '*'}:${p.port} with certificate ${b?.certificateHash ?? ''}`,
+    })
+  }
+  return out
+}
+
+export default defineCheck<Params, Facts>({
   id: 'host.iis',
-  summary: 'IIS 10 or later is installed (Windows)',
-  docs: netwrixDocs('user-guide/deploy/production-agent-installation/iis-installation'),
+  summary:
+    'IIS 10 or later (before); after installation, the site that serves Runtime: its pool (No Managed Code, AlwaysRunning, idle 0, Load User Profile, no periodic recycling, the service account) and its https binding with the tlsCertificate (Windows)',
+  docs: netwrixDocs('user-guide/deploy/production-agent-installation/iis-configuration'),
   flow: 'host',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   platforms: ['win32'],
+  stages: "IIS's version: before; each site: after (the server's before too with server.installed)",
   params: {
     type: 'object',
     additionalProperties: false,
-    required: ['minMajor'],
-    properties: {minMajor: {type: 'integer'}},
+    properties: {
+      minMajor: {type: 'integer'},
+      site: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['owner', 'runtime', 'hostName', 'port'],
+        properties: {
+          owner: {type: 'string'},
+          runtime: {type: 'string'},
+          hostName: {type: 'string'},
+          port: {type: 'integer'},
+          serviceAccount: {type: 'string'},
+          certificate: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              thumbprint: {type: 'string'},
+              subject: {type: 'string'},
+              file: {type: 'string'},
+              password: {type: 'string'},
+            },
+          },
+        },
+      },
+    },
   },
-  plan: () => [{target: 'local', params: {minMajor: 10}}],
-  title: () => 'IIS of this host',
-  async probe(_p, ctx) {
-    return parseInetStp(await powershellJson(INETSTP_SCRIPT, ctx.signal))
+  plan(env, ctx) {
+    const out: PlannedTarget<Params>[] = [{target: 'local', params: {minMajor: 10}}]
+    const add = (
+      owner: string,
+      role: 'server' | 'agent',
+      o: {
+        url?: string
+        alias?: string
+        workingDirectory?: string
+        serviceAccount?: string
+        tlsCertificate?: CertificateRef
+      },
+      stage: 'before' | 'after',
+    ) => {
+      const whose = owner === 'server' ? {owner: 'server' as const} : {}
+      if (!o.workingDirectory) {
+        out.push({
+          target: owner,
+          ...whose,
+          stage,
+          params: {site: {owner, runtime: '', hostName: '', port: 443}},
+          skip: `no workingDirectory for ${owner}: the site is found by its physical path (<workingDirectory>\\Runtime)`,
+        })
+        return
+      }
+      const e = expectedSite({role, organization: env.organization, ...o}, ctx.baseDir)
+      const wd =
+        isAbsolute(o.workingDirectory) || isWindowsPath(o.workingDirectory)
+          ? o.workingDirectory
+          : resolve(ctx.baseDir, o.workingDirectory)
+      const certificate = certificateParam(o.tlsCertificate, ctx.baseDir)
+      out.push({
+        target: owner,
+        ...whose,
+        stage,
+        params: {
+          site: {
+            owner,
+            runtime: `${wd.replace(/\//g, '\\').replace(/\\+$/, '')}\\Runtime`,
+            hostName: e.hostName,
+            port: e.port,
+            ...(o.serviceAccount ? {serviceAccount: o.serviceAccount} : {}),
+            ...(certificate ? {certificate} : {}),
+          },
+        },
+      })
+    }
+    // The server's site (its integrated agent runs in it); in SaaS the server is Netwrix's.
+    if (env.topology !== 'saas') add('server', 'server', env.server, env.server.installed ? 'before' : 'after')
+    if (env.topology !== 'on-prem-integrated') for (const a of ctx.agents) add(a.identifier, 'agent', a, 'after')
+    return out
   },
-  evaluate(p, f): Finding[] {
+  title: (p) => (p.site ? `IIS site of ${p.site.owner}` : 'IIS of this host'),
+  async probe(p, ctx): Promise<Facts> {
+    if (!p.site) return {kind: 'version', ...parseInetStp(await powershellJson(INETSTP_SCRIPT, ctx.signal))}
+    const c = p.site.certificate
+    const [facts, cert] = await Promise.all([
+      hostSites(
+        'sites',
+        async () => parseIisSites(await powershellJson(IIS_SITES_SCRIPT, AbortSignal.timeout(30_000))),
+        ctx.signal,
+      ),
+      c?.file
+        ? import('../src/lib/certificates.js').then(({loadCertificateFile}) => loadCertificateFile(c.file!, c.password))
+        : undefined,
+    ])
+    const thumbprint = cert?.ok ? cert.file.leaf?.thumbprint : undefined
+    return {
+      kind: 'site',
+      ...facts,
+      ...(thumbprint ? {expectedThumbprint: thumbprint} : {}),
+      ...(cert && !cert.ok ? {certificateError: cert.detail} : {}),
+    }
+  },
+  evaluate(p, f, ctx): Finding[] {
+    if (f.kind === 'site') return siteFindings(p.site!, f, ctx.now)
+    const minMajor = p.minMajor ?? 10
     if (!f.installed)
       return [
         {
@@ -47,11 +419,11 @@ export default defineCheck<{minMajor: number}, Facts>({
             'Server Manager → Add Roles and Features → Web Server (IIS); then install the ASP.NET Core Hosting Bundle',
         },
       ]
-    if ((f.major ?? 0) < p.minMajor)
+    if ((f.major ?? 0) < minMajor)
       return [
         {
           status: 'fail',
-          message: `IIS ${f.major}.${f.minor}; the product needs IIS ${p.minMajor} or later`,
+          message: `IIS ${f.major}.${f.minor}; the product needs IIS ${minMajor} or later`,
           remediation: 'move to Windows Server 2016 or later (IIS 10)',
         },
       ]

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict'
 import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import iis, {parseInetStp} from '../../checks/host-iis.js'
 import runtime, {parseRuntimes} from '../../checks/host-runtime.js'
-import {planChecks} from '../../src/core/planner.js'
 import {tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
 
@@ -84,24 +82,5 @@ describe('host.runtime', () => {
       assert.equal(r.status, 'pass', r.message)
       assert.match(r.message, /Microsoft\.AspNetCore\.App 8\.0\.11/)
     })
-  })
-})
-
-describe('host.iis', () => {
-  test('registry answers', () => {
-    assert.deepEqual(parseInetStp({MajorVersion: 10, MinorVersion: 0}), {installed: true, major: 10, minor: 0})
-    assert.deepEqual(parseInetStp(null), {installed: false})
-    const ev = (f: ReturnType<typeof parseInetStp>) => iis.evaluate({minMajor: 10}, f, ctx)[0]!
-    assert.equal(ev(parseInetStp({MajorVersion: 10, MinorVersion: 0})).status, 'pass')
-    assert.match(
-      ev(parseInetStp({MajorVersion: 8, MinorVersion: 5})).message,
-      /IIS 8\.5; the product needs IIS 10 or later/,
-    )
-    assert.match(ev(parseInetStp(null)).message, /IIS is not installed/)
-  })
-  test('off Windows it is planned as a skip with the reason', () => {
-    const env = {topology: 'saas', product: 'saas', server: {url: 'https://x'}, agents: []}
-    const [inst] = planChecks(env as never, [iis], {stage: 'before', baseDir: '/', platform: 'linux'})
-    assert.equal(inst!.skip, 'runs on win32 only (this host is linux)')
   })
 })

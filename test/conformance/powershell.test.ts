@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -15,7 +14,7 @@ import {
 } from '../../src/lib/windows.js'
 import {ENVS, SECRETS} from '../fixtures/scaffold-envs.js'
 import {runCli, tempDir} from '../helpers/cli.js'
-import {NO_PWSH, pwsh} from '../helpers/dotnet.js'
+import {NO_PWSH, parseErrors, runPwsh} from '../helpers/dotnet.js'
 
 /**
  * PowerShell as the judge of the PowerShell we write and run: every script scaffold writes and
@@ -31,31 +30,6 @@ const HOSTILE = [
   "CONTOSO\\svc\u2019$(Write-Output ('INJ' + 'ECTED'))\u2018",
   'a`b"c$d{e}',
 ]
-
-function runPwsh(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(pwsh!, ['-NoLogo', '-NoProfile', '-NonInteractive', ...args, '-Command', script], {
-    encoding: 'utf8',
-    env,
-  })
-}
-
-/** Parses each text with PowerShell's parser: the errors it reports, per name. */
-function parseErrors(dir: string, scripts: Record<string, string>): Promise<Record<string, string[]>> {
-  const input = join(dir, `scripts-${Object.keys(scripts).length}-${Date.now()}.json`)
-  return writeFile(input, JSON.stringify(scripts)).then(() => {
-    const r = runPwsh(`
-      $scripts = Get-Content -Raw -LiteralPath ${`'${input.replace(/'/g, "''")}'`} | ConvertFrom-Json
-      $out = [ordered]@{}
-      foreach ($p in $scripts.PSObject.Properties) {
-        $tokens = $null; $errors = $null
-        [void][System.Management.Automation.Language.Parser]::ParseInput($p.Value, [ref]$tokens, [ref]$errors)
-        $out[$p.Name] = @($errors | ForEach-Object { "$($_.Extent.StartLineNumber):$($_.Extent.StartColumnNumber) $($_.Message)" })
-      }
-      ConvertTo-Json -Depth 3 -InputObject $out`)
-    assert.equal(r.status, 0, r.stderr)
-    return JSON.parse(r.stdout) as Record<string, string[]>
-  })
-}
 
 describe('PowerShell parses and runs what we write', {skip: NO_PWSH}, () => {
   let dir: string

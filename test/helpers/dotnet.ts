@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
-import {mkdir, rename, rm} from 'node:fs/promises'
+import {mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -84,5 +85,31 @@ export async function judge<T>(command: string, request: unknown): Promise<T> {
       }
     })
     child.stdin.end(JSON.stringify(request))
+  })
+}
+
+/** Runs a PowerShell command with pwsh (no profile, non-interactive). */
+export function runPwsh(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(pwsh!, ['-NoLogo', '-NoProfile', '-NonInteractive', ...args, '-Command', script], {
+    encoding: 'utf8',
+    env,
+  })
+}
+
+/** Parses each text with PowerShell's parser: the errors it reports, per name. */
+export function parseErrors(dir: string, scripts: Record<string, string>): Promise<Record<string, string[]>> {
+  const input = join(dir, `scripts-${Object.keys(scripts).length}-${Date.now()}.json`)
+  return writeFile(input, JSON.stringify(scripts)).then(() => {
+    const r = runPwsh(`
+      $scripts = Get-Content -Raw -LiteralPath ${`'${input.replace(/'/g, "''")}'`} | ConvertFrom-Json
+      $out = [ordered]@{}
+      foreach ($p in $scripts.PSObject.Properties) {
+        $tokens = $null; $errors = $null
+        [void][System.Management.Automation.Language.Parser]::ParseInput($p.Value, [ref]$tokens, [ref]$errors)
+        $out[$p.Name] = @($errors | ForEach-Object { "$($_.Extent.StartLineNumber):$($_.Extent.StartColumnNumber) $($_.Message)" })
+      }
+      ConvertTo-Json -Depth 3 -InputObject $out`)
+    assert.equal(r.status, 0, r.stderr)
+    return JSON.parse(r.stdout) as Record<string, string[]>
   })
 }
