@@ -75,6 +75,7 @@ function certificateParam(ref: CertificateRef | undefined, baseDir: string): Sit
 }
 
 const IIS_MANAGER = 'IIS Manager → Application Pools →'
+const minutes = (v: number) => (Number.isFinite(v) ? `${v} min` : 'unreadable')
 const SCRIPT_FIX = 'or run install-iis-site.ps1 that idm-preflight scaffold wrote in the working directory'
 
 /** The pool's settings the production-agent and server pages require, each with its fix. */
@@ -102,7 +103,7 @@ function poolFindings(site: IisSiteFacts, serviceAccount: string | undefined): F
     )
   if (!(pool.idleTimeoutMinutes === 0))
     fail(
-      `idle time-out ${pool.idleTimeoutMinutes} min: the product needs 0 (IIS stops an idle pool, and the agent and scheduler with it)`,
+      `idle time-out ${minutes(pool.idleTimeoutMinutes)}: the product needs 0 (IIS stops an idle pool, and the agent and scheduler with it)`,
       'Advanced Settings → Idle Time-out (minutes): 0',
       '-Name processModel.idleTimeout -Value ([TimeSpan]::Zero)',
     )
@@ -114,7 +115,7 @@ function poolFindings(site: IisSiteFacts, serviceAccount: string | undefined): F
     )
   if (!(pool.periodicRestartMinutes === 0))
     fail(
-      `recycled every ${pool.periodicRestartMinutes} min: periodic recycling breaks the agent-server link and the scheduler`,
+      `${Number.isFinite(pool.periodicRestartMinutes) ? `recycled every ${pool.periodicRestartMinutes} min` : 'periodic recycling unreadable'}: periodic recycling breaks the agent-server link and the scheduler`,
       'Recycling → Regular time intervals: off (0)',
       '-Name recycling.periodicRestart.time -Value ([TimeSpan]::Zero)',
     )

@@ -32,7 +32,7 @@ export async function iisSite(env: Environment, t: ScaffoldTarget, baseDir: stri
     else {
       const r = await loadCertificateFile(site.pfxFile, password)
       if (r.ok && r.file.leaf) site.thumbprint = r.file.leaf.thumbprint
-      else unread(`cannot be opened (${r.ok ? 'no certificate in it' : r.detail})`)
+      else unread(`cannot be opened (${r.ok ? 'no certificate in it' : r.detail.replace(`${site.pfxFile} `, '')})`)
     }
   }
   return site
