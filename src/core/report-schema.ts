@@ -4,6 +4,18 @@ import {FLOWS} from './check.js'
 /** JSON Schema of the `--format json` report; committed as `schema/report.schema.json`. */
 export function buildReportSchema(): Record<string, unknown> {
   const count = {type: 'integer', minimum: 0}
+  const summary = {
+    type: 'object',
+    additionalProperties: false,
+    required: [...STATUSES],
+    properties: Object.fromEntries(STATUSES.map((s) => [s, count])),
+  }
+  const runHost = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {name: {type: 'string'}, agent: {type: 'string'}, component: {type: 'string'}},
+  }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://idm-preflight.dev/schema/report.schema.json',
@@ -41,12 +53,7 @@ export function buildReportSchema(): Record<string, unknown> {
       exitCode: {enum: [0, 3, 4, 130]},
       strict: {type: 'boolean'},
       interrupted: {type: 'boolean'},
-      summary: {
-        type: 'object',
-        additionalProperties: false,
-        required: [...STATUSES],
-        properties: Object.fromEntries(STATUSES.map((s) => [s, count])),
-      },
+      summary,
       results: {
         type: 'array',
         items: {
@@ -74,10 +81,80 @@ export function buildReportSchema(): Record<string, unknown> {
               },
             },
             data: {},
+            place: {type: 'string'},
+            host: {type: 'string'},
           },
         },
       },
       notes: {type: 'array', items: {type: 'string'}},
+      host: runHost,
+      picture: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['nodes', 'links'],
+        properties: {
+          nodes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'kind', 'label'],
+              properties: {
+                id: {type: 'string'},
+                kind: {enum: ['browsers', 'server', 'database', 'agent', 'smtp', 'proxy', 'dns']},
+                label: {type: 'array', items: {type: 'string'}},
+              },
+            },
+          },
+          links: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'from', 'to'],
+              properties: {id: {type: 'string'}, from: {type: 'string'}, to: {type: 'string'}},
+            },
+          },
+        },
+      },
+      environmentSummary: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['product', 'organization', 'server', 'agents'],
+        properties: {
+          product: {type: 'string'},
+          organization: {type: 'string'},
+          server: {type: 'string'},
+          agents: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['identifier'],
+              properties: {identifier: {type: 'string'}, url: {type: 'string'}},
+            },
+          },
+          smtp: {type: 'string'},
+          proxy: {type: 'string'},
+          dnsServers: {type: 'array', items: {type: 'string'}},
+        },
+      },
+      runs: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['host', 'stage', 'startedAt', 'exitCode', 'summary', 'file'],
+          properties: {
+            host: runHost,
+            stage: {enum: ['before', 'after']},
+            startedAt: {type: 'string', format: 'date-time'},
+            exitCode: {type: 'integer'},
+            summary: summary,
+            file: {type: 'string'},
+          },
+        },
+      },
     },
   }
 }

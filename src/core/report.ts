@@ -1,5 +1,6 @@
 import {SEVERITY, type Flow, type Status} from './check.js'
 import {ExitCode} from './exit-codes.js'
+import type {Picture} from './picture.js'
 
 /** One row of every report: a check instance and its verdict. */
 export interface CheckResult {
@@ -15,6 +16,39 @@ export interface CheckResult {
   /** Set when a waiver matched: active ones turned a failure into a warning. */
   waiver?: {reason: string; until: string; expired: boolean}
   data: unknown
+  /** Where the result is in the data-flow picture: a component (`server`, `agent:X`) or a link (`agent:X>server`). */
+  place?: string
+  /** In a merged report: the host whose run gave the result. */
+  host?: string
+}
+
+/** Which host ran the check, and as which installation (`--agent`). */
+export interface RunHost {
+  name: string
+  agent?: string
+  /** The component of the picture this host is. */
+  component?: string
+}
+
+/** What a report says about the environment it checked (no secret: references stay references). */
+export interface EnvironmentSummary {
+  product: string
+  organization: string
+  server: string
+  agents: {identifier: string; url?: string}[]
+  smtp?: string
+  proxy?: string
+  dnsServers?: string[]
+}
+
+/** One host's run, in a merged report. */
+export interface MergedRun {
+  host: RunHost
+  stage: string
+  startedAt: string
+  exitCode: number
+  summary: Summary
+  file: string
 }
 
 export type Summary = Record<Status, number>
@@ -37,6 +71,11 @@ export interface Report {
   results: CheckResult[]
   /** Things worth knowing that are not results: expired or unused waivers, the resolver used. */
   notes: string[]
+  host?: RunHost
+  picture?: Picture
+  environmentSummary?: EnvironmentSummary
+  /** Set by `report merge`: the runs it put together (each result names its host). */
+  runs?: MergedRun[]
 }
 
 export function summarize(results: readonly CheckResult[]): Summary {

@@ -8,7 +8,8 @@ import {ExitCode} from './exit-codes.js'
 import {splitList} from './glob.js'
 import {planChecks, type CheckInstance} from './planner.js'
 import {redactor} from './redact.js'
-import {exitCodeFor, summarize, type CheckResult, type Report} from './report.js'
+import {exitCodeFor, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
+import type {Environment} from './environment.js'
 import {runChecks} from './runner.js'
 import {walkStrings} from './semantics.js'
 import {stripControl} from './terminal.js'
@@ -145,6 +146,17 @@ export async function runSession(
         `waiver for ${w.id}${w.target ? ` (${w.target})` : ''} matched no failure: remove it when no longer needed`,
       )
   }
+  // Where each result is in the picture (results are in plan order).
+  const {pictureOf, placeOf, runHostOf} = await import('./picture.js')
+  const picture = pictureOf(env)
+  const component = runHostOf(env, o.agent)
+  results.forEach((r, i) => (r.place = placeOf(s.plan[i]!, picture, component)))
+  const clean = (v: string) => redactor.redact(stripControl(v))
+  for (const n of picture.nodes) n.label = n.label.map(clean)
+  const {hostname} = await import('node:os')
+  const agentId = o.agent
+    ? env.agents?.find((a) => a.identifier.toLowerCase() === o.agent!.toLowerCase())?.identifier
+    : undefined
   // Results were redacted one by one by the runner; the notes are free text.
   return {
     schemaVersion: 1,
@@ -160,5 +172,30 @@ export async function runSession(
     summary,
     results,
     notes: notes.map((n) => redactor.redact(stripControl(n))),
+    host: {name: clean(hostname()), ...(agentId ? {agent: agentId} : {}), component},
+    picture,
+    environmentSummary: environmentSummaryOf(env, clean),
+  }
+}
+
+/** The environment as a report shows it: names and addresses, references as written, never a value. */
+function environmentSummaryOf(env: Environment, clean: (v: string) => string): EnvironmentSummary {
+  const url = (u: string) => clean(u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1'))
+  return {
+    product: env.product,
+    organization: clean(env.organization),
+    server: url(env.server.url),
+    agents: (env.agents ?? []).map((a) => ({identifier: clean(a.identifier), ...(a.url ? {url: url(a.url)} : {})})),
+    ...(env.smtp
+      ? {
+          smtp: clean(
+            env.smtp.host
+              ? `${env.smtp.host}:${env.smtp.port ?? 25} (${env.smtp.secureSocketOption ?? 'Auto'})`
+              : `pickup ${env.smtp.pickupDirectory ?? ''}`,
+          ),
+        }
+      : {}),
+    ...(env.network?.httpsProxy ? {proxy: url(env.network.httpsProxy)} : {}),
+    ...(env.network?.dnsServers?.length ? {dnsServers: env.network.dnsServers.map(clean)} : {}),
   }
 }

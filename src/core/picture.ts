@@ -1,0 +1,135 @@
+import type {CheckInstance} from './planner.js'
+import type {Environment} from './environment.js'
+import {writtenHost} from '../lib/network.js'
+
+/**
+ * The data-flow picture of an installation (DESIGN.md §5): its components (browsers, server,
+ * database, each agent, SMTP, proxy, DNS) and the links between them, and where each result
+ * belongs in it. It is part of the JSON report, so that `report show` and `report merge` draw
+ * the same picture from saved reports without the environment file.
+ */
+
+export type ComponentKind = 'browsers' | 'server' | 'database' | 'agent' | 'smtp' | 'proxy' | 'dns'
+
+export interface PictureNode {
+  id: string
+  kind: ComponentKind
+  /** What the box says: its role, then its host (never a secret: no user information of a URL). */
+  label: string[]
+}
+
+export interface PictureLink {
+  /** `<from>><to>`. */
+  id: string
+  from: string
+  to: string
+}
+
+export interface Picture {
+  nodes: PictureNode[]
+  links: PictureLink[]
+}
+
+const link = (from: string, to: string): PictureLink => ({id: `${from}>${to}`, from, to})
+const hostOf = (url: string | undefined) => (url ? (writtenHost(url) ?? '') : '')
+
+/** The picture of an environment: every agent of the file (a run narrowed to one still shows all). */
+export function pictureOf(env: Environment): Picture {
+  const integrated = env.topology === 'on-prem-integrated'
+  const nodes: PictureNode[] = [
+    {id: 'browsers', kind: 'browsers', label: ['Browsers']},
+    {
+      id: 'server',
+      kind: 'server',
+      label: [
+        env.topology === 'saas' ? 'Server (SaaS)' : integrated ? 'Server + agent' : 'Server',
+        hostOf(env.server.url),
+      ],
+    },
+  ]
+  const links: PictureLink[] = [link('browsers', 'server')]
+  if (env.topology !== 'saas') {
+    const c = env.server.database?.connectionString ?? ''
+    const m = /(?:^|;)\s*(?:data source|server|address|addr|network address)\s*=\s*([^;]*)/i.exec(c)
+    const db = m && !c.startsWith('${') ? m[1]!.trim().replace(/^tcp:/i, '').split(/[,\\]/)[0]! : ''
+    nodes.push({id: 'database', kind: 'database', label: ['SQL Server', db]})
+    links.push(link('server', 'database'))
+  }
+  const senders: string[] = []
+  if (!integrated)
+    for (const a of env.agents ?? []) {
+      const id = `agent:${a.identifier}`
+      nodes.push({id, kind: 'agent', label: [`Agent ${a.identifier}`, hostOf(a.url) || a.alias || '']})
+      links.push(link(id, 'server'))
+      if (a.url) links.push(link('browsers', id))
+      senders.push(id)
+    }
+  else senders.push('server')
+  if (env.smtp) {
+    nodes.push({
+      id: 'smtp',
+      kind: 'smtp',
+      label: env.smtp.host ? ['SMTP', `${env.smtp.host}${env.smtp.port ? `:${env.smtp.port}` : ''}`] : ['SMTP pickup'],
+    })
+    for (const s of senders) links.push(link(s, 'smtp'))
+  }
+  if (env.network?.httpsProxy)
+    nodes.push({
+      id: 'proxy',
+      kind: 'proxy',
+      label: ['Proxy', env.network.httpsProxy.startsWith('${') ? '' : hostOf(env.network.httpsProxy)],
+    })
+  nodes.push({
+    id: 'dns',
+    kind: 'dns',
+    label: ['DNS', env.network?.dnsServers?.length ? env.network.dnsServers.join(', ') : 'system resolver'],
+  })
+  for (const n of nodes) n.label = n.label.filter(Boolean)
+  return {nodes, links}
+}
+
+/** The component this run's host is: the --agent's, else the only agent's, else the server. */
+export function runHostOf(env: Environment, agent: string | undefined): string {
+  if (env.topology === 'on-prem-integrated') return 'server'
+  const agents = env.agents ?? []
+  const a = agent ? agents.find((x) => x.identifier.toLowerCase() === agent.toLowerCase()) : undefined
+  if (a) return `agent:${a.identifier}`
+  if (agents.length === 1) return `agent:${agents[0]!.identifier}`
+  return 'server'
+}
+
+/** Where one result belongs in the picture: a node id or a link id. */
+export function placeOf(
+  inst: Pick<CheckInstance, 'id' | 'target' | 'flow' | 'params'>,
+  p: Picture,
+  runHost: string,
+): string {
+  const ids = new Set([...p.nodes.map((n) => n.id), ...p.links.map((l) => l.id)])
+  const or = (id: string, fallback: string) => (ids.has(id) ? id : fallback)
+  const params = (inst.params ?? {}) as {owner?: unknown; role?: unknown; site?: {owner?: unknown}}
+  const owner = (o: unknown) => (o === 'server' || typeof o !== 'string' ? 'server' : or(`agent:${o}`, 'server'))
+  switch (inst.flow) {
+    case 'host':
+      return inst.target === 'local' ? runHost : owner(params.site?.owner ?? inst.target)
+    case 'network':
+      return inst.id === 'dns.alias' ? 'dns' : or('proxy', runHost)
+    case 'browsers-server': {
+      const role = typeof params.role === 'string' ? params.role : 'server'
+      return role.startsWith('agent ') ? or(`browsers>agent:${role.slice(6)}`, 'browsers>server') : 'browsers>server'
+    }
+    case 'server-database':
+      return or('server>database', 'server')
+    case 'agent-server':
+      return or(
+        `${runHost}>server`,
+        p.links.find((l) => l.to === 'server' && l.from.startsWith('agent:'))?.id ?? 'server',
+      )
+    case 'files':
+    case 'certificates':
+      return owner(params.owner ?? inst.target.split(':')[0])
+    case 'smtp':
+      return or(`${runHost}>smtp`, or(p.links.find((l) => l.to === 'smtp')?.id ?? 'smtp', runHost))
+    default:
+      return runHost
+  }
+}
