@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+import {formatFromOutput} from '../core/report-output.js'
 
 export default class Check extends BaseCommand {
   static override summary = 'Check an environment before or after installing Identity Manager'
@@ -22,6 +23,10 @@ ${EXIT_CODES_HELP}`)
     {
       description: 'For CI: JUnit into a file, warnings fail the build',
       command: '<%= config.bin %> check -c prod.yaml --format junit --output report.xml --strict',
+    },
+    {
+      description: 'The report to hand over: one HTML file with the data-flow picture',
+      command: '<%= config.bin %> check -c prod.yaml --stage after --output report.html',
     },
     {
       description: 'Only the network checks of one agent',
@@ -49,7 +54,7 @@ ${EXIT_CODES_HELP}`)
     format: Flags.string({
       char: 'f',
       description: 'report format (default: text, or from the --output extension)',
-      options: ['text', 'json', 'junit', 'tap'],
+      options: ['text', 'json', 'junit', 'tap', 'html'],
     }),
     output: Flags.string({char: 'o', description: 'write the report to this file (stdout gets a summary line)'}),
     timeout: Flags.string({description: 'per-check timeout, e.g. 5s, 1500ms (default: checks.timeout or 5s)'}),
@@ -75,7 +80,8 @@ ${EXIT_CODES_HELP}`)
       import('../core/session.js'),
     ])
     const checks = await loadChecks()
-    const format = (flags.format ?? formatFromOutput(flags.output) ?? 'text') as 'text' | 'json' | 'junit' | 'tap'
+    const format = (flags.format ?? formatFromOutput(flags.output) ?? 'text') as
+      'text' | 'json' | 'junit' | 'tap' | 'html'
     const abort = new AbortController()
     const onSigint = () => abort.abort(new Error('interrupted'))
     process.once('SIGINT', onSigint)
@@ -177,14 +183,6 @@ ${EXIT_CODES_HELP}`)
     process.exitCode = report.exitCode
     return report
   }
-}
-
-function formatFromOutput(output: string | undefined): string | undefined {
-  if (!output) return undefined
-  if (/\.xml$/i.test(output)) return 'junit'
-  if (/\.json$/i.test(output)) return 'json'
-  if (/\.tap$/i.test(output)) return 'tap'
-  return undefined
 }
 
 /** A JUnit file for a run that could not start (configuration error): one error testcase, exit 2. */

@@ -14,7 +14,7 @@ directories. These are stand-ins, not Identity Manager.
 
 It writes the sandbox's environment file, runs \`check --stage after --send-test-mail\` against it,
 scaffolds the agent's working directory into scaffold/<agent>, and leaves the environment file,
-the reports (report.json, report.xml) and the scaffolded tree in the folder it prints. With --keep-running the sandbox stays up until Ctrl-C, so that you can run check (and
+the reports (report.html, report.json, report.xml) and the scaffolded tree in the folder it prints. With --keep-running the sandbox stays up until Ctrl-C, so that you can run check (and
 edit the file) by hand.
 
 ${EXIT_CODES_HELP}`)
@@ -75,8 +75,11 @@ ${EXIT_CODES_HELP}`)
       const report = await session.runSession(prepared, options)
       await writeFileAtomic(join(sb.dir, 'report.json'), await render(report, 'json'))
       await writeFileAtomic(join(sb.dir, 'report.xml'), await render(report, 'junit'))
+      await writeFileAtomic(join(sb.dir, 'report.html'), await render(report, 'html'))
       if (!json) await this.out(await render(report, 'text', process.stdout.isTTY === true && !process.env.NO_COLOR))
-      say(`\nreports: ${join(sb.dir, 'report.json')}, ${join(sb.dir, 'report.xml')}`)
+      say(
+        `\nreports: ${join(sb.dir, 'report.html')} (open it in a browser), ${join(sb.dir, 'report.json')}, ${join(sb.dir, 'report.xml')}`,
+      )
       // Scaffold the sandbox's agent into a folder of the demo, then judge what was written.
       const [{scaffoldTarget}, {planScaffold}, {applyPlan}, {checkSettingsFiles}, {redactor}] = await Promise.all([
         import('../scaffold/settings.js'),

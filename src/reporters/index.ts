@@ -4,7 +4,7 @@ import {loadStyle} from './style.js'
 import {renderTap} from './tap.js'
 import {renderText} from './text.js'
 
-export const FORMATS = ['text', 'json', 'junit', 'tap'] as const
+export const FORMATS = ['text', 'json', 'junit', 'tap', 'html'] as const
 export type Format = (typeof FORMATS)[number]
 
 /** Renders a report in one format; `color` only matters for text. */
@@ -21,6 +21,8 @@ export async function render(
       return renderJunit(report)
     case 'tap':
       return renderTap(report)
+    case 'html':
+      return (await import('./html.js')).renderHtml(report)
     default:
       return renderText(report, await loadStyle(color), opts)
   }

@@ -149,8 +149,15 @@ describe('demo', () => {
         env,
         JSON.stringify(report),
         await readFile(join(dir, 'report.xml'), 'utf8'),
+        await readFile(join(dir, 'report.html'), 'utf8'),
       ])
         assert.ok(!text.includes(password))
+      // The HTML report holds every result, and each result knows its place in the picture.
+      const html = await readFile(join(dir, 'report.html'), 'utf8')
+      assert.equal(html.match(/<tr class="result"/g)?.length, report.results.length)
+      const places = new Set([...report.picture.nodes, ...report.picture.links].map((x: {id: string}) => x.id))
+      for (const r of report.results) assert.ok(places.has(r.place), `${r.id} ${r.target}: ${r.place}`)
+      assert.match(r.stdout + r.stderr, /report\.html \(open it in a browser\)/)
       // The environment file stays valid for re-runs by hand.
       const v = await runCli(['validate', join(dir, 'idm-preflight.yaml')])
       assert.equal(v.code, 0, v.stdout)
