@@ -6,6 +6,8 @@ import Check from './commands/check.js'
 import ChecksList from './commands/checks/list.js'
 import Demo from './commands/demo.js'
 import Init from './commands/init.js'
+import ReportMerge from './commands/report/merge.js'
+import ReportShow from './commands/report/show.js'
 import Scaffold from './commands/scaffold.js'
 import Validate from './commands/validate.js'
 
@@ -22,6 +24,8 @@ export const COMMANDS = {
   demo: Demo,
   help: helpCommands.help,
   init: Init,
+  'report:merge': ReportMerge,
+  'report:show': ReportShow,
   scaffold: Scaffold,
   validate: Validate,
 } satisfies Record<string, Command.Class>

@@ -55,7 +55,9 @@ export function renderJunit(report: Report): string {
       `  <testsuite name="${xmlAttr(id)}" tests="${results.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(time)}">`,
     )
     for (const r of results) {
-      out.push(`    <testcase classname="${xmlAttr(id)}" name="${xmlAttr(r.target)}" time="${secs(r.durationMs)}">`)
+      out.push(
+        `    <testcase classname="${xmlAttr(id)}" name="${xmlAttr(r.host ? `${r.target} @ ${r.host}` : r.target)}" time="${secs(r.durationMs)}">`,
+      )
       const detail = [r.message, r.remediation && `fix: ${r.remediation}`, `docs: ${r.docs}`].filter(Boolean).join('\n')
       if (isFailure(r, report.strict)) {
         out.push(`      <failure type="${r.status}" message="${xmlAttr(r.message)}">${xmlText(detail)}</failure>`)

@@ -12,7 +12,7 @@ function yamlScalar(s: string): string {
 export function renderTap(report: Report): string {
   const out = ['TAP version 14', `1..${report.results.length}`]
   report.results.forEach((r, i) => {
-    const name = `${r.id} ${r.target}`.replace(/#/g, '\\#')
+    const name = `${r.id} ${r.target}${r.host ? ` @ ${r.host}` : ''}`.replace(/#/g, '\\#')
     const n = i + 1
     if (r.status === 'skip') {
       out.push(`ok ${n} - ${name} # SKIP ${r.message.replace(/\n/g, ' ')}`)

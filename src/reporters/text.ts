@@ -29,7 +29,7 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
     lines.push('', style.bold(FLOWS[flow]))
     for (const r of results) {
       const icon = paint(style, r.status, ICON[r.status])
-      const target = r.target === '-' ? '' : ` ${r.target}`
+      const target = `${r.target === '-' ? '' : ` ${r.target}`}${r.host ? ` @ ${r.host}` : ''}`
       const findings = problemFindings(r)
       if (findings.length > 1) {
         // Several problems: one line each, with its own fix under it.
@@ -63,7 +63,7 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
     lines.push('', style.bold(`To fix (${failed.length}):`))
     for (const r of failed)
       lines.push(
-        `  - ${paint(style, r.status, r.status)} ${r.id}${r.target === '-' ? '' : ` ${r.target}`}: ${r.remediation || r.message}`,
+        `  - ${paint(style, r.status, r.status)} ${r.id}${r.target === '-' ? '' : ` ${r.target}`}${r.host ? ` @ ${r.host}` : ''}: ${r.remediation || r.message}`,
       )
   }
   lines.push('', summaryLine(report, style))
