@@ -12,8 +12,14 @@ import {fileURLToPath} from 'node:url'
 import {startSandbox} from '../src/sandbox/index.js'
 
 const bin = join(fileURLToPath(new URL('../../', import.meta.url)), 'bin', 'run.js')
-const runs = Number(process.argv[2] ?? 3)
-const sizes = process.argv.slice(3).map(Number)
+// node dist/bench/fleet.js [runs] [agents…] [--latency=MS] [--concurrency=N]
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const runs = Number(positional[0] ?? 3)
+const sizes = positional.slice(1).map(Number)
+/** A network between the tool and its peers: each round trip this many ms (the sandbox's latencyMs). */
+const latencyMs = Number(flag('latency') ?? 0)
+const concurrency = flag('concurrency')
 /** Checks whose time is a wait on a peer (DNS, TLS, HTTP, SMTP, SQL), not our own work. */
 const NETWORK = new Set([
   'dns.alias',
@@ -61,18 +67,21 @@ function cli(args: string[]): Promise<{results: Result[]; wallMs: number; rssMb:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 for (const agents of sizes.length ? sizes : [14, 100]) {
-  const sb = await startSandbox({topology: 'on-prem-separate', agents})
+  const sb = await startSandbox({topology: 'on-prem-separate', agents, latencyMs})
   try {
     const measured = []
-    await cli(['check', '-c', sb.envFile, '--stage', 'after']) // warm-up (disk cache)
-    for (let i = 0; i < runs; i++) measured.push(await cli(['check', '-c', sb.envFile, '--stage', 'after']))
+    const args = ['check', '-c', sb.envFile, '--stage', 'after', ...(concurrency ? ['--concurrency', concurrency] : [])]
+    await cli(args) // warm-up (disk cache)
+    for (let i = 0; i < runs; i++) measured.push(await cli(args))
     const slowestWait = measured.map((m) =>
       Math.max(...m.results.filter((r) => NETWORK.has(r.id)).map((r) => r.durationMs)),
     )
     const ratios = measured.map((m, i) => m.wallMs / Math.max(1, slowestWait[i]!))
     const first = measured[0]!
     const bad = first.results.filter((r) => r.status !== 'pass' && r.status !== 'skip')
-    console.log(`${agents} agents: ${first.results.length} results, ${runs} runs (medians)`)
+    console.log(
+      `${agents} agents: ${first.results.length} results, ${runs} runs (medians)${latencyMs ? `, ${latencyMs} ms per round trip` : ', loopback'}${concurrency ? `, --concurrency ${concurrency}` : ''}`,
+    )
     if (bad.length) console.log(`  not passing: ${bad.map((r) => `${r.id} ${r.status}`).join(', ')}`)
     console.log(`  check wall time            ${median(measured.map((m) => m.wallMs)).toFixed(0)} ms`)
     console.log(`  slowest network wait       ${median(slowestWait)} ms`)

@@ -17,6 +17,7 @@ import {
   startDns,
   startHostile,
   startHttps,
+  startLatency,
   startProxy,
   type DnsRecord,
   type HostileKind,
@@ -51,6 +52,12 @@ export interface SandboxOptions {
    * certificate (one certificate naming every alias) and IdentityServer PFX, as a fleet does.
    */
   agents?: number
+  /**
+   * A network between the tool and its peers: every round trip to the DNS server, the sites, the
+   * proxy, SMTP and SQL costs this many milliseconds (a TCP front per server; bench/fleet.ts
+   * --latency). 0 (the default) is loopback.
+   */
+  latencyMs?: number
 }
 
 export interface Sandbox {
@@ -93,7 +100,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     })
     for (const a of extraAgents) zone[a.alias] = {cname: `app01.${SANDBOX_DOMAIN}`}
     for (const [name, fault] of Object.entries(o.dns ?? {})) zone[name] = {...zone[name], fault}
-    const dns = await startDns(zone)
+    const dns = await startDns(zone, {delayMs: o.latencyMs})
     running.push(dns)
 
     // Each site serves the very certificate its tlsCertificate file holds.
@@ -118,6 +125,17 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       host.toLowerCase().endsWith(`.${SANDBOX_DOMAIN}`) || host === 'localhost' ? '127.0.0.1' : host,
     )
     running.push(proxy)
+
+    // With latencyMs, the tool reaches each server through a front that delays every chunk.
+    const front = async (r: Running): Promise<number> => {
+      if (!o.latencyMs) return r.port
+      const f = await startLatency(r.port, o.latencyMs / 2)
+      running.push(f)
+      return f.port
+    }
+    const serverPort = await front(server)
+    const agentPort = await front(agent)
+    const proxyPort = await front(proxy)
 
     const sqlPassword = randomBytes(12).toString('base64url')
     const sql = onPrem
@@ -147,6 +165,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           password: smtpPassword,
         })
     running.push(smtp)
+    const smtpPort = await front(smtp)
+    const sqlPort = sql ? await front(sql) : undefined
 
     await mkdir(join(dir, 'certs'), {recursive: true})
     await mkdir(join(dir, 'secrets'), {recursive: true, mode: 0o700})
@@ -173,7 +193,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     }
 
     if (sql) {
-      const cs = `Data Source=${names.sql},${sql.port};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=true;Min Pool Size=10`
+      const cs = `Data Source=${names.sql},${sqlPort};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=true;Min Pool Size=10`
       await writeFile(join(dir, 'secrets', 'sql-connection'), cs, {mode: 0o600})
     }
     const agentDir = join(dir, 'agent')
@@ -206,7 +226,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       organization: 'Sandbox',
       server: onPrem
         ? {
-            url: `https://${names.server}:${server.port}`,
+            url: `https://${names.server}:${serverPort}`,
             alias: names.server,
             workingDirectory: serverDir,
             serviceAccount: account,
@@ -215,12 +235,12 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
             identityServerCertificate: {file: './certs/identityserver.pfx', password: '${file:./secrets/pfx-password}'},
             tlsCertificate: {file: './certs/idm-ssl.pfx', password: '${file:./secrets/pfx-password}'},
           }
-        : {url: `https://${names.server}:${server.port}`},
+        : {url: `https://${names.server}:${serverPort}`},
       agents: [
         {
           identifier: 'SandboxAgent',
           alias: names.agent,
-          url: `https://${names.agent}:${agent.port}`,
+          url: `https://${names.agent}:${agentPort}`,
           workingDirectory: agentDir,
           serviceAccount: account,
           encryptionCertificate: {file: './certs/agent-files.pfx', password: '${file:./secrets/pfx-password}'},
@@ -235,7 +255,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         ...extraAgents.map((a) => ({
           identifier: a.identifier,
           alias: a.alias,
-          url: `https://${a.alias}:${agent.port}`,
+          url: `https://${a.alias}:${agentPort}`,
           workingDirectory: join(dir, a.dir),
           serviceAccount: account,
           encryptionCertificate: {file: `./certs/${a.dir}-files.pfx`, password: '${file:./secrets/pfx-password}'},
@@ -250,7 +270,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ],
       smtp: {
         host: names.smtp,
-        port: smtp.port,
+        port: smtpPort,
         secureSocketOption: o.smtp?.mode === 'implicit-tls' ? 'SslOnConnect' : 'StartTls',
         username: smtpUser,
         password: '${file:./secrets/smtp-password}',
@@ -260,7 +280,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       network: {
         dnsServers: [`127.0.0.1:${dns.port}`],
         caFile: './certs/sandbox-ca.pem',
-        ...(o.proxy === false ? {} : {httpsProxy: `http://127.0.0.1:${proxy.port}`, noProxy: 'localhost'}),
+        ...(o.proxy === false ? {} : {httpsProxy: `http://127.0.0.1:${proxyPort}`, noProxy: 'localhost'}),
       },
       // This machine stands in for the network, not for the product's host: its .NET and IIS are not judged.
       checks: {
@@ -282,11 +302,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       names,
       ports: {
         dns: dns.port,
-        server: server.port,
-        agent: agent.port,
-        smtp: smtp.port,
-        proxy: proxy.port,
-        ...(sql ? {sql: sql.port} : {}),
+        server: serverPort,
+        agent: agentPort,
+        smtp: smtpPort,
+        proxy: proxyPort,
+        ...(sqlPort ? {sql: sqlPort} : {}),
       },
       ca,
       smtpMessages: (smtp as {messages: ReceivedMail[]}).messages,

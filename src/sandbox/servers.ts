@@ -56,13 +56,21 @@ export interface DnsRecord {
  * A DNS server (dns2, UDP) answering for `zone`: aliases as CNAME → A, as the product's docs
  * recommend. Unknown names get NXDOMAIN; faults answer SERVFAIL, NXDOMAIN or REFUSED, or drop.
  */
-export async function startDns(zone: Record<string, DnsRecord>): Promise<Running & {queries: string[]}> {
+export async function startDns(
+  zone: Record<string, DnsRecord>,
+  o: {delayMs?: number} = {},
+): Promise<Running & {queries: string[]}> {
   const {Packet} = dns2
   const records = new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]))
   const queries: string[] = []
   const server = dns2.createServer({
     udp: true,
-    handle: (request, send) => {
+    handle: (request, sendNow) => {
+      // A resolver across a network: every answer a round trip away.
+      const send = (r: Parameters<typeof sendNow>[0]): void => {
+        if (o.delayMs) setTimeout(() => void sendNow(r), o.delayMs)
+        else void sendNow(r)
+      }
       const response = Packet.createResponseFromRequest(request)
       const q = request.questions[0]
       if (!q) return send(response)
@@ -219,4 +227,27 @@ export async function startHostile(kind: HostileKind): Promise<Running> {
   })
   const sockets = track(server)
   return listen(server, sockets)
+}
+
+// ------------------------------------------------------------------------------------ latency
+
+/**
+ * A network between the tool and a server: a TCP front on its own port that forwards to
+ * `target`, every chunk in either direction `oneWayMs` late (in order), so that each round trip
+ * of any protocol spoken through it (TCP and TLS handshakes, SMTP, TDS, HTTP) costs twice that.
+ */
+export async function startLatency(target: number, oneWayMs: number): Promise<Running> {
+  const server = createNetServer((client) => {
+    const upstream = netConnect(target, '127.0.0.1')
+    const late = (from: Socket, to: Socket) => {
+      // Timers of one delay fire in the order they were set: the bytes keep theirs.
+      from.on('data', (chunk) => void setTimeout(() => to.destroyed || to.write(chunk), oneWayMs))
+      from.on('end', () => void setTimeout(() => to.destroyed || to.end(), oneWayMs))
+      from.on('error', () => to.destroy())
+      from.on('close', () => void setTimeout(() => to.destroy(), oneWayMs + 1))
+    }
+    late(client, upstream)
+    late(upstream, client)
+  })
+  return listen(server, track(server))
 }

@@ -122,6 +122,48 @@ describe('a fleet: many agents checked together', () => {
   )
 })
 
+describe('sandbox with a network between the tool and its peers (latencyMs)', () => {
+  test(
+    'every protocol crosses the delaying fronts intact, and each round trip costs the latency',
+    {timeout: 60_000},
+    async () => {
+      const sb = await startSandbox({topology: 'on-prem-separate', latencyMs: 60})
+      try {
+        const r = await runCli(
+          ['check', '-c', sb.envFile, '--stage', 'after', '--send-test-mail', '--format', 'json'],
+          {
+            env: noProxyEnv,
+          },
+        )
+        assert.equal(r.code, 0, r.stderr)
+        const report = JSON.parse(r.stdout) as {results: {id: string; status: string; durationMs: number}[]}
+        const by = (id: string) => report.results.filter((x) => x.id === id)
+        for (const id of [
+          'dns.alias',
+          'tls.endpoint',
+          'server.reachability',
+          'sql.connection',
+          'smtp.server',
+          'smtp.test-mail',
+        ])
+          assert.ok(by(id).length > 0 && by(id).every((x) => x.status === 'pass'), id)
+        // A lower bound, not a timing: one DNS answer is one round trip; TCP + TLS + HTTP are three.
+        assert.ok(
+          by('dns.alias').every((x) => x.durationMs >= 60),
+          JSON.stringify(by('dns.alias')),
+        )
+        assert.ok(
+          by('tls.endpoint').every((x) => x.durationMs >= 120),
+          JSON.stringify(by('tls.endpoint')),
+        )
+        assert.equal(sb.smtpMessages.length, 1)
+      } finally {
+        await sb.stop()
+      }
+    },
+  )
+})
+
 describe('demo', () => {
   test('starts the sandbox, checks it, and leaves the environment file and reports', {timeout: 60_000}, async () => {
     const {dir, cleanup} = await tempDir()

@@ -69,6 +69,34 @@ function instances(check: CheckDefinition, params: P[]): CheckInstance[] {
 const opts = {concurrency: 4, timeoutMs: 200, expiryWarningDays: 30}
 
 describe('runner', () => {
+  test('waits on peers start first, longest first; results stay in plan order', async () => {
+    const check = fakeCheck()
+    const flows = ['host', 'files', 'network', 'browsers-server', 'agent-server', 'smtp', 'server-database'] as const
+    const plan: CheckInstance[] = flows.map((flow, i) => ({
+      ...instances(check, [{}])[0]!,
+      target: flow,
+      flow: flow as CheckInstance['flow'],
+      title: `${i}`,
+    }))
+    plan.push({...plan[0]!, target: 'skipped', skip: 'not this time'})
+    const started: string[] = []
+    const results = await runChecks(plan, {...opts, concurrency: 1, onStart: (_i, inst) => started.push(inst.target)})
+    assert.deepEqual(started, [
+      'skipped',
+      'agent-server',
+      'smtp',
+      'server-database',
+      'browsers-server',
+      'network',
+      'host',
+      'files',
+    ])
+    assert.deepEqual(
+      results.map((r) => r.target),
+      plan.map((p) => p.target),
+    )
+  })
+
   test('a probe that never settles ends at its timeout as one error', {timeout: 5000}, async () => {
     const t0 = performance.now()
     const [r] = await runChecks(instances(fakeCheck(), [{mode: 'hang'}]), opts)
