@@ -1,4 +1,12 @@
+import {Flags} from '@oclif/core'
 import type {Report} from './report.js'
+
+/** The flags of the commands that render a saved report (report show, report merge). */
+export const REPORT_FLAGS = {
+  format: Flags.string({char: 'f', description: 'output format', options: ['text', 'json', 'junit', 'tap', 'html']}),
+  output: Flags.string({char: 'o', description: 'write to this file (stdout gets a summary line)'}),
+  'no-color': Flags.boolean({description: 'plain text, no colours (also NO_COLOR=1)'}),
+}
 
 /** The format a report file name asks for (.html, .json, .xml, .tap), else undefined. */
 export function formatFromOutput(output: string | undefined): 'html' | 'json' | 'junit' | 'tap' | undefined {
@@ -16,9 +24,16 @@ export function formatFromOutput(output: string | undefined): 'html' | 'json' | 
  */
 export async function emitReport(
   report: Report,
-  o: {format: string; output?: string; inputs: readonly string[]; color: boolean},
+  flags: {format?: string; output?: string; 'no-color'?: boolean},
+  inputs: readonly string[],
   out: (text: string) => Promise<void>,
 ): Promise<void> {
+  const o = {
+    format: flags.format ?? formatFromOutput(flags.output) ?? 'text',
+    output: flags.output,
+    inputs,
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color'],
+  }
   const {render} = await import('../reporters/index.js')
   const format = o.format as Parameters<typeof render>[1]
   if (!o.output) return out(await render(report, format, o.color && format === 'text'))

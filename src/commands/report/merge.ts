@@ -1,7 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {flow} from '../../core/help.js'
 import {BaseCommand} from '../../core/base-command.js'
 import {exitCodesHelp} from '../../core/exit-codes.js'
+import {REPORT_FLAGS} from '../../core/report-output.js'
 
 export default class ReportMerge extends BaseCommand {
   static override summary = "Merge several hosts' JSON reports of one installation into one report"
@@ -23,31 +24,18 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, of 
   ]
   static override strict = false
   static override args = {file: Args.string({description: 'JSON reports (two or more)', required: true})}
-  static override flags = {
-    format: Flags.string({char: 'f', description: 'output format', options: ['text', 'json', 'junit', 'tap', 'html']}),
-    output: Flags.string({char: 'o', description: 'write to this file (stdout gets a summary line)'}),
-    'no-color': Flags.boolean({description: 'plain text, no colours (also NO_COLOR=1)'}),
-  }
+  static override flags = REPORT_FLAGS
 
   async run() {
     const {argv, flags} = await this.parse(ReportMerge)
     const files = argv as string[]
-    const [{readReport, mergeReports}, {emitReport, formatFromOutput}] = await Promise.all([
+    const [{readReport, mergeReports}, {emitReport}] = await Promise.all([
       import('../../core/report-merge.js'),
       import('../../core/report-output.js'),
     ])
     const reports = await Promise.all(files.map(async (file) => ({file, report: await readReport(file)})))
     const merged = mergeReports(reports)
-    await emitReport(
-      merged,
-      {
-        format: flags.format ?? formatFromOutput(flags.output) ?? 'text',
-        output: flags.output,
-        inputs: files,
-        color: process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color'],
-      },
-      (t) => this.out(t),
-    )
+    await emitReport(merged, flags, files, (t) => this.out(t))
     process.exitCode = merged.exitCode
   }
 }

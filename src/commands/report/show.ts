@@ -1,7 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {flow} from '../../core/help.js'
 import {BaseCommand} from '../../core/base-command.js'
 import {exitCodesHelp} from '../../core/exit-codes.js'
+import {REPORT_FLAGS} from '../../core/report-output.js'
 
 export default class ReportShow extends BaseCommand {
   static override summary = 'Render a saved JSON report as HTML, text, JUnit or TAP'
@@ -20,29 +21,16 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
     {description: 'Read it in the terminal', command: '<%= config.bin %> report show report.json'},
   ]
   static override args = {file: Args.string({description: 'a JSON report (check --format json)', required: true})}
-  static override flags = {
-    format: Flags.string({char: 'f', description: 'output format', options: ['text', 'json', 'junit', 'tap', 'html']}),
-    output: Flags.string({char: 'o', description: 'write to this file (stdout gets a summary line)'}),
-    'no-color': Flags.boolean({description: 'plain text, no colours (also NO_COLOR=1)'}),
-  }
+  static override flags = REPORT_FLAGS
 
   async run() {
     const {args, flags} = await this.parse(ReportShow)
-    const [{readReport}, {emitReport, formatFromOutput}] = await Promise.all([
+    const [{readReport}, {emitReport}] = await Promise.all([
       import('../../core/report-merge.js'),
       import('../../core/report-output.js'),
     ])
     const report = await readReport(args.file)
-    await emitReport(
-      report,
-      {
-        format: flags.format ?? formatFromOutput(flags.output) ?? 'text',
-        output: flags.output,
-        inputs: [args.file],
-        color: process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color'],
-      },
-      (t) => this.out(t),
-    )
+    await emitReport(report, flags, [args.file], (t) => this.out(t))
     process.exitCode = report.exitCode
   }
 }
