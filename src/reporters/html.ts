@@ -52,6 +52,11 @@ const countText = (p: Placed | undefined) =>
         .join(' · ')
     : 'no result'
 
+/** Boxes drawn at most (100 agents and the rest are about 110). */
+const MAX_NODES = 300
+/** A label longer than this is cut (a box stays readable). */
+const MAX_LABEL = 80
+const cut = (l: string) => (l.length > MAX_LABEL ? `${l.slice(0, MAX_LABEL - 1)}…` : l)
 const CHAR = 7.2
 const LINE = 17
 
@@ -79,7 +84,9 @@ export async function pictureSvg(given: Picture, results: readonly CheckResult[]
   // A saved report is input: each id once, and no arrow to a box that is not there (ELK would
   // refuse the whole graph).
   const ids = new Set<string>()
-  const nodes = given.nodes.filter((n) => !ids.has(n.id) && ids.add(n.id))
+  const nodes = given.nodes
+    .filter((n) => !ids.has(n.id) && ids.add(n.id))
+    .map((n) => ({...n, label: n.label.slice(0, 4).map(cut)}))
   const linkIds = new Set<string>()
   const links = given.links.filter(
     (l) => ids.has(l.from) && ids.has(l.to) && !ids.has(l.id) && !linkIds.has(l.id) && linkIds.add(l.id),
@@ -275,7 +282,15 @@ export async function renderHtml(report: Report): Promise<string> {
         )
         .join('')}</tbody></table>`
     : ''
-  const picture = report.picture ? await pictureSvg(report.picture, report.results) : ''
+  // An installation has at most 100 agents: a saved report with far more boxes is not one of
+  // ours, and laying it out could take minutes. It is said, not drawn.
+  const drawable =
+    report.picture && report.picture.nodes.length <= MAX_NODES && report.picture.links.length <= MAX_NODES * 4
+  const picture = drawable
+    ? await pictureSvg(report.picture!, report.results)
+    : report.picture
+      ? `<p class="meta">The picture is left out: ${report.picture.nodes.length} components and ${report.picture.links.length} links are more than an installation has.</p>`
+      : ''
   const title = `idm-preflight: ${report.environment}`
   const who = merged
     ? `${report.runs!.length} hosts`

@@ -202,5 +202,25 @@ describe('reports: places in the picture, report merge and report show', () => {
     assert.match(r.stdout, /&lt;\/text&gt;&lt;\/svg&gt;&lt;script&gt;alert\(4\)/)
     assert.equal(r.stdout.match(/data-kind=/g)?.length, reports[1]!.picture!.nodes.length)
     assert.doesNotMatch(r.stdout, /ghost/)
+    // A picture no installation has (5000 boxes) is said, not laid out; a huge label is cut.
+    const huge = structuredClone(reports[1]!)
+    huge.picture!.nodes = Array.from({length: 5000}, (_, i) => ({
+      id: `n${i}`,
+      kind: 'agent' as const,
+      label: [`A${i}`],
+    }))
+    const hugeFile = join(dir, 'huge.json')
+    await writeFile(hugeFile, JSON.stringify(huge))
+    const big = await runCli(['report', 'show', hugeFile, '--format', 'html'], {timeoutMs: 20_000})
+    assert.equal(big.code, huge.exitCode, big.stderr)
+    assert.match(big.stdout, /The picture is left out: 5000 components/)
+    const long = structuredClone(reports[1]!)
+    long.picture!.nodes[0]!.label = ['x'.repeat(10_000)]
+    const longFile = join(dir, 'long.json')
+    await writeFile(longFile, JSON.stringify(long))
+    const cut = await runCli(['report', 'show', longFile, '--format', 'html'])
+    assert.equal(cut.code, long.exitCode, cut.stderr)
+    assert.match(cut.stdout, /x{79}…/)
+    assert.doesNotMatch(cut.stdout, /x{81}/)
   })
 })
