@@ -23,7 +23,7 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, of 
     {description: 'One JUnit file for CI', command: '<%= config.bin %> report merge reports/*.json --output fleet.xml'},
   ]
   static override strict = false
-  static override args = {file: Args.string({description: 'JSON reports (two or more)', required: true})}
+  static override args = {file: Args.string({description: 'JSON reports, one per host', required: true})}
   static override flags = REPORT_FLAGS
 
   async run() {
