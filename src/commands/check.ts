@@ -82,6 +82,15 @@ ${EXIT_CODES_HELP}`)
     const checks = await loadChecks()
     const format = (flags.format ?? formatFromOutput(flags.output) ?? 'text') as
       'text' | 'json' | 'junit' | 'tap' | 'html'
+    // A plan is a list, not a report: written as text or JSON only, never as text under another name.
+    if (flags.plan && format !== 'text' && format !== 'json') {
+      const {UsageError} = await import('../core/errors.js')
+      throw new UsageError(
+        `--plan prints the plan as text or JSON, not as ${format}${flags.output && !flags.format ? ` (from ${flags.output})` : ''}`,
+        [],
+        'use --format json (or an --output ending in .json or .txt), or drop --plan to get the report',
+      )
+    }
     const abort = new AbortController()
     const onSigint = () => abort.abort(new Error('interrupted'))
     process.once('SIGINT', onSigint)

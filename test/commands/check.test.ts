@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {existsSync} from 'node:fs'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -156,6 +157,16 @@ describe('check', () => {
     assert.match(r.stdout, /run {3}proxy\.settings +network +Outbound proxy settings/)
     assert.match(r.stdout, /skip {2}dns\.alias +\S+ +not selected by --only/)
     assert.match(r.stdout, /(\d+) planned, 1 to run, \d+ skipped \(saas, stage before\)/)
+    // A plan is never written as text under another format's name.
+    for (const extra of [
+      ['--output', join(dir, 'plan.html')],
+      ['--format', 'junit'],
+    ]) {
+      const bad = await runCli(['check', '-c', ok, '--plan', ...extra])
+      assert.equal(bad.code, 2, bad.stdout + bad.stderr)
+      assert.match(bad.stderr, /--plan prints the plan as text or JSON, not as (html \(from .*plan\.html\)|junit)/)
+    }
+    assert.equal(existsSync(join(dir, 'plan.html')), false)
     const only = JSON.parse((await runCli(['check', '-c', ok, '--plan', '--json', '--only', 'proxy.*'])).stdout)
     assert.deepEqual(
       only.instances.filter((i: {skip?: string}) => !i.skip).map((i: {id: string}) => i.id),
