@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {randomInt} from 'node:crypto'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -20,11 +21,16 @@ import {runCheck} from '../helpers/run-check.js'
  */
 
 const HOST = 'smtp.contoso.test'
-/** Faces served on port 465 itself (where Auto means SslOnConnect), each on its own loopback address. */
+/**
+ * Faces served on port 465 itself (where Auto means SslOnConnect), each on its own loopback
+ * address, drawn at random in 127/8 so that two copies of the suite on one machine do not meet.
+ */
+const loopback = () => `127.${1 + randomInt(254)}.${randomInt(256)}.${1 + randomInt(254)}`
 const AT_465 = {
-  implicit: {host: 'smtps.contoso.test', address: '127.0.0.2'},
-  starttls: {host: 'smtp465.contoso.test', address: '127.0.0.3'},
+  implicit: {host: 'smtps.contoso.test', address: loopback()},
+  starttls: {host: 'smtp465.contoso.test', address: loopback()},
 }
+if (AT_465.implicit.address === AT_465.starttls.address) AT_465.starttls.address = '127.0.0.3'
 const USER = 'idm@contoso.test'
 const PASSWORD = 'Smtp-Conformance-Pa55'
 const OPTIONS = ['None', 'Auto', 'SslOnConnect', 'StartTls', 'StartTlsWhenAvailable'] as const
