@@ -73,6 +73,16 @@ ${EXIT_CODES_HELP}`)
   }
 
   async run() {
+    // Ctrl-C from here on ends with the partial report (checks not yet run are reported as such);
+    // a second Ctrl-C kills at once.
+    // Not `once`: a library's exit hook (signal-exit) re-raises the signal when it finds no other
+    // listener left, which killed the run before it could write its report.
+    const abort = new AbortController()
+    const onSigint = () => {
+      if (abort.signal.aborted) process.exit(130)
+      abort.abort(new Error('interrupted'))
+    }
+    process.on('SIGINT', onSigint)
     const {flags} = await this.parse(Check)
     const [{loadChecks}, {discoverConfig}, session] = await Promise.all([
       import('../core/registry.js'),
@@ -91,9 +101,6 @@ ${EXIT_CODES_HELP}`)
         'use --format json (or an --output ending in .json or .txt), or drop --plan to get the report',
       )
     }
-    const abort = new AbortController()
-    const onSigint = () => abort.abort(new Error('interrupted'))
-    process.once('SIGINT', onSigint)
     const options = {
       config: discoverConfig(flags.config),
       stage: flags.stage as 'before' | 'after',

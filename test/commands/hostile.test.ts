@@ -216,6 +216,43 @@ describe('Ctrl-C', () => {
   )
 })
 
+describe('Ctrl-C while a check waits on a child process', () => {
+  test(
+    'the run still ends with its partial report (a child-process exit hook used to kill it first)',
+    {timeout: 60_000},
+    async () => {
+      // A dotnet that never answers: host.runtime waits on its process when Ctrl-C comes.
+      const bin = join(dir, 'slow-dotnet-bin')
+      await mkdir(bin, {recursive: true})
+      await writeFile(join(bin, 'dotnet'), '#!/bin/sh\nexec sleep 30\n', {mode: 0o755})
+      const file = join(dir, 'slow-dotnet.yaml')
+      await writeFile(file, saasEnv(dir))
+      const out = join(dir, 'slow-dotnet.json')
+      const child = spawn(
+        process.execPath,
+        [BIN, 'check', '-c', file, '--only', 'host.runtime', '--timeout', '30s', '--format', 'json', '-o', out],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: {...process.env, PATH: `${bin}:${process.env.PATH}`, NODE_TEST_CONTEXT: undefined, NO_COLOR: '1'},
+        },
+      )
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      // Until the fake dotnet runs (the check has started it).
+      for (let i = 0; i < 100 && !spawnSync('pgrep', ['-f', `${bin}/dotnet`]).stdout.length; i++)
+        await new Promise((r) => setTimeout(r, 100))
+      child.kill('SIGINT')
+      const code = await new Promise((r) => child.on('close', r))
+      assert.equal(code, 130, stderr)
+      const report = JSON.parse(await readFile(out, 'utf8'))
+      assert.equal(report.interrupted, true)
+      const r = report.results.find((x: {id: string}) => x.id === 'host.runtime')
+      assert.equal(r.status, 'error')
+      assert.match(r.message, /interrupted/)
+    },
+  )
+})
+
 describe('text from peers cannot drive the terminal', () => {
   let smtp: Server
   before(
