@@ -9,6 +9,7 @@ import {
   parseBindingInformation,
   parseIisSites,
   windowsPathKey,
+  type ExpectedSite,
   type IisFacts,
   type IisSiteFacts,
 } from '../src/lib/iis.js'
@@ -58,20 +59,12 @@ export const INETSTP_SCRIPT =
 // The sites of a host, read once for all the instances of a run.
 const hostSites = sharedAnswers<IisFacts>()
 
-function certificateParam(ref: CertificateRef | undefined, baseDir: string): SiteParams['certificate'] {
-  if (ref?.store) {
-    if (ref.store.storeLocation !== 'LocalMachine') return undefined
-    return ref.store.thumbprint
-      ? {thumbprint: ref.store.thumbprint.replace(/[^0-9a-f]/gi, '').toUpperCase()}
-      : ref.store.subject
-        ? {subject: ref.store.subject}
-        : undefined
-  }
-  if (!ref?.file) return undefined
-  return {
-    file: isAbsolute(ref.file) || isWindowsPath(ref.file) ? ref.file : resolve(baseDir, ref.file),
-    ...(ref.password !== undefined ? {password: ref.password} : {}),
-  }
+/** The tlsCertificate as the site must hold it: what install-iis-site.ps1 binds (expectedSite). */
+function certificateParam(e: ExpectedSite, ref: CertificateRef | undefined): SiteParams['certificate'] {
+  if (e.thumbprint && !e.pfxFile) return {thumbprint: e.thumbprint}
+  if (e.certSubject) return {subject: e.certSubject}
+  if (e.pfxFile) return {file: e.pfxFile, ...(ref?.password !== undefined ? {password: ref.password} : {})}
+  return undefined
 }
 
 const IIS_MANAGER = 'IIS Manager → Application Pools →'
@@ -364,7 +357,7 @@ export default defineCheck<Params, Facts>({
         isAbsolute(o.workingDirectory) || isWindowsPath(o.workingDirectory)
           ? o.workingDirectory
           : resolve(ctx.baseDir, o.workingDirectory)
-      const certificate = certificateParam(o.tlsCertificate, ctx.baseDir)
+      const certificate = certificateParam(e, o.tlsCertificate)
       out.push({
         target: owner,
         ...whose,

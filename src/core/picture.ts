@@ -1,5 +1,6 @@
 import type {CheckInstance} from './planner.js'
 import type {Environment} from './environment.js'
+import {parseConnectionString} from '../lib/connection-string.js'
 import {writtenHost} from '../lib/network.js'
 
 /**
@@ -49,9 +50,12 @@ export function pictureOf(env: Environment): Picture {
   ]
   const links: PictureLink[] = [link('browsers', 'server')]
   if (env.topology !== 'saas') {
-    const c = env.server.database?.connectionString ?? ''
-    const m = /(?:^|;)\s*(?:data source|server|address|addr|network address)\s*=\s*([^;]*)/i.exec(c)
-    const db = m && !c.startsWith('${') ? m[1]!.trim().replace(/^tcp:/i, '').split(/[,\\]/)[0]! : ''
+    let db = ''
+    try {
+      db = parseConnectionString(env.server.database?.connectionString ?? '').dataSource?.host ?? ''
+    } catch {
+      // validate and sql.connection say what is wrong with it; the box just has no host.
+    }
     nodes.push({id: 'database', kind: 'database', label: ['SQL Server', db]})
     links.push(link('server', 'database'))
   }
@@ -98,13 +102,21 @@ export function runHostOf(env: Environment, agent: string | undefined): string {
   return 'server'
 }
 
-/** Where one result belongs in the picture: a node id or a link id. */
-export function placeOf(
-  inst: Pick<CheckInstance, 'id' | 'target' | 'flow' | 'params'>,
+/** Where each result belongs in the picture: a node id or a link id (the ids are gathered once). */
+export function placer(
   p: Picture,
   runHost: string,
-): string {
+): (inst: Pick<CheckInstance, 'id' | 'target' | 'flow' | 'params'>) => string {
   const ids = new Set([...p.nodes.map((n) => n.id), ...p.links.map((l) => l.id)])
+  return (inst) => placeIn(inst, p, ids, runHost)
+}
+
+function placeIn(
+  inst: Pick<CheckInstance, 'id' | 'target' | 'flow' | 'params'>,
+  p: Picture,
+  ids: ReadonlySet<string>,
+  runHost: string,
+): string {
   const or = (id: string, fallback: string) => (ids.has(id) ? id : fallback)
   const params = (inst.params ?? {}) as {owner?: unknown; role?: unknown; site?: {owner?: unknown}}
   const owner = (o: unknown) => (o === 'server' || typeof o !== 'string' ? 'server' : or(`agent:${o}`, 'server'))

@@ -7,7 +7,7 @@ import {UsageError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {splitList} from './glob.js'
 import {planChecks, type CheckInstance} from './planner.js'
-import {redactor} from './redact.js'
+import {maskUrlPasswords, redactor} from './redact.js'
 import {exitCodeFor, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
 import type {Environment} from './environment.js'
 import {runChecks} from './runner.js'
@@ -147,10 +147,11 @@ export async function runSession(
       )
   }
   // Where each result is in the picture (results are in plan order).
-  const {pictureOf, placeOf, runHostOf} = await import('./picture.js')
+  const {pictureOf, placer, runHostOf} = await import('./picture.js')
   const picture = pictureOf(env)
   const component = runHostOf(env, o.agent)
-  results.forEach((r, i) => (r.place = placeOf(s.plan[i]!, picture, component)))
+  const place = placer(picture, component)
+  results.forEach((r, i) => (r.place = place(s.plan[i]!)))
   const clean = (v: string) => redactor.redact(stripControl(v))
   for (const n of picture.nodes) n.label = n.label.map(clean)
   const {hostname} = await import('node:os')
@@ -180,7 +181,7 @@ export async function runSession(
 
 /** The environment as a report shows it: names and addresses, references as written, never a value. */
 function environmentSummaryOf(env: Environment, clean: (v: string) => string): EnvironmentSummary {
-  const url = (u: string) => clean(u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1'))
+  const url = (u: string) => clean(maskUrlPasswords(u))
   return {
     product: env.product,
     organization: clean(env.organization),
