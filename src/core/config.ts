@@ -166,6 +166,11 @@ async function resolveReferences(
     opts.redactor?.addCredential(env.smtp.username, env.smtp.password)
   for (const c of [env.server.database?.windowsCredentials, env.server.database?.checkLogin])
     if (c?.password && !isReference(c.password)) opts.redactor?.addCredential(c.username, c.password)
+  // An HTTP API's Basic header is the pair in base64; a peer may echo it back.
+  for (const k of (env.connectors ?? []).flatMap((c) => c.connections)) {
+    const user = k.login ?? k.username
+    if (user && k.password && !isReference(k.password)) opts.redactor?.addCredential(user, k.password)
+  }
   // The proxy may be written in the file as it is, or come from this host's environment.
   const fileProxy = env.network?.httpsProxy ? urlCredentials(env.network.httpsProxy) : undefined
   if (fileProxy) opts.redactor?.addCredential(fileProxy.user, fileProxy.password)
@@ -205,9 +210,23 @@ async function connectionStringProblems(
   env: Environment,
   push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
 ): Promise<void> {
+  const {parseConnectionString, ConnectionStringError} = await import('../lib/connection-string.js')
+  ;(env.connectors ?? []).forEach((c, i) =>
+    c.connections.forEach((k, j) => {
+      const v = k.connectionString
+      // Another DBMS (MySQL, Oracle, ODBC) has its own syntax: only SQL Server's is parsed.
+      if (k.type !== 'sql' || v === undefined || isReference(v) || k.settings?.ProviderClassFullName) return
+      try {
+        for (const w of parseConnectionString(v).warnings)
+          push(['connectors', i, 'connections', j, 'connectionString'], `connection string: ${w}`, 'warning')
+      } catch (e) {
+        if (!(e instanceof ConnectionStringError)) throw e
+        push(['connectors', i, 'connections', j, 'connectionString'], `connection string: ${e.message}`, 'error')
+      }
+    }),
+  )
   const cs = env.server.database?.connectionString
   if (cs === undefined || isReference(cs)) return
-  const {parseConnectionString, ConnectionStringError} = await import('../lib/connection-string.js')
   const path = ['server', 'database', 'connectionString']
   try {
     const parsed = parseConnectionString(cs)

@@ -1,4 +1,13 @@
-import {PRODUCTS, SECURE_SOCKET_OPTIONS, STORE_LOCATIONS, STORE_NAMES, TOPOLOGIES} from './environment.js'
+import {
+  CONNECTION_TYPES,
+  LDAP_AUTH_TYPES,
+  LDAP_SECURITY,
+  PRODUCTS,
+  SECURE_SOCKET_OPTIONS,
+  STORE_LOCATIONS,
+  STORE_NAMES,
+  TOPOLOGIES,
+} from './environment.js'
 
 /** What the schema needs to know of each registered check. */
 export interface CheckSchemaInfo {
@@ -29,6 +38,92 @@ const certificate = {
         storeLocation: {enum: [...STORE_LOCATIONS]},
         storeName: {enum: [...STORE_NAMES]},
       },
+    },
+  },
+}
+
+/**
+ * The product's rule for a connection identifier (the connector reference pages): unique, not
+ * starting with a digit, none of < > : " / \ | ? * _.
+ */
+export const CONNECTION_IDENTIFIER_PATTERN = '^[^0-9<>:"/\\\\|?*_][^<>:"/\\\\|?*_]*$'
+
+const connection = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['identifier', 'type'],
+  description:
+    "One connection: the key of the agent's Connections section and what it reaches. The keys that apply depend on type.",
+  properties: {
+    identifier: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      pattern: CONNECTION_IDENTIFIER_PATTERN,
+      description:
+        'The Connections key (ADExport, HRContoso…): not starting with a digit, none of < > : " / \\ | ? * _',
+    },
+    type: {enum: [...CONNECTION_TYPES], description: 'activeDirectory | ldap | sql | files | http'},
+    servers: {
+      type: 'array',
+      minItems: 1,
+      description: 'activeDirectory, ldap: the directory servers (domain controllers)',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['host'],
+        properties: {
+          host: {type: 'string', minLength: 1, maxLength: 253},
+          port: {type: 'integer', minimum: 1, maximum: 65535, description: 'default 636 with ldaps, else 389'},
+          baseDN: {type: 'string', minLength: 1, description: "this server's base DN (else the connection's)"},
+        },
+      },
+    },
+    baseDN: {type: 'string', minLength: 1, description: 'activeDirectory, ldap: DC=contoso,DC=com'},
+    security: {
+      enum: [...LDAP_SECURITY],
+      description: 'activeDirectory, ldap: ldaps (default; EnableSSL), starttls, or none (cleartext)',
+    },
+    authType: {
+      enum: [...LDAP_AUTH_TYPES],
+      description: 'activeDirectory, ldap: Basic (login and password), Anonymous, or Negotiate (Kerberos)',
+    },
+    login: {
+      type: 'string',
+      minLength: 1,
+      description: 'activeDirectory, ldap: the bind account (DN, user@domain or DOMAIN\\user)',
+    },
+    password: {$ref: '#/$defs/secret', description: 'activeDirectory, ldap, http: ${env:NAME} or ${file:PATH}'},
+    filter: {
+      type: 'string',
+      minLength: 3,
+      description: 'activeDirectory, ldap: the export filter, (objectclass=*) by default',
+    },
+    connectionString: {
+      type: 'string',
+      minLength: 1,
+      description: 'sql: ADO.NET connection string; a reference when it holds a password',
+    },
+    path: {type: 'string', minLength: 1, description: 'files: the input file for complete synchronization'},
+    pathIncremental: {
+      type: 'string',
+      minLength: 1,
+      description: 'files: the input file for incremental synchronization',
+    },
+    isFileNameRegex: {type: 'boolean', description: 'files: the file name part of path is a regular expression'},
+    outputFolders: {
+      type: 'array',
+      items: {type: 'string', minLength: 1},
+      description: 'files: folders the connector writes into (the service account needs write there)',
+    },
+    url: {type: 'string', minLength: 1, description: 'http: the API base URL (https://…)'},
+    username: {type: 'string', minLength: 1, description: 'http: Basic authentication user'},
+    token: {$ref: '#/$defs/secret', description: 'http: a bearer token (OAuthToken)'},
+    settings: {
+      type: 'object',
+      description:
+        "Further keys written as they are into the connection's settings (Filter, SqlCommand, Encoding, Separator…)",
+      additionalProperties: {type: ['string', 'number', 'boolean']},
     },
   },
 }
@@ -182,6 +277,31 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
           noProxy: {type: 'string', description: 'The NO_PROXY the product will see'},
         },
       },
+      connectors: {
+        type: 'array',
+        maxItems: 200,
+        description: 'Managed systems: per connector, the agent that runs it and its connections',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['identifier', 'connections'],
+          properties: {
+            identifier: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 100,
+              description: 'The connector (AD, HR, ServiceNow…)',
+            },
+            agent: {
+              type: 'string',
+              minLength: 1,
+              description:
+                "The identifier of the agent that runs it (on premises with an integrated agent: the server's, may be left out)",
+            },
+            connections: {type: 'array', minItems: 1, maxItems: 50, items: {$ref: '#/$defs/connection'}},
+          },
+        },
+      },
       checks: {
         type: 'object',
         additionalProperties: false,
@@ -224,6 +344,7 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
         description: `A check id or glob: ${ids.join(', ')}`,
       },
       certificate,
+      connection,
     },
   }
 }

@@ -91,6 +91,57 @@ export interface NetworkSection {
   noProxy?: string
 }
 
+/** The kinds of connection `connectors:` describes, each checked by one connector.* check. */
+export const CONNECTION_TYPES = ['activeDirectory', 'ldap', 'sql', 'files', 'http'] as const
+export type ConnectionType = (typeof CONNECTION_TYPES)[number]
+export const LDAP_SECURITY = ['ldaps', 'starttls', 'none'] as const
+export const LDAP_AUTH_TYPES = ['Basic', 'Anonymous', 'Negotiate'] as const
+
+/** One server of an LDAP/AD connection: host, optional port, optional base DN (else the connection's). */
+export interface LdapServer {
+  host: string
+  port?: number
+  baseDN?: string
+}
+
+/**
+ * One connection of a connector: the key of the agent's `Connections` section and what it
+ * reaches. The fields that apply depend on `type` (semantics.ts says which belong to which).
+ */
+export interface Connection {
+  identifier: string
+  type: ConnectionType
+  // activeDirectory, ldap
+  servers?: LdapServer[]
+  baseDN?: string
+  security?: (typeof LDAP_SECURITY)[number]
+  authType?: (typeof LDAP_AUTH_TYPES)[number]
+  login?: string
+  password?: string
+  filter?: string
+  // sql
+  connectionString?: string
+  // files
+  path?: string
+  pathIncremental?: string
+  isFileNameRegex?: boolean
+  outputFolders?: string[]
+  // http
+  url?: string
+  username?: string
+  token?: string
+  /** Further keys written as they are into the connection's settings (Filter, SqlCommand, Encoding…). */
+  settings?: Record<string, string | number | boolean>
+}
+
+/** A connector (one managed system): the agent that runs it and its connections. */
+export interface Connector {
+  identifier: string
+  /** The agent's identifier; on premises with an integrated agent, may be left out (the server's). */
+  agent?: string
+  connections: Connection[]
+}
+
 export interface Waiver {
   id: string
   target?: string
@@ -119,6 +170,7 @@ export interface Environment {
   agents?: Agent[]
   smtp?: SmtpSection
   network?: NetworkSection
+  connectors?: Connector[]
   checks?: ChecksSection
 }
 
@@ -135,12 +187,25 @@ export const SECRET_PATHS = [
   'smtp.password',
   'server.database.windowsCredentials.password',
   'server.database.checkLogin.password',
+  'connectors.*.connections.*.password',
+  'connectors.*.connections.*.token',
 ] as const
+
+/** A `settings` key of a connection that holds a secret: its value must be a reference. */
+export function isSecretSettingKey(key: string): boolean {
+  return /password|secret|token|apikey|applicationkey|clientkey|privatekey/i.test(key)
+}
 
 /** True when the dotted path (`agents[0].openIdClient.secret`) names a secret field. */
 export function isSecretPath(path: string): boolean {
   const norm = path.replace(/\[\d+\]/g, '.*')
-  return SECRET_PATHS.some((p) => p === norm) || norm === 'server.database.connectionString'
+  return (
+    SECRET_PATHS.some((p) => p === norm) ||
+    norm === 'server.database.connectionString' ||
+    norm === 'connectors.*.connections.*.connectionString' ||
+    (/^connectors\.\*\.connections\.\*\.settings\./.test(norm) &&
+      isSecretSettingKey(norm.slice('connectors.*.connections.*.settings.'.length)))
+  )
 }
 
 /** The working directories the environment names, with the agent (or `server`) they belong to. */

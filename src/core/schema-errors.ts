@@ -94,8 +94,13 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
     let message: string
     // Not ajv's `verbose` (it doubles the generated validator): the schema and the value are
     // found from the error's paths instead.
-    const parentSchema = atPointer(schema, e.schemaPath.replace(/^#/, '').split('/').slice(0, -1).join('/')) as
-      Record<string, unknown> | undefined
+    // Inside a $ref (a certificate, a connection), ajv's schemaPath is relative to the referenced
+    // schema: the place is found by walking the instance path through the schema instead.
+    const parentSchema = (
+      e.keyword === 'additionalProperties'
+        ? schemaAt(schema, base)
+        : atPointer(schema, e.schemaPath.replace(/^#/, '').split('/').slice(0, -1).join('/'))
+    ) as Record<string, unknown> | undefined
     const parentProps = Object.keys((parentSchema?.properties ?? {}) as object)
     // A secret field's value is never quoted back, whatever its type.
     const secret = isSecretPath(dottedPath(base))
@@ -135,7 +140,12 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], root: unkno
         if (base.at(-1) === 'version') message += ' (this idm-preflight reads environment files of version 1)'
         break
       case 'pattern':
-        message = patternMessage(e)
+        message =
+          base[0] === 'connectors' && base.at(-1) === 'identifier' && base[2] === 'connections'
+            ? 'is not a valid connection identifier: it must not start with a digit nor contain < > : " / \\ | ? * _'
+            : isSecretPath(dottedPath(base)) && e.schemaPath.endsWith('/pattern')
+              ? patternMessage({...e, schemaPath: '#/$defs/secret/pattern'})
+              : patternMessage(e)
         break
       case 'format':
         message = formatMessage((e.params as {format: string}).format)
@@ -202,6 +212,27 @@ function formatMessage(format: string): string {
 }
 
 /** The value at a JSON pointer (`/agents/0/url`), or undefined. */
+/** The schema that describes the value at `path`: properties, items and local $refs followed. */
+function schemaAt(root: unknown, path: readonly (string | number)[]): unknown {
+  const deref = (n: unknown): unknown => {
+    for (let i = 0; i < 10 && n && typeof n === 'object' && typeof (n as {$ref?: unknown}).$ref === 'string'; i++)
+      n = atPointer(root, String((n as {$ref: string}).$ref).replace(/^#/, ''))
+    return n
+  }
+  let node = deref(root)
+  for (const seg of path) {
+    const o = node as Record<string, unknown> | undefined
+    if (!o || typeof o !== 'object') return undefined
+    node = deref(
+      typeof seg === 'number'
+        ? o.items
+        : ((o.properties as Record<string, unknown> | undefined)?.[seg] ??
+            (typeof o.additionalProperties === 'object' ? o.additionalProperties : undefined)),
+    )
+  }
+  return node
+}
+
 function atPointer(root: unknown, pointer: string): unknown {
   if (!pointer) return root
   let node: unknown = root

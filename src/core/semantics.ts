@@ -1,6 +1,7 @@
 import {parseTimeout} from './duration.js'
 import {controlCharacter} from './terminal.js'
-import type {Environment} from './environment.js'
+import {isSecretSettingKey, type Connection, type Environment} from './environment.js'
+import {didYouMean} from './schema-errors.js'
 
 /** A rule the schema cannot express, found at a JSON path. */
 export interface SemanticProblem {
@@ -200,6 +201,8 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
     err(['network', 'httpsProxy'], 'holds proxy credentials in clear: use "${env:HTTPS_PROXY}" instead')
   }
 
+  connectorProblems(env, err, warn)
+
   const today = new Date().toISOString().slice(0, 10)
   env.checks?.waivers?.forEach((w, i) => {
     if (/^\d{4}-\d{2}-\d{2}$/.test(w.until) && w.until < today)
@@ -222,6 +225,179 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
       err(path, `contains a control character (${control}): names, hosts, paths and accounts are one line of text`)
   }
   return out
+}
+
+/** The keys of a connection that each type uses (the rest of the schema's keys belong to others). */
+export const CONNECTION_KEYS: Record<Connection['type'], readonly string[]> = {
+  activeDirectory: ['servers', 'baseDN', 'security', 'authType', 'login', 'password', 'filter'],
+  ldap: ['servers', 'baseDN', 'security', 'authType', 'login', 'password', 'filter'],
+  sql: ['connectionString'],
+  files: ['path', 'pathIncremental', 'isFileNameRegex', 'outputFolders'],
+  http: ['url', 'username', 'password', 'token'],
+}
+
+/** The product's setting each typed key becomes: `settings` must not write them a second time. */
+const OWNED_SETTINGS: Record<Connection['type'], readonly string[]> = {
+  activeDirectory: ['Servers', 'AuthType', 'Login', 'Password', 'EnableSSL', 'Filter'],
+  ldap: ['Servers', 'Tables'],
+  sql: ['ConnectionString'],
+  files: ['Path', 'PathIncremental', 'IsFileNameRegex'],
+  http: ['Server', 'Login', 'Password', 'OAuthToken'],
+}
+
+/** The default bind of an LDAP connection: Basic when a login is given, else Negotiate (the product's default). */
+export function ldapAuthType(c: Pick<Connection, 'authType' | 'login'>): NonNullable<Connection['authType']> {
+  return c.authType ?? (c.login ? 'Basic' : 'Negotiate')
+}
+
+function connectorProblems(
+  env: Environment,
+  err: (path: (string | number)[], message: string) => void,
+  warn: (path: (string | number)[], message: string) => void,
+): void {
+  const agents = env.agents ?? []
+  const integrated = env.topology === 'on-prem-integrated'
+  // Connections keys are configuration keys: case-insensitive, one namespace per agent.
+  const keys = new Map<string, string>()
+  const connectorIds = new Map<string, number>()
+  ;(env.connectors ?? []).forEach((c, i) => {
+    const prevConnector = connectorIds.get(c.identifier.toLowerCase())
+    if (prevConnector !== undefined)
+      err(['connectors', i, 'identifier'], `duplicate connector "${c.identifier}" (also connectors[${prevConnector}])`)
+    else connectorIds.set(c.identifier.toLowerCase(), i)
+    let agent = integrated ? (agents[0]?.identifier ?? 'server') : undefined
+    if (c.agent !== undefined) {
+      const a = agents.find((x) => x.identifier.toLowerCase() === c.agent!.toLowerCase())
+      if (a) agent = a.identifier
+      else if (integrated && agents.length === 0 && c.agent.toLowerCase() !== 'local') agent = c.agent
+      else {
+        const names = agents.map((x) => x.identifier)
+        const hint = didYouMean(c.agent, names)
+        err(
+          ['connectors', i, 'agent'],
+          `"${c.agent}" is not an agent of this file${hint ? ` (did you mean "${hint}"?)` : names.length ? ` (agents: ${names.join(', ')})` : ''}`,
+        )
+      }
+    } else if (!integrated) {
+      err(['connectors', i], 'missing required key "agent": the identifier of the agent that runs this connector')
+    }
+    c.connections.forEach((k, j) => {
+      const at = (...rest: (string | number)[]) => ['connectors', i, 'connections', j, ...rest]
+      if (agent) {
+        const key = `${agent.toLowerCase()}\0${k.identifier.toLowerCase()}`
+        const prev = keys.get(key)
+        if (prev)
+          err(
+            at('identifier'),
+            `duplicate connection "${k.identifier}" on agent ${agent} (also ${prev}): Connections keys are case-insensitive`,
+          )
+        else keys.set(key, `connectors[${i}].connections[${j}]`)
+      }
+      const own = new Set(CONNECTION_KEYS[k.type])
+      for (const key of Object.keys(k)) {
+        if (key === 'identifier' || key === 'type' || key === 'settings' || own.has(key)) continue
+        const owner = (Object.keys(CONNECTION_KEYS) as Connection['type'][]).filter((t) =>
+          CONNECTION_KEYS[t].includes(key),
+        )
+        err(at(key), `is not used by a ${k.type} connection (${owner.join(', ')} only); remove it`)
+      }
+      for (const [key, value] of Object.entries(k.settings ?? {})) {
+        const owned = OWNED_SETTINGS[k.type].find((o) => o.toLowerCase() === key.toLowerCase())
+        if (owned)
+          err(at('settings', key), `${owned} is written from the connection's own keys; remove it from settings`)
+        else if (isSecretSettingKey(key) && typeof value === 'string' && !isReference(value))
+          err(at('settings', key), 'holds a secret in clear: use "${env:NAME}" or "${file:PATH}"')
+      }
+      if (k.type === 'activeDirectory' || k.type === 'ldap') ldapProblems(k, at, err, warn)
+      else if (k.type === 'sql') {
+        if (!k.connectionString) err(at(), 'missing required key "connectionString"')
+        else if (!isReference(k.connectionString) && /(^|;)\s*(password|pwd)\s*=/i.test(k.connectionString))
+          err(
+            at('connectionString'),
+            'holds a password in clear: move the whole string to "${env:NAME}" or "${file:PATH}"',
+          )
+      } else if (k.type === 'files') {
+        if (!k.path && !k.pathIncremental)
+          err(at(), 'set "path" (complete synchronization) or "pathIncremental", or both')
+        if (k.isFileNameRegex)
+          for (const key of ['path', 'pathIncremental'] as const) {
+            const v = k[key]
+            if (!v) continue
+            const name = v.replace(/^.*[\\/]/, '')
+            try {
+              new RegExp(name)
+            } catch (e) {
+              err(
+                at(key),
+                `the file name is not a regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+              )
+            }
+          }
+      } else if (k.type === 'http') {
+        if (!k.url) err(at(), 'missing required key "url" (the API base URL)')
+        else if (!isReference(k.url)) {
+          let u: URL | undefined
+          try {
+            u = new URL(k.url)
+          } catch {
+            err(at('url'), 'is not an absolute URL: write it as https://api.example.com/…')
+          }
+          if (u && u.protocol !== 'https:' && u.protocol !== 'http:')
+            err(at('url'), `must use https:// (found ${u.protocol}//)`)
+          else if (u && (u.username || u.password))
+            err(at('url'), 'must not contain credentials: use username and password')
+          else if (u?.protocol === 'http:')
+            warn(at('url'), 'uses http://: credentials and data would cross the network in clear; use https')
+        }
+        if (k.username && k.password === undefined) err(at(), 'has a "username" but no "password"')
+        if (k.password !== undefined && !k.username) err(at(), 'has a "password" but no "username"')
+        if (k.token !== undefined && k.username)
+          err(at(), 'set "username"/"password" (Basic) or "token" (Bearer), not both')
+      }
+    })
+  })
+}
+
+function ldapProblems(
+  k: Connection,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  err: (path: (string | number)[], message: string) => void,
+  warn: (path: (string | number)[], message: string) => void,
+): void {
+  if (!k.servers?.length) {
+    err(at(), 'missing required key "servers": the directory servers, [{host: dc01.contoso.com}]')
+    return
+  }
+  const auth = ldapAuthType(k)
+  const security = k.security ?? 'ldaps'
+  k.servers.forEach((s, n) => {
+    if (!s.baseDN && !k.baseDN) err(at('servers', n), 'no "baseDN" here nor on the connection: the base DN to read')
+    const port = s.port ?? (security === 'ldaps' ? 636 : 389)
+    if (security === 'ldaps' && port === 389)
+      warn(
+        at('servers', n, 'port'),
+        '389 is the LDAP port, not LDAPS (636): with security ldaps use 636, or security starttls',
+      )
+    if (security !== 'ldaps' && port === 636)
+      warn(at('servers', n, 'port'), '636 speaks TLS at once: use security ldaps')
+    if (k.type === 'activeDirectory' && (port === 3268 || port === 3269))
+      warn(
+        at('servers', n, 'port'),
+        `${port} is the global catalog: it holds a partial copy of each object; the connector reads and writes a domain (389/636)`,
+      )
+  })
+  if (auth === 'Basic') {
+    if (!k.login) err(at(), 'authType Basic needs "login" (the bind account)')
+    if (k.password === undefined) err(at(), 'authType Basic needs "password" ("${env:NAME}" or "${file:PATH}")')
+    if (security === 'none')
+      warn(at('security'), 'none: the Basic bind sends the password in clear over the network; use ldaps (EnableSSL)')
+  } else if (auth === 'Anonymous' && (k.login || k.password !== undefined))
+    err(at('authType'), 'is Anonymous: login and password are not used; remove them or use Basic')
+  if (k.type === 'activeDirectory' && security === 'starttls')
+    warn(
+      at('security'),
+      "starttls: the Active Directory connection's settings have EnableSSL (LDAPS) only; scaffold writes EnableSSL false",
+    )
 }
 
 function certificateProblems(
