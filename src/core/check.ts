@@ -27,6 +27,7 @@ export const FLOWS = {
   files: 'working directories',
   certificates: 'certificates',
   smtp: '… → SMTP',
+  'agent-systems': 'agent → managed systems',
 } as const
 export type Flow = keyof typeof FLOWS
 
@@ -97,6 +98,8 @@ export interface CheckDefinition<P = any, F = any> {
   /** JSON Schema of `checks.settings.<id>` in the environment file, when the check has settings. */
   settings?: Record<string, unknown>
   plan(env: Environment, ctx: PlanContext): PlannedTarget<P>[]
+  /** Why `plan` found nothing, when it can say better than "nothing to check in this environment". */
+  emptyReason?(env: Environment, ctx: PlanContext): string
   title(params: P): string
   probe(params: P, ctx: ProbeContext): Promise<F>
   evaluate(params: P, facts: F, ctx: EvaluateContext): Finding[]

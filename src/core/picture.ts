@@ -10,7 +10,7 @@ import {writtenHost} from '../lib/network.js'
  * the same picture from saved reports without the environment file.
  */
 
-export type ComponentKind = 'browsers' | 'server' | 'database' | 'agent' | 'smtp' | 'proxy' | 'dns'
+export type ComponentKind = 'browsers' | 'server' | 'database' | 'agent' | 'smtp' | 'proxy' | 'dns' | 'system'
 
 export interface PictureNode {
   id: string
@@ -77,6 +77,20 @@ export function pictureOf(env: Environment): Picture {
     })
     for (const s of senders) links.push(link(s, 'smtp'))
   }
+  // Each connection the agents reach: a managed system (AD, a database, a file drop, an API).
+  for (const c of env.connectors ?? []) {
+    const agent = c.agent
+      ? (env.agents ?? []).find((a) => a.identifier.toLowerCase() === c.agent!.toLowerCase())
+      : undefined
+    const from = integrated ? 'server' : agent ? `agent:${agent.identifier}` : undefined
+    if (!from) continue
+    for (const k of c.connections) {
+      const id = `system:${c.identifier}/${k.identifier}`
+      if (nodes.some((n) => n.id === id)) continue
+      nodes.push({id, kind: 'system', label: [`${c.identifier} · ${k.identifier}`, systemHost(k)]})
+      links.push(link(from, id))
+    }
+  }
   if (env.network?.httpsProxy)
     nodes.push({
       id: 'proxy',
@@ -90,6 +104,27 @@ export function pictureOf(env: Environment): Picture {
   })
   for (const n of nodes) n.label = n.label.filter(Boolean)
   return {nodes, links}
+}
+
+/** What a managed system's box says under its name: its host, file or URL host (never a secret). */
+function systemHost(k: NonNullable<Environment['connectors']>[number]['connections'][number]): string {
+  switch (k.type) {
+    case 'activeDirectory':
+    case 'ldap':
+      return (k.servers ?? []).map((s) => s.host).join(', ')
+    case 'http':
+      return k.url && !k.url.startsWith('${') ? hostOf(k.url) : ''
+    case 'files':
+      return (k.path ?? k.pathIncremental ?? '').replace(/^.*[\\/](?=[^\\/]+[\\/][^\\/]+$)/, '…/')
+    case 'sql':
+      try {
+        return k.connectionString && !k.settings?.ProviderClassFullName
+          ? (parseConnectionString(k.connectionString).dataSource?.host ?? '')
+          : ''
+      } catch {
+        return ''
+      }
+  }
 }
 
 /** The component this run's host is: the --agent's, else the only agent's, else the server. */
@@ -141,6 +176,11 @@ function placeIn(
       return owner(params.owner ?? inst.target.split(':')[0])
     case 'smtp':
       return or(`${runHost}>smtp`, or(p.links.find((l) => l.to === 'smtp')?.id ?? 'smtp', runHost))
+    case 'agent-systems': {
+      const system = `system:${String((params as {system?: unknown}).system ?? '')}`
+      const from = owner((params as {owner?: unknown}).owner)
+      return or(`${from}>${system}`, or(system, from))
+    }
     default:
       return runHost
   }

@@ -77,7 +77,12 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     }
     const targets = check.plan(env, ctx)
     if (targets.length === 0) {
-      out.push({...base, target: '-', title: check.summary, skip: 'nothing to check in this environment'})
+      out.push({
+        ...base,
+        target: '-',
+        title: check.summary,
+        skip: check.emptyReason?.(env, ctx) ?? 'nothing to check in this environment',
+      })
       continue
     }
     for (const t of targets) {

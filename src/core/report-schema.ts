@@ -101,7 +101,7 @@ export function buildReportSchema(): Record<string, unknown> {
               required: ['id', 'kind', 'label'],
               properties: {
                 id: {type: 'string'},
-                kind: {enum: ['browsers', 'server', 'database', 'agent', 'smtp', 'proxy', 'dns']},
+                kind: {enum: ['browsers', 'server', 'database', 'agent', 'smtp', 'proxy', 'dns', 'system']},
                 label: {type: 'array', items: {type: 'string'}},
               },
             },

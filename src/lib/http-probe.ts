@@ -19,6 +19,8 @@ export interface HttpFacts {
   status?: number
   /** The first 200 characters of the body. */
   body?: string
+  /** What a 401 asks for (WWW-Authenticate), first 200 characters. */
+  wwwAuthenticate?: string
 }
 
 export interface HttpProbeOptions {
@@ -28,6 +30,8 @@ export interface HttpProbeOptions {
   caFile?: string
   signal: AbortSignal
   timeoutMs: number
+  /** Extra request headers (Authorization for an API): never part of the facts. */
+  headers?: Record<string, string>
 }
 
 /**
@@ -92,6 +96,11 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
     facts.tlsAuthorized = false
     facts.tlsError = hostErr.message
   }
+  // Credentials go only to a peer whose certificate is trusted and names the host.
+  if (o.headers && facts.tlsAuthorized === false) {
+    socket.destroy()
+    return facts
+  }
   return new Promise<HttpFacts>((resolve) => {
     // No `agent` key: with `agent: false` Node builds a fresh Agent and ignores createConnection.
     const req = httpsRequest(
@@ -101,7 +110,7 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
         path: `${u.pathname}${u.search}`,
         method: 'GET',
         createConnection: () => socket,
-        headers: {'user-agent': 'idm-preflight', accept: '*/*'},
+        headers: {'user-agent': 'idm-preflight', accept: '*/*', ...o.headers},
       },
       (res) => answer(res, facts, resolve, () => socket.destroy()),
     )
@@ -142,6 +151,7 @@ async function probePlainHttp(o: HttpProbeOptions, u: URL): Promise<HttpFacts> {
           host: u.host,
           'user-agent': 'idm-preflight',
           accept: '*/*',
+          ...o.headers,
           ...(auth ? {'proxy-authorization': auth} : {}),
         },
         lookup: lookup as never,
@@ -175,7 +185,13 @@ function answer(res: IncomingMessage, facts: HttpFacts, resolve: (f: HttpFacts) 
     if (finished) return
     finished = true
     close()
-    resolve({...facts, status: res.statusCode, body: body.slice(0, 200)})
+    const challenge = res.headers['www-authenticate']
+    resolve({
+      ...facts,
+      status: res.statusCode,
+      body: body.slice(0, 200),
+      ...(challenge ? {wwwAuthenticate: String(challenge).slice(0, 200)} : {}),
+    })
   }
   res.on('data', (d: string) => {
     body += d

@@ -94,43 +94,53 @@ export function planSql(
   baseDir: string,
   settings: Record<string, unknown>,
 ): PlannedTarget<SqlParams>[] {
-  const placeholder: SqlParams = {
-    host: '-',
-    local: false,
-    auth: 'sql',
-    encrypt: 'optional',
-    trustServerCertificate: false,
-    browserPort: 1434,
-  }
   const cs = env.server.database?.connectionString
   if (!cs)
     return [
-      {target: 'server', params: placeholder, skip: 'no server.database.connectionString in the environment file'},
+      {target: 'server', params: SQL_PLACEHOLDER, skip: 'no server.database.connectionString in the environment file'},
     ]
+  const r = sqlParamsOf(cs, env, baseDir, settings, env.server.database?.windowsCredentials)
+  return [{target: 'server', ...r}]
+}
+
+/** Params for a sql.* probe when there are none to give (the instance is a skip). */
+export const SQL_PLACEHOLDER: SqlParams = {
+  host: '-',
+  local: false,
+  auth: 'sql',
+  encrypt: 'optional',
+  trustServerCertificate: false,
+  browserPort: 1434,
+}
+
+/**
+ * The params of a probe of one connection string (the server's database, or a SQL connector's),
+ * or a skip saying why it cannot be probed (malformed, LocalDB).
+ */
+export function sqlParamsOf(
+  cs: string,
+  env: Environment,
+  baseDir: string,
+  settings: Record<string, unknown>,
+  win?: {username: string; password?: string},
+): {params: SqlParams; skip?: string} {
   let parsed
   try {
     parsed = parseConnectionString(cs)
   } catch (e) {
     if (e instanceof ConnectionStringError)
-      return [
-        {
-          target: 'server',
-          params: placeholder,
-          skip: `the connection string is malformed: ${e.message} (idm-preflight validate shows where)`,
-        },
-      ]
+      return {
+        params: SQL_PLACEHOLDER,
+        skip: `the connection string is malformed: ${e.message} (idm-preflight validate shows where)`,
+      }
     throw e
   }
   const ds = parsed.dataSource!
   if (ds.localDb)
-    return [
-      {
-        target: 'server',
-        params: placeholder,
-        skip: 'LocalDB runs inside a Windows user session: it cannot be reached over the network',
-      },
-    ]
-  const win = env.server.database?.windowsCredentials
+    return {
+      params: SQL_PLACEHOLDER,
+      skip: 'LocalDB runs inside a Windows user session: it cannot be reached over the network',
+    }
   const [domain, user] = win?.username.includes('\\') ? win.username.split('\\', 2) : [undefined, win?.username]
   const params: SqlParams = {
     host: ds.host,
@@ -153,5 +163,5 @@ export function planSql(
       : {}),
     browserPort: Number(settings.browserPort ?? 1434),
   }
-  return [{target: 'server', params}]
+  return {params}
 }

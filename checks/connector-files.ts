@@ -1,0 +1,161 @@
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {
+  accountOf,
+  connectionsOf,
+  connectorParamsSchema,
+  noConnectionReason,
+  sourcesRootPathsOf,
+} from '../src/lib/connectors.js'
+import type {Facts, FileSpec, Params} from '../src/lib/files-probe.js'
+import {isWindowsPath} from '../src/lib/paths.js'
+
+/** Most directory entries read to find a regex's newest file: a drop folder, not a file system. */
+const MAX_ENTRIES = 20000
+
+export default defineCheck<Params, Facts>({
+  id: 'connector.files',
+  summary:
+    "File (CSV) connection from the agent's host: each input lies inside SourcesRootPaths, exists as a regular file (the newest match of a regex), is readable by the service account; output folders writable",
+  docs: netwrixDocs('integration-guide/connectors/references-connectors/csv'),
+  flow: 'agent-systems',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['owner', 'system', 'connection', 'files', 'outputFolders', 'roots'],
+    properties: {
+      ...connectorParamsSchema,
+      files: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key', 'path', 'regex'],
+          properties: {key: {enum: ['Path', 'PathIncremental']}, path: {type: 'string'}, regex: {type: 'boolean'}},
+        },
+      },
+      outputFolders: {type: 'array', items: {type: 'string'}},
+      roots: {type: 'array', items: {type: 'string'}},
+      account: {type: 'string'},
+    },
+  },
+  emptyReason: (env, ctx) => noConnectionReason(env, ctx, ['files']),
+  plan(env, ctx) {
+    return connectionsOf(env, ctx, ['files']).map(({connection: k, owner, target, system, agent}) => {
+      const files: FileSpec[] = []
+      if (k.path) files.push({key: 'Path', path: k.path, regex: k.isFileNameRegex === true})
+      if (k.pathIncremental)
+        files.push({key: 'PathIncremental', path: k.pathIncremental, regex: k.isFileNameRegex === true})
+      const account = accountOf(agent, env)
+      const params: Params = {
+        owner,
+        system,
+        connection: k.identifier,
+        files,
+        outputFolders: k.outputFolders ?? [],
+        roots: sourcesRootPathsOf(agent, env),
+        ...(account ? {account} : {}),
+      }
+      const windows = [...files.map((f) => f.path), ...params.outputFolders].some(isWindowsPath)
+      if (windows && ctx.platform !== 'win32')
+        return {target, params, skip: 'Windows paths: run idm-preflight on the agent host (Windows) to check them'}
+      return {target, params}
+    })
+  },
+  title: (p) => `${p.connection} → ${p.files.map((f) => f.path).join(', ') || p.outputFolders.join(', ')}`,
+  async probe(p, ctx) {
+    const {probeFiles} = await import('../src/lib/files-probe.js')
+    return probeFiles(p, ctx.signal, MAX_ENTRIES)
+  },
+  evaluate(p, f): Finding[] {
+    const out: Finding[] = []
+    const who = f.accountUnknown ? f.user : (p.account ?? f.user)
+    const roots = p.roots.length ? p.roots.join(', ') : '(none)'
+    for (const x of f.files) {
+      const name = `${x.key} ${x.path}`
+      if (x.outsideRoots) {
+        out.push({
+          status: 'fail',
+          message: `${name} lies outside SourcesRootPaths (${roots}): the agent will not read it`,
+          remediation: `move the file under a SourcesRootPaths folder, or add its folder to the agent's sourcesRootPaths (case-sensitive)`,
+        })
+        continue
+      }
+      if (x.error) {
+        out.push({status: 'fail', message: `${name}: ${x.error}`, remediation: 'check the path'})
+        continue
+      }
+      if (x.kind === 'missing') {
+        out.push({
+          status: 'fail',
+          message: `${name} does not exist`,
+          remediation: 'create it, or correct the path (the export fails when its input is missing)',
+        })
+        continue
+      }
+      if (x.matches === 0) {
+        out.push({
+          status: 'warn',
+          message: `${name}: no file in ${dirOf(x.path)} matches the regular expression yet`,
+          remediation: 'drop a first file, or correct the expression (it is matched against the whole file name)',
+        })
+        continue
+      }
+      const file = x.chosen ?? x.path
+      if (x.kind !== 'file') {
+        out.push({
+          status: 'fail',
+          message: `${name}: ${file} is ${article(x.kind)}, not a regular file`,
+          remediation: 'the connector reads a CSV file: point the path at one',
+        })
+        continue
+      }
+      if (!x.readable) {
+        out.push({
+          status: f.accountUnknown ? 'warn' : 'fail',
+          message: `${file} cannot be read by ${who}${x.blockedAt ? ` (no traversal of ${x.blockedAt})` : ''}${f.accountUnknown ? `; ${f.accountUnknown}` : ''}`,
+          remediation: `give ${p.account ?? 'the service account'} read on the file and traverse on the folders above it`,
+        })
+        continue
+      }
+      const via =
+        x.source === 'verified' ? ' (access(2) as the account)' : x.source === 'computed' ? ' (from mode and ACLs)' : ''
+      out.push({
+        status: x.size === 0 ? 'warn' : 'pass',
+        message: `${file}${x.matches !== undefined ? ` (newest of ${x.matches} matching)` : ''}: ${x.size} bytes, readable by ${who}${via}${x.size === 0 ? ': empty, the export would load nothing' : ''}`,
+        ...(x.size === 0 ? {remediation: 'check the process that drops the file'} : {}),
+      })
+    }
+    for (const d of f.folders) {
+      if (d.kind !== 'directory')
+        out.push({
+          status: 'fail',
+          message: `output folder ${d.path} ${d.kind === 'missing' ? 'does not exist' : `is ${article(d.kind)}, not a folder`}`,
+          remediation: 'create the folder the connector writes into',
+        })
+      else if (!d.writable)
+        out.push({
+          status: f.accountUnknown ? 'warn' : 'fail',
+          message: `output folder ${d.path} cannot be written by ${who}${f.accountUnknown ? `; ${f.accountUnknown}` : ''}`,
+          remediation: `give ${p.account ?? 'the service account'} Modify (write and traverse) on ${d.path}`,
+        })
+      else out.push({status: 'pass', message: `output folder ${d.path} writable by ${who}`})
+    }
+    if (!p.account && out.length)
+      out.push({
+        status: 'warn',
+        message: `no serviceAccount for ${p.owner}: rights were measured as ${f.user}`,
+        remediation: 'set serviceAccount for the agent in the environment file',
+      })
+    return out
+  },
+})
+
+function dirOf(path: string): string {
+  return path.replace(/[\\/][^\\/]*$/, '') || '/'
+}
+
+function article(kind: string | undefined): string {
+  return kind === 'fifo' ? 'a FIFO (named pipe)' : kind === 'directory' ? 'a folder' : `a ${kind ?? 'special file'}`
+}

@@ -1,0 +1,177 @@
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
+import type {HttpFacts} from '../src/lib/http-probe.js'
+import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
+import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
+
+interface Params extends NetworkParams {
+  owner: string
+  system: string
+  connection: string
+  url: string
+  /** The HTTPS_PROXY the agent will use for this host, when one is set and not bypassed. */
+  proxy?: string
+  auth: 'none' | 'basic' | 'bearer'
+  username?: string
+  password?: string
+  token?: string
+}
+
+const FIX: Record<string, string> = {
+  dns: "the API's host must resolve from the agent's host (through the proxy, the proxy resolves it)",
+  proxy: "check HTTPS_PROXY (proxy.settings), the proxy's allow-list for this host, and its credentials",
+  connect: 'check that the API is up and that the agent may reach it on that port (firewall, NO_PROXY)',
+  tls: 'the peer did not complete a TLS handshake: check the URL (https on an http port?)',
+  http: 'the peer accepted the connection but did not answer HTTP',
+}
+
+export default defineCheck<Params, HttpFacts>({
+  id: 'connector.http',
+  summary:
+    "HTTPS API connection (SCIM, ServiceNow…) from the agent's host: DNS, the proxy when set, TLS trust and host name, then the HTTP status with the given authentication (401/403 explained)",
+  docs: netwrixDocs('integration-guide/connectors/references-connectors/scim'),
+  flow: 'agent-systems',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['owner', 'system', 'connection', 'url', 'auth'],
+    properties: {
+      ...connectorParamsSchema,
+      url: {type: 'string'},
+      proxy: {type: 'string'},
+      auth: {enum: ['none', 'basic', 'bearer']},
+      username: {type: 'string'},
+      password: {type: 'string'},
+      token: {type: 'string'},
+      ...networkParamsSchema,
+    },
+  },
+  emptyReason: (env, ctx) => noConnectionReason(env, ctx, ['http']),
+  plan(env, ctx) {
+    const proxy = env.network?.httpsProxy ?? ctx.processEnv.HTTPS_PROXY ?? ctx.processEnv.https_proxy
+    const noProxy = env.network?.noProxy ?? ctx.processEnv.NO_PROXY ?? ctx.processEnv.no_proxy
+    return connectionsOf(env, ctx, ['http']).map(({connection: k, owner, target, system}) => {
+      const url = k.url ?? ''
+      let host = ''
+      try {
+        host = new URL(url).hostname
+      } catch {
+        // validate says what is wrong with the URL; the instance is a skip.
+      }
+      const params: Params = {
+        owner,
+        system,
+        connection: k.identifier,
+        url,
+        ...(proxy && host && !(noProxy && bypassesProxy(host, noProxy)) ? {proxy} : {}),
+        auth: k.token !== undefined ? 'bearer' : k.username ? 'basic' : 'none',
+        ...(k.username ? {username: k.username} : {}),
+        ...(k.password !== undefined ? {password: k.password} : {}),
+        ...(k.token !== undefined ? {token: k.token} : {}),
+        ...networkParams(env, ctx.baseDir),
+      }
+      return host ? {target, params} : {target, params, skip: `url ${url} is not an absolute URL (validate says why)`}
+    })
+  },
+  title: (p) => `${p.connection} → ${p.url}`,
+  async probe(p, ctx) {
+    const {probeHttps} = await import('../src/lib/http-probe.js')
+    const authorization =
+      p.auth === 'basic'
+        ? `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}`
+        : p.auth === 'bearer'
+          ? `Bearer ${p.token ?? ''}`
+          : undefined
+    return probeHttps({
+      url: p.url,
+      proxy: p.proxy,
+      dnsServers: p.dnsServers,
+      caFile: p.caFile,
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      ...(authorization ? {headers: {authorization}} : {}),
+    })
+  },
+  evaluate(p, f): Finding[] {
+    const via = f.proxy ? ` through the proxy ${displayProxy(p.proxy ?? f.proxy)}` : ' directly'
+    const as =
+      p.auth === 'basic'
+        ? ` as ${p.username} (Basic)`
+        : p.auth === 'bearer'
+          ? ' with the bearer token'
+          : ' without credentials'
+    if (f.failedPhase)
+      return [
+        {
+          status: 'fail',
+          message: `${p.url} unreachable${via}: ${f.failedPhase} failed: ${f.error}`,
+          remediation: FIX[f.failedPhase] ?? '',
+        },
+      ]
+    if (f.tlsAuthorized === false)
+      return [
+        {
+          status: 'fail',
+          message: `${p.url}: the certificate is not trusted here (${f.tlsError})${p.auth === 'none' ? '' : '; the credentials were not sent'}`,
+          remediation:
+            "the agent refuses such a peer: add the API's CA to network.caFile and to the agent's trust store, or use the name its certificate gives",
+        },
+      ]
+    const s = f.status ?? 0
+    if (s === 401)
+      return [
+        {
+          status: 'fail',
+          message: `${p.url} answered 401 Unauthorized${as}${via}${f.wwwAuthenticate ? `: it asks for ${f.wwwAuthenticate.split(/[\s,]/)[0]}` : ''}`,
+          remediation:
+            p.auth === 'none'
+              ? 'the API needs credentials: set username and password (Basic) or token (Bearer) on the connection'
+              : p.auth === 'basic' && f.wwwAuthenticate && !/^basic/i.test(f.wwwAuthenticate)
+                ? `the API does not take Basic authentication (it asks for ${f.wwwAuthenticate.split(/[\s,]/)[0]}): use a token`
+                : 'the credentials are refused: check the login and the password or token reference (expired? revoked?)',
+        },
+      ]
+    if (s === 403)
+      return [
+        {
+          status: 'fail',
+          message: `${p.url} answered 403 Forbidden${as}${via}: authenticated, but not allowed`,
+          remediation:
+            "the account lacks the API's rights (ServiceNow: its roles; SCIM: the client's scopes), or the proxy or a WAF forbids this host",
+        },
+      ]
+    if (s === 407)
+      return [
+        {
+          status: 'fail',
+          message: `${p.url} answered 407: the proxy wants credentials`,
+          remediation: 'HTTPS_PROXY=http://user:password@proxy:port, the password from ${env:…}',
+        },
+      ]
+    if (s >= 500)
+      return [
+        {
+          status: 'fail',
+          message: `${p.url} answered ${s}${via}: the API is failing`,
+          remediation: "check the API's own status; the connector's jobs would fail the same way",
+        },
+      ]
+    if (s === 404)
+      return [
+        {
+          status: 'warn',
+          message: `${p.url} answered 404${as}${via}: the host answers, but not at this path`,
+          remediation: 'check the base URL (SCIM: the endpoint, without /v2)',
+        },
+      ]
+    return [
+      {
+        status: s >= 200 && s < 400 ? 'pass' : 'warn',
+        message: `${p.url} answered HTTP ${s}${as}${via}, certificate trusted`,
+        ...(s >= 400 ? {remediation: 'an unexpected status: check the URL and the credentials'} : {}),
+      },
+    ]
+  },
+})

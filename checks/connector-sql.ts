@@ -1,0 +1,80 @@
+import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {accountOf, connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
+import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
+import {
+  SQL_PLACEHOLDER,
+  sqlParamsOf,
+  sqlParamsSchema,
+  sqlSettingsSchema,
+  type SqlParams,
+} from '../src/lib/sql-settings.js'
+import sqlConnection from './sql-connection.js'
+
+type Params = SqlParams & {owner: string; system: string; connection: string}
+
+/**
+ * A SQL connector's database, reached from the agent's host with the connector's own connection
+ * string: the very phases of sql.connection (DNS, TCP or SQL Browser, pre-login, TLS, login,
+ * database), judged the same way.
+ */
+export default defineCheck<Params, SqlConnectFacts>({
+  id: 'connector.sql',
+  summary:
+    "SQL connection from the agent's host: the connector's connection string parses; DNS, TCP, pre-login, TLS, login and database open (the sql.connection phases)",
+  docs: netwrixDocs('integration-guide/connectors/references-connectors/sql'),
+  flow: 'agent-systems',
+  topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  settings: sqlSettingsSchema,
+  params: {
+    ...sqlParamsSchema,
+    required: [...sqlParamsSchema.required, 'owner', 'system', 'connection'],
+    properties: {...sqlParamsSchema.properties, ...connectorParamsSchema},
+  },
+  emptyReason: (env, ctx) => noConnectionReason(env, ctx, ['sql']),
+  plan(env, ctx) {
+    return connectionsOf(env, ctx, ['sql']).map(({connection: k, owner, target, system, agent}) => {
+      const base = {owner, system, connection: k.identifier}
+      if (k.settings?.ProviderClassFullName)
+        return {
+          target,
+          params: {...SQL_PLACEHOLDER, ...base},
+          skip: `${String(k.settings.ProviderClassFullName)} is not SQL Server: only SQL Server connection strings are checked`,
+        }
+      const r = sqlParamsOf(k.connectionString ?? '', env, ctx.baseDir, ctx.settings)
+      // Integrated Security logs in as the agent's account: say so rather than test as ourselves.
+      const account = accountOf(agent, env)
+      return {
+        target,
+        params: {...r.params, ...base, ...(account ? {principal: account} : {})},
+        ...(r.skip ? {skip: r.skip} : {}),
+      }
+    })
+  },
+  title: (p) =>
+    `${p.connection} → SQL Server ${p.host}${p.instance ? `\\${p.instance}` : ''}${p.port ? `,${p.port}` : ''}`,
+  probe: async (p, ctx) => (await import('../src/lib/sql-probe.js')).probeSql(p, ctx),
+  evaluate(p, f, ctx): Finding[] {
+    return sqlConnection.evaluate(p, f, ctx).map((x) => {
+      if (x.status === 'warn' && f.integratedNotTested)
+        return {
+          status: 'warn',
+          message: x.message.replace(
+            "the server's Windows identity",
+            `the agent's service account${p.principal ? ` (${p.principal})` : ''}`,
+          ),
+          remediation: "run idm-preflight on the agent host as its service account, or test a SQL login's string here",
+        }
+      return {
+        ...x,
+        ...(x.remediation
+          ? {
+              remediation: x.remediation
+                .replace('from the Identity Manager server', "from the agent's host")
+                .replace('from the server to SQL Server', 'from the agent to SQL Server'),
+            }
+          : {}),
+      }
+    })
+  },
+})

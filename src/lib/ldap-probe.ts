@@ -1,0 +1,353 @@
+import net from 'node:net'
+import tls, {type TLSSocket} from 'node:tls'
+import {formatDuration} from '../core/duration.js'
+import {isIpLiteral} from './tls-probe.js'
+import {resolveName, ResolutionError} from './resolver.js'
+import {trustedContext} from './trust.js'
+
+/** One LDAP server of a connection, as connector.ldap probes it from the agent's host. */
+export interface LdapParams {
+  /** The agent (or `server`) whose host runs the connector. */
+  owner: string
+  /** `connector/connection`: where the result sits in the picture. */
+  system: string
+  connection: string
+  activeDirectory: boolean
+  host: string
+  port: number
+  security: 'ldaps' | 'starttls' | 'none'
+  baseDN: string
+  authType: 'Basic' | 'Anonymous' | 'Negotiate'
+  login?: string
+  password?: string
+  filter: string
+  /** Most entries a paged search counts before it stops (the measure, not an export). */
+  countCap: number
+  dnsServers?: string[]
+  caFile?: string
+}
+
+export type LdapPhase = 'dns' | 'tcp' | 'tls' | 'starttls' | 'rootdse' | 'bind' | 'base' | 'search'
+
+export interface LdapFacts {
+  address?: string
+  failedPhase?: LdapPhase
+  error?: string
+  /** The LDAP result code of the failure (49 invalidCredentials, 32 noSuchObject, 8 strongerAuthRequired…). */
+  resultCode?: number
+  /** Active Directory's sub-code of a bind failure (52e, 775…), from its diagnostic message. */
+  adDataCode?: string
+  tls?: {authorized: boolean; error?: string; protocol?: string; subject?: string; notAfter?: string}
+  rootDse?: {
+    activeDirectory: boolean
+    vendor?: string
+    namingContexts: string[]
+    pagedResults: boolean
+    /** AD: the DC's domain functional level or DNS host name, when it says. */
+    dnsHostName?: string
+  }
+  /** The bind done: `Basic` as the login, or none (Anonymous, Negotiate). */
+  boundAs?: string
+  /** Entries a paged search of the base DN with the filter returned (at most countCap). */
+  pagedEntries?: number
+  /** The count stopped at countCap: the directory holds more. */
+  capped?: boolean
+  /** The server stopped the paged search itself (sizeLimitExceeded) after this many entries. */
+  pagedLimit?: number
+  /** An unpaged search stopped at this many entries (the server's size limit). */
+  unpagedLimit?: number
+  /** An unpaged search found this many entries, more than the paged one: the server's paging loses some. */
+  pagedShort?: number
+  elapsedMs: number
+}
+
+const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319'
+const AD_CAPABILITY_OID = '1.2.840.113556.1.4.800'
+const AD_LDS_CAPABILITY_OID = '1.2.840.113556.1.4.1851'
+
+/**
+ * Connects as the product's connector would (DNS through the configured servers, TCP, LDAPS or
+ * StartTLS with the certificate judged against the system trust plus caFile and the host name),
+ * reads the rootDSE, binds as the account, reads the base DN and measures a paged search of it.
+ * The password is sent only over a TLS connection whose certificate is trusted, or when the
+ * environment says security none. Never throws for the peer's faults: the failing phase is named.
+ */
+export async function probeLdap(p: LdapParams, ctx: {signal: AbortSignal; timeoutMs: number}): Promise<LdapFacts> {
+  const started = Date.now()
+  const facts: LdapFacts = {elapsedMs: 0}
+  let phase: LdapPhase = 'dns'
+  const sockets: net.Socket[] = []
+  // Our deadline comes before the runner's, so that the phase that hung is the one reported.
+  const budget = Math.max(300, Math.round(ctx.timeoutMs * 0.9))
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PhaseTimeout(budget)), budget)
+  })
+  const aborted = new Promise<never>((_, reject) => {
+    if (ctx.signal.aborted) reject(new Error('aborted'))
+    ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), {once: true})
+  })
+  deadline.catch(() => {})
+  aborted.catch(() => {})
+  const race = <T>(work: Promise<T>): Promise<T> => Promise.race([work, deadline, aborted])
+  let client: import('ldapts').Client | undefined
+  try {
+    if (isIpLiteral(p.host)) facts.address = p.host
+    else {
+      const r = await race(resolveName(p.host, p.dnsServers, {timeoutMs: budget, signal: ctx.signal}))
+      facts.address = r.addresses[0]!.address
+    }
+    phase = 'tcp'
+    const raw = await race(connectTcp(facts.address, p.port, sockets))
+    // On the raw socket, LDAP messages in clear (none, StartTLS until the upgrade); TLS records else.
+    const rawGuard = capped(raw, p.security !== 'ldaps')
+    let socket: net.Socket = raw
+    const secureContext = p.security === 'none' ? undefined : await trustedContext(p.caFile)
+    const servername = isIpLiteral(p.host) ? undefined : p.host
+    const upgrade = (base: net.Socket): Promise<TLSSocket> =>
+      new Promise((resolve, reject) => {
+        const s = tls.connect({socket: base, servername, secureContext, rejectUnauthorized: false})
+        sockets.push(s)
+        capped(s, true)
+        s.once('secureConnect', () => resolve(s))
+        s.once('error', reject)
+      })
+    if (p.security === 'ldaps') {
+      phase = 'tls'
+      socket = await race(upgrade(raw))
+      facts.tls = judgeTls(socket as TLSSocket, p.host)
+    }
+    const {Client} = await import('ldapts')
+    let upgraded: TLSSocket | undefined
+    client = new Client({
+      url: `ldap://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`,
+      timeout: budget,
+      strictDN: false,
+      createConnection: (() => socket) as unknown as typeof net.connect,
+      createSecureConnection: ((o: tls.ConnectionOptions) => {
+        const s = tls.connect({...o, servername, secureContext, rejectUnauthorized: false})
+        rawGuard.stop()
+        sockets.push(s)
+        capped(s, true)
+        upgraded = s
+        return s
+      }) as unknown as typeof tls.connect,
+    })
+    if (p.security === 'starttls') {
+      phase = 'starttls'
+      await race(client.startTLS({}))
+      facts.tls = judgeTls(upgraded!, p.host)
+    }
+    if (facts.tls && !facts.tls.authorized) {
+      facts.failedPhase = p.security === 'starttls' ? 'starttls' : 'tls'
+      facts.error = facts.tls.error
+      return facts
+    }
+    phase = 'rootdse'
+    facts.rootDse = await race(readRootDse(client))
+    if (p.authType === 'Basic') {
+      phase = 'bind'
+      await race(client.bind(p.login ?? '', p.password ?? ''))
+      facts.boundAs = p.login
+    }
+    phase = 'base'
+    await race(client.search(p.baseDN, {scope: 'base', filter: '(objectClass=*)', attributes: ['1.1']}))
+    phase = 'search'
+    Object.assign(facts, await race(measure(client, p, facts.rootDse.pagedResults)))
+    return facts
+  } catch (e) {
+    facts.failedPhase = phase
+    if (e instanceof PhaseTimeout) facts.error = `no answer within ${formatDuration(e.ms)}`
+    else if (e instanceof ResolutionError) facts.error = e.message
+    else {
+      const err = e as Error & {code?: number | string}
+      facts.error = cleanMessage(err.message)
+      if (typeof err.code === 'number') facts.resultCode = err.code
+      const ad = /data ([0-9a-f]{2,4}),/i.exec(err.message)
+      if (ad) facts.adDataCode = ad[1]!.toLowerCase()
+    }
+    return facts
+  } finally {
+    clearTimeout(timer)
+    facts.elapsedMs = Date.now() - started
+    if (client) await Promise.race([client.unbind().catch(() => {}), new Promise((r) => setTimeout(r, 200))])
+    // The TLS wrapper before the socket under it: the other order crashed Node 22 (SIGSEGV) after
+    // a failed handshake on a previous connection.
+    for (const s of sockets.reverse()) s.destroy()
+  }
+}
+
+class PhaseTimeout extends Error {
+  constructor(readonly ms: number) {
+    super('timeout')
+  }
+}
+
+/** Most bytes a server may send in one probe, and in one message (an entry without attributes is small). */
+const MAX_BYTES = 256 * 1024 * 1024
+const MAX_MESSAGE = 4 * 1024 * 1024
+
+/**
+ * Guards a socket against a flood: destroyed once the peer has sent more than MAX_BYTES, or
+ * announced an LDAP message longer than MAX_MESSAGE (the client would buffer it whole). `frames`
+ * reads the BER header of each message on a socket that carries LDAP in clear; `stop()` ends that
+ * when the socket is about to carry TLS records instead (StartTLS).
+ */
+function capped(s: net.Socket, frames: boolean): {stop(): void} {
+  let n = 0
+  let remain = 0
+  let header: number[] = []
+  s.on('data', (d: Buffer) => {
+    n += d.length
+    if (n > MAX_BYTES)
+      return void s.destroy(new Error(`the server sent more than ${MAX_BYTES / 1024 / 1024} MB: stopped`))
+    if (!frames) return
+    for (let i = 0; i < d.length;) {
+      if (remain > 0) {
+        const take = Math.min(remain, d.length - i)
+        remain -= take
+        i += take
+        continue
+      }
+      header.push(d[i++]!)
+      if (header.length < 2) continue
+      const l = header[1]!
+      const lenBytes = l < 0x80 ? 0 : l & 0x7f
+      if (header.length < 2 + lenBytes) continue
+      let len = l < 0x80 ? l : 0
+      for (let k = 0; k < lenBytes; k++) len = len * 256 + header[2 + k]!
+      header = []
+      if (lenBytes > 4 || len > MAX_MESSAGE)
+        return void s.destroy(
+          new Error(
+            `the server announced a message of ${len} bytes (at most ${MAX_MESSAGE / 1024 / 1024} MB are read): stopped`,
+          ),
+        )
+      remain = len
+    }
+  })
+  return {stop: () => void (frames = false)}
+}
+
+function connectTcp(address: string, port: number, sockets: net.Socket[]): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({host: address, port})
+    sockets.push(s)
+    s.once('connect', () => {
+      s.removeAllListeners('error')
+      s.on('error', () => {})
+      resolve(s)
+    })
+    s.once('error', reject)
+  })
+}
+
+function judgeTls(s: TLSSocket, host: string): NonNullable<LdapFacts['tls']> {
+  const cert = s.getPeerCertificate()
+  let error = s.authorized ? undefined : String(s.authorizationError)
+  if (!error && !isIpLiteral(host)) error = tls.checkServerIdentity(host, cert)?.message
+  if (!error && isIpLiteral(host)) error = tls.checkServerIdentity(host, cert)?.message
+  return {
+    authorized: !error,
+    ...(error ? {error} : {}),
+    protocol: s.getProtocol() ?? undefined,
+    ...(cert?.subject
+      ? {
+          subject: Object.entries(cert.subject)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', '),
+        }
+      : {}),
+    ...(cert?.valid_to ? {notAfter: new Date(cert.valid_to).toISOString()} : {}),
+  }
+}
+
+async function readRootDse(client: import('ldapts').Client): Promise<NonNullable<LdapFacts['rootDse']>> {
+  const r = await client.search('', {
+    scope: 'base',
+    filter: '(objectClass=*)',
+    attributes: ['supportedCapabilities', 'supportedControl', 'namingContexts', 'vendorName', 'dnsHostName'],
+  })
+  const e = r.searchEntries[0] ?? {dn: ''}
+  const list = (k: string): string[] => {
+    const key = Object.keys(e).find((x) => x.toLowerCase() === k.toLowerCase())
+    const v = key ? (e as Record<string, unknown>)[key] : undefined
+    return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String)
+  }
+  const caps = list('supportedCapabilities')
+  return {
+    activeDirectory: caps.includes(AD_CAPABILITY_OID) || caps.includes(AD_LDS_CAPABILITY_OID),
+    ...(list('vendorName')[0] ? {vendor: list('vendorName')[0]} : {}),
+    namingContexts: list('namingContexts'),
+    pagedResults: list('supportedControl').includes(PAGED_RESULTS_OID),
+    ...(list('dnsHostName')[0] ? {dnsHostName: list('dnsHostName')[0]} : {}),
+  }
+}
+
+/**
+ * Counts the entries a paged search of the base DN with the filter returns (as the connector's
+ * PagedResult export would), up to countCap. When the server stops it (sizeLimitExceeded), or to
+ * learn its limit on unpaged searches, the same search is asked unpaged with a limit of its own
+ * above what the server may allow: the entries that come back are the server's limit.
+ */
+async function measure(
+  client: import('ldapts').Client,
+  p: LdapParams,
+  paged: boolean,
+): Promise<Pick<LdapFacts, 'pagedEntries' | 'capped' | 'pagedLimit' | 'unpagedLimit' | 'pagedShort'>> {
+  const {SizeLimitExceededError} = await import('ldapts')
+  const out: Pick<LdapFacts, 'pagedEntries' | 'capped' | 'pagedLimit' | 'unpagedLimit' | 'pagedShort'> = {}
+  const pageSize = Math.min(PAGE_SIZE, p.countCap)
+  let count = 0
+  let pages = 0
+  let stopped = false
+  if (paged) {
+    try {
+      for await (const page of client.searchPaginated(p.baseDN, {
+        scope: 'sub',
+        filter: p.filter,
+        attributes: ['1.1'],
+        paged: {pageSize},
+      })) {
+        count += page.searchEntries.length
+        if (count >= p.countCap) {
+          out.capped = true
+          break
+        }
+        // A server that keeps sending pages (empty ones, a cookie that never ends) is not counted forever.
+        if (++pages > Math.ceil(p.countCap / pageSize) + 10)
+          throw new Error(`the server sent ${pages} pages for ${count} entries: its paging does not end`)
+      }
+    } catch (e) {
+      if (!(e instanceof SizeLimitExceededError)) throw e
+      stopped = true
+    }
+  }
+  // The entries of the page the server stopped in are lost with its error: ask one page more.
+  const ask = !paged || out.capped ? p.countCap : Math.min(p.countCap, count + (stopped ? pageSize : 0) + 1)
+  let back: number
+  try {
+    back = (await client.search(p.baseDN, {scope: 'sub', filter: p.filter, attributes: ['1.1'], sizeLimit: ask}))
+      .searchEntries.length
+  } catch (e) {
+    if (!(e instanceof SizeLimitExceededError)) throw e
+    back = 0
+  }
+  if (stopped) {
+    out.pagedLimit = back
+    out.pagedEntries = back
+  } else if (paged) {
+    out.pagedEntries = count
+    if (back < Math.min(count, ask)) out.unpagedLimit = back
+    if (back > count && !out.capped) out.pagedShort = back
+  } else out.pagedEntries = back
+  return out
+}
+
+/** Entries per page of the measure: below the usual server limits (OpenLDAP 500, AD 1000). */
+const PAGE_SIZE = 100
+
+/** ldapts prefixes some messages with a stack of context; keep the server's words, one line. */
+function cleanMessage(m: string): string {
+  return m.replace(/\s+/g, ' ').trim().slice(0, 300)
+}
