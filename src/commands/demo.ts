@@ -62,6 +62,10 @@ ${EXIT_CODES_HELP}`)
       say(`  proxy    http://127.0.0.1:${sb.ports.proxy}  (CONNECT)`)
       say(`  SMTP     ${sb.names.smtp}:${sb.ports.smtp}  (STARTTLS, AUTH)`)
       if (sb.ports.sql) say(`  SQL      ${sb.names.sql}:${sb.ports.sql}  (a TDS protocol emulator, not SQL Server)`)
+      say(
+        `  LDAP     ${sb.names.directory}:${sb.ports.directory} (StartTLS), :${sb.ports.directoryTls} (LDAPS)  (a directory stand-in for a domain controller, not a directory server)`,
+      )
+      say(`  API      https://${sb.names.api}:${sb.ports.api}/scim  (Basic authentication)`)
       say(`  environment file: ${sb.envFile}`)
       say('')
       const options = {

@@ -23,6 +23,7 @@ import {
   type HostileKind,
   type Running,
 } from './servers.js'
+import {startDirectory} from './ldap.js'
 import {startSmtp, type ReceivedMail, type SmtpMode} from './smtp.js'
 import {startTdsEmulator, type TdsOptions} from './tds.js'
 
@@ -58,6 +59,12 @@ export interface SandboxOptions {
    * --latency). 0 (the default) is loopback.
    */
   latencyMs?: number
+  /**
+   * The managed systems the first agent's connectors reach: a directory (LDAPS), an HR file drop
+   * in Sources, an HTTPS API with Basic authentication, and on premises a second database.
+   */
+  directory?: {wrongPassword?: boolean; requireSigning?: boolean; hostile?: HostileKind; missingBase?: boolean}
+  api?: {wrongPassword?: boolean}
 }
 
 export interface Sandbox {
@@ -65,8 +72,18 @@ export interface Sandbox {
   envFile: string
   /** The environment as written (references, not secrets). */
   environment: Record<string, unknown>
-  names: {server: string; agent: string; smtp: string; sql: string}
-  ports: {dns: number; server: number; agent: number; smtp: number; proxy: number; sql?: number}
+  names: {server: string; agent: string; smtp: string; sql: string; directory: string; api: string}
+  ports: {
+    dns: number
+    server: number
+    agent: number
+    smtp: number
+    proxy: number
+    sql?: number
+    directory: number
+    directoryTls: number
+    api: number
+  }
   ca: Issued
   smtpMessages: ReceivedMail[]
   proxyTunnels: string[]
@@ -81,6 +98,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     agent: `idm-agent.${SANDBOX_DOMAIN}`,
     smtp: `smtp.${SANDBOX_DOMAIN}`,
     sql: `sql.${SANDBOX_DOMAIN}`,
+    directory: `dc01.${SANDBOX_DOMAIN}`,
+    api: `api.${SANDBOX_DOMAIN}`,
   }
   const onPrem = o.topology === 'on-prem-separate'
   const running: Running[] = []
@@ -93,6 +112,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       [`app01.${SANDBOX_DOMAIN}`]: {a: ['127.0.0.1']},
       [names.smtp]: {a: ['127.0.0.1']},
       [names.sql]: {a: ['127.0.0.1']},
+      [names.directory]: {a: ['127.0.0.1']},
+      [names.api]: {a: ['127.0.0.1']},
     }
     const extraAgents = Array.from({length: Math.min(Math.max((o.agents ?? 1) - 1, 0), 99)}, (_, i) => {
       const n = String(i + 2).padStart(2, '0')
@@ -121,6 +142,27 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ? await startHostile(o.agent.hostile)
       : await startHttps({cert: agentCert, ca, oldTls: o.agent?.oldTls, fault: o.agent?.cert})
     running.push(agent)
+    // The managed systems: a directory standing in for a domain controller, and an HTTPS API.
+    const adPassword = randomBytes(12).toString('base64url')
+    const baseDN = 'DC=sandbox,DC=test'
+    const adAccount = `CN=svc-idm,OU=Service,${baseDN}`
+    const directory = o.directory?.hostile
+      ? Object.assign(await startHostile(o.directory.hostile), {ldapsPort: 0, binds: []})
+      : await startDirectory({
+          cert: serverCert(ca, [names.directory]),
+          ca,
+          baseDN,
+          account: {dn: adAccount, password: adPassword},
+          requireSigning: o.directory?.requireSigning,
+        })
+    running.push(directory)
+    const apiPassword = randomBytes(12).toString('base64url')
+    const api = await startHttps({
+      cert: serverCert(ca, [names.api]),
+      ca,
+      api: {prefix: '/scim', user: 'svc-idm', password: apiPassword},
+    })
+    running.push(api)
     const proxy = await startProxy((host) =>
       host.toLowerCase().endsWith(`.${SANDBOX_DOMAIN}`) || host === 'localhost' ? '127.0.0.1' : host,
     )
@@ -140,7 +182,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const sqlPassword = randomBytes(12).toString('base64url')
     const sql = onPrem
       ? await startTdsEmulator({
-          databases: ['UsercubeSandbox'],
+          databases: ['UsercubeSandbox', 'HR'],
           serverMaxdop: 1,
           // Encrypt=true, as Microsoft.Data.SqlClient defaults to: a certificate from the sandbox CA.
           tls: (() => {
@@ -167,6 +209,9 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     running.push(smtp)
     const smtpPort = await front(smtp)
     const sqlPort = sql ? await front(sql) : undefined
+    const directoryTlsPort = await front({port: directory.ldapsPort || directory.port, close: async () => {}})
+    const directoryPort = await front(directory)
+    const apiPort = await front(api)
 
     await mkdir(join(dir, 'certs'), {recursive: true})
     await mkdir(join(dir, 'secrets'), {recursive: true, mode: 0o700})
@@ -175,6 +220,12 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     await writeFile(secretFile, o.smtp?.wrongPassword ? 'not-the-password' : smtpPassword, {mode: 0o600})
     await chmod(secretFile, 0o600)
     await writeFile(join(dir, 'secrets', 'job-secret'), randomBytes(16).toString('base64url'), {mode: 0o600})
+    await writeFile(join(dir, 'secrets', 'ad-password'), o.directory?.wrongPassword ? 'not-the-password' : adPassword, {
+      mode: 0o600,
+    })
+    await writeFile(join(dir, 'secrets', 'api-password'), o.api?.wrongPassword ? 'not-the-password' : apiPassword, {
+      mode: 0o600,
+    })
     const pfxPassword = randomBytes(12).toString('base64url')
     await writeFile(join(dir, 'secrets', 'pfx-password'), pfxPassword, {mode: 0o600})
     const files = issue({commonName: 'SandboxAgent Files', eku: 'none'})
@@ -195,12 +246,22 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     if (sql) {
       const cs = `Data Source=${names.sql},${sqlPort};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=true;Min Pool Size=10`
       await writeFile(join(dir, 'secrets', 'sql-connection'), cs, {mode: 0o600})
+      const hr = `Data Source=${names.sql},${sqlPort};Database=HR;User ID=idm;Password=${sqlPassword};Encrypt=true`
+      await writeFile(join(dir, 'secrets', 'hr-sql-connection'), hr, {mode: 0o600})
     }
     const agentDir = join(dir, 'agent')
     // mkdtemp makes a private folder: the service account must be able to traverse to its own
     // working directory (the secrets stay in a 0700 folder and 0600 files).
     if (!o.dir) await chmod(dir, 0o755)
     const account = await workingDirectory(agentDir, ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
+    // The HR system drops its export in Sources (readable by the account, as the agent reads it).
+    await mkdir(join(agentDir, 'Sources', 'hr'), {recursive: true})
+    await writeFile(
+      join(agentDir, 'Sources', 'hr', 'hr_export_20261201.csv'),
+      'EmployeeId;FirstName;LastName;Department\n1001;Ada;Lovelace;R&D\n1002;Alan;Turing;R&D\n',
+    )
+    await chmod(join(agentDir, 'Sources', 'hr'), 0o755)
+    await chmod(join(agentDir, 'Sources', 'hr', 'hr_export_20261201.csv'), 0o644)
     for (const a of extraAgents) {
       await workingDirectory(join(dir, a.dir), ['Runtime', 'Temp', 'Work', 'Mails', 'Sources'])
       await pfx(`${a.dir}-files.pfx`, toPfx(issue({commonName: `${a.identifier} Files`, eku: 'none'}), pfxPassword))
@@ -268,6 +329,71 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           sourcesRootPaths: [join(dir, a.dir, 'Sources')],
         })),
       ],
+      connectors: [
+        {
+          identifier: 'AD',
+          agent: 'SandboxAgent',
+          connections: [
+            {
+              identifier: 'ADExport',
+              type: 'activeDirectory',
+              servers: [
+                {
+                  host: names.directory,
+                  port: directoryTlsPort,
+                  baseDN: o.directory?.missingBase ? `OU=Missing,${baseDN}` : baseDN,
+                },
+              ],
+              security: 'ldaps',
+              authType: 'Basic',
+              login: adAccount,
+              password: '${file:./secrets/ad-password}',
+              filter: '(objectClass=*)',
+            },
+          ],
+        },
+        {
+          identifier: 'HR',
+          agent: 'SandboxAgent',
+          connections: [
+            {
+              identifier: 'HRExport',
+              type: 'files',
+              path: join(agentDir, 'Sources', 'hr', 'hr_export_(.*?).csv'),
+              isFileNameRegex: true,
+              settings: {Separator: ';', Encoding: 'UTF-8'},
+            },
+          ],
+        },
+        {
+          identifier: 'SCIMApp',
+          agent: 'SandboxAgent',
+          connections: [
+            {
+              identifier: 'SCIMExport',
+              type: 'http',
+              url: `https://${names.api}:${apiPort}/scim`,
+              username: 'svc-idm',
+              password: '${file:./secrets/api-password}',
+            },
+          ],
+        },
+        ...(sql
+          ? [
+              {
+                identifier: 'HRDatabase',
+                agent: 'SandboxAgent',
+                connections: [
+                  {
+                    identifier: 'HRDatabaseExport',
+                    type: 'sql',
+                    connectionString: '${file:./secrets/hr-sql-connection}',
+                  },
+                ],
+              },
+            ]
+          : []),
+      ],
       smtp: {
         host: names.smtp,
         port: smtpPort,
@@ -286,7 +412,14 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       checks: {
         timeout: '5s',
         skip: ['host.runtime', 'host.iis'],
-        ...(sql ? {settings: {'sql.connection': {browserPort: sql.browserPort}}} : {}),
+        ...(sql
+          ? {
+              settings: {
+                'sql.connection': {browserPort: sql.browserPort},
+                'connector.sql': {browserPort: sql.browserPort},
+              },
+            }
+          : {}),
         ...o.checks,
       },
     }
@@ -307,6 +440,9 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         smtp: smtpPort,
         proxy: proxyPort,
         ...(sqlPort ? {sql: sqlPort} : {}),
+        directory: directoryPort,
+        directoryTls: directoryTlsPort,
+        api: apiPort,
       },
       ca,
       smtpMessages: (smtp as {messages: ReceivedMail[]}).messages,

@@ -117,6 +117,8 @@ export interface HttpsOptions {
   /** Serve only TLS 1.0/1.1 (as far as this Node's OpenSSL allows). */
   oldTls?: boolean
   fault?: CertFault
+  /** A SCIM-like API under this path prefix that wants Basic authentication (the connector.http peer). */
+  api?: {prefix: string; user: string; password: string}
 }
 
 /** An HTTPS endpoint (server or agent) with the product's `GET /hc`. */
@@ -133,6 +135,20 @@ export async function startHttps(o: HttpsOptions): Promise<Running & {requests: 
     },
     (req: IncomingMessage, res) => {
       requests.push(`${req.method} ${req.url}`)
+      if (o.api && req.url?.startsWith(o.api.prefix)) {
+        const expected = `Basic ${Buffer.from(`${o.api.user}:${o.api.password}`).toString('base64')}`
+        if (req.headers.authorization !== expected) {
+          res.writeHead(401, {
+            'www-authenticate': 'Basic realm="idm-preflight sandbox API"',
+            'content-type': 'application/json',
+          })
+          return res.end('{"status":"401","detail":"authentication required"}')
+        }
+        res.writeHead(200, {'content-type': 'application/scim+json'})
+        return res.end(
+          '{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}',
+        )
+      }
       if (req.url === '/hc') {
         const health = o.health ?? 'Healthy'
         res.writeHead(health === 'Healthy' ? 200 : 503, {'content-type': 'text/plain'})
