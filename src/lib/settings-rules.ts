@@ -1,5 +1,6 @@
 import {httpsUrlProblem, plainHttpWarning} from '../core/semantics.js'
 import {isProtectedPassword} from './certificates.js'
+import {ConnectionStringError, parseConnectionString} from './connection-string.js'
 
 /**
  * The rules for the product's settings files (DESIGN.md §4 `settings.files`), pure: required keys
@@ -169,8 +170,145 @@ export function settingsProblems(
     const roots = get(value, 'SourcesRootPaths')
     if (roots !== undefined && !Array.isArray(roots))
       err(at([], value, 'SourcesRootPaths'), 'SourcesRootPaths must be a list of folders')
+    const connections = get(value, 'Connections')
+    if (connections !== undefined)
+      connectionsProblems(
+        connections,
+        at([], value, 'Connections'),
+        Array.isArray(roots) ? roots.filter((r): r is string => typeof r === 'string') : [],
+        err,
+        warn,
+      )
   }
   return out
+}
+
+/** The product's rule for a connection identifier (the connector reference pages). */
+const CONNECTION_ID = /^[^0-9<>:"/\\|?*_][^<>:"/\\|?*_]*$/
+
+/**
+ * The agent's Connections (the connector reference pages): each key a valid connection
+ * identifier; an Active Directory or LDAP connection with its servers and base DN, AuthType Basic
+ * with Login and Password; a SQL connection string SqlClient parses; CSV paths inside
+ * SourcesRootPaths (case-sensitive); an API's Server an absolute https URL.
+ */
+function connectionsProblems(
+  v: unknown,
+  path: (string | number)[],
+  roots: string[],
+  err: (p: (string | number)[], m: string) => void,
+  warn: (p: (string | number)[], m: string) => void,
+): void {
+  if (!isObj(v)) return err(path, 'Connections must be an object: connection identifier → its settings')
+  const seen = new Map<string, string>()
+  for (const [id, c] of Object.entries(v)) {
+    const p = [...path, id]
+    if (!CONNECTION_ID.test(id))
+      err(
+        p,
+        `"${id}" is not a valid connection identifier: it must not start with a digit nor contain < > : " / \\ | ? * _`,
+      )
+    const prev = seen.get(id.toLowerCase())
+    if (prev) err(p, `"${id}" and "${prev}" are the same key to the product (keys are case-insensitive)`)
+    seen.set(id.toLowerCase(), id)
+    if (!isObj(c)) {
+      err(p, 'a connection is an object of settings')
+      continue
+    }
+    const at = (k: string) => [...p, keyOf(c, k)]
+    const servers = get(c, 'Servers')
+    if (servers !== undefined) {
+      if (!Array.isArray(servers) || servers.length === 0) {
+        err(at('Servers'), 'Servers must list at least one server: [{"Server": "dc01.contoso.com", …}]')
+        continue
+      }
+      const tables = get(c, 'Tables')
+      const ldap = tables !== undefined
+      servers.forEach((s, i) => {
+        if (!isObj(s) || typeof get(s, 'Server') !== 'string') err([...at('Servers'), i], 'each server needs "Server"')
+        else if (!ldap && get(s, 'BaseDN') === undefined) err([...at('Servers'), i], 'each server needs "BaseDN"')
+        if (ldap && isObj(s)) bindProblems(s, [...at('Servers'), i], err, warn)
+      })
+      if (ldap) {
+        if (
+          !Array.isArray(tables) ||
+          !tables.some((t) => isObj(t) && String(get(t, 'Table')).toLowerCase() === 'entries')
+        )
+          err(at('Tables'), 'Tables must have a table named "entries" (the main entries)')
+        else
+          tables.forEach((t, i) => {
+            if (isObj(t) && (get(t, 'BaseDN') === undefined || get(t, 'Filter') === undefined))
+              err([...at('Tables'), i], 'each table needs BaseDN and Filter')
+          })
+      } else {
+        bindProblems(c, p, err, warn)
+        if (get(c, 'Filter') === undefined)
+          warn(p, 'no "Filter": the export needs one ((objectclass=*) for all entries)')
+      }
+      continue
+    }
+    const cs = get(c, 'ConnectionString')
+    if (cs !== undefined) {
+      if (typeof cs !== 'string') err(at('ConnectionString'), 'ConnectionString must be a string')
+      else if (get(c, 'ProviderClassFullName') === undefined && !cs.includes('<REQUIRED:'))
+        try {
+          parseConnectionString(cs)
+        } catch (e) {
+          if (e instanceof ConnectionStringError) err(at('ConnectionString'), `connection string: ${e.message}`)
+          else throw e
+        }
+      continue
+    }
+    if (get(c, 'Path') !== undefined || get(c, 'PathIncremental') !== undefined) {
+      for (const k of ['Path', 'PathIncremental']) {
+        const f = get(c, k)
+        if (f === undefined) continue
+        if (typeof f !== 'string') {
+          err(at(k), `${k} must be a string`)
+          continue
+        }
+        const norm = (x: string) => x.replace(/\\/g, '/').replace(/\/+$/, '')
+        if (roots.length && !roots.some((r) => norm(f) === norm(r) || norm(f).startsWith(`${norm(r)}/`)))
+          err(
+            at(k),
+            `${f} lies outside SourcesRootPaths (${roots.join(', ')}; case-sensitive): the agent will not read it`,
+          )
+        if (get(c, 'IsFileNameRegex') === true)
+          try {
+            new RegExp(f.replace(/^.*[\\/]/, ''))
+          } catch (e) {
+            err(at(k), `the file name is not a regular expression: ${(e as Error).message}`)
+          }
+      }
+      continue
+    }
+    const server = get(c, 'Server')
+    if (typeof server === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(server)) {
+      let u: URL | undefined
+      try {
+        u = new URL(server)
+      } catch {
+        err(at('Server'), 'Server is not an absolute URL')
+      }
+      if (u?.protocol === 'http:')
+        warn(at('Server'), 'Server uses http://: credentials would cross the network in clear')
+      passwordWarning(get(c, 'Password'), at('Password'), warn)
+    }
+  }
+}
+
+function bindProblems(
+  c: Obj,
+  path: (string | number)[],
+  err: (p: (string | number)[], m: string) => void,
+  warn: (p: (string | number)[], m: string) => void,
+): void {
+  const auth = get(c, 'AuthType')
+  if (auth !== undefined && !['anonymous', 'basic', 'negotiate'].includes(String(auth).toLowerCase()))
+    err([...path, keyOf(c, 'AuthType')], `AuthType ${String(auth)} is not Anonymous, Basic or Negotiate`)
+  if (String(auth).toLowerCase() === 'basic')
+    for (const k of ['Login', 'Password']) if (get(c, k) === undefined) err(path, `AuthType Basic needs "${k}"`)
+  passwordWarning(get(c, 'Password'), [...path, keyOf(c, 'Password')], warn)
 }
 
 function encryptionProblems(

@@ -4,7 +4,8 @@
  * lines, so that a malformed or hand-edited file (comments, trailing commas) is masked too;
  * `<REQUIRED: …>` placeholders stay visible, they are what the user has to provide.
  */
-const SECRET_KEY = /^(?:password|pwd|x509keyfilepassword|connectionstring|license|secret|clientsecret)$/i
+const SECRET_KEY =
+  /^(?:password|pwd|x509keyfilepassword|connectionstring|license|secret|clientsecret|oauthtoken|applicationkey|apikey|token)$/i
 const STRING = String.raw`"(?:[^"\\]|\\.)*"`
 const PAIR = new RegExp(String.raw`(${STRING})(\s*:\s*)(${STRING})`, 'g')
 

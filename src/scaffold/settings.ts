@@ -1,6 +1,7 @@
 import {isAbsolute, resolve} from 'node:path'
 import type {Agent, CertificateRef, Environment} from '../core/environment.js'
-import {isReference} from '../core/semantics.js'
+import {isSecretSettingKey} from '../core/environment.js'
+import {isReference, ldapAuthType} from '../core/semantics.js'
 import {escapeSettingsPassword} from '../lib/certificates.js'
 import {isWindowsPath} from '../lib/paths.js'
 
@@ -196,6 +197,7 @@ export function agentData(
     resetConfirmationUri: `${env.server.url}/PasswordReset/Activate/?activationCode=`,
     mailSettings: mailBlock(env, 'agent'),
     sourcesRootPaths: (a.sourcesRootPaths ?? [`${t.workingDirectory}/Sources`]).map((p) => p.replace(/\\/g, '/')),
+    connections: connectionsData(env, t),
   }
 }
 
@@ -230,5 +232,97 @@ export function serverData(
     defaultOpenIdClient: client?.id,
     resetConfirmationUri: `${env.server.url}/PasswordReset/Activate/?activationCode=`,
     sourcesRootPaths: (a?.sourcesRootPaths ?? [`${t.workingDirectory}/Sources`]).map((p) => p.replace(/\\/g, '/')),
+    connections: connectionsData(env, t),
   }
+}
+
+/**
+ * The agent's `Connections` section, from the connectors it runs (the connector reference pages
+ * give the keys): Active Directory `Servers` [{Server, BaseDN}], AuthType, Login, Password,
+ * EnableSSL, Filter; Generic LDAP `Servers` [{Server, AuthType, Login, Password, EnableSSL,
+ * Controls}] and `Tables` [{Table: entries, BaseDN, Filter, Scope}]; SQL `ConnectionString`; CSV
+ * `Path`, `PathIncremental`, `IsFileNameRegex`; an API `Server`, `Login`, `Password` or
+ * `OAuthToken`. Each connection's `settings` are added as they are. Passwords follow the PFX
+ * rule (one more "@" in front of a plain one holding "@"); a secret that could not be read is a
+ * placeholder.
+ */
+export function connectionsData(env: Environment, t: ScaffoldTarget): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  const integrated = env.topology === 'on-prem-integrated'
+  ;(env.connectors ?? []).forEach((c, i) => {
+    const runs = c.agent
+      ? c.agent.toLowerCase() === t.owner.toLowerCase() || (integrated && t.role === 'server')
+      : integrated
+    if (!runs) return
+    c.connections.forEach((k, j) => {
+      const field = `connectors[${i}].connections[${j}]`
+      const password = (v: string | undefined) => {
+        const s = secretValue(v, `${field}.password`)
+        return s.startsWith(PLACEHOLDER_PREFIX) ? s : escapeSettingsPassword(s)
+      }
+      const extra = Object.fromEntries(
+        Object.entries(k.settings ?? {}).map(([key, v]) => [
+          key,
+          typeof v === 'string' && isSecretSettingKey(key) ? secretValue(v, `${field}.settings.${key}`) : v,
+        ]),
+      )
+      const security = k.security ?? 'ldaps'
+      const server = (host: string, port?: number) =>
+        port === undefined || port === (security === 'ldaps' ? 636 : 389) ? host : `${host}:${port}`
+      const auth = ldapAuthType(k)
+      const bind = {
+        AuthType: auth,
+        ...(k.login ? {Login: k.login} : {}),
+        ...(k.password !== undefined || auth === 'Basic' ? {Password: password(k.password)} : {}),
+      }
+      let settings: Record<string, unknown>
+      switch (k.type) {
+        case 'activeDirectory':
+          settings = {
+            Servers: (k.servers ?? []).map((s) => ({Server: server(s.host, s.port), BaseDN: s.baseDN ?? k.baseDN})),
+            ...bind,
+            EnableSSL: security === 'ldaps',
+            Filter: k.filter ?? '(objectclass=*)',
+          }
+          break
+        case 'ldap':
+          settings = {
+            Servers: (k.servers ?? []).map((s) => ({
+              Server: server(s.host, s.port),
+              ...bind,
+              EnableSSL: security === 'ldaps',
+              Controls: ['PagedResult'],
+            })),
+            Tables: [
+              {
+                Table: 'entries',
+                BaseDN: k.baseDN ?? k.servers?.[0]?.baseDN,
+                Filter: k.filter ?? '(objectclass=*)',
+                Scope: 'Subtree',
+              },
+            ],
+          }
+          break
+        case 'sql':
+          settings = {ConnectionString: secretValue(k.connectionString, `${field}.connectionString`)}
+          break
+        case 'files':
+          settings = {
+            ...(k.path ? {Path: k.path.replace(/\\/g, '/')} : {}),
+            ...(k.pathIncremental ? {PathIncremental: k.pathIncremental.replace(/\\/g, '/')} : {}),
+            ...(k.isFileNameRegex !== undefined ? {IsFileNameRegex: k.isFileNameRegex} : {}),
+          }
+          break
+        case 'http':
+          settings = {
+            Server: k.url,
+            ...(k.username ? {Login: k.username, Password: password(k.password)} : {}),
+            ...(k.token !== undefined ? {OAuthToken: secretValue(k.token, `${field}.token`)} : {}),
+          }
+          break
+      }
+      out[k.identifier] = {...settings, ...extra}
+    })
+  })
+  return out
 }
