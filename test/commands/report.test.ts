@@ -67,7 +67,8 @@ describe('reports: places in the picture, report merge and report show', () => {
     assert.equal(sql.place, 'server>database')
     const reach = agent02.results.find((r) => r.id === 'server.reachability')!
     assert.equal(reach.place, 'agent:Agent02>server')
-    // The picture: browsers, server, database, three agents, SMTP, proxy, DNS; no secret in it.
+    // The picture: browsers, server, database, three agents, SMTP, the first agent's managed
+    // systems, proxy, DNS; no secret in it.
     assert.deepEqual(
       reports[0]!.picture!.nodes.map((n) => n.id),
       [
@@ -78,10 +79,17 @@ describe('reports: places in the picture, report merge and report show', () => {
         'agent:Agent02',
         'agent:Agent03',
         'smtp',
+        'system:AD/ADExport',
+        'system:HR/HRExport',
+        'system:SCIMApp/SCIMExport',
+        'system:HRDatabase/HRDatabaseExport',
         'proxy',
         'dns',
       ],
     )
+    const ldap = reports[0]!.results.find((r) => r.id === 'connector.ldap')!
+    assert.equal(ldap.place, 'agent:SandboxAgent>system:AD/ADExport')
+    assert.ok(reports[0]!.picture!.links.some((l) => l.id === 'agent:SandboxAgent>system:AD/ADExport'))
   })
 
   test('report merge: one report of the installation, each result labelled with its host', async () => {

@@ -149,8 +149,56 @@ describe('settings files as Microsoft.Extensions.Configuration.Json reads them',
     IDM_JOB: 'Job secret with "quotes" and \\ and é',
     IDM_SMTP: 'Smtp@Pa55;=',
   }
+  // Every connection type, with secrets that need escaping in JSON and the "@" rule.
+  const CONNECTORS = `connectors:
+  - identifier: AD
+    agent: ContosoAD
+    connections:
+      - identifier: ADExport
+        type: activeDirectory
+        servers: [{host: dc01.contoso.com, baseDN: "DC=contoso,DC=com"}, {host: dc02.contoso.com, port: 6360, baseDN: "DC=eu,DC=contoso,DC=com"}]
+        login: CONTOSO\\svc-ad
+        password: "\${env:IDM_AD}"
+        settings: {AsAdLds: false, RetryDelay: 10}
+      - identifier: LDAPExport
+        type: ldap
+        security: starttls
+        servers: [{host: ldap.contoso.com}]
+        baseDN: "o=contoso"
+        login: "cn=svc,o=contoso"
+        password: "\${env:IDM_AD}"
+  - identifier: HR
+    agent: ContosoAD
+    connections:
+      - identifier: HRContoso
+        type: files
+        path: /srv/idm-agent/Sources/hr_conto(.*?).csv
+        isFileNameRegex: true
+        settings: {Separator: ";", NumberOfLinesToSkip: 1}
+      - identifier: HRDatabase
+        type: sql
+        connectionString: "\${env:IDM_HR_SQL}"
+  - identifier: ServiceNow
+    agent: ContosoAD
+    connections:
+      - identifier: ServiceNowExport
+        type: http
+        url: https://contoso.service-now.com/api
+        token: "\${env:IDM_API}"
+`
+  const CONNECTOR_SECRETS = {
+    ...HOSTILE,
+    IDM_AD: 'Ad@Pa55"quote\\é',
+    IDM_HR_SQL: 'Data Source=hrdb;Database=HR;User ID=hr;Password="p;w""d"',
+    IDM_API: 'tok"en\\𝄞',
+  }
   const variants = [
     ...Object.entries(ENVS).map(([name, env]) => ({name, env, secrets: SECRETS as Record<string, string>})),
+    {
+      name: 'saas-pfx with every connection type and hostile secrets',
+      env: `${ENVS['saas-pfx']!.trimEnd()}\n${CONNECTORS}`,
+      secrets: CONNECTOR_SECRETS as Record<string, string>,
+    },
     {name: 'saas-pfx with hostile secrets', env: ENVS['saas-pfx']!, secrets: HOSTILE as Record<string, string>},
     {
       name: 'integrated-pfx with hostile secrets',
@@ -207,6 +255,31 @@ describe('settings files as Microsoft.Extensions.Configuration.Json reads them',
       if (/on-prem-integrated/.test(env)) {
         assert.equal(get('License'), secrets.IDM_LICENSE)
         assert.equal(get('ConnectionString'), secrets.IDM_SQL)
+      }
+      if (/connectors:/.test(env)) {
+        // The agent's Connections as the connector reference pages name them, read back by .NET.
+        const ad = escapeSettingsPassword(secrets.IDM_AD!)
+        assert.equal(get('Connections:ADExport:Servers:0:Server'), 'dc01.contoso.com')
+        assert.equal(get('Connections:ADExport:Servers:1:Server'), 'dc02.contoso.com:6360')
+        assert.equal(get('Connections:ADExport:Servers:1:BaseDN'), 'DC=eu,DC=contoso,DC=com')
+        assert.equal(get('Connections:ADExport:AuthType'), 'Basic')
+        assert.equal(get('Connections:ADExport:Login'), 'CONTOSO\\svc-ad')
+        assert.equal(get('Connections:ADExport:Password'), ad, 'the password, "@" escaped once')
+        assert.equal(get('Connections:ADExport:EnableSSL'), 'True')
+        assert.equal(get('Connections:ADExport:Filter'), '(objectclass=*)')
+        assert.equal(get('Connections:ADExport:AsAdLds'), 'False')
+        assert.equal(get('Connections:ADExport:RetryDelay'), '10')
+        assert.equal(get('Connections:LDAPExport:Servers:0:EnableSSL'), 'False')
+        assert.equal(get('Connections:LDAPExport:Servers:0:Password'), ad)
+        assert.equal(get('Connections:LDAPExport:Servers:0:Controls:0'), 'PagedResult')
+        assert.equal(get('Connections:LDAPExport:Tables:0:Table'), 'entries')
+        assert.equal(get('Connections:LDAPExport:Tables:0:BaseDN'), 'o=contoso')
+        assert.equal(get('Connections:HRContoso:Path'), '/srv/idm-agent/Sources/hr_conto(.*?).csv')
+        assert.equal(get('Connections:HRContoso:IsFileNameRegex'), 'True')
+        assert.equal(get('Connections:HRContoso:Separator'), ';')
+        assert.equal(get('Connections:HRDatabase:ConnectionString'), secrets.IDM_HR_SQL)
+        assert.equal(get('Connections:ServiceNowExport:Server'), 'https://contoso.service-now.com/api')
+        assert.equal(get('Connections:ServiceNowExport:OAuthToken'), secrets.IDM_API)
       }
       const smtp = get('MailSettings:Password') ?? get('PasswordResetSettings:MailSettings:Password')
       assert.equal(smtp, secrets.IDM_SMTP, 'the SMTP password as it is')

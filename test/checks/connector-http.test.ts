@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict'
+import {createServer} from 'node:https'
+import type {AddressInfo} from 'node:net'
+import {after, before, describe, test} from 'node:test'
+import connectorHttp from '../../checks/connector-http.js'
+import type {HttpFacts} from '../../src/lib/http-probe.js'
+import {serverCert} from '../../src/sandbox/pki.js'
+import {startHttps, startProxy} from '../../src/sandbox/servers.js'
+import {loopbackNetwork, type LoopbackNetwork} from '../helpers/loopback.js'
+import {runCheck} from '../helpers/run-check.js'
+
+const HOST = 'api.contoso.test'
+const PW = 'Api-Pa55-word'
+const facts = (r: {data: unknown}) => (r.data as {facts: HttpFacts}).facts
+
+describe('connector.http against local HTTPS APIs', () => {
+  let net: LoopbackNetwork
+  let api: Awaited<ReturnType<typeof startHttps>>
+  let forbidden: ReturnType<typeof createServer>
+  let forbiddenPort: number
+  const seen: string[] = []
+  before(async () => {
+    net = await loopbackNetwork(HOST, 'connector.http test CA')
+    api = await startHttps({
+      cert: serverCert(net.ca, [HOST]),
+      ca: net.ca,
+      api: {prefix: '/scim', user: 'svc', password: PW},
+    })
+    const c = serverCert(net.ca, [HOST])
+    forbidden = createServer({cert: c.certPem + net.ca.certPem, key: c.keyPem}, (req, res) => {
+      seen.push(String(req.headers.authorization ?? ''))
+      res.writeHead(403, {'content-type': 'application/json'})
+      res.end('{"error":"insufficient role"}')
+    })
+    await new Promise<void>((r) => forbidden.listen(0, '127.0.0.1', r))
+    forbiddenPort = (forbidden.address() as AddressInfo).port
+  })
+  after(async () => {
+    await api?.close()
+    forbidden?.close()
+    await net?.close()
+  })
+  const params = (o: Record<string, unknown> = {}) => ({
+    owner: 'Agent1',
+    system: 'SCIMApp/SCIMExport',
+    connection: 'SCIMExport',
+    url: `https://${HOST}:${api.port}/scim`,
+    auth: 'basic',
+    username: 'svc',
+    password: PW,
+    dnsServers: net.dnsServers,
+    caFile: net.caFile,
+    ...o,
+  })
+
+  test('good Basic credentials: pass with the status', async () => {
+    const r = await runCheck(connectorHttp, params())
+    assert.equal(r.status, 'pass', r.message)
+    assert.match(r.message, /answered HTTP 200 as svc \(Basic\) directly, certificate trusted/)
+  })
+
+  test('a wrong password: fail, 401 explained as refused credentials', async () => {
+    const r = await runCheck(connectorHttp, params({password: 'wrong-one'}))
+    assert.equal(r.status, 'fail')
+    assert.equal(facts(r).status, 401)
+    assert.match(r.message, /401 Unauthorized as svc \(Basic\) directly: it asks for Basic/)
+    assert.match(r.remediation, /credentials are refused/)
+  })
+
+  test('no credentials: fail, the fix says to set them', async () => {
+    const r = await runCheck(connectorHttp, params({auth: 'none', username: undefined, password: undefined}))
+    assert.equal(facts(r).status, 401)
+    assert.match(r.remediation, /needs credentials/)
+  })
+
+  test('403: authenticated but not allowed', async () => {
+    const r = await runCheck(connectorHttp, params({url: `https://${HOST}:${forbiddenPort}/api/now/table/sys_user`}))
+    assert.equal(r.status, 'fail')
+    assert.match(r.message, /403 Forbidden as svc \(Basic\) directly: authenticated, but not allowed/)
+  })
+
+  test('an untrusted certificate: fail, and the credentials are never sent', async () => {
+    const before = seen.length
+    const r = await runCheck(connectorHttp, params({url: `https://${HOST}:${forbiddenPort}/x`, caFile: undefined}))
+    assert.equal(r.status, 'fail')
+    assert.match(r.message, /certificate is not trusted here .*; the credentials were not sent/)
+    assert.equal(seen.length, before)
+  })
+
+  test('a bearer token goes as Authorization: Bearer', async () => {
+    const before = seen.length
+    await runCheck(
+      connectorHttp,
+      params({
+        url: `https://${HOST}:${forbiddenPort}/x`,
+        auth: 'bearer',
+        username: undefined,
+        password: undefined,
+        token: 'tok-123',
+      }),
+    )
+    assert.equal(seen.at(-1), 'Bearer tok-123')
+    assert.equal(seen.length, before + 1)
+  })
+
+  test("through the proxy: the tunnel is the proxy's, and the result says so", async () => {
+    const proxy = await startProxy((h) => (h === HOST ? '127.0.0.1' : h))
+    try {
+      const r = await runCheck(connectorHttp, params({proxy: `http://127.0.0.1:${proxy.port}`}))
+      assert.equal(r.status, 'pass', r.message)
+      assert.match(r.message, new RegExp(`through the proxy http://127\\.0\\.0\\.1:${proxy.port}`))
+      assert.deepEqual(proxy.tunnels, [`${HOST}:${api.port}`])
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('nothing listening: fail in the connect phase', async () => {
+    const r = await runCheck(connectorHttp, params({url: `https://${HOST}:1/scim`}))
+    assert.equal(r.status, 'fail')
+    assert.equal(facts(r).failedPhase, 'connect')
+  })
+})
