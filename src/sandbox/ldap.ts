@@ -181,43 +181,24 @@ export async function startDirectory(o: DirectoryOptions): Promise<Directory> {
         req.parse(r, [])
         const dn = req.dn
         const anonymous = dn === '' && req.password === ''
-        if (!anonymous && o.requireSigning && !tlsOn) {
+        const refuse = (code: number, diagnostic: string) => {
           binds.push({dn, ok: false, tls: tlsOn})
-          return void send(
-            encode(
-              messageId,
-              0x61,
-              result(
-                RC.strongerAuthRequired,
-                '00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active on the connection, data 0, v4563',
-              ),
-            ),
-          )
+          send(encode(messageId, 0x61, result(code, diagnostic)))
         }
+        if (!anonymous && o.requireSigning && !tlsOn)
+          return refuse(
+            RC.strongerAuthRequired,
+            '00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active on the connection, data 0, v4563',
+          )
         if (anonymous) bound = undefined
-        else if (dn === '' || req.password === '') {
-          binds.push({dn, ok: false, tls: tlsOn})
-          return void send(
-            encode(
-              messageId,
-              0x61,
-              result(RC.unwillingToPerform, 'unauthenticated bind (DN without password) disallowed'),
-            ),
+        else if (dn === '' || req.password === '')
+          return refuse(RC.unwillingToPerform, 'unauthenticated bind (DN without password) disallowed')
+        else if (norm(dn) === norm(o.account.dn) && req.password === o.account.password) bound = dn
+        else
+          return refuse(
+            RC.invalidCredentials,
+            '80090308: LdapErr: DSID-0C09041C, comment: AcceptSecurityContext error, data 52e, v4563',
           )
-        } else if (norm(dn) === norm(o.account.dn) && req.password === o.account.password) bound = dn
-        else {
-          binds.push({dn, ok: false, tls: tlsOn})
-          return void send(
-            encode(
-              messageId,
-              0x61,
-              result(
-                RC.invalidCredentials,
-                '80090308: LdapErr: DSID-0C09041C, comment: AcceptSecurityContext error, data 52e, v4563',
-              ),
-            ),
-          )
-        }
         if (!anonymous) binds.push({dn, ok: true, tls: tlsOn})
         return void send(encode(messageId, 0x61, result(RC.success)))
       }
