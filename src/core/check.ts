@@ -91,6 +91,11 @@ export interface CheckDefinition<P = any, F = any> {
   stage?: Stage
   /** When the stage depends on the topology or the target, how (shown by `checks list`). */
   stages?: string
+  /**
+   * The probe waits on no peer (files on this host) although its flow is a network one: started
+   * after the network waits rather than among them.
+   */
+  local?: boolean
   /** Opt-in checks run only with a flag (`--send-test-mail`). */
   optIn?: {flag: string}
   /** JSON Schema of the params `plan` produces (validated by the planner; a mismatch is a bug). */
@@ -102,6 +107,12 @@ export interface CheckDefinition<P = any, F = any> {
   emptyReason?(env: Environment, ctx: PlanContext): string
   title(params: P): string
   probe(params: P, ctx: ProbeContext): Promise<F>
+  /**
+   * Starts, at the beginning of the run, the CPU work the probe will need (opening a PFX in a
+   * worker thread), so that it overlaps the network waits of the checks that start first.
+   * Fire and forget: the probe gets the result (or the failure) itself.
+   */
+  prefetch?(params: P): void
   evaluate(params: P, facts: F, ctx: EvaluateContext): Finding[]
   /** What of the facts goes into the report's `data` (default: the facts themselves). */
   data?(facts: F): unknown

@@ -45,6 +45,19 @@ export function certificateCheck(o: {
       ])
       return probeCertificate(p, (s) => readStoreCertificate(s, ctx.signal))
     },
+    prefetch(p) {
+      for (const f of [
+        {file: p.file, password: p.password},
+        ...(p.counterpart ? [{file: p.counterpart.file, password: p.counterpart.password}] : []),
+      ])
+        if (f.file)
+          void import('./certificates.js')
+            .then(({effectivePassword, loadCertificateFile}) => {
+              const pw = effectivePassword(f.password)
+              return loadCertificateFile(f.file!, pw.protectedFormat ? '' : pw.password)
+            })
+            .catch(() => {})
+    },
     evaluate: (p, f, ctx) => [...certFindings(p, f, ctx.now, ctx.expiryWarningDays), ...counterpartFindings(p, f)],
     data: certDataOf,
   })

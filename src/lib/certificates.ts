@@ -1,5 +1,7 @@
 import {createHash, createPrivateKey, createPublicKey, X509Certificate} from 'node:crypto'
 import {stat} from 'node:fs/promises'
+import {availableParallelism} from 'node:os'
+import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads'
 import {FileReadError, readRegularFile} from '../core/read.js'
 
 /** A PFX or PEM file is a few kilobytes; a CA chain bundled in, some hundreds. */
@@ -68,10 +70,99 @@ export async function loadCertificateFile(path: string, password: string | undef
   let entry = opened.get(key)
   if (entry?.signature !== signature) {
     if (opened.size >= MAX_OPENED) opened.clear()
-    entry = {signature, result: readAndOpen(path, password)}
+    entry = {signature, result: openOffThread(path, password)}
     opened.set(key, entry)
   }
   return structuredClone(await entry.result)
+}
+
+/**
+ * Opening a PFX is CPU work (the PKCS#12 key derivations, forge's decoding: some 8 ms a file, 0.8 s
+ * of the main thread for the 101 files of a 100-agent run), which would hold up every TLS
+ * handshake and reply waiting behind it. It runs in a worker thread (this very module, started
+ * with CERT_WORKER set), so that it overlaps the network; where no worker can start (the single
+ * executable embeds one file), or one fails, it runs here as before.
+ */
+const CERT_WORKER = 'idmPreflightCertWorker'
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[CERT_WORKER]) {
+  parentPort!.on('message', (m: {id: number; path: string; password: string | undefined}) => {
+    readAndOpen(m.path, m.password).then(
+      (result) => parentPort!.postMessage({id: m.id, result}),
+      (e: Error) => parentPort!.postMessage({id: m.id, error: e.message}),
+    )
+  })
+}
+
+interface Pool {
+  workers: Worker[]
+  next: number
+  pending: Map<number, {resolve(r: LoadResult): void; reject(e: Error): void}>
+  seq: number
+}
+let pool: Pool | undefined | null
+
+function workerPool(): Pool | undefined {
+  if (pool !== undefined) return pool ?? undefined
+  pool = null
+  const self = new URL(import.meta.url)
+  // In the single executable, import.meta.url is the executable: no module file to start.
+  if (self.protocol !== 'file:' || !/\.(m?js|ts)$/.test(self.pathname) || process.env.IDM_PREFLIGHT_NO_WORKERS) return
+  const p: Pool = {workers: [], next: 0, pending: new Map(), seq: 0}
+  const size = Math.max(1, Math.min(4, availableParallelism() - 1))
+  try {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(self, {workerData: {[CERT_WORKER]: true}, stdout: false, stderr: false})
+      w.unref()
+      w.on('message', (m: {id: number; result?: LoadResult; error?: string}) => {
+        const waiting = p.pending.get(m.id)
+        p.pending.delete(m.id)
+        if (p.pending.size === 0) for (const x of p.workers) x.unref()
+        if (m.error !== undefined) waiting?.reject(new Error(m.error))
+        else waiting?.resolve(m.result!)
+      })
+      // A worker that cannot run (a loader missing, a crash) hands its files back to the main thread.
+      const fail = (e: Error) => {
+        pool = null
+        for (const [id, waiting] of p.pending) {
+          p.pending.delete(id)
+          waiting.reject(e)
+        }
+      }
+      w.on('error', fail)
+      w.on('exit', (code) => code !== 0 && fail(new Error(`certificate worker exited ${code}`)))
+      p.workers.push(w)
+    }
+  } catch {
+    return
+  }
+  pool = p
+  return p
+}
+
+/** How many certificate worker threads run (0: files are opened on the main thread). */
+export function certificateWorkers(): number {
+  return workerPool()?.workers.length ?? 0
+}
+
+/** The same file opened here, on this thread, without the run's memory: the worker's answer must equal it. */
+export function openOnThisThread(path: string, password: string | undefined): Promise<LoadResult> {
+  return readAndOpen(path, password)
+}
+
+/** Opens the file in a worker thread when one can run, else here; the answer is the same. */
+async function openOffThread(path: string, password: string | undefined): Promise<LoadResult> {
+  const p = workerPool()
+  if (!p) return readAndOpen(path, password)
+  try {
+    return await new Promise<LoadResult>((resolve, reject) => {
+      const id = ++p.seq
+      p.pending.set(id, {resolve, reject})
+      for (const w of p.workers) w.ref()
+      p.workers[p.next++ % p.workers.length]!.postMessage({id, path, password})
+    })
+  } catch {
+    return readAndOpen(path, password)
+  }
 }
 
 async function readAndOpen(path: string, password: string | undefined): Promise<LoadResult> {
