@@ -19,6 +19,7 @@ export default defineCheck<Params, Facts>({
     "File (CSV) connection from the agent's host: each input lies inside SourcesRootPaths, exists as a regular file (the newest match of a regex), is readable by the service account; output folders writable",
   docs: netwrixDocs('integration-guide/connectors/references-connectors/csv'),
   flow: 'agent-systems',
+  local: true,
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {
     type: 'object',

@@ -36,6 +36,14 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
   // Start order (results stay in plan order): what only waits on a network peer, longest waits
   // first, so that those waits overlap our own CPU work instead of queueing behind it.
   const order = plan.map((_, i) => i).sort((a, b) => waitRank(plan[b]!) - waitRank(plan[a]!) || a - b)
+  // Local CPU work that can run off the main thread starts now, under the network waits.
+  for (const inst of plan)
+    if (!inst.skip && inst.check.prefetch)
+      try {
+        inst.check.prefetch(inst.params)
+      } catch {
+        // The probe meets the same problem and reports it.
+      }
   let next = 0
   const worker = async () => {
     while (next < plan.length) {
@@ -62,15 +70,17 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
 
 /**
  * How long an instance may wait on peers, by its data flow: several round trips through a proxy,
- * a SQL login or an SMTP dialogue; a TLS handshake; a DNS answer; local work. Skips go first (no
+ * a SQL login, an SMTP dialogue or a managed system's; a TLS handshake; a DNS answer; local work. Skips go first (no
  * work at all).
  */
 function waitRank(inst: CheckInstance): number {
   if (inst.skip) return 9
+  if (inst.check.local) return 0
   switch (inst.flow) {
     case 'agent-server':
     case 'server-database':
     case 'smtp':
+    case 'agent-systems':
       return 3
     case 'browsers-server':
       return 2

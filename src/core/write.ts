@@ -203,8 +203,11 @@ export function isStdout(file: string): boolean {
 export async function refuseInputAsOutput(file: string, inputs: readonly string[]): Promise<void> {
   const real = await realpath(resolve(file)).catch(() => undefined)
   if (real) {
-    for (const input of inputs) {
-      const other = await realpath(resolve(input)).catch(() => undefined)
+    // A 100-agent run has some 300 inputs (PFX files, secrets): asked all at once.
+    const unique = [...new Set(inputs)]
+    const reals = await Promise.all(unique.map((input) => realpath(resolve(input)).catch(() => undefined)))
+    for (const [i, input] of unique.entries()) {
+      const other = reals[i]
       if (other && other === real)
         throw new UsageError(
           `--output ${file} is ${input === inputs[0] ? 'the environment file' : `an input of this run (${input})`}: not overwritten`,
