@@ -29,12 +29,16 @@ const NETWORK = new Set([
   'smtp.test-mail',
   'sql.connection',
   'sql.requirements',
+  'connector.ldap',
+  'connector.http',
+  'connector.sql',
 ])
 
 interface Result {
   id: string
   status: string
   durationMs: number
+  message: string
 }
 
 /** Peak RSS of the child, printed by a preloaded one-liner when it exits (no change to the tool). */
@@ -82,7 +86,8 @@ for (const agents of sizes.length ? sizes : [14, 100]) {
     console.log(
       `${agents} agents: ${first.results.length} results, ${runs} runs (medians)${latencyMs ? `, ${latencyMs} ms per round trip` : ', loopback'}${concurrency ? `, --concurrency ${concurrency}` : ''}`,
     )
-    if (bad.length) console.log(`  not passing: ${bad.map((r) => `${r.id} ${r.status}`).join(', ')}`)
+    if (bad.length)
+      console.log(`  not passing: ${bad.map((r) => `${r.id} ${r.status} (${r.message.slice(0, 160)})`).join('; ')}`)
     console.log(`  check wall time            ${median(measured.map((m) => m.wallMs)).toFixed(0)} ms`)
     console.log(`  slowest network wait       ${median(slowestWait)} ms`)
     console.log(
