@@ -124,6 +124,13 @@ async function resolveReferences(
   const processEnv = opts.processEnv ?? process.env
   const severity = opts.secrets === 'require' ? 'error' : 'warning'
   const fix = opts.secrets === 'require' ? '' : ' (--require-secrets makes this an error)'
+  // A fleet names the same secret file for every agent (its PFX password): read once per load.
+  const files = new Map<string, Promise<Buffer>>()
+  const readSecretFile = (target: string) => {
+    let r = files.get(target)
+    if (!r) files.set(target, (r = readRegularFile(target, MAX_SECRET_FILE_BYTES)))
+    return r
+  }
   for (const [path, value] of [...walkStrings(env)]) {
     if (!isReference(value)) continue
     const [, kind, arg] = /^\$\{(env|file):(.+)\}$/.exec(value)!
@@ -139,7 +146,7 @@ async function resolveReferences(
       const target = isAbsolute(arg!) ? arg! : resolve(baseDir, arg!)
       try {
         // A secret file is small; a FIFO or /dev/zero is refused rather than read forever.
-        resolvedValue = (await readRegularFile(target, MAX_SECRET_FILE_BYTES)).toString('utf8').replace(/\r?\n$/, '')
+        resolvedValue = (await readSecretFile(target)).toString('utf8').replace(/\r?\n$/, '')
       } catch (e) {
         if (!(e instanceof FileReadError)) throw e
         // A missing file is what --require-secrets is about; anything else is wrong whatever the mode.
