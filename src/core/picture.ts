@@ -107,15 +107,28 @@ export function pictureOf(env: Environment): Picture {
 }
 
 /** What a managed system's box says under its name: its host, file or URL host (never a secret). */
-function systemHost(k: NonNullable<Environment['connectors']>[number]['connections'][number]): string {
+function systemHost(k: Connection): string {
+  return systemHostOf(k, {url: hostOf, detail: false})
+}
+
+type Connection = NonNullable<Environment['connectors']>[number]['connections'][number]
+
+/**
+ * Where a connection goes, for people: the LDAP hosts (with their ports in detail), the API's URL
+ * (through `url`, which masks or shortens it), the input file (its last two steps unless in
+ * detail), the SQL Server host. Never a secret: a connection string is parsed, not shown.
+ */
+export function systemHostOf(k: Connection, o: {url: (u: string) => string; detail: boolean}): string {
   switch (k.type) {
     case 'activeDirectory':
     case 'ldap':
-      return (k.servers ?? []).map((s) => s.host).join(', ')
+      return (k.servers ?? []).map((s) => (o.detail && s.port ? `${s.host}:${s.port}` : s.host)).join(', ')
     case 'http':
-      return k.url && !k.url.startsWith('${') ? hostOf(k.url) : ''
-    case 'files':
-      return (k.path ?? k.pathIncremental ?? '').replace(/^.*[\\/](?=[^\\/]+[\\/][^\\/]+$)/, '…/')
+      return k.url && !k.url.startsWith('${') ? o.url(k.url) : ''
+    case 'files': {
+      const path = k.path ?? k.pathIncremental ?? ''
+      return o.detail ? path : path.replace(/^.*[\\/](?=[^\\/]+[\\/][^\\/]+$)/, '…/')
+    }
     case 'sql':
       try {
         return k.connectionString && !k.settings?.ProviderClassFullName

@@ -137,6 +137,7 @@ export function buildReportSchema(): Record<string, unknown> {
           smtp: {type: 'string'},
           proxy: {type: 'string'},
           dnsServers: {type: 'array', items: {type: 'string'}},
+          connections: {type: 'array', items: {type: 'string'}},
         },
       },
       runs: {

@@ -39,6 +39,8 @@ export interface EnvironmentSummary {
   smtp?: string
   proxy?: string
   dnsServers?: string[]
+  /** Each connection: `connector/connection (type, agent): where` (hosts, a URL, a path; never a secret). */
+  connections?: string[]
 }
 
 /** One host's run, in a merged report. */

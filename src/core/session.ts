@@ -7,6 +7,7 @@ import {UsageError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 import {splitList} from './glob.js'
 import {planChecks, type CheckInstance} from './planner.js'
+import type {systemHostOf} from './picture.js'
 import {maskUrlPasswords, redactor} from './redact.js'
 import {exitCodeFor, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
 import type {Environment} from './environment.js'
@@ -147,7 +148,7 @@ export async function runSession(
       )
   }
   // Where each result is in the picture (results are in plan order).
-  const {pictureOf, placer, runHostOf} = await import('./picture.js')
+  const {pictureOf, placer, runHostOf, systemHostOf} = await import('./picture.js')
   const picture = pictureOf(env)
   const component = runHostOf(env, o.agent)
   const place = placer(picture, component)
@@ -175,12 +176,16 @@ export async function runSession(
     notes: notes.map((n) => redactor.redact(stripControl(n))),
     host: {name: clean(hostname()), ...(agentId ? {agent: agentId} : {}), component},
     picture,
-    environmentSummary: environmentSummaryOf(env, clean),
+    environmentSummary: environmentSummaryOf(env, clean, systemHostOf),
   }
 }
 
 /** The environment as a report shows it: names and addresses, references as written, never a value. */
-function environmentSummaryOf(env: Environment, clean: (v: string) => string): EnvironmentSummary {
+function environmentSummaryOf(
+  env: Environment,
+  clean: (v: string) => string,
+  hostOf: typeof systemHostOf,
+): EnvironmentSummary {
   const url = (u: string) => clean(maskUrlPasswords(u))
   return {
     product: env.product,
@@ -198,5 +203,16 @@ function environmentSummaryOf(env: Environment, clean: (v: string) => string): E
       : {}),
     ...(env.network?.httpsProxy ? {proxy: url(env.network.httpsProxy)} : {}),
     ...(env.network?.dnsServers?.length ? {dnsServers: env.network.dnsServers.map(clean)} : {}),
+    ...(env.connectors?.length
+      ? {
+          connections: env.connectors.flatMap((c) =>
+            c.connections.map((k) =>
+              clean(
+                `${c.identifier}/${k.identifier} (${k.type}${c.agent ? `, agent ${c.agent}` : ''}): ${hostOf(k, {url, detail: true})}`,
+              ),
+            ),
+          ),
+        }
+      : {}),
   }
 }

@@ -200,7 +200,25 @@ async function accountRights(
       })),
     )
   }
-  if (!account || process.platform === 'win32') return {list: await own()}
+  if (!account) return {list: await own()}
+  if (process.platform === 'win32') {
+    // The account's effective rights from each path's ACL (one PowerShell for all), as
+    // folders.permissions computes them; traversal is not a Windows right (bypass traverse checking).
+    const {effectiveWindowsRights, readAcls, windowsAccount} = await import('./windows.js')
+    let who: {sid: string; groups: string[]}
+    try {
+      who = await windowsAccount(account, signal)
+    } catch (e) {
+      return {list: await own(), unknown: `${account}: ${(e as Error).message}, so these are this user's rights`}
+    }
+    const acls = await readAcls(paths, signal)
+    return {
+      list: acls.map((acl) => {
+        const eff = effectiveWindowsRights(acl, who.sid, account, who.groups)
+        return {rights: {r: eff.r, w: eff.w, x: eff.x}, source: 'computed' as const}
+      }),
+    }
+  }
   const {computedReadableAll, effectiveRights, readFolders, resolvePosixAccount, verifyAsAccount} =
     await import('./posix-acl.js')
   const who = await resolvePosixAccount(account, signal)

@@ -266,6 +266,7 @@ export async function renderHtml(report: Report): Promise<string> {
         ...(env.smtp ? [['SMTP', env.smtp]] : []),
         ...(env.proxy ? [['Proxy', env.proxy]] : []),
         ...(env.dnsServers ? [['DNS servers', env.dnsServers.join(', ')]] : []),
+        ...(env.connections ?? []).map((c) => ['Connection', c]),
       ]
         .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
         .join('')

@@ -57,6 +57,15 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
             ['HRDatabase · HRDatabaseExport', sb.names.sql],
           ],
         )
+        // The report's environment says where each connection goes, never a secret.
+        assert.deepEqual(report.environmentSummary.connections, [
+          `AD/ADExport (activeDirectory, agent SandboxAgent): ${sb.names.directory}:${sb.ports.directoryTls}`,
+          `HR/HRExport (files, agent SandboxAgent): ${join(sb.dir, 'agent', 'Sources', 'hr', 'hr_export_(.*?).csv')}`,
+          `SCIMApp/SCIMExport (http, agent SandboxAgent): https://${sb.names.api}:${sb.ports.api}/scim`,
+          `HRDatabase/HRDatabaseExport (sql, agent SandboxAgent): ${sb.names.sql}`,
+        ])
+        for (const f of ['ad-password', 'api-password', 'hr-sql-connection'])
+          assert.ok(!r.stdout.includes((await readFile(join(sb.dir, 'secrets', f), 'utf8')).trim()), f)
         assert.match(connectors[1]!.message, /through the proxy/)
         assert.ok(
           sb.proxyTunnels.some((t) => t.startsWith(sb.names.api)),

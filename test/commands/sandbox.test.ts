@@ -135,8 +135,11 @@ describe('sandbox with a network between the tool and its peers (latencyMs)', ()
             env: noProxyEnv,
           },
         )
-        assert.equal(r.code, 0, r.stderr)
-        const report = JSON.parse(r.stdout) as {results: {id: string; status: string; durationMs: number}[]}
+        const report = JSON.parse(r.stdout) as {
+          results: {id: string; status: string; durationMs: number; message: string}[]
+        }
+        const failed = report.results.filter((x) => x.status === 'fail' || x.status === 'error')
+        assert.equal(r.code, 0, `${r.stderr}${failed.map((x) => `\n${x.id} ${x.status}: ${x.message}`).join('')}`)
         const by = (id: string) => report.results.filter((x) => x.id === id)
         for (const id of [
           'dns.alias',
