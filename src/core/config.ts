@@ -93,6 +93,7 @@ export async function loadEnvironment(
   await resolveReferences(resolved, baseDir, opts, push)
   await caFileProblems(resolved, baseDir, opts, push)
   await connectionStringProblems(resolved, push)
+  await ldapFilterProblems(resolved, push)
   const sorted = sortDiagnostics(diagnostics)
   if (sorted.some((d) => d.severity === 'error')) return {ok: false, file, diagnostics: sorted}
   return {ok: true, file, baseDir, env: resolved, diagnostics: sorted, source: doc}
@@ -256,6 +257,44 @@ async function connectionStringProblems(
   } catch (e) {
     if (e instanceof ConnectionStringError) push(path, `connection string: ${e.message}`, 'error')
     else throw e
+  }
+}
+
+/**
+ * An LDAP connection's filter must parse as a search filter (RFC 4515, which Microsoft's syntax
+ * follows): in parentheses, balanced, each item an attribute and a value. The product would fail
+ * its export at run time; validate says it with the line.
+ */
+async function ldapFilterProblems(
+  env: Environment,
+  push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
+): Promise<void> {
+  const filters: {path: (string | number)[]; filter: string}[] = []
+  ;(env.connectors ?? []).forEach((c, i) =>
+    c.connections.forEach((k, j) => {
+      const filter: string | undefined = k.filter
+      if ((k.type === 'ldap' || k.type === 'activeDirectory') && filter !== undefined && !isReference(filter))
+        filters.push({path: ['connectors', i, 'connections', j, 'filter'], filter})
+    }),
+  )
+  if (filters.length === 0) return
+  const {FilterParser} = await import('ldapts')
+  for (const {path, filter} of filters) {
+    let depth = 0
+    let balanced = filter.startsWith('(') && filter.endsWith(')')
+    for (const ch of filter.replace(/\\./g, '')) {
+      depth += ch === '(' ? 1 : ch === ')' ? -1 : 0
+      if (depth < 0) balanced = false
+    }
+    if (!balanced || depth !== 0) {
+      push(path, 'is not a search filter: it must be in parentheses, balanced, such as (objectclass=*)', 'error')
+      continue
+    }
+    try {
+      FilterParser.parseString(filter)
+    } catch (e) {
+      push(path, `is not a search filter: ${(e as Error).message.replace(/\. Full string: .*$/, '')}`, 'error')
+    }
   }
 }
 

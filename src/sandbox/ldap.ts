@@ -25,6 +25,8 @@ export interface DirectoryOptions {
   requireSigning?: boolean
   /** A faulty peer: paged searches answer the same entry with a cookie, forever. */
   endlessPaging?: boolean
+  /** A faulty peer: a paged search ends after its first page, whatever remains (a lost cookie). */
+  lossyPaging?: boolean
 }
 
 export interface Directory extends Running {
@@ -285,8 +287,8 @@ export async function startDirectory(o: DirectoryOptions): Promise<Directory> {
         }
         for (const e of slice) send(entryMessage(messageId, e, req.attributes))
         const next = start + slice.length
-        const cookie =
-          paged && code === RC.success && next < matching.length ? Buffer.from(String(next)) : Buffer.alloc(0)
+        const more = next < matching.length && !o.lossyPaging
+        const cookie = paged && code === RC.success && more ? Buffer.from(String(next)) : Buffer.alloc(0)
         return void send(
           encode(
             messageId,

@@ -284,6 +284,29 @@ describe('connector.ldap against the sandbox directory (an AD stand-in) and host
     }
   })
 
+  test('paging that loses entries (it ends after one page): the count is compared with an unpaged one, fail', async () => {
+    const lossy = await startDirectory({
+      cert: serverCert(ca, ['dc01.contoso.test']),
+      ca,
+      baseDN: 'DC=contoso,DC=test',
+      account,
+      people: 250,
+      lossyPaging: true,
+    })
+    try {
+      const r = await runCheck(connectorLdap, params({port: lossy.ldapsPort}), {timeoutMs: 5000})
+      assert.equal(r.status, 'fail')
+      assert.equal(facts(r).pagedEntries, 100)
+      assert.equal(facts(r).pagedShort, 101)
+      assert.match(
+        r.message,
+        /a paged search returned 100 entries, an unpaged one 101: the server's paging loses entries/,
+      )
+    } finally {
+      await lossy.close()
+    }
+  })
+
   test('a name that does not resolve: fail in the dns phase', async () => {
     const r = await runCheck(connectorLdap, params({host: 'dc99.contoso.test'}))
     assert.equal(r.status, 'fail')

@@ -161,6 +161,7 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
           '        servers: [{host: dc01.contoso.com, baseDN: "DC=contoso,DC=com"}]',
           '        login: svc',
           '        pasword: "Hunter2-Secret"',
+          '        filter: "(&(objectClass=user)(mail=*)"',
           '      - identifier: HR',
           '        type: files',
           '        url: https://x',
@@ -196,6 +197,10 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
       assert.match(
         s.stdout,
         /connectors\[0\]\.connections\[1\]\.url +is not used by a files connection \(http only\); remove it/,
+      )
+      assert.match(
+        s.stdout,
+        /env\.yaml:21:17 +connectors\[0\]\.connections\[0\]\.filter +is not a search filter: it must be in parentheses, balanced/,
       )
     } finally {
       await t.cleanup()
