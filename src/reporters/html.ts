@@ -58,6 +58,7 @@ const MAX_NODES = 300
 const MAX_LABEL = 80
 const cut = (l: string) => (l.length > MAX_LABEL ? `${l.slice(0, MAX_LABEL - 1)}…` : l)
 const CHAR = 7.2
+const CHAR_BOLD = 8.1
 const LINE = 17
 
 interface ElkNode {
@@ -98,7 +99,17 @@ export async function pictureSvg(given: Picture, results: readonly CheckResult[]
     }
   }
   const nodeSize = (label: string[], counts: string) => ({
-    width: Math.max(130, Math.ceil(Math.max(...label.map((l) => l.length), counts.length) * CHAR) + 28),
+    // The first line is bold: wider per character than the others.
+    width: Math.max(
+      130,
+      Math.ceil(
+        Math.max(
+          (label[0]?.length ?? 0) * CHAR_BOLD,
+          ...label.slice(1).map((l) => l.length * CHAR),
+          counts.length * CHAR,
+        ),
+      ) + 28,
+    ),
     height: (label.length + 1) * LINE + 20,
   })
   const graph = {
