@@ -85,6 +85,9 @@ export default defineCheck<LdapParams, LdapFacts>({
         const port = s.port ?? (security === 'ldaps' ? 636 : 389)
         return {
           target: `${target}@${s.host}:${port}`,
+          ...(k.type === 'activeDirectory'
+            ? {docs: netwrixDocs('integration-guide/connectors/references-connectors/activedirectory')}
+            : {}),
           params: {
             owner,
             system,

@@ -46,6 +46,8 @@ export interface PlannedTarget<P> {
    * with that reason; the rest is the agent's own or shared by every host.
    */
   owner?: 'server'
+  /** This instance's docs page when it is not the check's (an Active Directory connection's). */
+  docs?: string
 }
 
 /** What the planner hands each check's `plan`. */

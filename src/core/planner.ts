@@ -101,7 +101,15 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
       if (!skip && only && !only(check.id)) skip = 'not selected by --only'
       if (!skip && skipFlag?.(check.id)) skip = 'skipped by --skip'
       if (!skip && skipFile?.(check.id)) skip = 'skipped by checks.skip in the environment file'
-      out.push({...base, target: t.target, title: check.title(t.params), params: t.params, stage, skip})
+      out.push({
+        ...base,
+        ...(t.docs ? {docs: docsForProduct(t.docs, env.product)} : {}),
+        target: t.target,
+        title: check.title(t.params),
+        params: t.params,
+        stage,
+        skip,
+      })
     }
   }
   return out

@@ -67,6 +67,11 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
         for (const f of ['ad-password', 'api-password', 'hr-sql-connection'])
           assert.ok(!r.stdout.includes((await readFile(join(sb.dir, 'secrets', f), 'utf8')).trim()), f)
         assert.match(connectors[1]!.message, /through the proxy/)
+        // An Active Directory connection links the Active Directory page, a generic one the LDAP page.
+        assert.equal(
+          (connectors[2] as unknown as {docs: string}).docs,
+          'https://docs.netwrix.com/docs/identitymanager/6_2/integration-guide/connectors/references-connectors/activedirectory',
+        )
         assert.ok(
           sb.proxyTunnels.some((t) => t.startsWith(sb.names.api)),
           'the API was reached through the proxy',
