@@ -260,7 +260,18 @@ export async function startLatency(target: number, oneWayMs: number): Promise<Ru
       from.on('data', (chunk) => void setTimeout(() => to.destroyed || to.write(chunk), oneWayMs))
       from.on('end', () => void setTimeout(() => to.destroyed || to.end(), oneWayMs))
       from.on('error', () => to.destroy())
-      from.on('close', () => void setTimeout(() => to.destroy(), oneWayMs + 1))
+      // Closed: the other side ends once what was written has gone out. A destroy() here (as
+      // before) ran in the same turn as the last write when the loop was late, and dropped it: a
+      // reply lost, "socket hang up" on a loaded machine. The destroy is only a backstop.
+      from.on(
+        'close',
+        () =>
+          void setTimeout(() => {
+            if (to.destroyed) return
+            to.end()
+            setTimeout(() => to.destroy(), 2000).unref()
+          }, oneWayMs + 1),
+      )
     }
     late(client, upstream)
     late(upstream, client)
