@@ -219,8 +219,7 @@ async function accountRights(
       }),
     }
   }
-  const {computedReadableAll, effectiveRights, readFolders, resolvePosixAccount, verifyAsAccount} =
-    await import('./posix-acl.js')
+  const {computedRightsAll, resolvePosixAccount, verifyAsAccount} = await import('./posix-acl.js')
   const who = await resolvePosixAccount(account, signal)
   if (!who)
     return {
@@ -229,20 +228,13 @@ async function accountRights(
     }
   const verified = await verifyAsAccount(who.name, paths, signal)
   if (verified) return {list: verified.map((rights) => ({rights, source: 'verified' as const}))}
-  const reads = await computedReadableAll(paths, who, signal)
-  const {folders} = await readFolders(paths, signal)
+  // Traversal of every folder above, then the rights on the path itself, from one read of them all.
+  const computed = await computedRightsAll(paths, who, signal)
   return {
-    list: paths.map((_, i) => {
-      const f = folders[i]!
-      const own = f.exists
-        ? effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, who)
-        : {r: false, w: false, x: false}
-      const traverse = reads[i]!.blockedAt === undefined || reads[i]!.blockedAt === paths[i]
-      return {
-        rights: {r: reads[i]!.readable, w: own.w && traverse, x: own.x && traverse},
-        ...(reads[i]!.blockedAt ? {blockedAt: reads[i]!.blockedAt} : {}),
-        source: 'computed' as const,
-      }
-    }),
+    list: computed.map((c) => ({
+      rights: c.rights,
+      ...(c.blockedAt ? {blockedAt: c.blockedAt} : {}),
+      source: 'computed' as const,
+    })),
   }
 }

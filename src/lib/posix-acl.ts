@@ -274,28 +274,39 @@ function foldersAbove(path: string): string[] {
 }
 
 /**
+ * The account's rights on each path, computed from mode bits and ACLs: none when a folder above
+ * it cannot be traversed (`blockedAt` names the first), else its rights on the path itself. One
+ * stat per path and one getfacl for all of them.
+ */
+export async function computedRightsAll(
+  paths: readonly string[],
+  account: PosixAccount,
+  signal?: AbortSignal,
+): Promise<{rights: Rwx; blockedAt?: string}[]> {
+  const all = [...new Set(paths.flatMap((p) => [...foldersAbove(p), p]))]
+  const {folders} = await readFolders(all, signal)
+  const facts = new Map(folders.map((f) => [f.path, f]))
+  const none: Rwx = {r: false, w: false, x: false}
+  const rightsOf = (f: FolderFacts) =>
+    f.exists ? effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account) : none
+  return paths.map((path) => {
+    for (const d of foldersAbove(path)) if (!rightsOf(facts.get(d)!).x) return {rights: none, blockedAt: d}
+    return {rights: rightsOf(facts.get(path)!)}
+  })
+}
+
+/**
  * Whether the account may read each file, computed from mode bits and ACLs: r on the file and x
- * on every folder above it (`blockedAt` names the first one it cannot traverse). One stat per
- * path and one getfacl for all of them.
+ * on every folder above it (`blockedAt` names the first one it cannot traverse).
  */
 export async function computedReadableAll(
   paths: readonly string[],
   account: PosixAccount,
   signal?: AbortSignal,
 ): Promise<{readable: boolean; blockedAt?: string}[]> {
-  const all = [...new Set(paths.flatMap((p) => [...foldersAbove(p), p]))]
-  const {folders} = await readFolders(all, signal)
-  const facts = new Map(folders.map((f) => [f.path, f]))
-  const can = (f: FolderFacts, right: 'r' | 'x') =>
-    effectiveRights({uid: f.uid!, gid: f.gid!, mode: f.mode!, acl: f.acl}, account)[right]
-  return paths.map((path) => {
-    for (const d of foldersAbove(path)) {
-      const f = facts.get(d)!
-      if (!f.exists || !can(f, 'x')) return {readable: false, blockedAt: d}
-    }
-    const file = facts.get(path)!
-    return file.exists ? {readable: can(file, 'r')} : {readable: false}
-  })
+  return (await computedRightsAll(paths, account, signal)).map((c) =>
+    c.blockedAt ? {readable: false, blockedAt: c.blockedAt} : {readable: c.rights.r},
+  )
 }
 
 /** One file's readability (see computedReadableAll). */
