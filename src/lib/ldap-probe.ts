@@ -244,9 +244,8 @@ function connectTcp(address: string, port: number, sockets: net.Socket[]): Promi
 
 function judgeTls(s: TLSSocket, host: string): NonNullable<LdapFacts['tls']> {
   const cert = s.getPeerCertificate()
-  let error = s.authorized ? undefined : String(s.authorizationError)
-  if (!error && !isIpLiteral(host)) error = tls.checkServerIdentity(host, cert)?.message
-  if (!error && isIpLiteral(host)) error = tls.checkServerIdentity(host, cert)?.message
+  // The chain first; then the name (or the IP address) the connection was made to.
+  const error = s.authorized ? tls.checkServerIdentity(host, cert)?.message : String(s.authorizationError)
   return {
     authorized: !error,
     ...(error ? {error} : {}),
