@@ -9,7 +9,7 @@ import {
   sqlSettingsSchema,
   type SqlParams,
 } from '../src/lib/sql-settings.js'
-import sqlConnection from './sql-connection.js'
+import {sqlConnectionFindings} from '../src/lib/sql-verdicts.js'
 
 type Params = SqlParams & {owner: string; system: string; connection: string}
 
@@ -54,27 +54,13 @@ export default defineCheck<Params, SqlConnectFacts>({
   title: (p) =>
     `${p.connection} → SQL Server ${p.host}${p.instance ? `\\${p.instance}` : ''}${p.port ? `,${p.port}` : ''}`,
   probe: async (p, ctx) => (await import('../src/lib/sql-probe.js')).probeSql(p, ctx),
-  evaluate(p, f, ctx): Finding[] {
-    return sqlConnection.evaluate(p, f, ctx).map((x) => {
-      if (x.status === 'warn' && f.integratedNotTested)
-        return {
-          status: 'warn',
-          message: x.message.replace(
-            "the server's Windows identity",
-            `the agent's service account${p.principal ? ` (${p.principal})` : ''}`,
-          ),
-          remediation: "run idm-preflight on the agent host as its service account, or test a SQL login's string here",
-        }
-      return {
-        ...x,
-        ...(x.remediation
-          ? {
-              remediation: x.remediation
-                .replace('from the Identity Manager server', "from the agent's host")
-                .replace('from the server to SQL Server', 'from the agent to SQL Server'),
-            }
-          : {}),
-      }
-    })
-  },
+  evaluate: (p, f): Finding[] =>
+    sqlConnectionFindings(p, f, {
+      host: "the agent's host",
+      feed: 'from the agent to SQL Server',
+      integrated: {
+        who: `the agent's service account${p.principal ? ` (${p.principal})` : ''}`,
+        fix: "run idm-preflight on the agent host as its service account, or test a SQL login's string here",
+      },
+    }),
 })
