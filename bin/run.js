@@ -8,7 +8,7 @@ if (Number(found.split('.')[0]) < 22) {
       found +
       ' (' +
       process.execPath +
-      '). Run ./scripts/setup in the idm-preflight folder (it brings Node 22 from the npm registry and writes bin/idm-preflight), or install Node 22 from https://nodejs.org\n',
+      '). From a clone, run bin/idm-preflight instead (it brings Node 22 from the npm registry on first use), or install Node 22 from https://nodejs.org\n',
   )
   process.exit(1)
 }

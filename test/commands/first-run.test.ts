@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
+import {cpSync, renameSync, rmSync, symlinkSync} from 'node:fs'
 import {chmod} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -60,32 +61,80 @@ describe(
       assert.match(
         r.stderr,
         new RegExp(
-          `^idm-preflight needs Node\\.js 22 or later; found ${bareNode.replace(/\./g, '\\.')} .*scripts/setup.*\\n$`,
+          `^idm-preflight needs Node\\.js 22 or later; found ${bareNode.replace(/\./g, '\\.')} .*bin/idm-preflight.*\\n$`,
         ),
       )
       assert.equal(r.stderr.split('\n').length, 2, 'one line')
       assert.ok(!hasStackTrace(r.stderr))
     })
 
-    test('scripts/setup, then the main command and validate through bin/idm-preflight', {timeout: 600_000}, () => {
-      const setup = spawnSync(join(clone, 'scripts', 'setup'), [], {encoding: 'utf8', env: env(), timeout: 540_000})
-      assert.equal(setup.status, 0, setup.stderr.slice(-3000))
-      const launcher = join(clone, 'bin', 'idm-preflight')
-      const version = spawnSync(launcher, ['--version'], {encoding: 'utf8', env: env()})
-      assert.equal(version.status, 0, version.stderr)
-      assert.match(version.stdout, /^idm-preflight\/0\.\d+\.\d+ linux-x64 node-v2[2-9]\./)
-      const demo = spawnSync(launcher, ['demo', '--dir', join(dir, 'demo'), '--json'], {
+    // README's quick start, exactly: `bin/idm-preflight demo`, then `scripts/test`, in the clone,
+    // with nothing prepared (no Node 22 on PATH, no node_modules, no build).
+    test('README: bin/idm-preflight demo sets the clone up, says so, and passes', {timeout: 600_000}, () => {
+      const demo = spawnSync('bash', ['-c', 'bin/idm-preflight demo'], {
+        cwd: clone,
         encoding: 'utf8',
         env: env(),
-        timeout: 120_000,
+        timeout: 540_000,
       })
-      assert.equal(demo.status, 0, demo.stdout.slice(-2000) + demo.stderr)
-      assert.equal(JSON.parse(demo.stdout).report.summary.fail, 0)
-      const validate = spawnSync(launcher, ['validate', join(dir, 'demo', 'idm-preflight.yaml')], {
+      const folder = /^Sandbox on 127\.0\.0\.1 .*, in (\S+)$/m.exec(demo.stderr)?.[1]
+      if (folder) rmSync(folder, {recursive: true, force: true})
+      assert.equal(demo.status, 0, demo.stdout.slice(-2000) + demo.stderr.slice(-3000))
+      // What it did, said on stderr before anything else.
+      assert.match(demo.stderr, /^idm-preflight: installing the dependencies with Node\.js v2[2-9]\.[\d.]+ \(npm ci/m)
+      assert.match(demo.stderr, /^idm-preflight: building \(npm run build/m)
+      assert.match(demo.stderr, /^idm-preflight: ready$/m)
+      assert.match(demo.stdout, /^\d+ checks: \d+ pass, \d+ warn, 0 fail, 0 error, \d+ skip in .* \(exit 0\)$/m)
+      assert.ok(folder, 'the demo names its folder')
+      // Set up once: the next run says nothing but its own output.
+      const again = spawnSync(join(clone, 'bin', 'idm-preflight'), ['--version'], {encoding: 'utf8', env: env()})
+      assert.equal(again.status, 0, again.stderr)
+      assert.equal(again.stderr, '')
+      assert.match(again.stdout, /^idm-preflight\/0\.\d+\.\d+ linux-x64 node-v2[2-9]\./)
+    })
+
+    // The suite's half of the quick start runs the test command itself, `scripts/test`, but on a
+    // tiny test set (IDM_PREFLIGHT_TESTS, which scripts/test reads when it is given no argument):
+    // this test is part of the suite, so running the whole suite here would run this test again,
+    // inside itself, and double the suite's time. Two files that need what the set-up made: the
+    // TypeScript sources through tsx (the commands' index) and the built bundle (start-up).
+    test('README: scripts/test runs the suite with the Node.js 22 it set up', {timeout: 600_000}, () => {
+      const suite = spawnSync('bash', ['-c', 'scripts/test'], {
+        cwd: clone,
+        encoding: 'utf8',
+        env: {...env(), IDM_PREFLIGHT_TESTS: 'test/core/commands-index.test.ts test/commands/startup.test.ts'},
+        timeout: 540_000,
+      })
+      assert.equal(suite.status, 0, suite.stdout.slice(-3000) + suite.stderr.slice(-2000))
+      assert.match(suite.stdout, /^# pass [1-9]\d*$/m)
+      assert.match(suite.stdout, /^# fail 0$/m)
+      assert.equal(suite.stderr, '', 'set up already by the demo: nothing to do')
+    })
+
+    test('a moved clone, then a copy of it with the original gone, run their own code', {timeout: 120_000}, () => {
+      const moved = join(dir, 'moved')
+      renameSync(clone, moved)
+      const fromMoved = spawnSync(join(moved, 'bin', 'idm-preflight'), ['checks', 'list', '--json'], {
         encoding: 'utf8',
         env: env(),
       })
-      assert.equal(validate.status, 0, validate.stdout + validate.stderr)
+      assert.equal(fromMoved.status, 0, fromMoved.stderr)
+      assert.equal(fromMoved.stderr, '')
+      assert.ok((JSON.parse(fromMoved.stdout) as unknown[]).length > 10)
+      const copy = join(dir, 'copy')
+      cpSync(moved, copy, {recursive: true, preserveTimestamps: true, verbatimSymlinks: true})
+      rmSync(moved, {recursive: true, force: true})
+      // Through a link to the launcher, as a user puts it on PATH.
+      const link = join(dir, 'idm-preflight')
+      symlinkSync(join(copy, 'bin', 'idm-preflight'), link)
+      const fromCopy = spawnSync(link, ['validate', '--print-schema'], {encoding: 'utf8', env: env(), cwd: dir})
+      assert.equal(fromCopy.status, 0, fromCopy.stderr)
+      assert.equal(fromCopy.stderr, '')
+      assert.match(fromCopy.stdout, /"\$schema"/)
+      // Nothing in the clone names where it was.
+      const held = spawnSync('grep', ['-rlF', moved, copy, '--exclude-dir=node_modules'], {encoding: 'utf8'})
+      assert.equal(held.stdout, '', `files holding the old path:\n${held.stdout}`)
+      clone = copy
     })
   },
 )
