@@ -39,7 +39,7 @@ _idm_preflight_stale() {
   [ -f "$deps" ] && [ -f "$built" ] || return 0
   [ "$root/package-lock.json" -nt "$deps" ] || [ "$root/package.json" -nt "$deps" ] && return 0
   [ -n "$(cd "$root" && find src checks scripts bench templates package.json package-lock.json tsconfig.json \
-    -newer "$built" -print -quit 2>/dev/null)" ]
+    -type f -newer "$built" -print -quit 2>/dev/null)" ]
 }
 
 _idm_preflight_setup() {
@@ -54,7 +54,7 @@ _idm_preflight_setup() {
   fi
   dirname "$(command -v node)" >"$node_rec"
   if [ ! -f "$built" ] || [ -n "$(cd "$root" && find src checks scripts bench templates package.json package-lock.json \
-    tsconfig.json -newer "$built" -print -quit 2>/dev/null)" ]; then
+    tsconfig.json -type f -newer "$built" -print -quit 2>/dev/null)" ]; then
     echo "idm-preflight: building (npm run build, once per change of the sources)" >&2
     stamp="$(mktemp "$root/.idm-preflight-build.XXXXXX")"
     (cd "$root" && npm run build) >&2 || { rm -f "$stamp"; return 1; }
