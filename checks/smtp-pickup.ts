@@ -5,6 +5,7 @@ import {isAbsolute, join, resolve} from 'node:path'
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {isWindowsPath} from '../src/lib/paths.js'
+import {smtpParams} from '../src/lib/smtp-settings.js'
 
 interface Params {
   directory: string
@@ -40,16 +41,19 @@ export default defineCheck<Params, Facts>({
   },
   plan(env, ctx) {
     const dir = env.smtp?.pickupDirectory
-    if (!dir)
+    if (!dir) {
+      // Named by what the mails go to instead, as smtp.server and smtp.test-mail are.
+      const smtp = smtpParams(env, ctx.baseDir)
       return [
         {
-          target: '-',
+          target: smtp ? `${smtp.host}:${smtp.port}` : 'smtp',
           params: {directory: '-', path: '-'},
           skip: env.smtp?.host
             ? 'SMTP mode: mails go to an SMTP server (smtp.server)'
             : 'no smtp section in the environment file',
         },
       ]
+    }
     const account = ctx.agents[0]?.serviceAccount ?? env.server.serviceAccount
     const path = isAbsolute(dir) || isWindowsPath(dir) ? dir : resolve(ctx.baseDir, dir)
     return [{target: dir, params: {directory: dir, path, ...(account ? {serviceAccount: account} : {})}}]

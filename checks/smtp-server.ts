@@ -33,7 +33,7 @@ export default defineCheck<Params, SmtpFacts>({
         : 'no smtp section in the environment file'
       return [
         {
-          target: env.smtp?.pickupDirectory ? 'pickup' : '-',
+          target: env.smtp?.pickupDirectory ? 'pickup' : 'smtp',
           params: {host: '-', port: 25, secureSocketOption: 'Auto'},
           skip: why,
         },

@@ -39,7 +39,7 @@ export default defineCheck<Params, Facts>({
     if (!p)
       return [
         {
-          target: '-',
+          target: env.smtp?.pickupDirectory ? 'pickup' : 'smtp',
           params: {host: '-', port: 25, secureSocketOption: 'Auto'},
           skip: 'no SMTP server in the environment file (pickup mode or no smtp)',
         },

@@ -63,7 +63,17 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
       devPlugins: false,
       jitPlugins: false,
     })
-    await run(argv, config)
+    // A command that does not exist is said as the tool says its own errors, with a did-you-mean.
+    const {unknownCommand} = await import('./core/cli-errors.js')
+    const unknown = unknownCommand(argv, COMMANDS, Object.keys(build.pjson.oclif.topics ?? {}))
+    if (unknown) {
+      process.exitCode = unknown.exitCode
+      if (argv.includes('--json'))
+        process.stdout.write(
+          `${JSON.stringify({status: 'error', exitCode: unknown.exitCode, error: unknown.message, hint: unknown.hint}, null, 2)}\n`,
+        )
+      else process.stderr.write(`idm-preflight: ${unknown.message}\n  hint: ${unknown.hint}\n`)
+    } else await run(argv, config)
     await flush()
   } catch (error) {
     await handle(error instanceof Error ? error : new Error(String(error)))

@@ -84,6 +84,16 @@ ${EXIT_CODES_HELP}`)
     }
     process.on('SIGINT', onSigint)
     const {flags} = await this.parse(Check)
+    // --json is the JSON report on stdout: another --format for stdout would be silently dropped
+    // (with --output, the file gets that format and stdout the JSON).
+    if (this.jsonEnabled() && flags.format && flags.format !== 'json' && !flags.output) {
+      const {UsageError} = await import('../core/errors.js')
+      throw new UsageError(
+        `--json and --format ${flags.format} conflict: --json prints the JSON report on stdout`,
+        [],
+        `drop --json for the ${flags.format} report, drop --format for JSON, or add --output FILE for a ${flags.format} file beside the JSON`,
+      )
+    }
     const [{loadChecks}, {discoverConfig}, session] = await Promise.all([
       import('../core/registry.js'),
       import('../core/config.js'),

@@ -1,4 +1,5 @@
 import {Command} from '@oclif/core'
+import {isParseError, parseErrorToUsage, type CommandShape} from './cli-errors.js'
 import {formatDiagnostic, UsageError} from './errors.js'
 import {ExitCode, ISSUES_URL} from './exit-codes.js'
 import {maskUrlPasswords, redactor} from './redact.js'
@@ -26,8 +27,14 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(`${maskUrlPasswords(text)}\n`)
   }
 
-  protected override async catch(error: Error & {oclif?: {exit?: number}; code?: string}): Promise<never> {
-    // oclif's own flag/argument errors and this.exit() carry their exit code: let oclif print them.
+  protected override async catch(
+    caught: Error & {oclif?: {exit?: number}; code?: string; flags?: unknown},
+  ): Promise<never> {
+    // oclif's flag and argument errors, said as the tool says its own: one line, a hint, exit 2.
+    const error: Error & {oclif?: {exit?: number}; code?: string} = isParseError(caught)
+      ? parseErrorToUsage(caught, this.id ?? '', this.ctor as unknown as CommandShape)
+      : caught
+    // this.exit() carries its exit code: let oclif end with it.
     if (error.oclif?.exit !== undefined && !(error instanceof UsageError)) {
       if (error.oclif.exit === ExitCode.Usage || error.code === 'EEXIT') return super.catch(error) as never
     }

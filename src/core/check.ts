@@ -26,7 +26,7 @@ export const FLOWS = {
   'browsers-agent': 'browsers → agent',
   files: 'working directories',
   certificates: 'certificates',
-  smtp: '… → SMTP',
+  smtp: 'mail: SMTP server or pickup folder',
   'agent-systems': 'agent → managed systems',
 } as const
 export type Flow = keyof typeof FLOWS

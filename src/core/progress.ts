@@ -48,7 +48,8 @@ export async function startProgress(plan: readonly CheckInstance[]): Promise<Pro
   const listr = new Listr(tasks, {
     concurrent: true,
     exitOnError: false,
-    rendererOptions: {processOutput: new ProcessOutput(process.stderr, process.stderr)} as never,
+    // The report that follows lists every check again: the progress list is cleared when it ends.
+    rendererOptions: {processOutput: new ProcessOutput(process.stderr, process.stderr), clearOutput: true} as never,
   })
   const running = listr.run().then(
     () => undefined,

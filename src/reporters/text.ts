@@ -22,19 +22,22 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
     g.push(r)
     groups.set(r.flow, g)
   }
-  const idWidth = Math.min(24, Math.max(...report.results.map((r) => r.id.length), 8))
+  // Columns sized from the data: the longest id of the report, the longest target of each group
+  // (a target that has nothing to name is `-`, so that no row shifts its message left).
+  const idWidth = Math.max(...report.results.map((r) => r.id.length), 8)
   for (const [flow, results] of [...groups].sort(
     (a, b) => Object.keys(FLOWS).indexOf(a[0]) - Object.keys(FLOWS).indexOf(b[0]),
   )) {
     lines.push('', style.bold(FLOWS[flow]))
+    const targetWidth = Math.max(...results.map((r) => targetText(r).length))
     for (const r of results) {
       const icon = paint(style, r.status, ICON[r.status])
-      const target = `${r.target === '-' ? '' : ` ${r.target}`}${r.host ? ` @ ${r.host}` : ''}`
+      const target = targetText(r)
       const findings = problemFindings(r)
       if (findings.length > 1) {
         // Several problems: one line each, with its own fix under it.
         const waived = r.waiver && !r.waiver.expired ? `  waived until ${r.waiver.until} (${r.waiver.reason}):` : ''
-        lines.push(`  ${icon} ${r.id.padEnd(idWidth)}${target}${waived}`)
+        lines.push(`  ${icon} ${r.id.padEnd(idWidth)}  ${target}${waived}`)
         for (const f of findings) {
           lines.push(`        ${paint(style, f.status, '-')} ${f.message}`)
           if (f.remediation) lines.push(style.dim(`          fix: ${f.remediation}`))
@@ -42,7 +45,7 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
         lines.push(style.dim(`        docs: ${r.docs}`))
         continue
       }
-      lines.push(`  ${icon} ${r.id.padEnd(idWidth)}${target}  ${r.message}`)
+      lines.push(`  ${icon} ${r.id.padEnd(idWidth)}  ${target.padEnd(targetWidth)}  ${r.message}`)
       if (r.status !== 'pass' && r.status !== 'skip') {
         if (r.remediation) lines.push(style.dim(`        fix: ${r.remediation}`))
         lines.push(style.dim(`        docs: ${r.docs}`))
@@ -68,6 +71,11 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
   }
   lines.push('', summaryLine(report, style))
   return `${lines.join('\n')}\n`
+}
+
+/** A result's target as the report's column shows it: `-` when there is none, and the host of a merged run. */
+function targetText(r: CheckResult): string {
+  return `${r.target || '-'}${r.host ? ` @ ${r.host}` : ''}`
 }
 
 /** The warn/fail findings behind a result (from `data.findings`), worst first. */
