@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -149,16 +150,57 @@ describe('cert create and cert inspect', () => {
       env: {P: 'Tty-Typed-Pa55'},
     })
     assert.equal(inspect.code, 0)
-    const mismatch = await runCliInPty(
+    // Nothing echoed while typing: not the password, not one mark per character.
+    assert.doesNotMatch(r.stdout, /\*{3,}/)
+  })
+
+  test('on a terminal: a short password is refused with the reason, a mismatch asks again', async () => {
+    const r = await runCliInPty(
       ['cert', 'create', '-o', 'tty2.pfx'],
       [
-        ['Password for', 'one'],
-        ['Type it again', 'two'],
+        ['Password for tty2\\.pfx', 'abc'],
+        // Refused at the prompt, which keeps what was typed: the rest completes it.
+        ['shorter than 8 characters, idm-preflight.s minimum', 'defgh-12'],
+        ['Type it again', 'Not-The-Same-1'],
+        ['the two passwords differ: type it again \\(2 more tries\\)[\\s\\S]*Password for', 'Second-Pa55-Word'],
+        ['Type it again', 'Second-Pa55-Word'],
       ],
       {cwd: dir},
     )
-    assert.equal(mismatch.code, 2)
-    assert.match(mismatch.stdout, /the two passwords differ; nothing was written/)
+    assert.equal(r.code, 0, r.stdout)
+    assert.match(r.stdout, /Created tty2\.pfx/)
+    assert.doesNotMatch(r.stdout, /\*{3,}/)
+    for (const typed of ['abcdefgh-12', 'Second-Pa55-Word']) assert.ok(!r.stdout.includes(typed), 'never echoed')
+    const inspect = await runCli(['cert', 'inspect', 'tty2.pfx', '--password-env', 'P'], {
+      cwd: dir,
+      env: {P: 'Second-Pa55-Word'},
+    })
+    assert.equal(inspect.code, 0, inspect.stdout)
+    const three = await runCliInPty(
+      ['cert', 'create', '-o', 'tty3.pfx'],
+      [
+        ['Password for', 'First-Pa55-1'],
+        ['Type it again', 'Other-Pa55-1'],
+        ['Password for', 'First-Pa55-2'],
+        ['Type it again', 'Other-Pa55-2'],
+        ['Password for', 'First-Pa55-3'],
+        ['Type it again', 'Other-Pa55-3'],
+      ],
+      {cwd: dir},
+    )
+    assert.equal(three.code, 2, three.stdout)
+    assert.match(three.stdout, /the two passwords differed 3 times; nothing was written/)
+    assert.ok(!existsSync(join(dir, 'tty3.pfx')))
+  })
+
+  test('a password under the minimum from --password-env is refused, exit 2', async () => {
+    const r = await runCli(['cert', 'create', '-o', 'short.pfx', '--password-env', 'P'], {cwd: dir, env: {P: 'abc'}})
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.match(
+      r.stderr,
+      /^idm-preflight: --password-env P: the password is shorter than 8 characters, idm-preflight's minimum for the password of a private key it creates\n {2}hint: /,
+    )
+    assert.ok(!existsSync(join(dir, 'short.pfx')))
   })
 
   test('inspect: wrong password, PEM file, and --kind tls with host names (exit 3)', async () => {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {flow} from '../../core/help.js'
 import {BaseCommand} from '../../core/base-command.js'
 import {exitCodesHelp} from '../../core/exit-codes.js'
+import {MIN_NEW_PASSWORD} from '../../lib/secret-input.js'
 
 export default class CertCreate extends BaseCommand {
   static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'
@@ -12,13 +13,14 @@ file with mode 0600. 3DES is the default PFX encryption because older Windows Se
 AES-256 PFX files; use --pfx-encryption aes256 where it can.
 
 The password comes from the environment variable named by --password-env, or from a hidden prompt
-on a terminal: never from the command line. An existing file is never overwritten without --force
+on a terminal, typed twice (nothing is echoed): never from the command line. It must be at least
+${MIN_NEW_PASSWORD} characters long: this tool's own policy for a new private key. An existing file is never overwritten without --force
 (which keeps a .bak).
 
 Prints the Windows thumbprint, the subject and the EncryptionCertificate snippets for
 appsettings.json (file and certificate store) and for the environment file.
 
-${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, the file exists (without --force), or it cannot be written'})}`)
+${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or a short one, the file exists (without --force), or it cannot be written'})}`)
   static override examples = [
     {
       description: 'Password typed at a hidden prompt',
@@ -71,7 +73,12 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, t
       ])
     const out = resolve(flags.out)
     await refuseOverwrite(out, flags.out, flags.force)
-    const password = await readPassword({envVar: flags['password-env'], confirm: true, purpose: flags.out})
+    const password = await readPassword({
+      envVar: flags['password-env'],
+      confirm: true,
+      purpose: flags.out,
+      minLength: MIN_NEW_PASSWORD,
+    })
     let created
     try {
       created = await createCertificate({
