@@ -21,6 +21,7 @@ ${EXIT_CODES_HELP}`)
   static override examples = [
     '<%= config.bin %> demo',
     '<%= config.bin %> demo --dir ./demo --keep-running',
+    '<%= config.bin %> demo --dir ./demo --force   # again into the same folder: the last demo is cleared first',
     '<%= config.bin %> demo --json | jq .report.summary',
   ]
   static override enableJsonFlag = true
@@ -29,6 +30,10 @@ ${EXIT_CODES_HELP}`)
       description: 'folder for the environment file, certificates and reports (default: a new temp folder)',
     }),
     'keep-running': Flags.boolean({description: 'keep the sandbox up until Ctrl-C, to run check by hand'}),
+    force: Flags.boolean({
+      description: 'with --dir: clear a folder an earlier demo left (never a folder holding anything else)',
+    }),
+    quiet: Flags.boolean({char: 'q', description: 'text report: only what is not a pass, and the summary'}),
     topology: Flags.string({
       description:
         'the sandbox installation: on premises with a separate agent (server, SQL endpoint, agent), or SaaS (agents only)',
@@ -50,9 +55,16 @@ ${EXIT_CODES_HELP}`)
         import('../core/write.js'),
       ])
     const dir = flags.dir ? resolve(flags.dir) : undefined
-    if (dir) await mkdir(dir, {recursive: true})
     const json = this.jsonEnabled()
     const say = (s: string) => (json ? undefined : this.err(s))
+    if (dir) {
+      // A folder in use would mix two runs (the old reports, scaffold and certificates beside the
+      // new): refused, or cleared with --force when an earlier demo is all it holds.
+      const {prepareDemoDir} = await import('../sandbox/demo-dir.js')
+      const cleared = await prepareDemoDir(dir, flags.dir!, flags.force)
+      if (cleared) say(`cleared ${flags.dir} (--force): ${cleared} entries an earlier demo left`)
+      await mkdir(dir, {recursive: true})
+    }
     const sb = await startSandbox({dir, topology: flags.topology as 'saas' | 'on-prem-separate'})
     try {
       say(`Sandbox on 127.0.0.1 (stand-ins, not Identity Manager), in ${sb.dir}`)
@@ -80,7 +92,10 @@ ${EXIT_CODES_HELP}`)
       await writeFileAtomic(join(sb.dir, 'report.json'), await render(report, 'json'))
       await writeFileAtomic(join(sb.dir, 'report.xml'), await render(report, 'junit'))
       await writeFileAtomic(join(sb.dir, 'report.html'), await render(report, 'html'))
-      if (!json) await this.out(await render(report, 'text', process.stdout.isTTY === true && !process.env.NO_COLOR))
+      if (!json)
+        await this.out(
+          await render(report, 'text', process.stdout.isTTY === true && !process.env.NO_COLOR, {quiet: flags.quiet}),
+        )
       say(
         `\nreports: ${join(sb.dir, 'report.html')} (open it in a browser), ${join(sb.dir, 'report.json')}, ${join(sb.dir, 'report.xml')}`,
       )
