@@ -134,7 +134,8 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
       throw new UsageError(`answers missing, and this is not a terminal to ask them`, [], hint)
     }
     const {env, variables} = environmentFromAnswers(answers)
-    const header = `# yaml-language-server: $schema=./node_modules/idm-preflight/schema/environment.schema.json
+    const {schemaLine} = await import('../core/schema-ref.js')
+    const header = `${await schemaLine(out, this.config.root)}
 # Written by idm-preflight init. Secrets are references: set the variables below before
 # idm-preflight check (or validate --require-secrets).
 ${variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
-import {chmod, mkdir, readdir, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {chmod, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {dirname, isAbsolute, join, resolve} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
-import {runCli, runCliInPty, tempDir} from '../helpers/cli.js'
+import {ROOT, runCli, runCliInPty, tempDir} from '../helpers/cli.js'
 
 /** The rows of a text report, by group: `  STATUS  id  target  message`. */
 interface Row {
@@ -153,4 +153,48 @@ describe('demo --dir into a folder in use', () => {
       assert.deepEqual(await readdir(mine), ['notes.txt'])
     },
   )
+})
+
+describe("init's $schema line", () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => ({dir, cleanup} = await tempDir()))
+  after(async () => cleanup())
+
+  test('points at the schema this clone ships, from wherever the file is written', async () => {
+    for (const out of [
+      join(dir, 'saas.yaml'),
+      join(dir, 'deep', 'er', 'saas.yaml'),
+      join(ROOT, 'tmp-init-saas.yaml'),
+    ]) {
+      await mkdir(dirname(out), {recursive: true})
+      try {
+        const r = await runCli([
+          'init',
+          '--topology',
+          'saas',
+          '--organization',
+          'Contoso',
+          '--server-url',
+          'https://contoso.usercube.com',
+          '--agent-url',
+          'https://idm-agent.contoso.com',
+          '--mail',
+          'none',
+          '--yes',
+          '--out',
+          out,
+        ])
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        const first = (await readFile(out, 'utf8')).split('\n')[0]!
+        const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first)
+        assert.ok(m, first)
+        assert.ok(!isAbsolute(m[1]!), `relative: ${m[1]}`)
+        assert.equal(resolve(dirname(out), m[1]!), join(ROOT, 'schema', 'environment.schema.json'))
+        assert.ok(existsSync(resolve(dirname(out), m[1]!)))
+      } finally {
+        await rm(join(ROOT, 'tmp-init-saas.yaml'), {force: true})
+      }
+    }
+  })
 })

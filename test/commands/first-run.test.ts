@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {cpSync, renameSync, rmSync, symlinkSync} from 'node:fs'
+import {cpSync, existsSync, readFileSync, renameSync, rmSync, symlinkSync} from 'node:fs'
 import {chmod} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -191,5 +191,18 @@ describe('the npm package holds exactly what runs, and runs', () => {
     })
     assert.equal(demo.status, 0, demo.stdout.slice(-2000) + demo.stderr)
     assert.equal(JSON.parse(demo.stdout).report.summary.fail, 0)
+    // init's $schema line names the schema of the package installed beside the file.
+    const init = spawnSync(
+      bin,
+      [
+        ...['init', '--topology', 'saas', '--organization', 'Contoso', '--server-url', 'https://contoso.usercube.com'],
+        ...['--agent-url', 'https://idm-agent.contoso.com', '--mail', 'none', '--yes', '--out', 'env.yaml'],
+      ],
+      {encoding: 'utf8', env, cwd: app},
+    )
+    assert.equal(init.status, 0, init.stdout + init.stderr)
+    const first = readFileSync(join(app, 'env.yaml'), 'utf8').split('\n')[0]
+    assert.equal(first, '# yaml-language-server: $schema=./node_modules/idm-preflight/schema/environment.schema.json')
+    assert.ok(existsSync(join(app, 'node_modules', 'idm-preflight', 'schema', 'environment.schema.json')))
   })
 })
