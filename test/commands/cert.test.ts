@@ -203,6 +203,22 @@ describe('cert create and cert inspect', () => {
     assert.ok(!existsSync(join(dir, 'short.pfx')))
   })
 
+  test('inspect -q: the verdict line and only what is not a pass', async () => {
+    const env = {P: 'Second-Pa55-Word'}
+    const full = await runCli(['cert', 'inspect', 'tty2.pfx', '--password-env', 'P'], {cwd: dir, env})
+    const quiet = await runCli(['cert', 'inspect', 'tty2.pfx', '--password-env', 'P', '-q'], {cwd: dir, env})
+    assert.equal(quiet.code, full.code)
+    assert.match(full.stdout, /^ {2}PASS /m)
+    assert.match(quiet.stdout, /^tty2\.pfx: (PASS|WARN)\n/)
+    assert.doesNotMatch(quiet.stdout, /^ {2}(PASS |format |\[0\])/m)
+    const wrong = await runCli(['cert', 'inspect', 'tty2.pfx', '--password-env', 'P', '-q'], {
+      cwd: dir,
+      env: {P: 'nope'},
+    })
+    assert.equal(wrong.code, 3)
+    assert.match(wrong.stdout, /^tty2\.pfx: FAIL\n {2}FAIL {2}the password does not open tty2\.pfx/)
+  })
+
   test('inspect: wrong password, PEM file, and --kind tls with host names (exit 3)', async () => {
     const wrong = await runCli(['cert', 'inspect', 'agent-files.pfx', '--password-env', 'P'], {
       cwd: dir,

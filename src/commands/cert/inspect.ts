@@ -38,6 +38,7 @@ ${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadabl
     }),
     'expiry-warning-days': Flags.integer({description: 'warn when it expires within this many days', default: 30}),
     strict: Flags.boolean({description: 'warnings fail too (exit 4)'}),
+    quiet: Flags.boolean({char: 'q', description: 'only the verdict line and what is not a pass'}),
     password: Flags.string({hidden: true, description: 'refused: a password never goes on the command line'}),
   }
 
@@ -110,7 +111,7 @@ ${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadabl
     const certificates = facts.loaded?.certificates ?? []
     if (!this.jsonEnabled()) {
       const lines = [`${args.file}: ${status.toUpperCase()}`]
-      if (facts.loaded) {
+      if (facts.loaded && !flags.quiet) {
         lines.push(
           `  format ${facts.loaded.format}, private key ${facts.loaded.hasPrivateKey ? (facts.loaded.keyMatches === false ? 'present but NOT matching' : 'present') : 'absent'}`,
         )
@@ -121,6 +122,7 @@ ${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadabl
         )
       }
       for (const f of findings) {
+        if (flags.quiet && f.status === 'pass') continue
         lines.push(`  ${f.status.toUpperCase().padEnd(4)}  ${f.message}`)
         if (f.remediation && f.status !== 'pass') lines.push(`        fix: ${f.remediation}`)
       }
