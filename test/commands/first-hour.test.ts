@@ -198,3 +198,26 @@ describe("init's $schema line", () => {
     }
   })
 })
+
+describe('-q where a command returns data', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => ({dir, cleanup} = await tempDir()))
+  after(async () => cleanup())
+
+  test('checks list -q: the ids, one a line, as --json has them', async () => {
+    const q = await runCli(['checks', 'list', '-q'])
+    assert.equal(q.code, 0, q.stderr)
+    const json = JSON.parse((await runCli(['checks', 'list', '--json'])).stdout) as {id: string}[]
+    assert.equal(q.stdout, `${json.map((c) => c.id).join('\n')}\n`)
+  })
+
+  test('cert create -q: the thumbprint only, the one cert inspect reads', async () => {
+    const env = {P: 'Quiet-Pa55-Word'}
+    const q = await runCli(['cert', 'create', '-o', 'q.pfx', '--password-env', 'P', '-q'], {cwd: dir, env})
+    assert.equal(q.code, 0, q.stderr)
+    assert.match(q.stdout, /^[0-9A-F]{40}\n$/)
+    const inspect = await runCli(['cert', 'inspect', 'q.pfx', '--password-env', 'P', '--json'], {cwd: dir, env})
+    assert.ok(inspect.stdout.includes(q.stdout.trim()), inspect.stdout)
+  })
+})

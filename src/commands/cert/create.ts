@@ -57,6 +57,7 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
       default: '3des',
     }),
     force: Flags.boolean({description: 'overwrite an existing file (a .bak of it is kept)'}),
+    quiet: Flags.boolean({char: 'q', description: 'print the thumbprint only'}),
     password: Flags.string({hidden: true, description: 'refused: a password never goes on the command line'}),
   }
 
@@ -108,7 +109,8 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
       pfxEncryption: flags['pfx-encryption'],
       snippets: s,
     }
-    if (!this.jsonEnabled()) {
+    if (!this.jsonEnabled() && flags.quiet) await this.out(`${info.thumbprint}\n`)
+    else if (!this.jsonEnabled()) {
       await this.out(
         [
           `Created ${flags.out} (PKCS#12, ${flags['pfx-encryption'] === '3des' ? '3DES' : 'AES-256'}, mode 0600)`,

@@ -17,6 +17,7 @@ ${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
       description: 'only the checks that apply to this topology',
       options: ['saas', 'on-prem-integrated', 'on-prem-separate'],
     }),
+    quiet: Flags.boolean({char: 'q', description: 'the ids only, one a line'}),
   }
 
   async run() {
@@ -37,7 +38,8 @@ ${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
       optIn: c.optIn ? `--${c.optIn.flag}` : undefined,
       docs: c.docs,
     }))
-    if (!this.jsonEnabled()) {
+    if (!this.jsonEnabled() && flags.quiet) await this.out(`${rows.map((r) => r.id).join('\n')}\n`)
+    else if (!this.jsonEnabled()) {
       const w = Math.max(...rows.map((r) => r.id.length))
       const lines = rows.map((r) => {
         // The names --topology and the environment file take, never abbreviated.
