@@ -19,6 +19,25 @@ export function unknownCommand(
   commands: Readonly<Record<string, CommandShape>>,
   topics: readonly string[],
 ): UsageError | undefined {
+  // A flag before any command: only the global ones exist there.
+  const first = argv[0]
+  if (first?.startsWith('-')) {
+    const globals = ['--help', '-h', '--version', '-v']
+    if (globals.includes(first)) return undefined
+    const flag = first.split('=')[0]!
+    const guess = didYouMean(
+      flag,
+      globals.filter((g) => g.startsWith('--') === flag.startsWith('--')),
+    )
+    return new UsageError(
+      `unknown flag ${flag}${guess ? `; did you mean ${guess}?` : ''} (a command comes first: idm-preflight COMMAND --flags)`,
+      [],
+      'idm-preflight --help lists the commands',
+    )
+  }
+  // `help COMMAND`: the command named is judged as if typed.
+  if (first === 'help' && argv.length > 1 && !argv[1]!.startsWith('-'))
+    return unknownCommand(argv.slice(1), commands, topics)
   const words: string[] = []
   for (const a of argv) {
     if (a.startsWith('-')) break

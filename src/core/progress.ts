@@ -23,9 +23,12 @@ interface Group {
 export async function startProgress(plan: readonly CheckInstance[]): Promise<Progress> {
   const {Listr, ProcessOutput} = await import('listr2')
   // A terminal that reports no size (a pseudo-terminal nobody sized, some CI consoles) says 0
-  // columns: listr2 would wrap after every character. Draw for 80 columns then.
-  for (const stream of [process.stderr, process.stdout])
+  // columns and 0 rows: listr2 would wrap after every character, and log-update clips every frame
+  // to nothing. Draw for 80 columns and 24 rows then.
+  for (const stream of [process.stderr, process.stdout]) {
     if (stream.isTTY && !(stream.columns > 0)) Object.defineProperty(stream, 'columns', {value: 80, configurable: true})
+    if (stream.isTTY && !(stream.rows > 0)) Object.defineProperty(stream, 'rows', {value: 24, configurable: true})
+  }
   const groups = new Map<string, Group>()
   for (const inst of plan) {
     const g = groups.get(inst.id) ?? {total: 0, finished: 0, worst: 'skip'}

@@ -59,6 +59,12 @@ describe("oclif's errors in the tool's voice", () => {
     )
     assertToolVoice(await runCli(['reprot', 'show']), /reprot is not a command; did you mean report\?$/, /--help/)
     assertToolVoice(await runCli(['check', 'now']), /check takes no argument: now$/, /check --help/)
+    assertToolVoice(await runCli(['help', 'chek']), /chek is not a command; did you mean check\?$/, /--help/)
+    assertToolVoice(
+      await runCli(['--verison']),
+      /^idm-preflight: unknown flag --verison; did you mean --version\? \(a command comes first/,
+      /idm-preflight --help lists the commands/,
+    )
   })
 
   test('a flag without its value, a value out of its options, a missing argument', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {lstat, mkdir, readdir, readFile, stat, symlink, truncate, utimes, writeFile} from 'node:fs/promises'
+import {createSocket} from 'node:dgram'
 import {createServer, type Server} from 'node:net'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -488,7 +489,13 @@ describe('a terminal that reports no size', () => {
 
   test('progress draws whole lines (listr2 is given 80 columns), the report follows', async () => {
     const env = join(dir, 'env.yaml')
-    await writeFile(env, saasEnv(dir, lenient))
+    // A DNS server that never answers keeps dns.alias waiting (--timeout), so that the progress is
+    // drawn while the run lasts: it is cleared when the report prints.
+    const silent = createSocket('udp4')
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve))
+    after(() => silent.close())
+    const dns = `network:\n  dnsServers: ['127.0.0.1:${silent.address().port}']\n`
+    await writeFile(env, saasEnv(dir, `${lenient}${dns}`))
     // A pseudo-terminal nobody sized: 0 rows, 0 columns, and no COLUMNS in the environment.
     const py = `import os, pty, select, sys, time
 pid, fd = pty.fork()
@@ -507,10 +514,10 @@ _, st = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf-8', 'replace')); sys.exit(os.WEXITSTATUS(st))`
     const r = spawnSync(
       'python3',
-      ['-c', py, process.execPath, BIN, 'check', '-c', env, '--only', 'host.resources,proxy.settings'],
+      ['-c', py, process.execPath, BIN, 'check', '-c', env, '--only', 'host.resources,proxy.settings,dns.alias'],
       {encoding: 'utf8', env: {...process.env, ...noProxyEnv, HTTPS_PROXY: '', NO_PROXY: ''}, timeout: 90_000},
     )
-    assert.equal(r.status, 0, r.stdout)
+    assert.equal(r.status, 3, r.stdout)
     assert.match(r.stdout, /host\.resources \(1\/1\)/, 'a progress line drawn whole')
     assert.doesNotMatch(r.stdout, /\r\n {2}h\r\n {2}o\r\n {2}s\r\n {2}t/, 'not one character per line')
     // eslint-disable-next-line no-control-regex
