@@ -1,5 +1,6 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
+import {defineCheck, type FileRuleFinding, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {isReference} from '../src/core/semantics.js'
 import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/lib/proxy.js'
 
 interface Params {
@@ -106,4 +107,17 @@ export default defineCheck<Params, Facts>({
     return out
   },
   data: (f) => ({env: {HTTPS_PROXY: f.env.HTTPS_PROXY && displayProxy(f.env.HTTPS_PROXY), NO_PROXY: f.env.NO_PROXY}}),
+  // The file's own values are judged by the rules evaluate applies to them (src/lib/proxy.ts):
+  // validate says them without this host's variables, which only check can see.
+  fileRules(env) {
+    const out: FileRuleFinding[] = []
+    const {httpsProxy, noProxy} = env.network ?? {}
+    if (httpsProxy !== undefined && !isReference(httpsProxy))
+      for (const p of httpsProxyProblems(httpsProxy, 'network.httpsProxy'))
+        out.push({path: ['network', 'httpsProxy'], status: p.severity, message: p.message, remediation: p.remediation})
+    if (noProxy !== undefined && !isReference(noProxy))
+      for (const p of noProxyProblems(noProxy, 'network.noProxy'))
+        out.push({path: ['network', 'noProxy'], status: p.severity, message: p.message, remediation: p.remediation})
+    return out
+  },
 })
