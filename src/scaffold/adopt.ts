@@ -265,13 +265,13 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
   }
   if (!agent.identifier)
     notes.push('no OpenId:AgentIdentifier in Runtime/appsettings.agent.json: the file names no agent')
-  // The organization: given, else the license's LicensedTo, else the URL's first label.
+  // The organization: given, else the license's LicensedTo, else from the URL: a tenant's name
+  // (contoso.usercube.com), or the domain's (idm.contoso.com).
+  const labels = hostOf(url).split('.')
   const org =
     o.organization ??
     licensedTo(license) ??
-    hostOf(url)
-      .split('.')[0]!
-      .replace(/^./, (c) => c.toUpperCase())
+    (topology === 'saas' || labels.length < 2 ? labels[0]! : labels.at(-2)!).replace(/^./, (c) => c.toUpperCase())
   env.organization = org
   env.name = `${org.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${topology === 'saas' ? 'saas' : role === 'server' ? 'server' : (identifier ?? 'agent').toLowerCase()}`
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {parseJsonc} from '../../src/scaffold/jsonc.js'
@@ -98,4 +98,102 @@ describe('init --from-workdir', () => {
       for (const x of a.variables) assert.match(x.key, /Password|Secret|ConnectionString|License|OpenIdClients/, x.key)
     })
   }
+})
+
+describe('init --from-workdir on the demo and on installations edited by hand', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => {
+    ;({dir, cleanup} = await tempDir())
+  })
+  after(() => cleanup())
+
+  test("round trip: the demo's scaffolded agent, its connections included", {timeout: 120_000}, async () => {
+    const demo = join(dir, 'demo')
+    // The sandbox's service account (nobody) must traverse to its working directories.
+    await chmod(dir, 0o755)
+    const r = await runCli(['demo', '--dir', demo], {timeoutMs: 100_000})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const orig = join(demo, 'scaffold', 'SandboxAgent')
+    const a = await roundTrip(dir, orig, [
+      '--working-directory',
+      '/srv/idm',
+      '--database-server',
+      'sql01',
+      '--database-name',
+      'Usercube',
+    ])
+    assert.deepEqual(a.unexpressed, [])
+    const types = (a.environment.connectors as {connections: {type: string}[]}[]).map((c) => c.connections[0]!.type)
+    assert.deepEqual(types.sort(), ['activeDirectory', 'files', 'http', 'sql'])
+    assert.ok(a.variables.some((v) => v.key === 'Connections:ADExport:Password'))
+  })
+
+  test('what the environment file cannot say is listed, never dropped; hosting model and other variables too', async () => {
+    const d = join(dir, 'edited')
+    await mkdir(d)
+    await writeFile(join(d, 'env.yaml'), ENVS['saas-pfx']!)
+    const orig = join(d, 'orig')
+    assert.equal((await runCli(['scaffold', '-c', join(d, 'env.yaml'), '--target', orig], {env: SECRETS})).code, 0)
+    const main = join(orig, 'Runtime', 'appsettings.json')
+    const agent = join(orig, 'Runtime', 'appsettings.agent.json')
+    const m = JSON.parse(await readFile(main, 'utf8'))
+    m.Serilog.MinimumLevel.Default = 'Debug'
+    m.EncryptionCertificate.EncryptFile = false
+    await writeFile(main, `// edited by hand\n${JSON.stringify(m, null, 2)}`)
+    const g = JSON.parse(await readFile(agent, 'utf8'))
+    g.OpenId.OpenIdClients.Other = 'Other-Secret-Value'
+    g.Connections = {Mainframe: {Host: 'mf01', Port: 23}}
+    await writeFile(agent, JSON.stringify(g, null, 2))
+    const webFile = join(orig, 'Runtime', 'web.config')
+    await writeFile(
+      webFile,
+      (await readFile(webFile, 'utf8'))
+        .replace('hostingModel="inprocess"', 'hostingModel="outofprocess"')
+        .replace(
+          '<environmentVariables>',
+          '<environmentVariables>\n<environmentVariable name="ASPNETCORE_ENVIRONMENT" value="Staging"/>',
+        ),
+    )
+    const out = join(d, 'adopted.yaml')
+    const r = await runCli(['init', '--from-workdir', orig, '--out', out])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    for (const line of [
+      /Runtime\/appsettings\.json {2}Serilog:MinimumLevel:Default: scaffold would write another value/,
+      /Runtime\/appsettings\.json {2}EncryptionCertificate:EncryptFile: scaffold would write another value/,
+      /Runtime\/appsettings\.agent\.json {2}OpenId:OpenIdClients:Other: the environment file has no field for it/,
+      /Runtime\/appsettings\.agent\.json {2}Connections:Mainframe: a connection of a kind the environment file does not describe/,
+      /Runtime\/web\.config {2}aspNetCore\/@hostingModel: outofprocess/,
+      /Runtime\/web\.config {2}aspNetCore\/environmentVariables\/ASPNETCORE_ENVIRONMENT/,
+    ])
+      assert.match(r.stdout, line)
+    // Listed in the file too, and never a value.
+    const text = await readFile(out, 'utf8')
+    assert.match(text, /^# {3}Runtime\/appsettings\.agent\.json OpenId:OpenIdClients:Other: /m)
+    for (const secret of ['Other-Secret-Value', ...Object.values(SECRETS)]) {
+      assert.ok(!r.stdout.includes(secret))
+      assert.ok(!text.includes(secret))
+    }
+    assert.equal((await runCli(['validate', out])).code, 0)
+  })
+
+  test("the Runtime folder may be given; 6.2's Identitymanager-* names say the product; no Runtime is exit 2", async () => {
+    const d = join(dir, 'names')
+    await mkdir(d)
+    await writeFile(join(d, 'env.yaml'), ENVS['integrated-pfx']!)
+    const orig = join(d, 'orig')
+    await mkdir(join(orig, 'Runtime'), {recursive: true})
+    await writeFile(join(orig, 'Runtime', 'Identitymanager-Server.dll'), '')
+    const s = await runCli(['scaffold', '-c', join(d, 'env.yaml'), '--target', orig], {env: SECRETS})
+    assert.equal(s.code, 0, s.stdout + s.stderr)
+    const r = await runCli(['init', '--from-workdir', join(orig, 'Runtime'), '--out', join(d, 'a.yaml'), '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const j = JSON.parse(r.stdout)
+    assert.equal(j.environment.product, '6.2')
+    assert.equal(j.environment.topology, 'on-prem-integrated')
+    assert.equal(j.adoptedFrom, orig)
+    const none = await runCli(['init', '--from-workdir', d, '--out', join(d, 'b.yaml')])
+    assert.equal(none.code, 2)
+    assert.match(none.stderr, /no Runtime folder there/)
+  })
 })
