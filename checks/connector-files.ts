@@ -151,6 +151,30 @@ export default defineCheck<Params, Facts>({
       })
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "On the agent's host: each input (path, pathIncremental; with isFileNameRegex the newest match) must lie inside the agent's SourcesRootPaths, be a regular file, non-empty, and readable by the service account with traversal of every folder above it; each output folder writable by it.",
+    verdicts: [
+      {status: 'pass', when: 'the file is readable by the account (its size shown); the output folder is writable'},
+      {
+        status: 'fail',
+        when: 'outside SourcesRootPaths, missing, not a regular file, unreadable, or an output folder missing or not writable',
+        fix: 'move the file or add its folder to sourcesRootPaths; grant read (or Modify)',
+      },
+      {
+        status: 'warn',
+        when: 'no file matches the regular expression yet, the file is empty, or the account is unknown here',
+      },
+      {status: 'skip', when: 'Windows paths checked from another platform'},
+    ],
+    sources: [
+      {
+        page: 'https://docs.netwrix.com/docs/identitymanager/6_2/integration-guide/network-configuration/agent-configuration/appsettings-agent',
+        quote:
+          'List of folder paths from which Identity Manager is allowed to read. This option is used to validate the sources files defined in file-based connections. These paths are case sensitive.',
+      },
+    ],
+  },
 })
 
 function dirOf(path: string): string {

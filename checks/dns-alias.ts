@@ -158,4 +158,38 @@ export default defineCheck<Params, Facts>({
         : [],
     )
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Resolves each name the file uses (server and agent aliases and URL hosts, the SMTP host) through network.dnsServers or the system resolver, following CNAMEs to an A or AAAA record. The name's syntax and case are judged first, without a query (validate says them too).",
+    verdicts: [
+      {status: 'pass', when: 'the name resolves; the CNAME chain and the resolver used are shown'},
+      {
+        status: 'fail',
+        when: 'the name is not an RFC 1123 host name (nothing is queried)',
+        fix: 'letters, digits and hyphens, dot-separated',
+      },
+      {
+        status: 'warn',
+        when: 'the name has capitals',
+        fix: 'write it in lowercase everywhere: settings, bindings, certificates',
+      },
+      {
+        status: 'fail',
+        when: 'NXDOMAIN, no A/AAAA record, a CNAME loop, SERVFAIL, REFUSED or no answer',
+        fix: 'the record to create or the DNS server to fix, per failure',
+      },
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/server-requirements'),
+        quote:
+          "In the case of an on-premises installation, the server needs to be assigned a hostname within the organization's domain. Agents must be able to resolve the server's hostname.",
+      },
+      {
+        page: netwrixDocs('installation-guide/requirements/server-requirements'),
+        quote:
+          'The DNS alias should be written in lowercase in order to comply with as many security rules as possible.',
+      },
+    ],
+  },
 })
