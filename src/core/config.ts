@@ -92,7 +92,14 @@ export async function loadEnvironment(
     // One round: the rules beyond the schema are applied too, to what the schema accepted (the
     // faulty values left out), so that a file's errors come all at once. A rule's finding at or
     // around a faulty value is the schema error's consequence, not news: left out.
-    const faulty = schema.map((p) => p.path).filter((p) => p.length > 0)
+    // A faulty entry of a list (an agent without identifier) takes its list out: the rules walk
+    // lists whole, and an entry left out would shift the positions of the others.
+    const faulty = schema
+      .map((p) => {
+        const i = p.path.findIndex((seg) => typeof seg === 'number')
+        return i < 0 ? p.path : p.path.slice(0, i)
+      })
+      .filter((p) => p.length > 0)
     const overlaps = (a: readonly (string | number)[], b: readonly (string | number)[]) =>
       a.slice(0, b.length).every((x, i) => x === b[i]) || b.slice(0, a.length).every((x, i) => x === a[i])
     const pushBeside = (path: (string | number)[], message: string, severity: 'error' | 'warning') => {
@@ -156,25 +163,16 @@ async function furtherProblems(
   return resolved
 }
 
-/** A copy of a document without the values at `paths` (those the schema refused). */
+/** A copy of a document without the values at `paths` (those the schema refused; no list index in them). */
 function withoutPaths(value: unknown, paths: readonly (string | number)[][]): Environment | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined
-  const copy = structuredClone(value) as Record<string | number, unknown>
-  // Deepest first, array entries from the end, so that removing one does not shift another.
-  const sorted = [...paths].sort((a, b) => b.length - a.length || cmp(b.at(-1), a.at(-1)))
-  for (const path of sorted) {
+  const copy = structuredClone(value) as Record<string, unknown>
+  for (const path of paths) {
     let node: unknown = copy
     for (const seg of path.slice(0, -1)) node = node && typeof node === 'object' ? (node as never)[seg] : undefined
-    if (!node || typeof node !== 'object') continue
-    const last = path.at(-1)!
-    if (Array.isArray(node) && typeof last === 'number') node.splice(last, 1, undefined)
-    else delete (node as Record<string | number, unknown>)[last]
+    if (node && typeof node === 'object' && !Array.isArray(node)) delete (node as Record<string, unknown>)[path.at(-1)!]
   }
   return copy as unknown as Environment
-}
-
-function cmp(a: unknown, b: unknown): number {
-  return typeof a === 'number' && typeof b === 'number' ? a - b : 0
 }
 
 /**

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import {mkdir, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import {runCli, tempDir} from '../helpers/cli.js'
+import {ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {saasEnv} from '../helpers/envs.js'
 
 /** validate says everything it can without a network, in one round (issue 25, item 4). */
@@ -131,4 +131,36 @@ network:
     assert.equal(f.errors, 1)
     assert.match(f.diagnostics[0].message, /is an idm-preflight report, not an environment file/)
   })
+})
+
+test("README's validate example prints what README shows", async () => {
+  const {dir, cleanup} = await tempDir()
+  try {
+    await writeFile(
+      join(dir, 'prod.yaml'),
+      `version: 1
+name: t
+product: saas
+topology: saas
+organization: Contoso
+server:
+  url: https://contoso.usercube.com/
+agents:
+  - identifier: ContosoAD
+    identityServerCertificate: { file: ./certs/identityserver.pfx, password: "\${env:IDM_PFX}" }
+    workingDirectry: /w
+    serviceAccount: svc-idm
+network:
+  httpsProxy: http://proxy.contoso.com:8080
+  noProxy: "*"
+`,
+    )
+    const r = await runCli(['validate', 'prod.yaml'], {cwd: dir, env: {IDM_PFX: 'x'}})
+    assert.equal(r.code, 2)
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8')
+    const shown = /```\n(INVALID {2}prod\.yaml[\s\S]*?)```/.exec(readme)?.[1]
+    assert.equal(r.stdout, shown)
+  } finally {
+    await cleanup()
+  }
 })
