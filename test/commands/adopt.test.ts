@@ -197,3 +197,41 @@ describe('init --from-workdir on the demo and on installations edited by hand', 
     assert.match(none.stderr, /no Runtime folder there/)
   })
 })
+
+describe('init --from-workdir, what could go wrong', () => {
+  test('a PFX password holding "@" (escaped with one more "@" in the settings) comes back as it was', async () => {
+    const {dir, cleanup} = await tempDir()
+    try {
+      await writeFile(join(dir, 'env.yaml'), ENVS['saas-pfx']!)
+      const orig = join(dir, 'orig')
+      const secrets = {...SECRETS, IDM_PFX: 'Pfx@Golden@Pa55'}
+      assert.equal((await runCli(['scaffold', '-c', join(dir, 'env.yaml'), '--target', orig], {env: secrets})).code, 0)
+      assert.match(await readFile(join(orig, 'Runtime', 'appsettings.json'), 'utf8'), /"@Pfx@Golden@Pa55"/)
+      const a = await roundTrip(dir, orig)
+      assert.deepEqual(a.unexpressed, [])
+    } finally {
+      await cleanup()
+    }
+  })
+
+  test('a settings file the product cannot read is exit 2 with its line; an existing --out is kept', async () => {
+    const {dir, cleanup} = await tempDir()
+    try {
+      await mkdir(join(dir, 'wd', 'Runtime'), {recursive: true})
+      await writeFile(
+        join(dir, 'wd', 'Runtime', 'appsettings.json'),
+        '{\n  "ApplicationUri": "https://idm.contoso.com",\n  /* never closed\n}\n',
+      )
+      const r = await runCli(['init', '--from-workdir', join(dir, 'wd'), '--out', join(dir, 'a.yaml')])
+      assert.equal(r.code, 2)
+      assert.match(r.stderr, /Runtime\/appsettings\.json cannot be read as the product reads it/)
+      assert.match(r.stderr, /appsettings\.json:3:3 .*never closed/)
+      await writeFile(join(dir, 'a.yaml'), 'mine\n')
+      const kept = await runCli(['init', '--from-workdir', join(dir, 'wd'), '--out', join(dir, 'a.yaml')])
+      assert.equal(kept.code, 2)
+      assert.equal(await readFile(join(dir, 'a.yaml'), 'utf8'), 'mine\n')
+    } finally {
+      await cleanup()
+    }
+  })
+})
