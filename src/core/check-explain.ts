@@ -1,6 +1,6 @@
 import {FLOWS, type CheckDefinition, type VerdictExplain} from './check.js'
 import {docsForProduct} from './docs.js'
-import {PRODUCTS, TOPOLOGIES, type Product, type Topology} from './environment.js'
+import {PRODUCTS, TOPOLOGIES, type Environment, type Product, type Topology} from './environment.js'
 
 /**
  * One check described in full for `checks show`: as much as possible read from the definition
@@ -12,8 +12,14 @@ export interface CheckDescription {
   id: string
   summary: string
   flow: string
-  /** Per topology: whether it applies, and at which stage. */
-  topologies: Record<Topology, {applies: boolean; stage?: string}>
+  /**
+   * Per topology: whether it applies, at which stage, and what its plan makes of a sample
+   * installation of that topology (each instance with its stage, or why it is skipped).
+   */
+  topologies: Record<
+    Topology,
+    {applies: boolean; stage?: string; instances?: {target: string; stage: string; skip?: string}[]}
+  >
   platforms: string[]
   optIn?: string
   /** The docs page the check links to, for each product version. */
@@ -36,7 +42,10 @@ export function describeCheck(c: CheckDefinition): CheckDescription {
     summary: c.summary,
     flow: FLOWS[c.flow],
     topologies: Object.fromEntries(
-      TOPOLOGIES.map((t) => [t, c.topologies.includes(t) ? {applies: true, stage} : {applies: false}]),
+      TOPOLOGIES.map((t) => [
+        t,
+        c.topologies.includes(t) ? {applies: true, stage, ...sampleInstances(c, t)} : {applies: false},
+      ]),
     ) as CheckDescription['topologies'],
     platforms: c.platforms ? [...c.platforms] : ['all'],
     ...(c.optIn ? {optIn: `--${c.optIn.flag}`} : {}),
@@ -61,10 +70,22 @@ export function describeCheck(c: CheckDefinition): CheckDescription {
 export function renderCheckText(d: CheckDescription): string {
   const out: string[] = [`${d.id}  ${d.summary}`, `  flow: ${d.flow}`]
   if (d.how) out.push('', 'How it measures', ...wrap(d.how, '  '))
+  const stage = Object.values(d.topologies).find((a) => a.stage)?.stage
   out.push('', 'Where it applies')
-  for (const [t, a] of Object.entries(d.topologies))
-    out.push(`  ${t.padEnd(20)} ${a.applies ? `runs: stage ${a.stage}` : 'skipped (not this topology)'}`)
-  out.push(`  platforms: ${d.platforms.join(', ')}${d.optIn ? ` · opt-in, with ${d.optIn}` : ''}`)
+  out.push(
+    ...wrap(
+      `stage: ${stage ?? 'before'} · platforms: ${d.platforms.join(', ')}${d.optIn ? ` · opt-in, with ${d.optIn}` : ''}`,
+      '  ',
+    ),
+  )
+  for (const [t, a] of Object.entries(d.topologies)) {
+    out.push(`  ${t.padEnd(20)} ${a.applies ? 'runs' : 'skipped (not this topology)'}`)
+    if (a.instances?.length === 0) out.push('    · nothing to check in the sample installation')
+    for (const i of a.instances ?? [])
+      out.push(...wrap(`${i.target}: ${i.skip ? `skipped, ${i.skip}` : `stage ${i.stage}`}`, '    · ', '      '))
+  }
+  if (Object.values(d.topologies).some((a) => a.instances))
+    out.push('  (· what its plan makes of a sample installation of each topology)')
   if (d.verdicts.length) {
     out.push('', 'Verdicts')
     for (const v of d.verdicts) {
@@ -113,4 +134,93 @@ function wrap(text: string, first: string, rest = first, width = 100): string[] 
   }
   lines.push(line.trimEnd())
   return lines
+}
+
+/**
+ * A sample installation of each topology, for `checks show` to run a check's own plan on: a
+ * server, one agent with its certificates, SMTP, and a connection of each kind. POSIX paths, so
+ * that no instance is skipped for being a Windows path here.
+ */
+export function sampleEnvironment(topology: Topology): Environment {
+  const cert = (name: string) => ({file: `/srv/idm-certs/${name}.pfx`, password: 'sample'})
+  const onPrem = topology !== 'saas'
+  const agent = {
+    identifier: 'ContosoAgent',
+    url: 'https://idm-agent.contoso.com',
+    workingDirectory: '/srv/idm-agent',
+    serviceAccount: 'svc-idm-agent',
+    encryptionCertificate: cert('agent-files'),
+    identityServerCertificate: cert('identityserver-public'),
+    tlsCertificate: cert('idm-agent-ssl'),
+    openIdClient: {id: 'Job', secret: 'sample'},
+  }
+  return {
+    version: 1,
+    name: `sample-${topology}`,
+    product: onPrem ? '6.2' : 'saas',
+    topology,
+    organization: 'Contoso',
+    server: onPrem
+      ? {
+          url: 'https://idm.contoso.com',
+          workingDirectory: '/srv/idm',
+          serviceAccount: 'CONTOSO\\svc-idm',
+          database: {connectionString: 'Data Source=sql01;Database=UsercubeContoso;User ID=idm;Password=sample'},
+          encryptionCertificate: cert('server-files'),
+          identityServerCertificate: cert('identityserver'),
+          tlsCertificate: cert('idm-ssl'),
+        }
+      : {url: 'https://contoso.usercube.com'},
+    agents: topology === 'on-prem-integrated' ? [{identifier: 'ContosoAgent'}] : [agent],
+    smtp: {host: 'smtp.contoso.com', port: 587, secureSocketOption: 'StartTls', fromAddress: 'no-reply@contoso.com'},
+    connectors: [
+      {
+        identifier: 'AD',
+        agent: 'ContosoAgent',
+        connections: [
+          {
+            identifier: 'ADExport',
+            type: 'activeDirectory',
+            servers: [{host: 'dc01.contoso.com'}],
+            baseDN: 'DC=contoso,DC=com',
+            login: 'CONTOSO\\svc-ad',
+            password: 'sample',
+          },
+          {identifier: 'HRExport', type: 'files', path: '/srv/idm-agent/Sources/hr.csv'},
+          {identifier: 'SCIMExport', type: 'http', url: 'https://api.contoso.com/scim', token: 'sample'},
+          {
+            identifier: 'HRDatabaseExport',
+            type: 'sql',
+            connectionString: 'Data Source=sql02;Database=HR;User ID=hr;Password=sample',
+          },
+        ],
+      },
+    ],
+  }
+}
+
+/** The check's own plan on the sample installation of a topology, or nothing when it cannot say. */
+function sampleInstances(
+  c: CheckDefinition,
+  topology: Topology,
+): {instances?: {target: string; stage: string; skip?: string}[]} {
+  try {
+    const env = sampleEnvironment(topology)
+    const planned = c.plan(env, {
+      platform: process.platform,
+      settings: {},
+      agents: env.agents ?? [],
+      baseDir: '/srv',
+      processEnv: {},
+    })
+    return {
+      instances: planned.map((t) => ({
+        target: t.target,
+        stage: t.stage ?? c.stage ?? 'before',
+        ...(t.skip ? {skip: t.skip} : {}),
+      })),
+    }
+  } catch {
+    return {}
+  }
 }

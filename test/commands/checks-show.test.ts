@@ -5,7 +5,10 @@ import {ROOT, runCli} from '../helpers/cli.js'
 
 interface Described {
   id: string
-  topologies: Record<string, {applies: boolean; stage?: string}>
+  topologies: Record<
+    string,
+    {applies: boolean; stage?: string; instances?: {target: string; stage: string; skip?: string}[]}
+  >
   platforms: string[]
   optIn?: string
   docs: Record<string, string>
@@ -59,6 +62,18 @@ describe('checks show', () => {
     assert.equal((await show('dns.alias')).validate, true)
     const reach = await show('server.reachability')
     assert.match(reach.topologies.saas!.stage!, /before in SaaS/)
+    // Per topology, the check's own plan on a sample installation says each instance's stage.
+    assert.deepEqual(reach.topologies.saas!.instances, [{target: 'https://contoso.usercube.com', stage: 'before'}])
+    assert.match(
+      reach.topologies['on-prem-integrated']!.instances![0]!.skip!,
+      /integrated agent runs inside the server/,
+    )
+    assert.equal(reach.topologies['on-prem-separate']!.instances![0]!.stage, 'after')
+    const tls = await show('tls.endpoint')
+    assert.deepEqual(
+      tls.topologies.saas!.instances!.map((i) => i.stage),
+      ['before', 'after'],
+    )
   })
 
   test('the text names every part; explain is the same command', async () => {
@@ -68,7 +83,9 @@ describe('checks show', () => {
       /^host\.resources {2}This host has the memory/m,
       /^How it measures$/m,
       /^Where it applies$/m,
-      /^ {2}saas {17}runs: stage before$/m,
+      /^ {2}stage: before · platforms: all$/m,
+      /^ {2}saas {17}runs$/m,
+      /^ {4}· local: stage before$/m,
       /^Verdicts$/m,
       /^ {2}FAIL {2}less memory than minMemoryGB/m,
       /^ {8}fix: give the host more$/m,
