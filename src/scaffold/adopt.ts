@@ -122,6 +122,15 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
   const prefix =
     (await detectProductPrefix(runtime)) ?? /\.\/(\w+)-(?:agent|server)\.dll/i.exec(web?.arguments ?? '')?.[1]
   let topology: Topology
+  // A server's directory is the server with its integrated agent; an agent's, a separate or SaaS one.
+  if (o.topology && (role === 'server') !== (o.topology === 'on-prem-integrated'))
+    throw new UsageError(
+      `--topology ${o.topology} does not fit ${dirArg}: it is ${role === 'server' ? "a server's working directory (appsettings.json has ConnectionString)" : "an agent's working directory (appsettings.json has no ConnectionString)"}`,
+      [],
+      role === 'server'
+        ? "a server's directory is adopted as on-prem-integrated; for on-prem-separate, adopt each agent's directory, with --working-directory, --database-server and --database-name for the server"
+        : 'an agent directory is adopted as on-prem-separate or saas',
+    )
   if (o.topology) topology = o.topology as Topology
   else if (role === 'server') {
     topology = 'on-prem-integrated'

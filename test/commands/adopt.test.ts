@@ -192,6 +192,17 @@ describe('init --from-workdir on the demo and on installations edited by hand', 
     assert.equal(j.environment.product, '6.2')
     assert.equal(j.environment.topology, 'on-prem-integrated')
     assert.equal(j.adoptedFrom, orig)
+    const separate = await runCli([
+      'init',
+      '--from-workdir',
+      orig,
+      '--topology',
+      'on-prem-separate',
+      '--out',
+      join(d, 'c.yaml'),
+    ])
+    assert.equal(separate.code, 2)
+    assert.match(separate.stderr, /it is a server's working directory/)
     const none = await runCli(['init', '--from-workdir', d, '--out', join(d, 'b.yaml')])
     assert.equal(none.code, 2)
     assert.match(none.stderr, /no Runtime folder there/)
