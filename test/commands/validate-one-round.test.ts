@@ -164,3 +164,36 @@ network:
     await cleanup()
   }
 })
+
+test("connector.files' verdict on the file alone: an input outside the agent's SourcesRootPaths", async () => {
+  const {dir, cleanup} = await tempDir()
+  try {
+    const file = join(dir, 'files.yaml')
+    await writeFile(
+      file,
+      `${saasEnv('/srv/agent')}connectors:
+  - identifier: HR
+    agent: ContosoAD
+    connections:
+      - identifier: HRExport
+        type: files
+        path: /srv/agent/Sources/hr.csv
+        pathIncremental: /srv/elsewhere/hr-delta.csv
+`,
+    )
+    const r = await runCli(['validate', file, '--json'])
+    assert.equal(r.code, 2, r.stdout)
+    const d = (JSON.parse(r.stdout) as {files: {diagnostics: {path: string; message: string}[]}[]}).files[0]!
+      .diagnostics
+    assert.deepEqual(
+      d.map((x) => x.path),
+      ['agents[0]', 'connectors[0].connections[0].pathIncremental'],
+    )
+    assert.match(
+      d[1]!.message,
+      /^PathIncremental \/srv\/elsewhere\/hr-delta\.csv lies outside SourcesRootPaths \(\/srv\/agent\/Sources\): the agent will not read it; .* \(check connector\.files\)$/,
+    )
+  } finally {
+    await cleanup()
+  }
+})
