@@ -3,6 +3,7 @@ import {didYouMean} from './suggest.js'
 
 /** What this module reads of an oclif command class. */
 export interface CommandShape {
+  aliases?: readonly string[]
   args?: Record<string, unknown>
   strict?: boolean
   flags?: Record<string, {char?: string; hidden?: boolean} | undefined>
@@ -16,7 +17,7 @@ export interface CommandShape {
  */
 export function unknownCommand(
   argv: readonly string[],
-  commands: Readonly<Record<string, CommandShape>>,
+  registered: Readonly<Record<string, CommandShape>>,
   topics: readonly string[],
 ): UsageError | undefined {
   // A flag before any command: only the global ones exist there.
@@ -37,7 +38,10 @@ export function unknownCommand(
   }
   // `help COMMAND`: the command named is judged as if typed.
   if (first === 'help' && argv.length > 1 && !argv[1]!.startsWith('-'))
-    return unknownCommand(argv.slice(1), commands, topics)
+    return unknownCommand(argv.slice(1), registered, topics)
+  // Every command by its id and by its aliases (`explain` is `checks show`).
+  const commands: Record<string, CommandShape> = {...registered}
+  for (const cmd of Object.values(registered)) for (const alias of cmd.aliases ?? []) commands[alias] = cmd
   const words: string[] = []
   for (const a of argv) {
     if (a.startsWith('-')) break
