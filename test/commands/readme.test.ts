@@ -4,6 +4,7 @@ import {readFileSync, rmSync} from 'node:fs'
 import {chmod, mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 import {after, before, describe, test} from 'node:test'
+import {COMMANDS} from '../../src/commands-index.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
 import {BIN, ROOT, tempDir} from '../helpers/cli.js'
 
@@ -145,6 +146,41 @@ describe('README.md: every command line it shows runs', () => {
       )
     })
   }
+})
+
+test("README's commands table lists every command", () => {
+  const table = new Set([...README.matchAll(/^\| `([a-z ]+)`/gm)].map((m) => m[1]))
+  const ids = Object.keys(COMMANDS)
+    .filter((id) => id !== 'help')
+    .map((id) => id.replaceAll(':', ' '))
+  assert.deepEqual(
+    ids.filter((id) => !table.has(id)),
+    [],
+    'commands missing from the table',
+  )
+})
+
+describe("README.md's environment file", () => {
+  test('is valid: validate says nothing but the variables it cannot read here', async () => {
+    const yaml = /^```yaml\n([\s\S]*?)^```$/m.exec(README)?.[1]
+    assert.ok(yaml, 'README shows an environment file')
+    const {dir, cleanup} = await tempDir()
+    try {
+      await writeFile(join(dir, 'contoso-prod.yaml'), yaml)
+      const env: Record<string, string> = {}
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('IDM_')) env[k] = v
+      delete env.NODE_TEST_CONTEXT
+      const v = spawnSync(process.execPath, [BIN, 'validate', join(dir, 'contoso-prod.yaml'), '--json'], {
+        encoding: 'utf8',
+        env,
+      })
+      assert.equal(v.status, 0, v.stdout + v.stderr)
+      const file = (JSON.parse(v.stdout) as {files: {diagnostics: {message: string}[]}[]}).files[0]!
+      for (const d of file.diagnostics) assert.match(d.message, /^environment variable IDM_\w+ is not set/)
+    } finally {
+      await cleanup()
+    }
+  })
 })
 
 /** What a demo prints that changes from run to run, made the same in README's sample and a real run. */
