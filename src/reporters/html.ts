@@ -76,7 +76,7 @@ const SCRIPT = `
     });
   }
   boxes.forEach(function(b){b.addEventListener('change',apply)});
-  document.querySelectorAll('button.unfold').forEach(function(b){
+  document.querySelectorAll('tr.fold button.unfold').forEach(function(b){
     b.addEventListener('click',function(){
       var body=b.closest('tbody');var skips=body.querySelectorAll('tr.result[data-status="skip"]');
       var open=skips.length&&skips[0].hidden;

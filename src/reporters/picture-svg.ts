@@ -171,6 +171,14 @@ export function pictureModel(given: Picture, results: readonly CheckResult[]): M
   const arrows: Arrow[] = links.map((l) => ({...l, about: [l.id], tally: sum([l.id])}))
   const agents = boxes.filter((b) => b.kind === 'agent')
   if (agents.length <= GROUP_FROM) return {boxes, arrows}
+  // A group's id is none of the report's (a crafted one may hold `group:1`).
+  const taken = new Set([...ids, ...linkIds])
+  const fresh = (id: string) => {
+    let out = id
+    for (let i = 2; taken.has(out); i++) out = `${id}~${i}`
+    taken.add(out)
+    return out
+  }
 
   // The same results: the same checks with the same verdicts on the box and on each of its
   // arrows, the agent's name left out. An arrow to a managed system counts by its verdicts only:
@@ -209,11 +217,11 @@ export function pictureModel(given: Picture, results: readonly CheckResult[]): M
   let model = fold({boxes, arrows}, sets, (members, n) => {
     const tally = members.reduce((t, m) => addTo(t, m.tally), empty())
     return {
-      id: `group:${n}`,
+      id: fresh(`group:${n}`),
       kind: 'agent',
       label: [
         `${members.length} agents${verdict(tally.status, alike)}`,
-        names(members.map((m) => m.label[0]!.replace(/^Agent /, ''))),
+        names(members.map((m) => (m.label[0] ?? m.id).replace(/^Agent /, ''))),
       ],
       about: members.flatMap((m) => m.about),
       tally,
@@ -233,11 +241,11 @@ export function pictureModel(given: Picture, results: readonly CheckResult[]): M
       (members, n) => {
         const tally = members.reduce((t, m) => addTo(t, m.tally), empty())
         return {
-          id: `${g.id}/systems:${n}`,
+          id: fresh(`${g.id}/systems:${n}`),
           kind: 'system',
           label: [
             `${members.length} managed systems${verdict(tally.status, 'colour')}`,
-            names(members.map((m) => m.label[0]!)),
+            names(members.map((m) => m.label[0] ?? m.id)),
           ],
           about: members.flatMap((m) => m.about),
           tally,

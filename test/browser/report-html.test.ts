@@ -598,8 +598,7 @@ describe('the HTML report in Chromium', {skip: NO_CHROMIUM}, () => {
     const {tab, errors, close} = await open(file)
     try {
       const links = await tab.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))
-      for (const href of links)
-        assert.match(href, /^(#|https:\/\/docs\.netwrix\.com\/|https:\/\/dotnet\.microsoft\.com\/)/)
+      for (const href of links) assert.match(href, /^(#|https:\/\/[^@]+$)/)
       for (const [i, docs] of hostile.entries()) {
         const cell = tab.locator(`tr#r-${i} td:last-child`)
         assert.equal(await cell.locator('a').count(), 0, docs)
