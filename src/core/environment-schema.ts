@@ -158,9 +158,9 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
         description: 'A name for this environment, shown in reports',
       },
       product: {
-        enum: [...PRODUCTS, 6.1, 6.2],
+        enum: [...PRODUCTS, 6.1, 6.2, 6.3],
         description:
-          'Product version: "6.1", "6.2" or "saas"; picks the docs pages linked, and the permission profile (6.1: no write on the working directory itself)',
+          'Product version: "6.1", "6.2", "6.3" or "saas" (the current docs); picks the docs pages linked, the ASP.NET Core runtime (8; SaaS agents 10), and the permission profile (6.1: no write on the working directory itself)',
       },
       topology: {enum: [...TOPOLOGIES], description: 'saas | on-prem-integrated | on-prem-separate'},
       organization: {type: 'string', minLength: 1, maxLength: 100},

@@ -6,7 +6,7 @@
 export const TOPOLOGIES = ['saas', 'on-prem-integrated', 'on-prem-separate'] as const
 export type Topology = (typeof TOPOLOGIES)[number]
 
-export const PRODUCTS = ['6.1', '6.2', 'saas'] as const
+export const PRODUCTS = ['6.1', '6.2', '6.3', 'saas'] as const
 export type Product = (typeof PRODUCTS)[number]
 
 export const SECURE_SOCKET_OPTIONS = ['None', 'Auto', 'SslOnConnect', 'StartTls', 'StartTlsWhenAvailable'] as const
