@@ -110,7 +110,7 @@ export default defineCheck<Params, Facts>({
     if (p.hostname !== p.hostname.toLowerCase()) {
       out.push({
         status: 'warn',
-        message: `"${p.hostname}" has capitals; the product's docs require DNS aliases in lowercase`,
+        message: `"${p.hostname}" has capitals; the requirements pages: "The DNS alias should be written in lowercase in order to comply with as many security rules as possible"`,
         remediation: `write ${p.hostname.toLowerCase()} everywhere (settings, bindings, certificates)`,
       })
     }
