@@ -399,7 +399,11 @@ function httpApiProblems(
   }
   if (api === 'scim') {
     only(['clientId', 'clientSecret'], 'servicenow')
-    if (k.applicationKey !== undefined && !k.applicationId) err(at(), 'has an "applicationKey" but no "applicationId"')
+    if (k.applicationKey !== undefined && !k.applicationId)
+      warn(
+        at('applicationKey'),
+        'an applicationKey (the SCIM page: "Password of the application") without its applicationId ("Login of the application")',
+      )
     if (k.token !== undefined && (k.username || k.applicationId))
       warn(
         at('token'),
