@@ -233,9 +233,13 @@ export default defineCheck<Params, HttpFacts>({
   },
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {
-    how: "From the agent's host, an HTTPS GET of the API's URL through HTTPS_PROXY unless NO_PROXY bypasses it, the certificate verified before any credential is sent, with Basic or Bearer authentication; the status is explained.",
+    how: "From the agent's host, an HTTPS GET of the API's URL through HTTPS_PROXY unless NO_PROXY bypasses it, the certificate verified before any credential is sent, authenticated as the API's page says: ServiceNow's Login and Password as Basic, an OAuthToken as a bearer token; the credentials the product exchanges for a token (SCIM's ApplicationId, ApplicationKey, Login, Password; ServiceNow's OAuth) are not sent, and said not tried. The status is explained.",
     verdicts: [
       {status: 'pass', when: 'the API answered 2xx/3xx with the given authentication, certificate trusted'},
+      {
+        status: 'pass',
+        when: 'credentials the product exchanges for a token: the API answered without them (401 or 403 included), certificate trusted; a skip finding says what was not tried',
+      },
       {
         status: 'fail',
         when: 'a phase failed (DNS, proxy, connect, TLS, HTTP), the certificate is not trusted, or 401, 403, 407 or 5xx',
@@ -249,7 +253,18 @@ export default defineCheck<Params, HttpFacts>({
         quote:
           'Every Identity Manager agent needs one or several service accounts on the target managed systems, able to read and write to said managed systems.',
       },
+      {
+        page: netwrixDocs('integration-guide/connectors/references-connectors/scim'),
+        quote:
+          'The credential attributes (ApplicationId, ApplicationKey, Login and Password) are used to obtain a token from the application for our requests.',
+      },
+      {
+        page: netwrixDocs('integration-guide/connectors/references-connectors/servicenowentitymanagement'),
+        quote: 'the appropriate configuration in ServiceNow of authentication, Basic or OAuth.',
+      },
     ],
+    policy:
+      'An OAuthToken is sent as an OAuth 2.0 bearer token: this tool\'s reading of the SCIM page\'s "Generated OAuth token"',
   },
 })
 

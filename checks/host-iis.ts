@@ -444,7 +444,12 @@ export default defineCheck<Params, Facts>({
       {status: 'pass', when: 'IIS 10 or later; the site, its pool and its binding as the docs describe'},
       {
         status: 'fail',
-        when: 'IIS missing or older than 10; no site for Runtime; the pool not No Managed Code, not AlwaysRunning, idle time-out not 0, Load User Profile off, periodic recycling on, stopped, or another identity than serviceAccount',
+        when: 'IIS missing or older than 10; no site for Runtime; the pool not No Managed Code (mandatory), stopped, or another identity than serviceAccount',
+        fix: "the IIS Manager setting and the Set-ItemProperty command, or scaffold's install-iis-site.ps1",
+      },
+      {
+        status: 'warn',
+        when: "the pool not AlwaysRunning, idle time-out not 0, Load User Profile off, periodic recycling on, or the site not preloaded: recommended, not required; the pages' reason quoted where they give one",
         fix: "the IIS Manager setting and the Set-ItemProperty command, or scaffold's install-iis-site.ps1",
       },
       {
@@ -463,6 +468,11 @@ export default defineCheck<Params, Facts>({
       {
         page: netwrixDocs('installation-guide/requirements/agent-requirements'),
         quote: 'An Internet Information Services (IIS) website from the minimal version IIS 10.0 (recommended)',
+      },
+      {
+        page: netwrixDocs('installation-guide/production-ready/agent'),
+        quote:
+          'After creation, the following settings are recommended: … Start Mode set to AlwaysRunning; … Idle Time-out (minutes) set to 0 and Load User Profile set to True; … Regular time intervals set to 0. … The following is mandatory: … .NET CLR Version > No Managed Code',
       },
       {
         page: netwrixDocs('user-guide/deploy/production-agent-installation/iis-configuration'),

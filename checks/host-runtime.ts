@@ -133,18 +133,18 @@ export default defineCheck<Params, Facts>({
   },
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {
-    how: 'Runs dotnet --list-runtimes and looks for Microsoft.AspNetCore.App 8.x; on Windows also for the ASP.NET Core Module V2 of IIS (aspnetcorev2.dll), which the hosting bundle installs.',
+    how: "Runs dotnet --list-runtimes and looks for Microsoft.AspNetCore.App of the product version's major (8 for 6.1, 6.2 and 6.3; 10 for a SaaS agent: src/core/versions.ts); on Windows also for the ASP.NET Core Module V2 of IIS (aspnetcorev2.dll), which the hosting bundle installs.",
     verdicts: [
-      {status: 'pass', when: 'an ASP.NET Core 8 runtime is installed (and, on Windows, the IIS module)'},
+      {status: 'pass', when: "the version's ASP.NET Core runtime is installed (and, on Windows, the IIS module)"},
       {
         status: 'fail',
-        when: 'dotnet is missing or fails, no ASP.NET Core 8, or the IIS module is missing',
-        fix: 'install the ASP.NET Core Runtime 8.0 Hosting Bundle (after IIS)',
+        when: "dotnet is missing or fails, no ASP.NET Core of the version's major, or the IIS module is missing",
+        fix: "install the version's ASP.NET Core Runtime Hosting Bundle (8.0; SaaS 10.0) after IIS",
       },
       {
         status: 'warn',
         when: 'only a later major is installed: an app built for 8 starts on it only with roll-forward',
-        fix: 'install the 8.0 hosting bundle beside it',
+        fix: "install the version's hosting bundle beside it",
       },
     ],
     sources: [
@@ -155,6 +155,10 @@ export default defineCheck<Params, Facts>({
       {
         page: 'https://docs.netwrix.com/docs/identitymanager/6_2/installation-guide/requirements/device-requirements',
         quote: '.NET version 8.0 or higher must be installed.',
+      },
+      {
+        page: 'https://docs.netwrix.com/docs/identitymanager/current/installation-guide/requirements/device-requirements',
+        quote: '.NET version 10.0 or higher must be installed.',
       },
     ],
   },

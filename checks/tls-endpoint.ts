@@ -245,7 +245,8 @@ export default defineCheck<Params, TlsFacts>({
           "Identity Manager on-premises offering requires the use of an SSL certificate trusted by all the target end-users' browsers.",
       },
     ],
-    policy: "TLS 1.2 as a floor and the key sizes are this tool's policy (the docs name no protocol version)",
+    policy:
+      "TLS 1.2 as a floor (checks.settings.tls.endpoint.minProtocol), the key sizes and no SHA-1/MD5 are this tool's security baseline (the docs name no protocol version and no key for the SSL certificate)",
   },
 })
 

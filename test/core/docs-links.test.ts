@@ -96,6 +96,23 @@ describe('docs links against the docs repository', () => {
     }
   })
 
+  test('every page a check cites in its explanation (checks show) is a page of the repository, as printed', async () => {
+    let n = 0
+    for (const c of await loadChecks())
+      for (const s of c.explain?.sources ?? []) {
+        if (!s.page.includes('docs.netwrix.com')) continue
+        const m = LINK.exec(s.page)
+        assert.ok(m, `${c.id}: ${s.page} is not in the site's scheme`)
+        const folder = FOLDER_OF_SITE[m[1]!]!
+        assert.ok(
+          fixture.get(folder)!.has(m[2]!),
+          `${c.id}: ${s.page} is not a page of ${folder} in the repository's list`,
+        )
+        n++
+      }
+    assert.ok(n >= 20, `only ${n} cited pages`)
+  })
+
   for (const product of PRODUCTS)
     test(`${product}: every link the tool can print is a page of the repository, of ${VERSIONS[product].folder} whenever it has it`, async () => {
       const checks = await loadChecks()
