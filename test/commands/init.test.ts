@@ -40,9 +40,7 @@ describe('init', () => {
         'pickup',
         '--from-address',
         'no-reply@contoso.com',
-        '--certificates',
-        'store',
-        '--certificate-thumbprint',
+        '--agent-encryption-thumbprint',
         'ab'.repeat(20),
       ],
     ],
@@ -173,6 +171,7 @@ describe('init', () => {
         ['Topology', down],
         ['Product version', ''],
         ['Organization', 'Fabrikam'],
+        ['Name of this environment', ''],
         ['Server URL', 'http://idm.fabrikam.com'],
         ['must use https', '\u0015https://idm.fabrikam.com'],
         ['DNS alias', ''],
@@ -185,9 +184,12 @@ describe('init', () => {
         ["Agent's HTTPS URL", ''],
         ['Agent working directory', ''],
         ['Agent service account', ''],
-        ['Encryption certificate', ''],
+        ["Server's encryption certificate", ''],
+        ["Server's IdentityServer certificate", ''],
+        ["Server site's TLS certificate", ''],
+        ["Agent's encryption certificate", ''],
+        ["Agent site's TLS certificate", ''],
         ['Mail', ''],
-        ['Scaffold', 'n'],
       ],
       {cwd: dir, timeoutMs: 45_000},
     )
@@ -199,7 +201,7 @@ describe('init', () => {
     assert.equal(env.server.serviceAccount, 'FABRIKAM\\svc-idm')
     assert.equal(
       env.server.database.connectionString,
-      'Data Source=sql01;Database=UsercubeFabrikam;Integrated Security=SSPI;Min Pool Size=10;Encrypt=false',
+      'Data Source=sql01;Database=UsercubeFabrikam;Integrated Security=SSPI;Encrypt=true;Min Pool Size=10',
     )
     assert.equal(env.agents[0].identifier, 'FabrikamAD')
     assert.equal(env.agents[0].url, 'https://idm-agent.fabrikam.com')
