@@ -253,7 +253,12 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
         lines.push('', 'Put these certificates where the file names them:')
         for (const c of provide) lines.push(`  ${c.file}  (${c.field})`)
       }
-      const steps = scaffoldSteps(answers, certificates, flags.out)
+      const {isWindowsPath} = await import('../lib/paths.js')
+      const steps = scaffoldSteps(answers, certificates, flags.out).map((st) =>
+        isWindowsPath(st.workingDirectory) && process.platform !== 'win32'
+          ? {...st, note: [st.note, 'on the Windows host (here, add --target DIR)'].filter(Boolean).join('; ')}
+          : st,
+      )
       lines.push('', 'Next:', `  idm-preflight validate ${shWord(flags.out)}`)
       for (const st of steps) lines.push(`  ${st.command}${st.note ? `   # ${st.note}` : ''}`)
       lines.push(`  idm-preflight check -c ${shWord(flags.out)}`)

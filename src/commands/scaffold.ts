@@ -42,12 +42,12 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     },
     {
       description: 'See what would be written, with diffs',
-      command:
-        '<%= config.bin %> scaffold -c prod.yaml --agent ContosoAD --target C:/identitymanagerContosoAgent --dry-run',
+      command: '<%= config.bin %> scaffold -c prod.yaml --agent ContosoAD --dry-run',
     },
     {
-      description: 'Write it, with a new encryption certificate',
-      command: 'IDM_AGENT_PFX=… <%= config.bin %> scaffold -c prod.yaml --target ./agent --generate-certificates',
+      description: 'Into another folder (to copy to the host), the encryption password from another variable',
+      command:
+        'PFX_PASSWORD=… <%= config.bin %> scaffold -c prod.yaml --target ./agent --generate-certificates --password-env PFX_PASSWORD',
     },
     {
       description: 'Replace files that differ (keeping .bak copies)',
@@ -141,6 +141,8 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     const shownTarget = flags.target ?? t.workingDirectory
     const index = t.agent ? (env.agents ?? []).indexOf(t.agent) : 0
 
+    // Said as created when this run made it (the certificates may be written before the folders).
+    const existedBefore = existsSync(t.workingDirectory)
     let generated: string | undefined
     const extra: {relative: string; action: string; note?: string}[] = []
     const certificateNotes: string[] = []
@@ -280,6 +282,8 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       environmentChange = change(env, t, index, loaded.baseDir, generated, ref)
     }
     const results = await applyPlan(items, {dryRun: flags['dry-run'], force: flags.force, redactor})
+    const root = results.find((r) => r.relative === '.')
+    if (root && !existedBefore) root.action = 'created'
     const placeholders = items
       .filter((i) => typeof i.content === 'string')
       .flatMap((i) => [...(i.content as string).matchAll(/<REQUIRED: ([^>]*)>/g)].map((m) => `${i.relative}: ${m[1]}`))
