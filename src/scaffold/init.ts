@@ -28,6 +28,8 @@ export interface Question {
    * `--smtp-host` means `--mail smtp`. Undefined where it implies nothing (with these answers).
    */
   implies?: (a: Answers) => {name: string; value: string} | undefined
+  /** Why this answer, given as a flag, is not asked with these answers (default: the topology). */
+  notAsked?: (a: Answers) => string
   /** The environment file's fields this answer makes (dotted paths): an error there is its. */
   fields: string[]
 }
@@ -412,6 +414,7 @@ export const QUESTIONS: Question[] = [
     message: 'Sender address',
     fields: ['smtp.fromAddress', 'smtp'],
     when: (a) => a.mail !== 'none',
+    notAsked: (a) => `goes with --mail smtp or --mail pickup, not --mail ${a.mail}`,
     default: (a) => {
       const d = customerDomainOf(a)
       return d ? `no-reply@${d}` : d
@@ -530,7 +533,7 @@ export function environmentFromAnswers(a: Answers): {
       file,
       password: ref(
         variable,
-        `the password of ${file} (${o.what}${o.choice === 'file' ? '' : ': scaffold --generate-certificates creates it with this password'})`,
+        `the password of ${file} (${o.what}${o.choice === 'file' ? '' : `: scaffold${o.side === 'server' && a.topology === 'on-prem-separate' ? ' --server' : ''} --generate-certificates creates it with this password`})`,
       ),
     }
   }
@@ -569,7 +572,10 @@ export function environmentFromAnswers(a: Answers): {
       thumbprint: a.identityServerThumbprint,
       purpose: 'identity-server',
       field: 'server.identityServerCertificate',
-      what: "the server's IdentityServer key pair, which signs the tokens agents verify",
+      what:
+        a.topology === 'on-prem-separate'
+          ? "the server's IdentityServer key pair, which signs the tokens agents verify; the agent's is its public part, which scaffold exports with the same password"
+          : "the server's IdentityServer key pair, which signs the tokens agents verify",
     })
     if (ids) server.identityServerCertificate = ids
     const tls = cert({
@@ -802,7 +808,7 @@ export async function resolveAnswers(o: {
         `--${q.flag} goes with --${other.flag} ${wants.value}, not --${other.flag} ${a[wants.name]}`,
       )
     }
-    throw new AnswerError(q.flag, `--${q.flag} does not apply to topology ${a.topology}`)
+    throw new AnswerError(q.flag, `--${q.flag} ${q.notAsked?.(a) ?? `does not apply to topology ${a.topology}`}`)
   }
   return r
 }
