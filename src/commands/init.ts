@@ -264,7 +264,15 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
       lines.push(`  idm-preflight check -c ${shWord(flags.out)}`)
       if (prompts) lines.push('', `The same answers as a command (for a script): ${commandLine(answers, flags.out)}`)
       await this.out(`${lines.join('\n')}\n`)
-      if (prompts) await this.offerScaffold(prompts, steps, out)
+      if (prompts)
+        await this.offerScaffold(prompts, steps, out).catch((e: unknown) => {
+          // Ctrl-C at "Scaffold now?": the environment file is written already; say so.
+          if (e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError')) {
+            this.err(`\ninit: cancelled; ${flags.out} is written, nothing was scaffolded (the commands above do it)`)
+            return this.exit(130)
+          }
+          throw e
+        })
     }
     return {file: out, environment: env, variables}
   }
