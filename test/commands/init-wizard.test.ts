@@ -132,6 +132,20 @@ describe('init wizard, under a pseudo-terminal', () => {
     assert.equal(no.code, 0, plain(no.stdout))
     assert.match(plain(no.stdout), /Later: idm-preflight scaffold -c later\.yaml --generate-certificates/)
     assert.equal(existsSync(wd), false)
+    // Ctrl-C there: the file is written already, and said so; nothing is scaffolded.
+    const cancel = await runCliInPty(
+      ['init', '--out', 'cancel.yaml', ...onPremFlags(wd), '--server-tls', 'none', '--mail', 'none'],
+      [
+        ["Server's encryption certificate", ''],
+        ["Server's IdentityServer certificate", ''],
+        ['Scaffold .* now', ctrlC],
+      ],
+      {cwd: dir, env: {IDM_SERVER_PFX: 'a', IDM_IDENTITYSERVER_PFX: 'b'}},
+    )
+    assert.equal(cancel.code, 130, plain(cancel.stdout))
+    assert.match(plain(cancel.stdout), /init: cancelled; cancel\.yaml is written, nothing was scaffolded/)
+    assert.ok(existsSync(join(dir, 'cancel.yaml')))
+    assert.equal(existsSync(wd), false)
     const win = await runCliInPty(
       [
         'init',
