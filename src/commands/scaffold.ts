@@ -188,7 +188,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
         let der: Buffer | undefined
         if (m.publicFrom) {
           const from = m.publicFrom
-          const serverHint = `scaffold the server first (idm-preflight scaffold -c ${flags.config ?? file} --server --generate-certificates), or export the server's IdentityServer certificate without its private key to ${m.path}`
+          const serverHint = `scaffold the server first (idm-preflight scaffold -c ${flags.config ?? file} --server --generate-certificates), or on the server's host: idm-preflight cert create --public-from ${from.path} --out ${m.path} (then copy it here)`
           if (from.password === undefined || isReference(from.password))
             throw new UsageError(
               `${m.field}: its public part comes from ${from.field}, whose password is not set${from.password ? ` (${from.password})` : ''}`,

@@ -574,7 +574,7 @@ export function environmentFromAnswers(a: Answers): {
       field: 'server.identityServerCertificate',
       what:
         a.topology === 'on-prem-separate'
-          ? "the server's IdentityServer key pair, which signs the tokens agents verify; the agent's is its public part, which scaffold exports with the same password"
+          ? "the server's IdentityServer key pair, which signs the tokens agents verify; the agent's is its public part, which scaffold exports with the same password (or cert create --public-from, on the server's host)"
           : "the server's IdentityServer key pair, which signs the tokens agents verify",
     })
     if (ids) server.identityServerCertificate = ids
