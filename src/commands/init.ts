@@ -7,16 +7,29 @@ export default class Init extends BaseCommand {
   static override summary = 'Write an environment file, answering a few questions (or from flags)'
   static override description =
     flow(`Asks what idm-preflight needs to know about the installation (topology, product version,
-organization, URLs and aliases, working directories, service accounts, certificates, mail,
-database) and writes an environment file whose secrets are \${env:NAME} references only; it then
-says which variables to set.
+organization, URLs and aliases, working directories, service accounts, each side's certificates,
+mail, database) and writes an environment file whose secrets are \${env:NAME} references only; it
+then says which variables to set and which scaffold commands come next.
 
-Every answer is also a flag. Without a terminal nothing is asked: a missing answer is exit 2
-naming its flag, and --yes takes the default of every answer that has one (some have none by
-design: the organization, the server URL, the server's service account and, in SaaS, the agent URL
-and mail addresses). An existing file is not overwritten without --force (a .bak is kept).
+Each certificate (the server's and the agent's encryption certificates, the server's
+IdentityServer certificate, each site's TLS certificate) is created by scaffold
+--generate-certificates, a PFX file, or in the Windows store; created ones are named
+<working directory>/Certificates/<Owner>-Files.pfx, IdentityServer.pfx, IdentityServer-Public.pfx
+(a separate agent's: the server's public part) and <Owner>-Tls.pfx, where scaffold creates them.
 
-${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing or invalid, the file exists (without --force), or it cannot be written'})}`)
+Every answer is checked when it is given, and the whole file before it is written; on a terminal,
+an invalid whole is said answer by answer with every answer kept (as an init command line) and
+the wizard goes back to the answer at fault. Ctrl-C cancels: nothing is written, exit 130. At the
+end, "Scaffold now?" shows scaffold's plan and writes it when confirmed, or prints the command.
+
+Every answer is also a flag; a file or thumbprint flag implies its choice, as --smtp-host implies
+--mail smtp; a flag the other answers do not ask is exit 2. Without a terminal nothing is asked: a
+missing answer is exit 2 naming its flag, and --yes takes the default of every answer that has
+one (some have none by design: the organization, the server URL, the server's service account
+and, in SaaS, the agent URL and mail addresses). An existing file is not overwritten without
+--force (a .bak is kept).
+
+${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing or invalid, the file exists (without --force), or it cannot be written', 130: 'cancelled (Ctrl-C) at a question'})}`)
   static override examples = [
     {description: 'Interactive', command: '<%= config.bin %> init'},
     {
