@@ -154,7 +154,7 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
       import('../core/yaml-out.js'),
       import('../core/write.js'),
     ])
-    const {QUESTIONS, environmentFromAnswers, resolveAnswers, AnswerError, questionOf, commandLine} = init
+    const {QUESTIONS, environmentFromAnswers, resolveAnswers, AnswerError, questionOf, commandLine, shWord} = init
     const out = resolve(flags.out)
     await write.refuseOverwrite(out, flags.out, flags.force)
     const interactive =
@@ -267,7 +267,7 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
         for (const c of provide) lines.push(`  ${c.file}  (${c.field})`)
       }
       const {isWindowsPath} = await import('../lib/paths.js')
-      const steps = scaffoldSteps(answers, certificates, flags.out).map((st) =>
+      const steps = scaffoldSteps(answers, certificates, flags.out, shWord).map((st) =>
         isWindowsPath(st.workingDirectory) && process.platform !== 'win32'
           ? {...st, note: [st.note, 'on the Windows host (here, add --target DIR)'].filter(Boolean).join('; ')}
           : st,
@@ -341,16 +341,12 @@ interface ScaffoldStep {
   variables: string[]
 }
 
-/** A shell word: quoted only when it must be. */
-function shWord(v: string): string {
-  return /^[A-Za-z0-9_./:@%+,=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`
-}
-
 /** The scaffold commands these answers call for: the server first (on premises), then the agent. */
 function scaffoldSteps(
   a: Record<string, string | undefined>,
   certificates: import('../scaffold/init.js').NamedCertificate[],
   out: string,
+  shWord: (v: string) => string,
 ): ScaffoldStep[] {
   const step = (side: 'server' | 'agent', wd: string | undefined, server: boolean): ScaffoldStep | undefined => {
     if (!wd) return undefined

@@ -454,7 +454,7 @@ export function commandLine(a: Answers, out: string): string {
 }
 
 /** A shell word: quoted only when it must be. */
-function shWord(v: string): string {
+export function shWord(v: string): string {
   return /^[A-Za-z0-9_./:@%+,=-]+$/.test(v) ? v : shString(v)
 }
 
