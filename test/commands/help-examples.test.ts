@@ -68,6 +68,32 @@ describe('every example of init --help and scaffold --help runs', () => {
         )
         assert.equal(r.code, 0, r.stdout)
       } else {
+        if (e.args.includes('--from-workdir')) {
+          // An installation to adopt: one scaffold wrote (a SaaS agent), where the example names it.
+          const wd = e.args[e.args.indexOf('--from-workdir') + 1]!
+          const made = await runCli(
+            [
+              'init',
+              '--out',
+              'made.yaml',
+              '--topology',
+              'saas',
+              '--organization',
+              'Contoso',
+              '--server-url',
+              'https://contoso.usercube.com',
+              '--agent-url',
+              'https://idm-agent.contoso.com',
+              '--agent-working-directory',
+              wd,
+              '--yes',
+            ],
+            {cwd},
+          )
+          assert.equal(made.code, 0, made.stderr)
+          const sc = await runCli(['scaffold', '-c', 'made.yaml', '--generate-certificates'], {cwd, env: VARIABLES})
+          assert.equal(sc.code, 0, sc.stdout + sc.stderr)
+        }
         const r = await runCli(e.args, {cwd, env: e.env})
         assert.equal(r.code, 0, `${e.command}\n${r.stdout}${r.stderr}`)
       }
