@@ -303,7 +303,7 @@ describe('init', () => {
     assert.equal(env.server.identityServerCertificate.file, 'C:/identitymanagerContoso/Certificates/IdentityServer.pfx')
     assert.match(
       r.stdout,
-      /IDM_IDENTITYSERVER_PFX +the password of C:\/identitymanagerContoso\/Certificates\/IdentityServer\.pfx \(the server's IdentityServer key pair, which signs the tokens agents verify; the agent's is its public part, which scaffold exports with the same password: scaffold --server --generate-certificates creates it/,
+      /IDM_IDENTITYSERVER_PFX +the password of C:\/identitymanagerContoso\/Certificates\/IdentityServer\.pfx \(the server's IdentityServer key pair, which signs the tokens agents verify; the agent's is its public part, which scaffold exports with the same password \(or cert create --public-from, on the server's host\): scaffold --server --generate-certificates creates it/,
     )
     // The server first, then the agent; both on the Windows host.
     assert.match(
