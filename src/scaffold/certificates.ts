@@ -126,14 +126,18 @@ export function certificatesToMake(
 
   const enc = refs.encryptionCertificate
   const named = enc?.file && !isReference(enc.file) && inside(abs(enc.file)) ? abs(enc.file) : undefined
-  make.push({
-    purpose: 'encryption',
-    field: `${base}.encryptionCertificate`,
-    path: named ?? certificatePath(wd, owner, 'encryption'),
-    password: enc?.password,
-    subject: `CN=${owner === 'server' ? 'Server' : owner} Identity Manager Files, O=${org}`,
-    renamed: !named,
-  })
+  // One in the certificate store was chosen so: kept, not replaced by a new file.
+  if (enc?.store && !enc.file)
+    notes.push(`${base}.encryptionCertificate is in the certificate store: kept, no file created for it`)
+  else
+    make.push({
+      purpose: 'encryption',
+      field: `${base}.encryptionCertificate`,
+      path: named ?? certificatePath(wd, owner, 'encryption'),
+      password: enc?.password,
+      subject: `CN=${owner === 'server' ? 'Server' : owner} Identity Manager Files, O=${org}`,
+      renamed: !named,
+    })
 
   const ids = refs.identityServerCertificate
   const idsFile = ids?.file && !isReference(ids.file) ? abs(ids.file) : undefined

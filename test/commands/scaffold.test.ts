@@ -383,4 +383,21 @@ agents:
       new RegExp(`certificate ${thumb(JSON.stringify(tls, null, 2))} imported from .*ContosoAD-Tls\\.pfx`),
     )
   })
+
+  test('--generate-certificates keeps an encryption certificate chosen in the store: no file replaces it', async () => {
+    const target = join(dir, 'out', 'store-kept')
+    const r = await runCli(
+      ['scaffold', '-c', join(dir, 'separate-store.yaml'), '--target', target, '--generate-certificates'],
+      {env: SECRETS},
+    )
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(
+      r.stdout,
+      /note: agents\[0\]\.encryptionCertificate is in the certificate store: kept, no file created for it/,
+    )
+    assert.doesNotMatch(r.stdout, /Change it to/)
+    assert.equal(existsSync(join(target, 'Certificates')), false)
+    const s = JSON.parse(await readFile(join(target, 'Runtime', 'appsettings.json'), 'utf8'))
+    assert.equal(s.EncryptionCertificate.Thumbprint, '0123456789ABCDEF0123456789ABCDEF01234567')
+  })
 })
