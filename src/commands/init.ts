@@ -292,6 +292,12 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
         lines.push('', 'Put these certificates where the file names them:')
         for (const c of provide) lines.push(`  ${c.file}  (${c.field})`)
       }
+      const selfSigned = certificates.filter((c) => c.purpose === 'tls' && c.how === 'create')
+      if (selfSigned.length)
+        lines.push(
+          '',
+          `Self-signed (scaffold creates ${selfSigned.length === 1 ? 'it' : 'them'}): ${selfSigned.map((c) => c.field).join(', ')}; browsers, agents and check's cert.tls refuse ${selfSigned.length === 1 ? 'it' : 'them'} until ${selfSigned.length === 1 ? 'it is' : 'they are'} added to their trust stores (for check: network.caFile); a certificate from your CA (--${selfSigned.map((c) => (c.field.startsWith('server') ? 'server' : 'agent')).join('-tls-file, --')}-tls-file) needs nothing more.`,
+        )
       const {isWindowsPath} = await import('../lib/paths.js')
       const steps = scaffoldSteps(answers, certificates, flags.out, shWord).map((st) =>
         isWindowsPath(st.workingDirectory) && process.platform !== 'win32'

@@ -217,6 +217,11 @@ describe('init', () => {
     assert.equal(named.code, 0, named.stderr)
     const env = parse(await readFile(join(dir, 'named.yaml'), 'utf8'))
     assert.equal(env.name, 'contoso-test')
+    // The default TLS certificate is self-signed: said, with what a CA's certificate needs instead.
+    assert.match(
+      named.stdout,
+      /Self-signed \(scaffold creates it\): server\.tlsCertificate; .*cert\.tls refuse it until/,
+    )
     // Suggested encrypted, as Microsoft.Data.SqlClient defaults to.
     assert.match(env.server.database.connectionString, /;Encrypt=true;/)
     assert.doesNotMatch(env.server.database.connectionString, /Encrypt=false/)
