@@ -21,6 +21,7 @@ export default defineCheck<Params, Facts>({
   flow: 'agent-systems',
   local: true,
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,

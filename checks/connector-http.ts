@@ -33,6 +33,7 @@ export default defineCheck<Params, HttpFacts>({
   docs: netwrixDocs('integration-guide/connectors/references-connectors/scim'),
   flow: 'agent-systems',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,

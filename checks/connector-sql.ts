@@ -25,6 +25,7 @@ export default defineCheck<Params, SqlConnectFacts>({
   docs: netwrixDocs('integration-guide/connectors/references-connectors/sql'),
   flow: 'agent-systems',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   settings: sqlSettingsSchema,
   params: {
     ...sqlParamsSchema,

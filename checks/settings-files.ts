@@ -24,6 +24,7 @@ export default defineCheck<Params, Facts>({
   docs: netwrixDocs('user-guide/deploy/production-agent-installation/settings-files'),
   flow: 'files',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,

@@ -80,6 +80,7 @@ export default defineCheck<SqlParams, Facts>({
   docs: netwrixDocs('installation-guide/requirements/database-requirements'),
   flow: 'server-database',
   topologies: ['on-prem-integrated', 'on-prem-separate'],
+  roles: ['server'],
   params: sqlParamsSchema,
   plan: (env, ctx) =>
     planSql(

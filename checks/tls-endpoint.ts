@@ -1,4 +1,4 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
+import {defineCheck, type Finding, type PlannedTarget} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/lib/network.js'
 import type {TlsFacts} from '../src/lib/tls-probe.js'
@@ -60,7 +60,7 @@ export default defineCheck<Params, TlsFacts>({
   stages: "the server's URL: before in SaaS or with server.installed, else after; agents' URLs: after",
   plan(env, ctx) {
     const net = networkParams(env, ctx.baseDir)
-    const out = [
+    const out: PlannedTarget<Params>[] = [
       // In SaaS the server exists already; on premises its site exists only once installed.
       {
         target: env.server.url,
@@ -78,6 +78,7 @@ export default defineCheck<Params, TlsFacts>({
         out.push({
           target: a.url,
           stage: 'after' as const,
+          owner: {agent: a.identifier},
           params: {url: a.url, ...urlHostPort(a.url), role: `agent ${a.identifier}`, ...net},
         })
     }
