@@ -5,6 +5,7 @@ import {
   connectionsOf,
   connectorParamsSchema,
   noConnectionReason,
+  ownedBy,
   sourcesRootPathsOf,
 } from '../src/lib/connectors.js'
 import type {Facts, FileSpec, Params} from '../src/lib/files-probe.js'
@@ -61,8 +62,13 @@ export default defineCheck<Params, Facts>({
       }
       const windows = [...files.map((f) => f.path), ...params.outputFolders].some(isWindowsPath)
       if (windows && ctx.platform !== 'win32')
-        return {target, params, skip: 'Windows paths: run idm-preflight on the agent host (Windows) to check them'}
-      return {target, params}
+        return {
+          target,
+          ...ownedBy(owner),
+          params,
+          skip: 'Windows paths: run idm-preflight on the agent host (Windows) to check them',
+        }
+      return {target, ...ownedBy(owner), params}
     })
   },
   title: (p) => `${p.connection} → ${p.files.map((f) => f.path).join(', ') || p.outputFolders.join(', ')}`,

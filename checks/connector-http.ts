@@ -1,6 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
 import type {HttpFacts} from '../src/lib/http-probe.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
 import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
@@ -73,7 +73,9 @@ export default defineCheck<Params, HttpFacts>({
         ...(k.token !== undefined ? {token: k.token} : {}),
         ...networkParams(env, ctx.baseDir),
       }
-      return host ? {target, params} : {target, params, skip: `url ${url} is not an absolute URL (validate says why)`}
+      return host
+        ? {target, ...ownedBy(owner), params}
+        : {target, ...ownedBy(owner), params, skip: `url ${url} is not an absolute URL (validate says why)`}
     })
   },
   title: (p) => `${p.connection} → ${p.url}`,

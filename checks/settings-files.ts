@@ -44,6 +44,7 @@ export default defineCheck<Params, Facts>({
       const who = t.owner
       return (['appsettings.json', 'appsettings.agent.json'] as const).map((file) => ({
         target: `${who}:${file}`,
+        ...(t.role === 'agent' ? {owner: {agent: who}} : {}),
         params: {
           workingDirectory: t.workingDirectory,
           file,

@@ -36,7 +36,10 @@ ${EXIT_CODES_HELP}`)
       command: '<%= config.bin %> check -c prod.yaml --stage after --output report.html',
     },
     {description: "On the server's host: its own checks and the database", command: '<%= config.bin %> check --server'},
-    {description: "On an agent's host: its own checks, the server and its managed systems", command: '<%= config.bin %> check --agent ContosoAD'},
+    {
+      description: "On an agent's host: its own checks, the server and its managed systems",
+      command: '<%= config.bin %> check --agent ContosoAD',
+    },
     {
       description: 'Only the network checks of one agent',
       command: "<%= config.bin %> check --agent ContosoAD --only 'dns.*,tls.*'",

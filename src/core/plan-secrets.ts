@@ -75,8 +75,7 @@ function neededReferences(env: Environment, checks: readonly CheckDefinition[], 
     running.add(inst.id)
     for (const r of referencesIn(inst.params)) out.add(r)
   }
-  for (const id of running)
-    for (const r of reads.get(id) ?? []) if (!held.get(id)?.has(r)) out.add(r)
+  for (const id of running) for (const r of reads.get(id) ?? []) if (!held.get(id)?.has(r)) out.add(r)
   return out
 }
 

@@ -1,4 +1,13 @@
-import {FLOWS, type CheckDefinition, type Flow, type Owner, type PlanContext, type PlannedTarget, type Role, type Stage} from './check.js'
+import {
+  FLOWS,
+  type CheckDefinition,
+  type Flow,
+  type Owner,
+  type PlanContext,
+  type PlannedTarget,
+  type Role,
+  type Stage,
+} from './check.js'
 import type {Environment} from './environment.js'
 import {docsForProduct} from './docs.js'
 import {idMatcher} from './glob.js'
@@ -94,7 +103,13 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     const base = {id: check.id, flow: check.flow, docs, check, params: {}, stage: check.stage ?? 'before'}
     const checkRole = roleOf(check, undefined)
     if (!check.topologies.includes(env.topology)) {
-      out.push({...base, ...checkRole, target: '-', title: check.summary, skip: `does not apply to topology ${env.topology}`})
+      out.push({
+        ...base,
+        ...checkRole,
+        target: '-',
+        title: check.summary,
+        skip: `does not apply to topology ${env.topology}`,
+      })
       continue
     }
     const ctx: PlanContext = {
@@ -114,12 +129,12 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     const all = mine ? check.plan(env, ctx) : []
     opts.onTargets?.(check.id, all)
     const targets = apart ? all.filter((t) => !elsewhere(check, t, role, opts.agent)) : all
-    if (apart && opts.leftOut) {
+    if (apart && (opts.leftOut || targets.length === 0)) {
       // What the other hosts run of this check: its plan for every host, less what stays here.
       const everywhere = check.plan(env, {...ctx, agents: allAgents, agent: undefined, role: 'all'})
       const here = new Set(targets.map((t) => t.target))
       for (const t of everywhere)
-        if (!here.has(t.target)) opts.leftOut.push({id: check.id, target: t.target, ...roleOf(check, t)})
+        if (!here.has(t.target)) opts.leftOut?.push({id: check.id, target: t.target, ...roleOf(check, t)})
       if (targets.length === 0 && everywhere.length > 0) continue
     }
     if (!mine) continue
@@ -189,12 +204,16 @@ function elsewhere(check: CheckDefinition, t: PlannedTarget<unknown>, role: Role
  * The note a run with --server or --agent adds about what it left out: which checks, and the
  * runs on the other hosts that check them. Undefined when nothing was left out.
  */
-export function leftOutNote(env: Environment, leftOut: readonly LeftOut[], o: {server?: boolean; agent?: string}): string | undefined {
+export function leftOutNote(
+  env: Environment,
+  leftOut: readonly LeftOut[],
+  o: {server?: boolean; agent?: string},
+): string | undefined {
   if (leftOut.length === 0) return undefined
   const ids = [...new Set(leftOut.map((l) => l.id))]
   const agentId = o.agent?.toLowerCase()
   const elsewhere = [
-    ...(o.server ? [] : ['check --server on the server\'s host']),
+    ...(o.server ? [] : ["check --server on the server's host"]),
     ...(env.agents ?? [])
       .filter((a) => a.identifier.toLowerCase() !== agentId)
       .map((a) => `check --agent ${a.identifier} on ${a.identifier}'s host`),

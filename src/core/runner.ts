@@ -56,8 +56,8 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
         : inst.error
           ? base(inst, 'error', inst.error, unresolvedFix(inst), 0, {phase: 'secrets'})
           : opts.signal?.aborted
-          ? base(inst, 'skip', 'not run: interrupted (Ctrl-C)', '', 0, {phase: 'interrupted'})
-          : await runOne(inst, opts, now)
+            ? base(inst, 'skip', 'not run: interrupted (Ctrl-C)', '', 0, {phase: 'interrupted'})
+            : await runOne(inst, opts, now)
       const final = applyWaiver(r, opts.waivers ?? [], now())
       // What a peer said is printed later: no terminal control sequences, no secrets.
       const clean = stripControlDeep(final)

@@ -5,7 +5,7 @@ import {loadEnvironmentOrThrow, type LoadedEnvironment} from './config.js'
 import {parseTimeout} from './duration.js'
 import {UsageError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
-import {selectorToRegExp, splitList} from './glob.js'
+import {idMatcher, selectorToRegExp, splitList} from './glob.js'
 import {leftOutNote, type CheckInstance, type LeftOut} from './planner.js'
 import type {systemHostOf} from './picture.js'
 import {maskUrlPasswords, redactor} from './redact.js'
@@ -63,9 +63,8 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
     for (const sel of splitList(list)) {
       const re = selectorToRegExp(sel)
       if (ids.some((id) => re.test(id))) continue
-      const {didYouMean} = await import('./schema-errors.js')
       const families = [...new Set(ids.map((id) => id.split('.')[0]!))]
-      const guess = didYouMean(sel, [...ids, ...families, ...families.map((f) => `${f}.*`)])
+      const guess = closestSelector(sel, [...ids, ...families, ...families.map((f) => `${f}.*`)])
       throw new UsageError(
         `${flag} ${sel}: ${/[*?]/.test(sel) ? 'matches no check' : 'no such check'}${guess ? `; did you mean ${guess}?` : ''}`,
         [],
@@ -75,7 +74,7 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
   }
   if (o.server && env.topology === 'saas')
     throw new UsageError(
-      '--server: in SaaS the server is Netwrix\'s, there is no server host to check',
+      "--server: in SaaS the server is Netwrix's, there is no server host to check",
       [],
       `run check --agent ID on each agent's host${env.agents?.length ? ` (${env.agents.map((a) => a.identifier).join(', ')})` : ''}`,
     )
@@ -132,7 +131,45 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
       )
   }
   nothingPlanned(plan, leftOut, o)
-  return {loaded, plan, leftOut, env: resolved, timeoutMs, concurrency, expiryWarningDays: env.checks?.expiryWarningDays ?? 30}
+  return {
+    loaded,
+    plan,
+    leftOut,
+    env: resolved,
+    timeoutMs,
+    concurrency,
+    expiryWarningDays: env.checks?.expiryWarningDays ?? 30,
+  }
+}
+
+/**
+ * The id, family or glob a mistyped selector meant: fewest edits, a swap of two neighbours
+ * counting as one (`tsl.*` is `tls.*`, not `sql.*`); on a tie, the one with the same letters.
+ */
+function closestSelector(sel: string, candidates: readonly string[]): string | undefined {
+  const w = sel.toLowerCase()
+  const letters = (s: string) => [...s].sort().join('')
+  let best: {c: string; d: number; same: boolean} | undefined
+  for (const c of candidates) {
+    const d = osaDistance(w, c.toLowerCase())
+    const same = letters(w) === letters(c.toLowerCase())
+    if (!best || d < best.d || (d === best.d && same && !best.same)) best = {c, d, same}
+  }
+  return best && best.d <= Math.max(2, Math.floor(sel.length / 3)) ? best.c : undefined
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function osaDistance(a: string, b: string): number {
+  const d = Array.from({length: a.length + 1}, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
+      d[i]![j] = v
+    }
+  return d[a.length]![b.length]!
 }
 
 /**
@@ -142,17 +179,18 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
  */
 function nothingPlanned(plan: readonly CheckInstance[], leftOut: readonly LeftOut[], o: SessionOptions): void {
   if (!o.only?.length && !o.skip?.length) return
-  if (plan.some((p) => !p.skip)) return
-  const bySelection = new Set(['not selected by --only', 'skipped by --skip', 'skipped by checks.skip in the environment file'])
+  if (plan.some((p) => !p.skip && !p.error)) return
+  const only = o.only?.length ? idMatcher(splitList(o.only)) : () => true
+  const skip = o.skip?.length ? idMatcher(splitList(o.skip)) : () => false
+  const selected = (id: string) => only(id) && !skip(id)
   const why = new Map<string, string>()
   for (const p of plan) {
-    if (bySelection.has(p.skip!) || why.has(p.id)) continue
+    if (!selected(p.id) || why.has(p.id)) continue
     const after = /^runs after installation: use (--stage \w+)$/.exec(p.skip!)
     why.set(p.id, after ? `${p.id} runs after installation: ${after[1]}` : `${p.id}: ${p.skip}`)
   }
-  const selected = new Set(plan.filter((p) => !bySelection.has(p.skip!)).map((p) => p.id))
   for (const l of leftOut)
-    if (!why.has(l.id) && !selected.has(l.id) && !plan.some((p) => p.id === l.id))
+    if (selected(l.id) && !why.has(l.id))
       why.set(
         l.id,
         `${l.id} runs on ${l.role === 'server' ? "the server's host: check --server" : l.agent ? `${l.agent}'s host: check --agent ${l.agent}` : "an agent's host: check --agent ID"}`,
@@ -161,7 +199,7 @@ function nothingPlanned(plan: readonly CheckInstance[], leftOut: readonly LeftOu
     ...(o.only?.length ? [`--only ${splitList(o.only).join(',')}`] : []),
     ...(o.skip?.length ? [`--skip ${splitList(o.skip).join(',')}`] : []),
   ].join(' ')
-  const where = o.server ? ' on the server\'s host' : o.agent ? ` on ${o.agent}'s host` : ''
+  const where = o.server ? " on the server's host" : o.agent ? ` on ${o.agent}'s host` : ''
   throw new UsageError(
     `${selection}: nothing to run at stage ${o.stage}${where}`,
     [],
