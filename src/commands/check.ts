@@ -171,6 +171,7 @@ ${EXIT_CODES_HELP}`)
         ...(p.agent ? {agent: p.agent} : {}),
         ...(p.secrets ? {secrets: p.secrets.map(referenceName)} : {}),
         ...(p.skip ? {skip: p.skip} : {}),
+        ...(p.error ? {error: p.error} : {}),
       }))
       const note = leftOutNote(prepared.loaded.env, prepared.leftOut, options)
       const planView = {
@@ -198,7 +199,7 @@ ${EXIT_CODES_HELP}`)
       const rw = Math.max(...rows.map((r) => roleText(r).length))
       const lines = rows.map(
         (r) =>
-          `${r.skip ? 'skip' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${roleText(r).padEnd(rw)}  ${r.skip ?? r.title}${r.secrets && !r.skip ? `  (needs ${r.secrets.join(', ')})` : ''}`,
+          `${r.skip ? 'skip' : r.error ? 'err ' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${roleText(r).padEnd(rw)}  ${r.skip ?? r.error ?? r.title}${r.secrets && !r.skip ? `  (needs ${r.secrets.join(', ')})` : ''}`,
       )
       const n = rows.filter((r) => !r.skip).length
       const on = options.server ? ", the server's host" : options.agent ? `, ${options.agent}'s host` : ''

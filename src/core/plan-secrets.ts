@@ -38,7 +38,7 @@ export function planUnresolved(
   checks: readonly CheckDefinition[],
   opts: PlanOptions,
 ): CheckInstance[] {
-  const plan = planChecks(env, checks, opts)
+  const plan = planChecks(env, checks, {...opts, unresolved: true})
   for (const inst of plan) {
     const refs = referencesIn(inst.params)
     if (refs.length) inst.secrets = refs
@@ -50,12 +50,17 @@ export function planUnresolved(
  * The references a plan of `env` needs: those the params of the instances to run hold, and those
  * a check with an instance to run read in its `plan` without putting them in any of its targets.
  */
-function neededReferences(env: Environment, checks: readonly CheckDefinition[], opts: PlanOptions): Set<string> {
+function neededReferences(
+  env: Environment,
+  checks: readonly CheckDefinition[],
+  opts: PlanOptions,
+): {needed: Set<string>; reads: Map<string, Set<string>>} {
   const reads = new Map<string, Set<string>>()
   const held = new Map<string, Set<string>>()
   const sink: {current?: Set<string>} = {}
   const plan = planChecks(tracking(env, sink), checks, {
     ...opts,
+    unresolved: true,
     leftOut: undefined,
     beforePlan(id) {
       if (!reads.has(id)) reads.set(id, new Set())
@@ -76,7 +81,7 @@ function neededReferences(env: Environment, checks: readonly CheckDefinition[], 
     for (const r of referencesIn(inst.params)) out.add(r)
   }
   for (const id of running) for (const r of reads.get(id) ?? []) if (!held.get(id)?.has(r)) out.add(r)
-  return out
+  return {needed: out, reads}
 }
 
 /**
@@ -126,16 +131,26 @@ export async function planWithSecrets(
   let resolved: Awaited<ReturnType<typeof resolveSecrets>> | undefined
   // Each round resolves what the previous plan showed it needs; two rounds are the most seen.
   for (let round = 0; round < 5; round++) {
-    const fresh = [...neededReferences(env, checks, opts)].filter((r) => !wanted.has(r))
+    const fresh = [...neededReferences(env, checks, opts).needed].filter((r) => !wanted.has(r))
     if (fresh.length === 0) break
     for (const r of fresh) wanted.add(r)
     resolved = await resolveSecrets(loaded, wanted, o)
     env = resolved.env
   }
   const leftOut: LeftOut[] = []
-  const plan = planChecks(env, checks, {...opts, leftOut})
   const problems = resolved?.problems ?? new Map<string, string>()
+  const plan = planChecks(env, checks, {...opts, leftOut, unresolved: problems.size > 0})
+  // A check whose plan failed on a reference that could not be resolved: that reference says why.
+  const reads = plan.some((i) => i.error) ? neededReferences(env, checks, opts).reads : undefined
   for (const inst of plan) {
+    if (inst.error) {
+      const failed = [...(reads?.get(inst.id) ?? [])].filter((r) => problems.has(r))
+      if (failed.length) {
+        inst.secrets = failed
+        inst.error = `${failed.map((r) => problems.get(r)!).join('; ')}: ${inst.id} cannot be planned nor run`
+      }
+      continue
+    }
     if (inst.skip) continue
     const missing = referencesIn(inst.params)
     if (missing.length === 0) continue

@@ -62,6 +62,12 @@ export interface PlanOptions {
   beforePlan?(id: string): void
   /** Every target a check's `plan` gave, before those of other hosts are left out. */
   onTargets?(id: string, targets: PlannedTarget<unknown>[]): void
+  /**
+   * The environment may hold references not resolved (check --plan; a variable that is not set):
+   * a check whose `plan` fails on one (a URL that is `${env:…}`) becomes one instance that cannot
+   * run, rather than the whole run failing.
+   */
+  unresolved?: boolean
   /** Opt-in flags given on the command line (`--send-test-mail` → 'send-test-mail'). */
   optIn?: ReadonlySet<string>
   platform?: NodeJS.Platform
@@ -126,12 +132,30 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     // other role runs (the connectors on the server's host).
     opts.beforePlan?.(check.id)
     const mine = !apart || (check.roles ?? ['server', 'agent']).includes(role as 'server' | 'agent')
-    const all = mine ? check.plan(env, ctx) : []
+    let all: PlannedTarget<unknown>[]
+    try {
+      all = mine ? check.plan(env, ctx) : []
+    } catch (e) {
+      if (!opts.unresolved) throw e
+      out.push({
+        ...base,
+        ...checkRole,
+        target: '-',
+        title: check.summary,
+        error: `cannot be planned while a reference it reads is not resolved (${(e as Error).message})`,
+      })
+      continue
+    }
     opts.onTargets?.(check.id, all)
     const targets = apart ? all.filter((t) => !elsewhere(check, t, role, opts.agent)) : all
     if (apart && (opts.leftOut || targets.length === 0)) {
       // What the other hosts run of this check: its plan for every host, less what stays here.
-      const everywhere = check.plan(env, {...ctx, agents: allAgents, agent: undefined, role: 'all'})
+      let everywhere: PlannedTarget<unknown>[] = []
+      try {
+        everywhere = check.plan(env, {...ctx, agents: allAgents, agent: undefined, role: 'all'})
+      } catch (e) {
+        if (!opts.unresolved) throw e
+      }
       const here = new Set(targets.map((t) => t.target))
       for (const t of everywhere)
         if (!here.has(t.target)) opts.leftOut?.push({id: check.id, target: t.target, ...roleOf(check, t)})

@@ -99,7 +99,8 @@ function unresolvedFix(inst: CheckInstance): string {
     const m = /^\$\{(env|file):(.+)\}$/.exec(r)
     return m?.[1] === 'env' ? `set ${m[2]} in this run's environment` : `put the secret in ${m?.[2] ?? r}`
   })
-  return `${fixes.join('; ')} on this host (only this check needs it; --require-secrets stops the run instead)`
+  if (fixes.length === 0) return 'set the references this check reads on this host (check --plan lists them)'
+  return `${fixes.join('; ')} on this host (the checks that do not need it ran; --require-secrets stops the whole run instead)`
 }
 
 function skipped(inst: CheckInstance): CheckResult {

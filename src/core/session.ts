@@ -179,7 +179,7 @@ function osaDistance(a: string, b: string): number {
  */
 function nothingPlanned(plan: readonly CheckInstance[], leftOut: readonly LeftOut[], o: SessionOptions): void {
   if (!o.only?.length && !o.skip?.length) return
-  if (plan.some((p) => !p.skip && !p.error)) return
+  if (plan.some((p) => !p.skip)) return
   const only = o.only?.length ? idMatcher(splitList(o.only)) : () => true
   const skip = o.skip?.length ? idMatcher(splitList(o.skip)) : () => false
   const selected = (id: string) => only(id) && !skip(id)

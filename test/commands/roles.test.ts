@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import type {Report} from '../../src/core/report.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
-import {runCli} from '../helpers/cli.js'
+import {runCli, tempDir} from '../helpers/cli.js'
 
 /**
  * One installation, many hosts (issue 24): the sandbox shaped like README's contoso-prod (a
@@ -295,5 +295,39 @@ describe('roles: each host checks its own part with its own secrets', () => {
     assert.equal(roles['dns.alias'], 'server,agent')
     const text = await runCli(['checks', 'list'])
     assert.match(text.stdout, /sql\.connection[\s\S]*?role: server\n/)
+  })
+})
+
+describe('a reference where a plan needs a value (a URL) never crashes the plan', () => {
+  test('--plan shows the checks it stops as errors; a run makes them errors naming the variable', async () => {
+    const {dir, cleanup} = await tempDir()
+    try {
+      const file = join(dir, 'url-ref.yaml')
+      await writeFile(
+        file,
+        'version: 1\nname: t\nproduct: saas\ntopology: saas\norganization: Contoso\nserver:\n  url: "${env:IDM_URL}"\nagents:\n  - identifier: A1\n    url: https://a1.contoso.com\n    workingDirectory: /tmp/idm-a1\n',
+      )
+      const plan = await runCli(['check', '-c', file, '--plan'], {env: {...noProxyEnv, IDM_URL: undefined}})
+      assert.equal(plan.code, 0, plan.stderr)
+      assert.match(
+        plan.stdout,
+        /^err {3}tls\.endpoint +- +any +cannot be planned while a reference it reads is not resolved/m,
+      )
+      const run = await runCli(['check', '-c', file, '--only', 'tls.*,server.*,dns.*', '--format', 'json'], {
+        env: {...noProxyEnv, IDM_URL: undefined},
+      })
+      assert.equal(run.code, 3, run.stderr)
+      const errors = (JSON.parse(run.stdout) as Report).results.filter((x) => x.status === 'error')
+      assert.deepEqual(
+        errors.map((x) => x.message),
+        [
+          'IDM_URL is not set: tls.endpoint cannot be planned nor run',
+          'IDM_URL is not set: server.reachability cannot be planned nor run',
+        ],
+      )
+      assert.match(errors[0]!.remediation, /^set IDM_URL in this run's environment on this host/)
+    } finally {
+      await cleanup()
+    }
   })
 })
