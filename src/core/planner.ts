@@ -236,12 +236,13 @@ export function leftOutNote(
   if (leftOut.length === 0) return undefined
   const ids = [...new Set(leftOut.map((l) => l.id))]
   const agentId = o.agent?.toLowerCase()
-  const elsewhere = [
-    ...(o.server ? [] : ["check --server on the server's host"]),
-    ...(env.agents ?? [])
-      .filter((a) => a.identifier.toLowerCase() !== agentId)
-      .map((a) => `check --agent ${a.identifier} on ${a.identifier}'s host`),
-  ]
+  const others = (env.agents ?? []).map((a) => a.identifier).filter((id) => id.toLowerCase() !== agentId)
+  // A fleet is named, not listed: past a few agents, how many and the first ones.
+  const agents =
+    others.length <= 3
+      ? others.map((id) => `check --agent ${id} on ${id}'s host`)
+      : [`check --agent ID on each other agent's host (${others.length}: ${others.slice(0, 3).join(', ')}, …)`]
+  const elsewhere = [...(o.server || env.topology === 'saas' ? [] : ["check --server on the server's host"]), ...agents]
   const n = leftOut.length
   return `left out ${n} instance${n === 1 ? '' : 's'} that other hosts check (${ids.join(', ')}): run ${elsewhere.join(', ')}`
 }

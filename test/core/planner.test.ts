@@ -297,3 +297,21 @@ describe('docs links follow the site and the product version', () => {
       assert.match(p.docs, /\/identitymanager\/saas\//, `${p.id}: ${p.docs}`)
   })
 })
+
+describe('the note of what a role left out', () => {
+  test('SaaS has no server host to send anyone to; a fleet is named, not listed', async () => {
+    const env = {
+      ...saas,
+      agents: ['A1', 'A2', 'A3', 'A4', 'A5'].map((identifier) => ({...saas.agents![0]!, identifier})),
+    } as Environment
+    const leftOut: LeftOut[] = []
+    planChecks(env, await loadChecks(), {stage: 'after', baseDir: '/', agent: 'A1', leftOut})
+    const note = leftOutNote(env, leftOut, {agent: 'A1'})!
+    assert.doesNotMatch(note, /--server/)
+    assert.match(note, /run check --agent ID on each other agent's host \(4: A2, A3, A4, …\)$/)
+    assert.ok(
+      leftOut.every((l) => l.role === 'agent' && l.agent !== 'A1'),
+      JSON.stringify(leftOut),
+    )
+  })
+})
