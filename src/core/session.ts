@@ -221,7 +221,7 @@ export function inputFiles(s: PreparedSession): string[] {
     const m = /^\$\{file:(.+)\}$/.exec(value)
     if (m) add(m[1])
   }
-  add(s.loaded.env.network?.caFile)
+  add(s.env.network?.caFile)
   for (const inst of s.plan) {
     const file = (inst.params as {file?: unknown} | null)?.file
     if (typeof file === 'string') add(file)
