@@ -130,7 +130,8 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
         r.malformed,
       )
   }
-  nothingPlanned(plan, leftOut, o)
+  // --plan lists every row with its reason: nothing is silent there.
+  if (!o.planOnly) nothingPlanned(plan, leftOut, o)
   return {
     loaded,
     plan,
