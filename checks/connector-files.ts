@@ -6,6 +6,7 @@ import {
   connectionsOf,
   connectorParamsSchema,
   noConnectionReason,
+  ownedBy,
   sourcesRootPathsOf,
 } from '../src/lib/connectors.js'
 import {insideRoot, type Facts, type FileSpec, type Params} from '../src/lib/files-probe.js'
@@ -22,6 +23,7 @@ export default defineCheck<Params, Facts>({
   flow: 'agent-systems',
   local: true,
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
@@ -61,8 +63,13 @@ export default defineCheck<Params, Facts>({
       }
       const windows = [...files.map((f) => f.path), ...params.outputFolders].some(isWindowsPath)
       if (windows && ctx.platform !== 'win32')
-        return {target, params, skip: 'Windows paths: run idm-preflight on the agent host (Windows) to check them'}
-      return {target, params}
+        return {
+          target,
+          ...ownedBy(owner),
+          params,
+          skip: 'Windows paths: run idm-preflight on the agent host (Windows) to check them',
+        }
+      return {target, ...ownedBy(owner), params}
     })
   },
   title: (p) => `${p.connection} → ${p.files.map((f) => f.path).join(', ') || p.outputFolders.join(', ')}`,

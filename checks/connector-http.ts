@@ -1,7 +1,7 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import type {Connection} from '../src/core/environment.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
 import type {HttpFacts} from '../src/lib/http-probe.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
 import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
@@ -70,6 +70,7 @@ export default defineCheck<Params, HttpFacts>({
   docs: netwrixDocs('integration-guide/connectors/references-connectors/scim'),
   flow: 'agent-systems',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
@@ -122,8 +123,8 @@ export default defineCheck<Params, HttpFacts>({
           ? {docs: netwrixDocs('integration-guide/connectors/references-connectors/servicenowentitymanagement')}
           : {}
       return host
-        ? {target, ...docs, params}
-        : {target, ...docs, params, skip: `url ${url} is not an absolute URL (validate says why)`}
+        ? {target, ...docs, ...ownedBy(owner), params}
+        : {target, ...docs, ...ownedBy(owner), params, skip: `url ${url} is not an absolute URL (validate says why)`}
     })
   },
   title: (p) => `${p.connection} → ${p.url}`,

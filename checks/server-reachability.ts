@@ -24,6 +24,7 @@ export default defineCheck<Params, Facts>({
   flow: 'agent-server',
   stages: 'before in SaaS (the tenant exists already) or with server.installed, else after',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
