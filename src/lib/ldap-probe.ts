@@ -1,6 +1,7 @@
 import net from 'node:net'
 import tls, {type TLSSocket} from 'node:tls'
 import {formatDuration} from '../core/duration.js'
+import {clip} from '../core/redact.js'
 import {isIpLiteral} from './tls-probe.js'
 import {resolveName, ResolutionError} from './resolver.js'
 import {trustedContext} from './trust.js'
@@ -348,5 +349,5 @@ const PAGE_SIZE = 100
 
 /** ldapts prefixes some messages with a stack of context; keep the server's words, one line. */
 function cleanMessage(m: string): string {
-  return m.replace(/\s+/g, ' ').trim().slice(0, 300)
+  return clip(m.replace(/\s+/g, ' ').trim(), 300)
 }
