@@ -27,6 +27,11 @@ export interface DirectoryOptions {
   endlessPaging?: boolean
   /** A faulty peer: a paged search ends after its first page, whatever remains (a lost cookie). */
   lossyPaging?: boolean
+  /**
+   * A hostile peer: a paged search is answered with one page of tiny entries that never ends, as
+   * fast as the client reads, or 1024 entries every `everyMs`.
+   */
+  endlessPage?: boolean | {everyMs: number}
 }
 
 export interface Directory extends Running {
@@ -269,6 +274,19 @@ export async function startDirectory(o: DirectoryOptions): Promise<Directory> {
           return d === nb || d.endsWith(`,${nb}`)
         })
         const matching = inScope.filter((e) => req.filter.matches(e.attrs as Record<string, string>, false))
+        if (paged && o.endlessPage) {
+          // As fast as the client reads: the same small entry, 1024 at a time, never a SearchResultDone.
+          const chunk = Buffer.concat(Array(1024).fill(entryMessage(messageId, {dn: 'CN=e', attrs: {}}, ['1.1'])))
+          const every = typeof o.endlessPage === 'object' ? o.endlessPage.everyMs : 0
+          const pump = (): void => {
+            if (every) {
+              const t = setInterval(() => (socket.destroyed ? clearInterval(t) : socket.write(chunk)), every)
+              return
+            }
+            while (!socket.destroyed) if (!socket.write(chunk)) return void socket.once('drain', pump)
+          }
+          return void pump()
+        }
         if (paged && o.endlessPaging) {
           send(entryMessage(messageId, baseEntry, req.attributes))
           return void send(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
 import connectorLdap from '../../checks/connector-ldap.js'
 import type {LdapFacts, LdapParams} from '../../src/lib/ldap-probe.js'
@@ -10,9 +11,12 @@ import {makeCA, serverCert, type Issued} from '../../src/sandbox/pki.js'
 import {startDns, startHostile} from '../../src/sandbox/servers.js'
 import {tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
+import {runCheckMeasured} from '../helpers/rss.js'
 import {BULK_READER, NO_SLAPD, READER, startSlapd, SUFFIX, type Slapd} from '../helpers/slapd.js'
 
 const HOST = 'ldap.idm.test'
+/** The check's module, for the runs measured in a process of their own. */
+const CHECK = fileURLToPath(new URL('../../checks/connector-ldap.ts', import.meta.url))
 const facts = (r: {data: unknown}) => (r.data as {facts: LdapFacts}).facts
 /** Every finding's message, the passing ones too (the result's message holds the worst). */
 const said = (r: {data: unknown}) =>
@@ -283,6 +287,64 @@ describe('connector.ldap against the sandbox directory (an AD stand-in) and host
       await loop.close()
     }
   })
+
+  for (const security of ['ldaps', 'none'] as const)
+    test(
+      `one page of tiny entries that never ends (${security}): stopped inside the page at the count cap, what the server sent said, memory bounded`,
+      {timeout: 60_000},
+      async (t) => {
+        const flood = await startDirectory({
+          cert: serverCert(ca, ['dc01.contoso.test']),
+          ca,
+          baseDN: 'DC=contoso,DC=test',
+          account,
+          endlessPage: true,
+        })
+        try {
+          const port = security === 'ldaps' ? flood.ldapsPort : flood.port
+          const {result: r, baseMB, peakMB} = await runCheckMeasured(CHECK, params({port, security}), 5000)
+          t.diagnostic(`resident memory ${baseMB.toFixed(0)} MB before the probe, ${peakMB.toFixed(0)} MB at its peak`)
+          assert.equal(r.status, 'fail', r.message)
+          assert.equal(facts(r).failedPhase, 'search')
+          assert.match(
+            r.message,
+            /search failed: the server sent 10001 entries \([\d.]+ KB\) in one page without ending it: stopped at the count cap \(10000, /,
+          )
+          assert.ok(peakMB < 200, `peak resident memory ${peakMB} MB`)
+        } finally {
+          await flood.close()
+        }
+      },
+    )
+
+  test(
+    'a page that never ends, slower than the count cap: the timeout says what the server sent',
+    {timeout: 60_000},
+    async (t) => {
+      const flood = await startDirectory({
+        cert: serverCert(ca, ['dc01.contoso.test']),
+        ca,
+        baseDN: 'DC=contoso,DC=test',
+        account,
+        endlessPage: {everyMs: 100},
+      })
+      try {
+        const {result: r, peakMB} = await runCheckMeasured(
+          CHECK,
+          params({port: flood.ldapsPort, countCap: 1_000_000}),
+          3000,
+        )
+        t.diagnostic(`peak resident memory ${peakMB.toFixed(0)} MB`)
+        assert.equal(r.status, 'fail', r.message)
+        assert.equal(facts(r).failedPhase, 'search')
+        assert.match(r.message, /the server sent \d{4,} entries \([\d.]+ KB\) without ending the page within 2\.7s/)
+        assert.doesNotMatch(r.message, /no answer within/)
+        assert.ok(peakMB < 200, `peak resident memory ${peakMB} MB`)
+      } finally {
+        await flood.close()
+      }
+    },
+  )
 
   test('paging that loses entries (it ends after one page): the count is compared with an unpaged one, fail', async () => {
     const lossy = await startDirectory({
