@@ -21,6 +21,8 @@ export interface HttpFacts {
   body?: string
   /** What a 401 asks for (WWW-Authenticate), first 200 characters. */
   wwwAuthenticate?: string
+  /** Where a 3xx sends the client (Location), first 200 characters. */
+  location?: string
 }
 
 export interface HttpProbeOptions {
@@ -186,12 +188,14 @@ function answer(res: IncomingMessage, facts: HttpFacts, resolve: (f: HttpFacts) 
     finished = true
     close()
     const challenge = res.headers['www-authenticate']
+    const location = res.headers.location
     resolve({
       ...facts,
       status: res.statusCode,
       // Cut with a mark: the redactor hides a secret that the cut left in part.
       body: clip(body, 200),
       ...(challenge ? {wwwAuthenticate: clip(String(challenge), 200)} : {}),
+      ...(location ? {location: clip(location, 200)} : {}),
     })
   }
   res.on('data', (d: string) => {
