@@ -100,7 +100,16 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     if (flags['generate-certificates']) {
       generated = join(t.workingDirectory, 'Certificates', `${t.owner}-Files.pfx`)
       const rel = relative(t.workingDirectory, generated)
-      if (existsSync(generated))
+      // A private key is never written through a link (a Certificates that points elsewhere).
+      const link = await (await import('../scaffold/apply.js')).linkOnTheWay(generated, rel.replace(/\\/g, '/'), true)
+      if (link) {
+        generated = undefined
+        extra.push({
+          relative: rel,
+          action: 'skipped',
+          note: `${link} is a symbolic link: not followed, no certificate written through it`,
+        })
+      } else if (existsSync(generated))
         extra.push({relative: rel, action: 'unchanged', note: 'exists: kept (delete it to create a new one)'})
       else if (flags['dry-run'])
         extra.push({relative: rel, action: 'created', note: 'RSA 2048, SHA-256, 3DES PFX (not written: --dry-run)'})
@@ -232,7 +241,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       await this.out(`${lines.join('\n')}\n`)
     }
     // CI notices what is left to do: a file kept because it differs, or a value still to provide.
-    const exitCode = results.some((r) => r.action === 'skipped') || placeholders.length ? 3 : 0
+    const exitCode = [...results, ...extra].some((r) => r.action === 'skipped') || placeholders.length ? 3 : 0
     process.exitCode = exitCode
     return {
       exitCode,
