@@ -26,20 +26,28 @@ const ONE_LINE = new Set([
  * A report file is anyone's text: it is cleaned where it is loaded, before any renderer sees it.
  */
 export function sanitizeReport<T>(report: T): T {
-  return walk(report, '') as T
+  return walk(report, '', 0) as T
 }
 
-function walk(value: unknown, key: string): unknown {
+/**
+ * Deeper than any report of ours nests (a result's data is a few levels): what lies below is
+ * left out, said in its place, so that no renderer recurses through a hand-made tower of arrays.
+ */
+const MAX_DEPTH = 64
+
+function walk(value: unknown, key: string, depth: number): unknown {
+  if (depth > MAX_DEPTH && value && typeof value === 'object')
+    return `(nested deeper than ${MAX_DEPTH} levels: left out)`
   if (typeof value === 'string') {
     const s = stripControl(value)
     return ONE_LINE.has(key) ? s.replace(/[\n\t\u2028\u2029]+/g, ' ') : s
   }
-  if (Array.isArray(value)) return value.map((v) => walk(v, key))
+  if (Array.isArray(value)) return value.map((v) => walk(v, key, depth + 1))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
       const clean = stripControl(k)
-      out[clean] = walk(v, clean)
+      out[clean] = walk(v, clean, depth + 1)
     }
     return out
   }

@@ -88,6 +88,25 @@ describe('report show and report merge strip control sequences from a saved repo
   }
 })
 
+describe('a hand-made tower of 20,000 nested arrays in a result', () => {
+  test('is left out below 64 levels, said; no renderer recurses through it', async () => {
+    const file = join(dir, 'tower.json')
+    const text = JSON.stringify(report([result({data: 'DATA' as unknown})])).replace(
+      '"DATA"',
+      `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+    )
+    await writeFile(file, text)
+    for (const format of ['text', 'json', 'html']) {
+      const out = join(dir, `tower-out.${format}`)
+      const r = await runCli(['report', 'show', file, '--format', format, '--output', out])
+      assert.equal(r.code, 3, r.stdout + r.stderr)
+      assert.doesNotMatch(r.stderr, /internal error/)
+    }
+    const json = (await import('node:fs/promises')).readFile(join(dir, 'tower-out.json'), 'utf8')
+    assert.match(await json, /nested deeper than 64 levels: left out/)
+  })
+})
+
 describe('200,000 results render in every format', () => {
   const many = report(
     Array.from({length: 200_000}, (_, i) =>
