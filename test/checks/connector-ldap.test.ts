@@ -473,7 +473,7 @@ describe('connector.ldap against peers that never stop', () => {
     }
   }
 
-  test('a message that never ends (a 2 GB length, then a flood): stopped at its header, named, memory bounded', async () => {
+  test('a message that never ends (a 2 GB length, then a flood): stopped at its header, named, memory bounded', async (t) => {
     const p = await peer((s) => {
       // SEQUENCE of length 0x7fffffff, then zeros as fast as loopback takes them.
       s.write(Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]))
@@ -485,10 +485,12 @@ describe('connector.ldap against peers that never stop', () => {
       pump()
     })
     try {
-      const r = await runCheck(connectorLdap, params(p.port), {timeoutMs: 20_000})
+      const {result: r, peakMB} = await runCheckMeasured(CHECK, params(p.port), 20_000)
       assert.equal(r.status, 'fail')
       assert.equal(facts(r).failedPhase, 'rootdse')
       assert.match(r.message, /the server announced a message of 2147483647 bytes \(at most 4 MB are read\): stopped/)
+      t.diagnostic(`peak resident memory ${peakMB.toFixed(0)} MB`)
+      assert.ok(peakMB < 200, `peak resident memory ${peakMB} MB`)
     } finally {
       p.close()
     }
