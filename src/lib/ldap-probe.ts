@@ -264,6 +264,8 @@ function capped(s: net.Socket, frames: boolean, traffic: Traffic): {stop(): void
       head.push(d[i++]!)
       if (head.length < 2) continue
       const l = head[1]!
+      // LDAP forbids the indefinite length (0x80): a message that says so has no end to find.
+      if (l === 0x80) return stop('the server sent a message of indefinite length: stopped')
       const lenBytes = l < 0x80 ? 0 : l & 0x7f
       if (lenBytes > 4) return stop(`the server announced a message whose length takes ${lenBytes} bytes: stopped`)
       const hs = 2 + lenBytes
@@ -274,18 +276,37 @@ function capped(s: net.Socket, frames: boolean, traffic: Traffic): {stop(): void
         return stop(
           `the server announced a message of ${len} bytes (at most ${MAX_MESSAGE / 1024 / 1024} MB are read): stopped`,
         )
-      // The message ID (an INTEGER, short form) and then the protocol operation's tag.
-      const idLen = head.length > hs + 1 ? head[hs + 1]! : undefined
-      const opAt = idLen !== undefined && idLen < 0x80 ? hs + 2 + idLen : undefined
+      // The message ID (an INTEGER, its length in short or long form) and then the protocol
+      // operation's tag: a long-form length must not hide the entries from the count.
+      const opAt = tagOffset(head, hs)
       const consumed = head.length - hs
-      if (consumed < len && (opAt === undefined ? idLen === undefined : head.length <= opAt)) continue
-      const why = traffic.message(opAt !== undefined && head.length > opAt ? head[opAt] : undefined)
+      if (consumed < len && (opAt === undefined || head.length <= opAt)) continue
+      const why = traffic.message(opAt !== undefined && opAt >= 0 && head.length > opAt ? head[opAt] : undefined)
       if (why) return stop(why)
       remain = len - consumed
       head = []
     }
   })
   return {stop: () => void (frames = false)}
+}
+
+/**
+ * Where the protocol operation's tag sits in a message whose header is `head` (the outer header
+ * `hs` bytes long): after the message ID's INTEGER. Undefined until enough of it is in; -1 when
+ * the message does not start with an INTEGER (then no op is read).
+ */
+function tagOffset(head: number[], hs: number): number | undefined {
+  if (head.length <= hs) return undefined
+  if (head[hs] !== 0x02) return -1
+  if (head.length <= hs + 1) return undefined
+  const l = head[hs + 1]!
+  if (l < 0x80) return hs + 2 + l
+  const n = l & 0x7f
+  if (n === 0 || n > 4) return -1
+  if (head.length < hs + 2 + n) return undefined
+  let len = 0
+  for (let k = 0; k < n; k++) len = len * 256 + head[hs + 2 + k]!
+  return len > 8 ? -1 : hs + 2 + n + len
 }
 
 function connectTcp(address: string, port: number, sockets: net.Socket[]): Promise<net.Socket> {

@@ -29,9 +29,10 @@ export interface DirectoryOptions {
   lossyPaging?: boolean
   /**
    * A hostile peer: a paged search is answered with one page of tiny entries that never ends, as
-   * fast as the client reads, or 1024 entries every `everyMs`.
+   * fast as the client reads, or 1024 entries every `everyMs`; with `longIds`, each entry's
+   * message ID has its length in BER's long form (valid, and unusual).
    */
-  endlessPage?: boolean | {everyMs: number}
+  endlessPage?: boolean | {everyMs?: number; longIds?: boolean}
 }
 
 export interface Directory extends Running {
@@ -276,8 +277,16 @@ export async function startDirectory(o: DirectoryOptions): Promise<Directory> {
         const matching = inScope.filter((e) => req.filter.matches(e.attrs as Record<string, string>, false))
         if (paged && o.endlessPage) {
           // As fast as the client reads: the same small entry, 1024 at a time, never a SearchResultDone.
-          const chunk = Buffer.concat(Array(1024).fill(entryMessage(messageId, {dn: 'CN=e', attrs: {}}, ['1.1'])))
-          const every = typeof o.endlessPage === 'object' ? o.endlessPage.everyMs : 0
+          const shape = typeof o.endlessPage === 'object' ? o.endlessPage : {}
+          let entry = entryMessage(messageId, {dn: 'CN=e', attrs: {}}, ['1.1'])
+          if (shape.longIds) {
+            // 30 L 02 n <id> <op…>  ->  30 L+1 02 81 n <id> <op…> (the entry is short: one length byte)
+            const n = entry[3]!
+            const content = Buffer.concat([Buffer.from([0x02, 0x81, n]), entry.subarray(4)])
+            entry = Buffer.concat([Buffer.from([0x30, content.length]), content])
+          }
+          const chunk = Buffer.concat(Array(1024).fill(entry))
+          const every = shape.everyMs ?? 0
           const pump = (): void => {
             if (every) {
               const t = setInterval(() => (socket.destroyed ? clearInterval(t) : socket.write(chunk)), every)

@@ -288,9 +288,13 @@ describe('connector.ldap against the sandbox directory (an AD stand-in) and host
     }
   })
 
-  for (const security of ['ldaps', 'none'] as const)
+  for (const [security, longIds] of [
+    ['ldaps', false],
+    ['none', false],
+    ['ldaps', true],
+  ] as const)
     test(
-      `one page of tiny entries that never ends (${security}): stopped inside the page at the count cap, what the server sent said, memory bounded`,
+      `one page of tiny entries that never ends (${security}${longIds ? ', message IDs in long form' : ''}): stopped inside the page at the count cap, what the server sent said, memory bounded`,
       {timeout: 60_000},
       async (t) => {
         const flood = await startDirectory({
@@ -298,7 +302,7 @@ describe('connector.ldap against the sandbox directory (an AD stand-in) and host
           ca,
           baseDN: 'DC=contoso,DC=test',
           account,
-          endlessPage: true,
+          endlessPage: longIds ? {longIds} : true,
         })
         try {
           const port = security === 'ldaps' ? flood.ldapsPort : flood.port
