@@ -31,6 +31,12 @@ export class Redactor {
     this.addValue(value)
     const trimmed = value.trim()
     if (trimmed && trimmed !== value) this.addValue(trimmed)
+    // Escaped as a peer's JSON or HTML would quote it, and (for a secret that is not a word) in
+    // either case: an echo upper-cased is the secret all the same.
+    const html = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    for (const e of [JSON.stringify(value).slice(1, -1), html, html.replace(/'/g, '&#39;')])
+      if (e !== value) this.addValue(e)
+    if (notAWord(value)) for (const e of [value.toUpperCase(), value.toLowerCase()]) if (e !== value) this.addValue(e)
     const uri = encodeURIComponent(value)
     for (const e of [
       uri,

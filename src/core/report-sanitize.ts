@@ -50,7 +50,13 @@ function walk(value: unknown, key: string, depth: number): unknown {
     const ck = stripControl(k)
     if (ck !== k) {
       delete o[k]
-      o[ck] = typeof v === 'string' ? clean(v, ck) : v
+      // Defined, not assigned: a key that cleans to __proto__ must not become the prototype.
+      Object.defineProperty(o, ck, {
+        value: typeof v === 'string' ? clean(v, ck) : v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     } else if (v !== o[k]) o[k] = v
   }
   return o

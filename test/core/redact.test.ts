@@ -124,6 +124,15 @@ describe('cuts and encodings never leave part of a secret', () => {
     assert.equal(r.redact(`a=${percent}&b=${encodeURIComponent(pw)}`), 'a=***&b=***')
   })
 
+  test('echoed inside JSON or HTML (escaped), or in another case', () => {
+    const q = new Redactor()
+    q.add('Wq8"3<Zr>\\9&x')
+    const json = JSON.stringify({echo: 'Wq8"3<Zr>\\9&x'})
+    assert.equal(q.redact(json), '{"echo":"***"}')
+    assert.equal(q.redact('<p>Wq8&quot;3&lt;Zr&gt;\\9&amp;x</p>'), '<p>***</p>')
+    assert.equal(r.redact(`AUTH ${pw.toUpperCase()} / ${pw.toLowerCase()}`), 'AUTH *** / ***')
+  })
+
   test('short secrets get no short encodings (hex of "a" is 61, which is not hidden)', () => {
     const short = new Redactor()
     short.add('a')
