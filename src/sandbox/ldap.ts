@@ -25,6 +25,8 @@ export interface DirectoryOptions {
   requireSigning?: boolean
   /** A faulty peer: paged searches answer the same entry with a cookie, forever. */
   endlessPaging?: boolean
+  /** A hostile peer: a refused bind's diagnostic quotes the password it was sent, after this many characters. */
+  echoPasswordAt?: number
   /** A faulty peer: a paged search ends after its first page, whatever remains (a lost cookie). */
   lossyPaging?: boolean
   /**
@@ -202,6 +204,8 @@ export async function startDirectory(o: DirectoryOptions): Promise<Directory> {
         else if (dn === '' || req.password === '')
           return refuse(RC.unwillingToPerform, 'unauthenticated bind (DN without password) disallowed')
         else if (norm(dn) === norm(o.account.dn) && req.password === o.account.password) bound = dn
+        else if (o.echoPasswordAt !== undefined)
+          return refuse(RC.invalidCredentials, `${'d'.repeat(o.echoPasswordAt)}${req.password} refused`)
         else
           return refuse(
             RC.invalidCredentials,

@@ -12,6 +12,8 @@ import {startDns, startHostile} from '../../src/sandbox/servers.js'
 import {tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
 import {runCheckMeasured} from '../helpers/rss.js'
+import {Redactor} from '../../src/core/redact.js'
+import {runChecks} from '../../src/core/runner.js'
 import {BULK_READER, NO_SLAPD, READER, startSlapd, SUFFIX, type Slapd} from '../helpers/slapd.js'
 
 const HOST = 'ldap.idm.test'
@@ -245,6 +247,43 @@ describe('connector.ldap against the sandbox directory (an AD stand-in) and host
     assert.equal(facts(r).failedPhase, 'bind')
     assert.equal(facts(r).adDataCode, '52e')
     assert.match(r.message, /invalid credentials \(49\): the password is wrong \(AD 52e\)/)
+  })
+
+  test('a DC quoting the password in its refusal, where the message is cut (300): no 4 characters of it survive', async () => {
+    const echo = await startDirectory({
+      cert: serverCert(ca, ['dc01.contoso.test']),
+      ca,
+      baseDN: 'DC=contoso,DC=test',
+      account,
+      echoPasswordAt: 293,
+    })
+    try {
+      const wrong = 'Zx71-Echo-Qv48-Pw'
+      const redactor = new Redactor()
+      redactor.addCredential(account.dn, wrong)
+      const [r] = await runChecks(
+        [
+          {
+            id: connectorLdap.id,
+            target: 't',
+            title: 't',
+            flow: connectorLdap.flow,
+            docs: connectorLdap.docs,
+            stage: 'before',
+            params: params({port: echo.ldapsPort, password: wrong}),
+            check: connectorLdap,
+          },
+        ],
+        {concurrency: 1, timeoutMs: 10_000, expiryWarningDays: 30, redactor},
+      )
+      // The quote reached the result, cut ...
+      assert.match(facts(r!).error!, /^d{293}\*\*\*…$/)
+      // ... and nothing of the password is left in it.
+      const all = JSON.stringify(r)
+      for (let i = 0; i + 4 <= wrong.length; i++) assert.ok(!all.includes(wrong.slice(i, i + 4)), all)
+    } finally {
+      await echo.close()
+    }
   })
 
   test('a DC that enforces LDAP signing, bound in clear: fail with the LDAPS fix', async () => {
