@@ -103,6 +103,15 @@ export default defineCheck<Params, Facts>({
         })
         continue
       }
+      if (x.partial !== undefined) {
+        out.push({
+          status: 'warn',
+          message: `${x.key} ${x.path} holds more than ${x.partial} entries: only ${x.partial} were read (${x.matches} matching), so the file the export would use (the newest) is not known`,
+          remediation:
+            'move processed files out of the drop folder (the connector reads the newest match), or run idm-preflight where the folder is smaller',
+        })
+        continue
+      }
       if (x.matches === 0) {
         out.push({
           status: 'warn',

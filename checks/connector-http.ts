@@ -224,13 +224,34 @@ export default defineCheck<Params, HttpFacts>({
               : 'check the URL: the SCIM page\'s Server is the "URL of the SCIM endpoints of your application, excluding /v2"',
         },
       ]
-    return [
+    // TLS is said only where there was TLS: an http:// URL has no certificate to trust.
+    const plain = p.url.toLowerCase().startsWith('http://')
+    const secured = plain ? 'without TLS' : 'certificate trusted'
+    // This tool's policy: a redirect is not the API answering (often an SSO login page); the
+    // connector's calls would land elsewhere, or not be followed.
+    if (s >= 300 && s < 400)
+      return [
+        {
+          status: 'warn',
+          message: `${p.url} answered ${s}${as}${via}: a redirect ${f.location ? `to ${f.location}` : 'without a Location'}, ${secured}`,
+          remediation:
+            'the API is not at this URL: use the one it answers at (a redirect to a login page means the base URL or the path is wrong)',
+        },
+      ]
+    const out: Finding[] = [
       {
-        status: s >= 200 && s < 400 ? 'pass' : 'warn',
-        message: `${p.url} answered HTTP ${s}${as}${via}, certificate trusted`,
+        status: s >= 200 && s < 300 ? 'pass' : 'warn',
+        message: `${p.url} answered HTTP ${s}${as}${via}, ${secured}`,
         ...(s >= 400 ? {remediation: 'an unexpected status: check the URL and the credentials'} : {}),
       },
     ]
+    if (plain && p.auth !== 'none')
+      out.push({
+        status: 'warn',
+        message: `${p.url}: ${p.auth === 'basic' ? `the password of ${p.username}` : 'the bearer token'} crosses the network in clear (http://)`,
+        remediation: 'use an https:// URL: anyone on the path can read the credentials',
+      })
+    return out
   },
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {

@@ -1,5 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {clip} from '../src/core/redact.js'
 import type {HttpFacts} from '../src/lib/http-probe.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
 import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
@@ -112,7 +113,7 @@ export default defineCheck<Params, Facts>({
       else
         out.push({
           status: 'warn',
-          message: `${p.url}/hc answered ${hc.status} "${(hc.body ?? '').trim().slice(0, 60)}", not Healthy: the server cannot reach its database, or is not installed yet`,
+          message: `${p.url}/hc answered ${hc.status} "${clip((hc.body ?? '').trim(), 60)}", not Healthy: the server cannot reach its database, or is not installed yet`,
           remediation: 'check the server log (Temp/stdout-server.log) and sql.connection',
         })
     }

@@ -147,10 +147,11 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     const extra: {relative: string; action: string; note?: string}[] = []
     const certificateNotes: string[] = []
     if (flags['generate-certificates']) {
-      const [{certificatesToMake}, {loadCertificateFile}, {isReference}] = await Promise.all([
+      const [{certificatesToMake}, {loadCertificateFile}, {isReference}, {linkOnTheWay}] = await Promise.all([
         import('../scaffold/certificates.js'),
         import('../lib/certificates.js'),
         import('../core/semantics.js'),
+        import('../scaffold/apply.js'),
       ])
       const {make, notes} = certificatesToMake(env, t, index, loaded.baseDir)
       certificateNotes.push(...notes)
@@ -160,6 +161,17 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       const todo: {m: (typeof make)[number]; password: string; der?: Buffer}[] = []
       for (const m of make) {
         const rel = relative(t.workingDirectory, m.path)
+        // A private key is never written through a link (a Certificates that points elsewhere).
+        const link = rel.startsWith('..') ? undefined : await linkOnTheWay(m.path, rel.replace(/\\/g, '/'), true)
+        if (link) {
+          if (generated === m.path) generated = undefined
+          extra.push({
+            relative: rel,
+            action: 'skipped',
+            note: `${link} is a symbolic link: not followed, no certificate written through it`,
+          })
+          continue
+        }
         if (existsSync(m.path)) {
           extra.push({relative: rel, action: 'unchanged', note: 'exists: kept (delete it to create a new one)'})
           continue
@@ -347,7 +359,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       await this.out(`${lines.join('\n')}\n`)
     }
     // CI notices what is left to do: a file kept because it differs, or a value still to provide.
-    const exitCode = results.some((r) => r.action === 'skipped') || placeholders.length ? 3 : 0
+    const exitCode = [...results, ...extra].some((r) => r.action === 'skipped') || placeholders.length ? 3 : 0
     process.exitCode = exitCode
     return {
       exitCode,

@@ -294,7 +294,9 @@ export async function planScaffold(
       ...rules.map((r) => {
         const p = r.name ? `"$ROOT"/${shString(r.name)}` : '"$ROOT"'
         const perms = r.need === 'rwx' ? 'rwx' : 'r-x'
-        return `run setfacl -m "u:$ACCOUNT:${perms}" ${p}${r.need === 'rwx' ? ` && run setfacl -d -m "u:$ACCOUNT:${perms}" ${p}` : ''}  # ${r.why}`
+        // Below the working directory, never through a link (no_link, and setfacl -P skips one).
+        const P = r.name ? '-P ' : ''
+        return `${r.name ? `no_link ${p} && ` : ''}run setfacl ${P}-m "u:$ACCOUNT:${perms}" ${p}${r.need === 'rwx' ? ` && run setfacl ${P}-d -m "u:$ACCOUNT:${perms}" ${p}` : ''}  # ${r.why}`
       }),
       `run chmod o-w "$ROOT"${rules
         .filter((r) => r.name)
