@@ -1,5 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {clip} from '../src/core/redact.js'
 import type {SmtpFacts} from '../src/lib/smtp-probe.js'
 import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/lib/smtp-settings.js'
 import {certSummary} from '../src/lib/x509.js'
@@ -55,8 +56,7 @@ export default defineCheck<Params, SmtpFacts>({
       let detail = f.error ?? 'failed'
       if (f.failedPhase === 'starttls' && f.starttlsOffered === false)
         detail = 'the server does not offer STARTTLS (its EHLO answer lacks it) and refused the command'
-      if (f.failedPhase === 'greeting' && f.response)
-        detail = `greeted with "${f.response.slice(0, 80)}" instead of 220`
+      if (f.failedPhase === 'greeting' && f.response) detail = `greeted with "${clip(f.response, 80)}" instead of 220`
       const hint =
         f.failedPhase === 'greeting' &&
         p.port === 465 &&
@@ -103,7 +103,7 @@ export default defineCheck<Params, SmtpFacts>({
         })
     }
     if (f.failedPhase === 'auth') {
-      const reply = f.response ? `: ${f.response.slice(0, 100)}` : f.error ? `: ${f.error}` : ''
+      const reply = f.response ? `: ${clip(f.response, 100)}` : f.error ? `: ${f.error}` : ''
       out.push({
         status: 'fail',
         message: `${where}: AUTH as ${p.username} refused${reply}`,
@@ -125,7 +125,7 @@ export default defineCheck<Params, SmtpFacts>({
   data: (f) => ({...f, certificate: f.certificate && certSummary(f.certificate)}),
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {
-    how: 'Speaks SMTP to smtp.host:port as the product (MailKit) would: greeting, EHLO, STARTTLS or TLS at connect per secureSocketOption, the certificate verified, then AUTH when a username is set. No mail is sent.',
+    how: "Speaks SMTP to smtp.host:port as MailKit would (the docs name MailKit's SecureSocketOptions values, not the library: this tool's assumption): greeting, EHLO, STARTTLS or TLS at connect per secureSocketOption, the certificate verified, then AUTH when a username is set. No mail is sent.",
     verdicts: [
       {status: 'pass', when: 'greeted, encrypted as configured, AUTH accepted (or no credentials set)'},
       {

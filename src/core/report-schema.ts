@@ -14,7 +14,15 @@ export function buildReportSchema(): Record<string, unknown> {
     type: 'object',
     additionalProperties: false,
     required: ['name'],
-    properties: {name: {type: 'string'}, agent: {type: 'string'}, component: {type: 'string'}},
+    properties: {
+      name: {type: 'string'},
+      agent: {type: 'string'},
+      component: {type: 'string'},
+      role: {
+        enum: ['server', 'agent', 'all'],
+        description: "the run's role: --server, --agent, or every check from this host (absent: all)",
+      },
+    },
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -23,13 +23,16 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
     groups.set(r.flow, g)
   }
   // Columns sized from the data: the longest id of the report, the longest target of each group
-  // (a target that has nothing to name is `-`, so that no row shifts its message left).
-  const idWidth = Math.max(...report.results.map((r) => r.id.length), 8)
+  // (a target that has nothing to name is `-`, so that no row shifts its message left). Loops, not
+  // Math.max(...spread): 200,000 results would overflow the call stack.
+  let idWidth = 8
+  for (const r of report.results) if (r.id.length > idWidth) idWidth = r.id.length
   for (const [flow, results] of [...groups].sort(
     (a, b) => Object.keys(FLOWS).indexOf(a[0]) - Object.keys(FLOWS).indexOf(b[0]),
   )) {
     lines.push('', style.bold(FLOWS[flow]))
-    const targetWidth = Math.max(...results.map((r) => targetText(r).length))
+    let targetWidth = 0
+    for (const r of results) targetWidth = Math.max(targetWidth, targetText(r).length)
     for (const r of results) {
       const icon = paint(style, r.status, ICON[r.status])
       const target = targetText(r)

@@ -707,9 +707,12 @@ function compareSettings(file: string, original: unknown, rendered: unknown): Un
 }
 
 /** The header of the adopted file: where it comes from, and the variables to set. */
-export function adoptedHeader(a: Adoption): string {
+export function adoptedHeader(
+  a: Adoption,
+  schema = '# yaml-language-server: $schema=./node_modules/idm-preflight/schema/environment.schema.json',
+): string {
   const lines = [
-    '# yaml-language-server: $schema=./node_modules/idm-preflight/schema/environment.schema.json',
+    schema,
     `# Written by idm-preflight init --from-workdir, from the installation in ${oneLine(a.workingDirectory)}.`,
     '# Secrets are references: set these variables to the values in the files named (never here):',
     ...a.variables.map((v) => `#   ${v.name}: ${v.file} ${oneLine(v.key)}`),
@@ -736,6 +739,8 @@ export interface AdoptRun {
   force: boolean
   options: AdoptOptions
   print?: (text: string) => Promise<void>
+  /** The tool's own folder: `$schema` points at its schema (src/core/schema-ref.ts). */
+  root?: string
 }
 
 /**
@@ -759,7 +764,8 @@ export async function runAdopt(r: AdoptRun): Promise<Record<string, unknown>> {
   ])
   await refuseOverwrite(r.out, r.shown, r.force)
   const a = await adoptWorkdir(r.dir, r.options)
-  const text = `${adoptedHeader(a)}${stringifyEnvironment(a.env)}`
+  const schema = r.root ? await (await import('../core/schema-ref.js')).schemaLine(r.out, r.root) : undefined
+  const text = `${adoptedHeader(a, schema)}${stringifyEnvironment(a.env)}`
   // The file must pass validate: checked beside it, with the values found, before it replaces anything.
   const probe = join(dirname(r.out), `.idm-preflight-adopt-${process.pid}.yaml`)
   await writeFileAtomic(probe, text).catch((e: unknown) => {

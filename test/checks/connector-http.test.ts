@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {createServer as createPlainServer} from 'node:http'
 import {createServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {after, before, describe, test} from 'node:test'
@@ -8,6 +9,9 @@ import {serverCert} from '../../src/sandbox/pki.js'
 import {startHttps, startProxy} from '../../src/sandbox/servers.js'
 import {loopbackNetwork, type LoopbackNetwork} from '../helpers/loopback.js'
 import {runCheck} from '../helpers/run-check.js'
+import {parse} from 'yaml'
+import type {Environment} from '../../src/core/environment.js'
+import {saasEnv} from '../helpers/envs.js'
 
 const HOST = 'api.contoso.test'
 const PW = 'Api-Pa55-word'
@@ -29,6 +33,8 @@ describe('connector.http against local HTTPS APIs', () => {
     const c = serverCert(net.ca, [HOST])
     forbidden = createServer({cert: c.certPem + net.ca.certPem, key: c.keyPem}, (req, res) => {
       seen.push(String(req.headers.authorization ?? ''))
+      if (req.url === '/redirect')
+        return void res.writeHead(302, {location: 'https://sso.contoso.test/login?next=/redirect'}).end()
       res.writeHead(403, {'content-type': 'application/json'})
       res.end('{"error":"insufficient role"}')
     })
@@ -112,6 +118,141 @@ describe('connector.http against local HTTPS APIs', () => {
       assert.deepEqual(proxy.tunnels, [`${HOST}:${api.port}`])
     } finally {
       await proxy.close()
+    }
+  })
+
+  // The SCIM page: "The credential attributes (ApplicationId, ApplicationKey, Login and Password)
+  // are used to obtain a token from the application for our requests", in a way it does not give.
+  test('SCIM credentials the product exchanges for a token: the API is reached without them, and what was not tried is said', async () => {
+    const before = seen.length
+    const r = await runCheck(
+      connectorHttp,
+      params({
+        url: `https://${HOST}:${forbiddenPort}/services/scim`,
+        api: 'scim',
+        auth: 'none',
+        tokenFrom: {settings: ['ApplicationId', 'ApplicationKey', 'Login', 'Password']},
+      }),
+    )
+    assert.equal(seen.length, before + 1)
+    assert.equal(seen.at(-1), '', 'no Authorization header: the product does not send Basic credentials')
+    assert.equal(r.status, 'pass', r.message)
+    assert.match(r.message, /answered HTTP 403 without credentials directly, certificate trusted/)
+    assert.match(
+      r.message,
+      /ApplicationId, ApplicationKey, Login, Password not tried: the SCIM page: they "are used to obtain a token from the application for our requests", without saying how \(no OAuth2Url: the product finds the token endpoint itself\)/,
+    )
+    assert.doesNotMatch(r.message, /Basic/)
+  })
+
+  test('ServiceNow: Login and Password go as Basic ("authentication, Basic or OAuth"); its 403 names the role the page asks for', async () => {
+    const r = await runCheck(
+      connectorHttp,
+      params({url: `https://${HOST}:${forbiddenPort}/api/now/table/sys_user`, api: 'servicenow'}),
+    )
+    assert.equal(r.status, 'fail')
+    assert.match(r.message, /403 Forbidden as svc \(Basic\)/)
+    assert.match(r.remediation, /snc_platform_rest_api_access/)
+    assert.equal(seen.at(-1), `Basic ${Buffer.from(`svc:${PW}`).toString('base64')}`)
+  })
+
+  test('plan: the API and its page decide the authentication; a ServiceNow connection links its own page', () => {
+    const env = {
+      ...parse(saasEnv('/tmp/idm-wd')),
+      connectors: [
+        {
+          identifier: 'APIs',
+          agent: 'ContosoAD',
+          connections: [
+            {
+              identifier: 'SCIMExport',
+              type: 'http',
+              url: 'https://scim.contoso.com/services/scim',
+              applicationId: 'app',
+              applicationKey: 'key',
+              username: 'svc',
+              password: 'pw',
+              oauth2Url: 'https://login.contoso.com/token',
+            },
+            {identifier: 'SCIMToken', type: 'http', url: 'https://scim.contoso.com/scim', token: 't'},
+            {
+              identifier: 'SNBasic',
+              type: 'http',
+              api: 'servicenow',
+              url: 'https://c.service-now.com/api/now/table',
+              username: 'svc',
+              password: 'pw',
+            },
+            {
+              identifier: 'SNOAuth',
+              type: 'http',
+              api: 'servicenow',
+              url: 'https://c.service-now.com/api/now/table',
+              username: 'svc',
+              password: 'pw',
+              clientId: 'id',
+              clientSecret: 'secret',
+              oauth2Url: 'https://c.service-now.com/oauth_token.do',
+            },
+          ],
+        },
+      ],
+    } as Environment
+    const plan = connectorHttp.plan(env, {
+      platform: 'linux',
+      settings: {},
+      agents: env.agents!,
+      baseDir: '/',
+      processEnv: {},
+    })
+    const by = (id: string) => plan.find((t) => t.params.connection === id)!
+    assert.deepEqual(
+      [by('SCIMExport').params.auth, by('SCIMExport').params.tokenFrom],
+      [
+        'none',
+        {
+          settings: ['ApplicationId', 'ApplicationKey', 'Login', 'Password'],
+          oauth2Url: 'https://login.contoso.com/token',
+        },
+      ],
+    )
+    assert.equal(by('SCIMToken').params.auth, 'bearer')
+    assert.deepEqual([by('SNBasic').params.auth, by('SNBasic').params.tokenFrom], ['basic', undefined])
+    assert.deepEqual(by('SNOAuth').params.tokenFrom?.settings, ['ClientId', 'ClientSecret', 'Login', 'Password'])
+    assert.match(by('SNBasic').docs!, /references-connectors\/servicenowentitymanagement$/)
+    assert.equal(by('SCIMExport').docs, undefined)
+  })
+
+  test('a redirect (to an SSO page): warn, naming where it goes; never a pass', async () => {
+    const r = await runCheck(connectorHttp, params({url: `https://${HOST}:${forbiddenPort}/redirect`}))
+    assert.equal(r.status, 'warn', r.message)
+    assert.equal(facts(r).status, 302)
+    assert.match(
+      r.message,
+      /answered 302 as svc \(Basic\) directly: a redirect to https:\/\/sso\.contoso\.test\/login\?next=\/redirect/,
+    )
+    assert.match(r.remediation, /the API is not at this URL/)
+  })
+
+  test('http:// with credentials: warn that they cross in clear; no certificate trusted without TLS', async () => {
+    const plain = createPlainServer((_req, res) => res.writeHead(200).end('{}'))
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://${HOST}:${(plain.address() as AddressInfo).port}/scim`
+      const r = await runCheck(connectorHttp, params({url}))
+      assert.equal(r.status, 'warn', r.message)
+      const all = JSON.stringify(r.data)
+      // TLS is named only as what was not there.
+      assert.doesNotMatch(`${r.message} ${all}`.replace(/without TLS/g, ''), /certificate|trusted|TLS|handshake/i)
+      assert.match(all, /answered HTTP 200 as svc \(Basic\) directly, without TLS/)
+      assert.match(r.message, /the password of svc crosses the network in clear \(http:\/\/\)/)
+      assert.match(r.remediation, /https/)
+      // Without credentials, plain HTTP is said but not a warning.
+      const none = await runCheck(connectorHttp, params({url, auth: 'none', username: undefined, password: undefined}))
+      assert.equal(none.status, 'pass', none.message)
+      assert.match(none.message, /without TLS/)
+    } finally {
+      plain.close()
     }
   })
 

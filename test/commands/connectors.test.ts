@@ -133,7 +133,13 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
       const ids = (r: {stdout: string}) =>
         (JSON.parse(r.stdout).results as Result[]).filter((x) => x.status !== 'skip').map((x) => x.id)
       assert.deepEqual(ids(own), ['connector.files', 'connector.http', 'connector.ldap'])
-      assert.deepEqual(ids(other), [])
+      // Agent02 runs no connector: the selection plans nothing there, and says where they run.
+      assert.equal(other.code, 2, other.stdout + other.stderr)
+      assert.match(
+        other.stderr,
+        /^idm-preflight: --only connector\.\*: nothing to run at stage before on Agent02's host$/m,
+      )
+      assert.match(other.stderr, /connector\.ldap runs on SandboxAgent's host: check --agent SandboxAgent/)
     } finally {
       await sb.stop()
     }
@@ -213,7 +219,7 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
   })
 
   test(
-    'scaffold writes Connections (passwords @-escaped, masked in the diff); validate --workdir judges it',
+    'scaffold writes Connections (passwords as they are, masked in the diff); validate --workdir judges it',
     {timeout: 60_000},
     async () => {
       const sb = await startSandbox()
@@ -237,11 +243,14 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
           EnableSSL: true,
           Filter: '(objectClass=*)',
         })
-        assert.equal(written.Connections.SCIMExport.Password, '@p@ss-W0rd-api')
+        // The settings-files page's "@" escape is for the certificates' passwords: a connection's
+        // password is written as it is, and validate does not ask for one more "@".
+        assert.equal(written.Connections.SCIMExport.Password, 'p@ss-W0rd-api')
         assert.equal(written.Connections.HRExport.IsFileNameRegex, true)
         assert.equal(written.Connections.HRExport.Separator, ';')
         const ok = await runCli(['validate', '--workdir', target])
         assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+        assert.doesNotMatch(ok.stdout, /must start with one more "@"/)
         // A connection the product would refuse: a bad identifier, a file outside SourcesRootPaths, Basic without Login.
         written.Connections['1HR_Export'] = {Path: '/etc/passwd'}
         delete written.Connections.ADExport.Login

@@ -23,10 +23,16 @@ import {BIN, ROOT, tempDir} from '../helpers/cli.js'
  */
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
 
+/**
+ * A ```sh block right under a marker `<!-- … run by test/….test.ts -->` is run whole by that test
+ * (README's workflow: test/commands/readme-workflow.test.ts, which reads the block after its marker).
+ */
+const MARKED = /<!-- [^>]*\brun by (test\/[\w/.-]+\.test\.ts) -->\s*\n```sh\n([\s\S]*?)^```$/gm
+
 /** README's shell command lines: ```sh blocks, continuations joined, comments and blank lines left out. */
 function commandLines(md: string): string[] {
   const out: string[] = []
-  for (const block of md.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
+  for (const block of md.replace(MARKED, '').matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
     let pending = ''
     for (const raw of block[1]!.split('\n')) {
       const line = pending + raw.trim()
@@ -113,6 +119,13 @@ describe('README.md: every command line it shows runs', () => {
   after(async () => {
     await sb?.stop()
     await cleanup()
+  })
+
+  test('a block under a marker is run by the test it names', async () => {
+    for (const m of README.matchAll(MARKED)) {
+      const source = await readFile(join(ROOT, m[1]!), 'utf8')
+      assert.match(source, /README\.md/, `${m[1]} reads README.md`)
+    }
   })
 
   test('README shows command lines, and each is run here or by a named test', () => {

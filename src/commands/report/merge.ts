@@ -29,11 +29,11 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, of 
   async run() {
     const {argv, flags} = await this.parse(ReportMerge)
     const files = argv as string[]
-    const [{readReport, mergeReports}, {emitReport}] = await Promise.all([
+    const [{readReports, mergeReports}, {emitReport}] = await Promise.all([
       import('../../core/report-merge.js'),
       import('../../core/report-output.js'),
     ])
-    const reports = await Promise.all(files.map(async (file) => ({file, report: await readReport(file)})))
+    const reports = await readReports(files)
     const merged = mergeReports(reports)
     await emitReport(merged, flags, files, (t) => this.out(t))
     process.exitCode = merged.exitCode

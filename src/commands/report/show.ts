@@ -25,11 +25,11 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
 
   async run() {
     const {args, flags} = await this.parse(ReportShow)
-    const [{readReport}, {emitReport}] = await Promise.all([
+    const [{readReports}, {emitReport}] = await Promise.all([
       import('../../core/report-merge.js'),
       import('../../core/report-output.js'),
     ])
-    const report = await readReport(args.file)
+    const report = (await readReports([args.file]))[0]!.report
     await emitReport(report, flags, [args.file], (t) => this.out(t))
     process.exitCode = report.exitCode
   }
