@@ -14,7 +14,12 @@ export function buildReportSchema(): Record<string, unknown> {
     type: 'object',
     additionalProperties: false,
     required: ['name'],
-    properties: {name: {type: 'string'}, agent: {type: 'string'}, component: {type: 'string'}},
+    properties: {
+      name: {type: 'string'},
+      agent: {type: 'string'},
+      role: {enum: ['server', 'agent', 'all']},
+      component: {type: 'string'},
+    },
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -47,10 +52,11 @@ export function buildReportSchema(): Record<string, unknown> {
       },
       environment: {type: 'string'},
       topology: {enum: ['saas', 'on-prem-integrated', 'on-prem-separate']},
-      stage: {enum: ['before', 'after']},
+      // `mixed`: a merge of both stages (report merge --allow-mixed-stages), each row with its own.
+      stage: {enum: ['before', 'after', 'mixed']},
       startedAt: {type: 'string', format: 'date-time'},
       durationMs: {type: 'integer', minimum: 0},
-      exitCode: {enum: [0, 3, 4, 130]},
+      exitCode: {enum: [0, 3, 4, 130, 143]},
       strict: {type: 'boolean'},
       interrupted: {type: 'boolean'},
       summary,
@@ -83,6 +89,21 @@ export function buildReportSchema(): Record<string, unknown> {
             data: {},
             place: {type: 'string'},
             host: {type: 'string'},
+            hosts: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['host', 'status', 'message'],
+                properties: {
+                  host: {type: 'string'},
+                  status: {enum: [...STATUSES]},
+                  message: {type: 'string'},
+                  remediation: {type: 'string'},
+                },
+              },
+            },
+            stage: {enum: ['before', 'after']},
           },
         },
       },
@@ -148,6 +169,7 @@ export function buildReportSchema(): Record<string, unknown> {
           required: ['host', 'stage', 'startedAt', 'exitCode', 'summary', 'file'],
           properties: {
             host: runHost,
+            label: {type: 'string'},
             stage: {enum: ['before', 'after']},
             startedAt: {type: 'string', format: 'date-time'},
             exitCode: {type: 'integer'},

@@ -198,7 +198,7 @@ h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.15em;margin:24px 0 8px;border-b
 table{border-collapse:collapse;width:100%;font-size:.93em}th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid #eee}
 th{background:#fafafa}td.st span{display:inline-block;min-width:3.6em;text-align:center}
 tr.hl td{background:#fff8c4}.fix{color:#333;margin-top:3px}.fix::before{content:"Fix: ";font-weight:600}
-.waiver{color:#7a4f01;margin-top:3px}.target{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
+.waiver{color:#7a4f01;margin-top:3px}.stage{color:#555;font-size:.9em}.verdict{white-space:nowrap;margin:1px 0}.target{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}dt{font-weight:600}dd{margin:0}
 .notes li{margin:2px 0}
 @media print{.filters,.noprint{display:none}body{max-width:none;padding:0}.picture{border:none;overflow:visible}
@@ -228,6 +228,15 @@ const SCRIPT = `
 })();
 `
 
+/** A merged row's hosts: each with its verdict when they disagree. */
+function hostsCell(r: CheckResult): string {
+  if (!r.hosts?.length) return esc(r.host ?? '')
+  if (new Set(r.hosts.map((h) => h.status)).size === 1) return r.hosts.map((h) => `<div>${esc(h.host)}</div>`).join('')
+  return r.hosts
+    .map((h) => `<div class="verdict"><span class="chip s-${h.status}">${h.status}</span> ${esc(h.host)}</div>`)
+    .join('')
+}
+
 /** The report as one self-contained HTML page. */
 export async function renderHtml(report: Report): Promise<string> {
   const merged = report.runs !== undefined
@@ -240,8 +249,8 @@ export async function renderHtml(report: Report): Promise<string> {
         return (
           `<tr class="result" data-status="${r.status}" data-place="${esc(place)}" data-check="${esc(r.id)}"${id}>` +
           `<td class="st"><span class="chip s-${r.status}">${r.status.toUpperCase()}</span></td>` +
-          `<td><b>${esc(r.id)}</b><div class="target">${esc(r.target)}</div></td>` +
-          (merged ? `<td>${esc(r.host ?? '')}</td>` : '') +
+          `<td><b>${esc(r.id)}</b><div class="target">${esc(r.target)}</div>${r.stage ? `<div class="stage">stage ${esc(r.stage)}</div>` : ''}</td>` +
+          (merged ? `<td>${hostsCell(r)}</td>` : '') +
           `<td>${esc(r.message)}` +
           (r.remediation ? `<div class="fix">${esc(r.remediation)}</div>` : '') +
           (r.waiver
@@ -282,11 +291,12 @@ export async function renderHtml(report: Report): Promise<string> {
         .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
         .join('')
     : ''
+  const roles = report.runs?.some((r) => r.host.role)
   const runs = report.runs
-    ? `<h2>Hosts</h2><table><thead><tr><th>Host</th><th>Installation</th><th>Stage</th><th>Started</th><th>Summary</th><th>Exit</th></tr></thead><tbody>${report.runs
+    ? `<h2>Hosts</h2><table><thead><tr><th>Host</th>${roles ? '<th>Role</th>' : ''}<th>Installation</th><th>Stage</th><th>Started</th><th>Summary</th><th>Exit</th></tr></thead><tbody>${report.runs
         .map(
           (r) =>
-            `<tr><td>${esc(r.host.name)}</td><td>${esc(r.host.agent ? `agent ${r.host.agent}` : (r.host.component ?? ''))}</td><td>${esc(r.stage)}</td><td>${esc(r.startedAt)}</td><td>${STATUSES.filter(
+            `<tr><td>${esc(r.label ?? r.host.name)}</td>${roles ? `<td>${esc(r.host.role ?? '')}</td>` : ''}<td>${esc(r.host.agent ? `agent ${r.host.agent}` : (r.host.component ?? ''))}</td><td>${esc(r.stage)}</td><td>${esc(r.startedAt)}</td><td>${STATUSES.filter(
               (x) => r.summary[x],
             )
               .map((x) => `${r.summary[x]} ${x}`)
