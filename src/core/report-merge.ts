@@ -89,16 +89,23 @@ interface HostRun {
   results: CheckResult[]
 }
 
-/** A merged report's rows as each run saw them: every row back to the verdict of that run's host. */
-function resultsOfRun(report: Report, label: string): CheckResult[] {
-  const out: CheckResult[] = []
+/**
+ * A merged report's rows as each run saw them: every row back to the verdict of each of its hosts,
+ * by host label (one pass over the rows, whatever the number of runs).
+ */
+function resultsByRun(report: Report): Map<string, CheckResult[]> {
+  const out = new Map<string, CheckResult[]>()
+  const add = (label: string, r: CheckResult) => {
+    const list = out.get(label)
+    if (list) list.push(r)
+    else out.set(label, [r])
+  }
   for (const row of report.results) {
     const {hosts, host, ...plain} = row
-    if (hosts?.length) {
+    if (hosts?.length)
       for (const h of hosts)
-        if (h.host === label)
-          out.push({...plain, status: h.status, message: h.message, remediation: h.remediation ?? ''})
-    } else if (host === label) out.push(plain)
+        add(h.host, {...plain, status: h.status, message: h.message, remediation: h.remediation ?? ''})
+    else if (host !== undefined) add(host, plain)
   }
   return out
 }
@@ -119,6 +126,7 @@ function runsOf(file: string, report: Report, i: number): HostRun[] {
       },
     ]
   }
+  const byRun = resultsByRun(report)
   return report.runs.map((run) => {
     const label = run.label ?? hostLabel(run.host, i)
     return {
@@ -128,7 +136,7 @@ function runsOf(file: string, report: Report, i: number): HostRun[] {
       label,
       stage: run.stage === 'after' ? 'after' : 'before',
       startedAt: run.startedAt,
-      results: resultsOfRun(report, label),
+      results: byRun.get(label) ?? [],
     }
   })
 }
@@ -144,12 +152,14 @@ function andList(items: readonly string[]): string {
  * did not pass saw.
  */
 export function verdictText(hosts: readonly HostVerdict[]): string {
-  const groups: {status: Status; message: string; hosts: string[]}[] = []
+  const byVerdict = new Map<string, {status: Status; message: string; hosts: string[]}>()
   for (const h of hosts) {
-    const g = groups.find((x) => x.status === h.status && x.message === h.message)
+    const key = `${h.status}\u0000${h.message}`
+    const g = byVerdict.get(key)
     if (g) g.hosts.push(h.host)
-    else groups.push({status: h.status, message: h.message, hosts: [h.host]})
+    else byVerdict.set(key, {status: h.status, message: h.message, hosts: [h.host]})
   }
+  const groups = [...byVerdict.values()]
   if (groups.length === 1) return groups[0]!.message
   const statuses = [...new Set(groups.map((g) => g.status))]
   const headline =
@@ -193,7 +203,7 @@ function mergeRow(entries: readonly {host: string; result: CheckResult}[], stage
     status,
     message: verdictText(hosts),
     remediation: fixesOf(hosts),
-    durationMs: Math.max(...entries.map((e) => e.result.durationMs)),
+    durationMs: entries.reduce((m, e) => Math.max(m, e.result.durationMs), 0),
     host: [...new Set(hosts.map((h) => h.host))].join(', '),
     hosts,
     ...withStage,
@@ -346,8 +356,9 @@ function runExitCode(report: Report, summary: Summary): number {
 export function recompute(report: Report): Report {
   const results = report.results.map((r) => (r.hosts?.length ? {...r, status: worst(r.hosts.map((h) => h.status))} : r))
   const summary = summarize(results)
+  const byRun = report.runs ? resultsByRun({...report, results}) : undefined
   const runs = report.runs?.map((run, i) => {
-    const s = summarize(resultsOfRun({...report, results}, run.label ?? hostLabel(run.host, i)))
+    const s = summarize(byRun!.get(run.label ?? hostLabel(run.host, i)) ?? [])
     return {...run, summary: s, exitCode: runExitCode(report, s)}
   })
   return {

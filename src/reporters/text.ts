@@ -66,7 +66,7 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
   if (failed.length > 1 || (failed.length === 1 && report.results.length > 12)) {
     const recap = new Map<
       string,
-      {status: Status; id: string; fix: string; targets: string[]; hosts: string[]; stage?: string}
+      {status: Status; id: string; fix: string; targets: Set<string>; hosts: Set<string>; stage?: string}
     >()
     for (const r of failed) {
       const seen = r.hosts?.length
@@ -76,16 +76,23 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
         : [{status: r.status, fix: r.remediation || r.message, host: r.host}]
       for (const x of seen) {
         const key = JSON.stringify([x.status, r.id, x.fix, r.stage ?? ''])
-        const e = recap.get(key) ?? {status: x.status, id: r.id, fix: x.fix, targets: [], hosts: [], stage: r.stage}
-        if (r.target !== '-' && !e.targets.includes(r.target)) e.targets.push(r.target)
-        if (x.host && !e.hosts.includes(x.host)) e.hosts.push(x.host)
+        const e = recap.get(key) ?? {
+          status: x.status,
+          id: r.id,
+          fix: x.fix,
+          targets: new Set(),
+          hosts: new Set(),
+          stage: r.stage,
+        }
+        if (r.target !== '-') e.targets.add(r.target)
+        if (x.host) e.hosts.add(x.host)
         recap.set(key, e)
       }
     }
     lines.push('', style.bold(`To fix (${recap.size}):`))
     for (const e of recap.values())
       lines.push(
-        `  - ${paint(style, e.status, e.status)} ${e.id}${e.targets.length ? ` ${e.targets.join(', ')}` : ''}${rowOrigin({host: e.hosts.join(', ') || undefined, stage: e.stage as CheckResult['stage']})}: ${e.fix}`,
+        `  - ${paint(style, e.status, e.status)} ${e.id}${e.targets.size ? ` ${[...e.targets].join(', ')}` : ''}${rowOrigin({host: [...e.hosts].join(', ') || undefined, stage: e.stage as CheckResult['stage']})}: ${e.fix}`,
       )
   }
   lines.push('', summaryLine(report, style))
@@ -96,7 +103,10 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
 function hostLines(report: Report): string[] {
   const runs = report.runs ?? []
   const label = (r: (typeof runs)[number]) => r.label ?? `${r.host.name}${r.host.agent ? ` (${r.host.agent})` : ''}`
-  const w = Math.min(40, Math.max(...runs.map((r) => label(r).length)))
+  const w = Math.min(
+    40,
+    runs.reduce((m, r) => Math.max(m, label(r).length), 0),
+  )
   const roles = runs.some((r) => r.host.role)
   return runs.map((r) => {
     const counts = (['pass', 'warn', 'fail', 'error', 'skip'] as const)
