@@ -59,7 +59,10 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
         `INTERRUPTED (${interruptionName(report.exitCode)}): this report is partial; ${report.results.filter((r) => (r.data as {phase?: string} | null)?.phase === 'interrupted').length} check(s) did not conclude`,
       ),
     )
-  if (report.runs?.length) lines.push('', style.bold(`Hosts (${report.runs.length}):`), ...hostLines(report))
+  if (report.runs?.length) {
+    lines.push('', style.bold(`Hosts (${report.runs.length}):`))
+    for (const l of hostLines(report)) lines.push(l)
+  }
   // A long run scrolls away: the failures again, each with its fix, just above the summary. A fix
   // several hosts need is said once, with its hosts.
   const failed = report.results.filter((r) => r.status === 'fail' || r.status === 'error')

@@ -46,6 +46,11 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
     }),
   }
 
+  /** --json: the report as plain JSON (oclif's colouring takes minutes on a report of many hosts). */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
   async run() {
     const {argv, flags} = await this.parse(ReportMerge)
     const files = argv as string[]

@@ -30,6 +30,11 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
   static override args = {file: Args.string({description: 'a JSON report (check --format json)', required: true})}
   static override flags = REPORT_FLAGS
 
+  /** --json: the report as plain JSON (oclif's colouring takes minutes on a report of many hosts). */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
   async run() {
     const {args, flags} = await this.parse(ReportShow)
     const [{readReport, recompute}, {emitReport, outputsOf}, {checkOutputs}] = await Promise.all([
