@@ -1,4 +1,5 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
+import {defineCheck, type FileRuleFinding, type Finding} from '../src/core/check.js'
+import {isReference} from '../src/core/semantics.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {
   accountOf,
@@ -7,7 +8,7 @@ import {
   noConnectionReason,
   sourcesRootPathsOf,
 } from '../src/lib/connectors.js'
-import type {Facts, FileSpec, Params} from '../src/lib/files-probe.js'
+import {insideRoot, type Facts, type FileSpec, type Params} from '../src/lib/files-probe.js'
 import {isWindowsPath} from '../src/lib/paths.js'
 
 /** Most directory entries read to find a regex's newest file: a drop folder, not a file system. */
@@ -150,6 +151,59 @@ export default defineCheck<Params, Facts>({
         remediation: 'set serviceAccount for the agent in the environment file',
       })
     return out
+  },
+  // The one verdict decided from the environment file alone: an input outside the agent's
+  // SourcesRootPaths (insideRoot, as the probe decides it before touching the disk), worded by
+  // evaluate itself from the facts the probe would give. validate applies it.
+  fileRules(env) {
+    const out: FileRuleFinding[] = []
+    for (const {connector, connection: k, agent, owner, system} of connectionsOf(env, {agents: env.agents ?? []}, [
+      'files',
+    ])) {
+      const roots = sourcesRootPathsOf(agent, env)
+      const i = (env.connectors ?? []).indexOf(connector)
+      const j = connector.connections.indexOf(k)
+      for (const key of ['path', 'pathIncremental'] as const) {
+        const path = k[key]
+        if (!path || isReference(path) || roots.some((r) => insideRoot(path, r))) continue
+        const spec = {key: key === 'path' ? ('Path' as const) : ('PathIncremental' as const), path, regex: false}
+        const params = {owner, system, connection: k.identifier, files: [spec], outputFolders: [], roots}
+        for (const f of this.evaluate(
+          params,
+          {files: [{...spec, outsideRoots: true}], folders: [], user: ''},
+          {
+            now: new Date(),
+            expiryWarningDays: 30,
+          },
+        ))
+          if (f.status === 'fail') out.push({...f, status: 'fail', path: ['connectors', i, 'connections', j, key]})
+      }
+    }
+    return out
+  },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "On the agent's host: each input (path, pathIncremental; with isFileNameRegex the newest match) must lie inside the agent's SourcesRootPaths, be a regular file, non-empty, and readable by the service account with traversal of every folder above it; each output folder writable by it.",
+    verdicts: [
+      {status: 'pass', when: 'the file is readable by the account (its size shown); the output folder is writable'},
+      {
+        status: 'fail',
+        when: 'outside SourcesRootPaths, missing, not a regular file, unreadable, or an output folder missing or not writable',
+        fix: 'move the file or add its folder to sourcesRootPaths; grant read (or Modify)',
+      },
+      {
+        status: 'warn',
+        when: 'no file matches the regular expression yet, the file is empty, or the account is unknown here',
+      },
+      {status: 'skip', when: 'Windows paths checked from another platform'},
+    ],
+    sources: [
+      {
+        page: 'https://docs.netwrix.com/docs/identitymanager/6_2/integration-guide/network-configuration/agent-configuration/appsettings-agent',
+        quote:
+          'List of folder paths from which Identity Manager is allowed to read. This option is used to validate the sources files defined in file-based connections. These paths are case sensitive.',
+      },
+    ],
   },
 })
 

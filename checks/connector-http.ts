@@ -174,4 +174,24 @@ export default defineCheck<Params, HttpFacts>({
       },
     ]
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "From the agent's host, an HTTPS GET of the API's URL through HTTPS_PROXY unless NO_PROXY bypasses it, the certificate verified before any credential is sent, with Basic or Bearer authentication; the status is explained.",
+    verdicts: [
+      {status: 'pass', when: 'the API answered 2xx/3xx with the given authentication, certificate trusted'},
+      {
+        status: 'fail',
+        when: 'a phase failed (DNS, proxy, connect, TLS, HTTP), the certificate is not trusted, or 401, 403, 407 or 5xx',
+        fix: 'per status: the credentials, the account rights, the proxy credentials, the API itself',
+      },
+      {status: 'warn', when: '404 (the host answers, not at this path) or another 4xx', fix: 'check the base URL'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/agent-requirements'),
+        quote:
+          'Every Identity Manager agent needs one or several service accounts on the target managed systems, able to read and write to said managed systems.',
+      },
+    ],
+  },
 })

@@ -187,6 +187,34 @@ export default defineCheck<LdapParams, LdapFacts>({
       })
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "From the agent's host, for each server of the connection: DNS, TCP, LDAPS or StartTLS with the certificate verified (the password is sent only then, or with security none), the rootDSE, the bind, the base DN read, then a paged search with the filter, counted up to countCap.",
+    verdicts: [
+      {status: 'pass', when: 'bound, the base DN read, the entries matching the filter counted'},
+      {
+        status: 'fail',
+        when: 'the DNS, TCP, TLS or StartTLS, rootDSE, bind (49 with the AD sub-code; 8/13 signing), base (noSuchObject) or search phase failed',
+        fix: 'per phase: the firewall, the CA, the account, the base DN',
+      },
+      {
+        status: 'fail',
+        when: 'the server stops a paged search (sizeLimitExceeded) or loses entries while paging: an export would be truncated',
+        fix: "raise the server's limits, or narrow the base DN or the filter",
+      },
+      {
+        status: 'warn',
+        when: 'Negotiate (not tested from here), a password sent in clear, no paged results announced, a base DN outside the naming contexts, or an Active Directory connection to a server that is not one',
+      },
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/agent-requirements'),
+        quote:
+          'Every Identity Manager agent needs one or several service accounts on the target managed systems, able to read and write to said managed systems.',
+      },
+    ],
+  },
 })
 
 function failure(p: LdapParams, f: LdapFacts, where: string, ad: boolean): Finding {

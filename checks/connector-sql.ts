@@ -63,4 +63,29 @@ export default defineCheck<Params, SqlConnectFacts>({
         fix: "run idm-preflight on the agent host as its service account, or test a SQL login's string here",
       },
     }),
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "The connector's own connection string, from the agent's host, through every phase of sql.connection (DNS, SQL Browser, TCP, pre-login, TLS, login, database), judged the same way.",
+    verdicts: [
+      {status: 'pass', when: 'logged in and the database opened'},
+      {
+        status: 'fail',
+        when: 'a phase failed (named), or the login or database was refused',
+        fix: 'as sql.connection, from the agent to SQL Server',
+      },
+      {
+        status: 'warn',
+        when: "Integrated Security logs in as the agent's service account, which cannot be used from here",
+        fix: 'run on the agent host as its service account',
+      },
+      {status: 'skip', when: 'another DBMS (ProviderClassFullName), a malformed string, or LocalDB'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/agent-requirements'),
+        quote:
+          'Every Identity Manager agent needs one or several service accounts on the target managed systems, able to read and write to said managed systems.',
+      },
+    ],
+  },
 })

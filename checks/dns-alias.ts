@@ -1,5 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {isReference} from '../src/core/semantics.js'
 import {networkParams, networkParamsSchema, writtenHost, type NetworkParams} from '../src/lib/network.js'
 import {FAILURE_TEXT, resolveName, ResolutionError, type ResolutionFailure} from '../src/lib/resolver.js'
 
@@ -30,6 +31,31 @@ export function hostnameProblem(name: string): string | undefined {
       return `label "${label}" may contain only letters, digits and inner hyphens (no "_", spaces or leading/trailing "-")`
   }
   return undefined
+}
+
+/**
+ * The verdicts on a name as written, before it is resolved: its syntax (a fail, and then nothing
+ * else is judged), and capitals. evaluate gives them, and validate through fileRules.
+ */
+export function nameFindings(hostname: string, used: string): Finding[] {
+  const syntax = hostnameProblem(hostname)
+  if (syntax)
+    return [
+      {
+        status: 'fail',
+        message: `"${hostname}" is not a valid host name: it ${syntax} (${used})`,
+        remediation: 'use an RFC 1123 name: letters, digits and hyphens, dot-separated',
+      },
+    ]
+  if (hostname !== hostname.toLowerCase())
+    return [
+      {
+        status: 'warn',
+        message: `"${hostname}" has capitals; the product's docs require DNS aliases in lowercase`,
+        remediation: `write ${hostname.toLowerCase()} everywhere (settings, bindings, certificates)`,
+      },
+    ]
+  return []
 }
 
 const FIX: Record<ResolutionFailure, string> = {
@@ -96,24 +122,9 @@ export default defineCheck<Params, Facts>({
     }
   },
   evaluate(p, f): Finding[] {
-    const out: Finding[] = []
     const used = `used as ${p.roles.join(', ')}`
-    const syntax = hostnameProblem(p.hostname)
-    if (syntax)
-      return [
-        {
-          status: 'fail',
-          message: `"${p.hostname}" is not a valid host name: it ${syntax} (${used})`,
-          remediation: 'use an RFC 1123 name: letters, digits and hyphens, dot-separated',
-        },
-      ]
-    if (p.hostname !== p.hostname.toLowerCase()) {
-      out.push({
-        status: 'warn',
-        message: `"${p.hostname}" has capitals; the product's docs require DNS aliases in lowercase`,
-        remediation: `write ${p.hostname.toLowerCase()} everywhere (settings, bindings, certificates)`,
-      })
-    }
+    const out = nameFindings(p.hostname, used)
+    if (out.some((x) => x.status === 'fail')) return out
     if (f.failure) {
       out.push({
         status: 'fail',
@@ -125,5 +136,60 @@ export default defineCheck<Params, Facts>({
     const chain = f.cnames?.length ? ` via CNAME ${[p.hostname, ...f.cnames].join(' → ')}` : ''
     out.push({status: 'pass', message: `${p.hostname} → ${f.addresses?.join(', ')}${chain} (${f.resolver})`})
     return out
+  },
+  // The names the plan resolves, judged as written (nameFindings), each where the file says it.
+  fileRules(env) {
+    const named: [(string | number)[], string | undefined, string][] = [
+      [['server', 'alias'], env.server.alias, 'server alias'],
+      [['server', 'url'], isReference(env.server.url) ? undefined : writtenHost(env.server.url), 'server URL'],
+      ...(env.agents ?? []).flatMap((a, i): [(string | number)[], string | undefined, string][] => [
+        [['agents', i, 'alias'], a.alias, `agent ${a.identifier} alias`],
+        [
+          ['agents', i, 'url'],
+          a.url && !isReference(a.url) ? writtenHost(a.url) : undefined,
+          `agent ${a.identifier} URL`,
+        ],
+      ]),
+      [['smtp', 'host'], env.smtp?.host, 'SMTP server'],
+    ]
+    return named.flatMap(([path, host, role]) =>
+      host && !isReference(host)
+        ? nameFindings(host, `used as ${role}`).map((f) => ({...f, status: f.status as 'fail' | 'warn', path}))
+        : [],
+    )
+  },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Resolves each name the file uses (server and agent aliases and URL hosts, the SMTP host) through network.dnsServers or the system resolver, following CNAMEs to an A or AAAA record. The name's syntax and case are judged first, without a query (validate says them too).",
+    verdicts: [
+      {status: 'pass', when: 'the name resolves; the CNAME chain and the resolver used are shown'},
+      {
+        status: 'fail',
+        when: 'the name is not an RFC 1123 host name (nothing is queried)',
+        fix: 'letters, digits and hyphens, dot-separated',
+      },
+      {
+        status: 'warn',
+        when: 'the name has capitals',
+        fix: 'write it in lowercase everywhere: settings, bindings, certificates',
+      },
+      {
+        status: 'fail',
+        when: 'NXDOMAIN, no A/AAAA record, a CNAME loop, SERVFAIL, REFUSED or no answer',
+        fix: 'the record to create or the DNS server to fix, per failure',
+      },
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/server-requirements'),
+        quote:
+          "In the case of an on-premises installation, the server needs to be assigned a hostname within the organization's domain. Agents must be able to resolve the server's hostname.",
+      },
+      {
+        page: netwrixDocs('installation-guide/requirements/server-requirements'),
+        quote:
+          'The DNS alias should be written in lowercase in order to comply with as many security rules as possible.',
+      },
+    ],
   },
 })

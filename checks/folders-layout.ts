@@ -99,4 +99,23 @@ export default defineCheck<WorkdirParams, Facts>({
       out.push({status: 'pass', message: `${p.path} has ${f.entries.map((e) => e.name).join(', ')}`})
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: 'Looks at each working directory (no account involved): Runtime, Temp, Work, and for an agent Mails and Sources, each a folder inside it (a link leading outside is refused).',
+    verdicts: [
+      {status: 'pass', when: 'every folder is there, inside the working directory'},
+      {
+        status: 'fail',
+        when: 'the working directory or a required folder is missing, is a file, or is a link to outside',
+        fix: 'idm-preflight scaffold creates them',
+      },
+      {status: 'warn', when: 'an optional folder is missing'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('user-guide/deploy/production-agent-installation'),
+        quote: 'Create a Working Directory and make sure it contains the folders: `Mails`; `Sources`; `Temp`; `Work`.',
+      },
+    ],
+  },
 })

@@ -269,4 +269,33 @@ export default defineCheck<WorkdirParams, Facts>({
     }
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Computes the service account's effective rights on each folder of the working directory (measured as the account with runuser when root; from mode bits and POSIX ACLs otherwise; from icacls on Windows), and whether it can read the settings files and the PFX files they name.",
+    verdicts: [
+      {status: 'pass', when: "the account's rights match the product's profile, nobody else may write"},
+      {
+        status: 'fail',
+        when: 'the directory or a required folder is missing, the account lacks read/traverse (or write where needed), a file it reads at start-up is unreadable, or everyone may write',
+        fix: 'the icacls or setfacl command, or the scaffolded set-permissions script',
+      },
+      {
+        status: 'warn',
+        when: 'the account can write where the docs grant read and execute only (least privilege)',
+        fix: 'remove the write right',
+      },
+      {status: 'skip', when: 'no serviceAccount, or the account is not one of this host'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/agent-requirements'),
+        quote:
+          "The agent's service account needs specific permissions presented in the Create a Working Directory topic",
+      },
+      {
+        page: netwrixDocs('installation-guide/requirements/agent-requirements'),
+        quote: 'Other permissions should be denied.',
+      },
+    ],
+  },
 })

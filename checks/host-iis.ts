@@ -423,4 +423,38 @@ export default defineCheck<Params, Facts>({
       ]
     return [{status: 'pass', message: `IIS ${f.major}.${f.minor}`}]
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Reads IIS's version from the registry; after installation, the sites and pools (WebAdministration) to find the site serving each <workingDirectory>\\Runtime, and judges its pool, its https binding for the URL's host and port, and the binding's certificate.",
+    verdicts: [
+      {status: 'pass', when: 'IIS 10 or later; the site, its pool and its binding as the docs describe'},
+      {
+        status: 'fail',
+        when: 'IIS missing or older than 10; no site for Runtime; the pool not No Managed Code, not AlwaysRunning, idle time-out not 0, Load User Profile off, periodic recycling on, stopped, or another identity than serviceAccount',
+        fix: "the IIS Manager setting and the Set-ItemProperty command, or scaffold's install-iis-site.ps1",
+      },
+      {
+        status: 'fail',
+        when: 'no https binding for the host and port, no certificate, one not in the store, expired, or not the tlsCertificate',
+        fix: 'New-WebBinding and the certificate to bind',
+      },
+      {
+        status: 'warn',
+        when: 'the binding answers every host name on the port (no SNI host)',
+        fix: 'set the host name with Require Server Name Indication',
+      },
+      {status: 'skip', when: 'not Windows'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/agent-requirements'),
+        quote: 'An Internet Information Services (IIS) website from the minimal version IIS 10.0 (recommended)',
+      },
+      {
+        page: netwrixDocs('user-guide/deploy/production-agent-installation/iis-configuration'),
+        quote:
+          'Right-click on **Sites** to add a new site named `Usercube<Organization>`, make sure that the selected application pool is `Usercube` and set the `path` field to the `Runtime` folder.',
+      },
+    ],
+  },
 })

@@ -176,6 +176,32 @@ export default defineCheck<Params, Facts>({
     }
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Reads this host's memory (the container's limit when lower), its cores, and the free space of each working directory's volume (its nearest existing parent when not created yet). Thresholds come from checks.settings.host.resources.",
+    verdicts: [
+      {status: 'pass', when: 'memory, cores and free disk meet the thresholds'},
+      {status: 'fail', when: 'less memory than minMemoryGB, or fewer cores than minCores', fix: 'give the host more'},
+      {
+        status: 'warn',
+        when: 'fewer than minCoresWithSql cores with SQL Server on this host, or less free disk than minFreeDiskGB',
+        fix: 'more cores or SQL Server on its own host; free space or move the working directory',
+      },
+      {status: 'skip', when: 'a Windows path measured from another platform'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/device-requirements'),
+        quote:
+          'No matter whether the machine is virtual or physical, running a Identity Manager server or agent requires at least 8 GB of RAM, 20 GB of disk storage, and a dual-core CPU.',
+      },
+      {
+        page: netwrixDocs('installation-guide/requirements/device-requirements'),
+        quote:
+          'Netwrix Identity Manager (formerly Usercube) recommends a 4-core CPU if SQL server is installed on this device.',
+      },
+    ],
+  },
 })
 
 async function measure(path: string): Promise<Disk> {

@@ -116,4 +116,31 @@ export default defineCheck<Params, Facts>({
       out.push({status: 'skip', message: 'the IIS hosting bundle (ASP.NET Core Module) is checked on Windows only'})
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: 'Runs dotnet --list-runtimes and looks for Microsoft.AspNetCore.App 8.x; on Windows also for the ASP.NET Core Module V2 of IIS (aspnetcorev2.dll), which the hosting bundle installs.',
+    verdicts: [
+      {status: 'pass', when: 'an ASP.NET Core 8 runtime is installed (and, on Windows, the IIS module)'},
+      {
+        status: 'fail',
+        when: 'dotnet is missing or fails, no ASP.NET Core 8, or the IIS module is missing',
+        fix: 'install the ASP.NET Core Runtime 8.0 Hosting Bundle (after IIS)',
+      },
+      {
+        status: 'warn',
+        when: 'only a later major is installed: an app built for 8 starts on it only with roll-forward',
+        fix: 'install the 8.0 hosting bundle beside it',
+      },
+    ],
+    sources: [
+      {
+        page: 'https://docs.netwrix.com/docs/identitymanager/6_2/installation-guide/requirements/agent-requirements',
+        quote: 'Running an agent requires installing the Windows hosting bundle for ASP.Net Runtime.',
+      },
+      {
+        page: 'https://docs.netwrix.com/docs/identitymanager/6_2/installation-guide/requirements/device-requirements',
+        quote: '.NET version 8.0 or higher must be installed.',
+      },
+    ],
+  },
 })

@@ -1,5 +1,6 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
+import {defineCheck, type FileRuleFinding, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {isReference} from '../src/core/semantics.js'
 import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/lib/proxy.js'
 
 interface Params {
@@ -106,4 +107,59 @@ export default defineCheck<Params, Facts>({
     return out
   },
   data: (f) => ({env: {HTTPS_PROXY: f.env.HTTPS_PROXY && displayProxy(f.env.HTTPS_PROXY), NO_PROXY: f.env.NO_PROXY}}),
+  // The file's own values are judged by the rules evaluate applies to them (src/lib/proxy.ts):
+  // validate says them without this host's variables, which only check can see.
+  fileRules(env) {
+    const out: FileRuleFinding[] = []
+    const {httpsProxy, noProxy} = env.network ?? {}
+    if (httpsProxy !== undefined && !isReference(httpsProxy))
+      for (const p of httpsProxyProblems(httpsProxy, 'network.httpsProxy'))
+        out.push({path: ['network', 'httpsProxy'], status: p.severity, message: p.message, remediation: p.remediation})
+    if (noProxy !== undefined && !isReference(noProxy))
+      for (const p of noProxyProblems(noProxy, 'network.noProxy'))
+        out.push({path: ['network', 'noProxy'], status: p.severity, message: p.message, remediation: p.remediation})
+    return out
+  },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Reads network.httpsProxy and network.noProxy from the environment file (else this host's HTTPS_PROXY and NO_PROXY) and judges their form as .NET reads them; nothing is sent. validate applies the same rules to the file's values.",
+    verdicts: [
+      {
+        status: 'pass',
+        when: 'no proxy is configured (the product connects directly), or the proxy is well-formed; says whether agent → server goes through it',
+      },
+      {
+        status: 'fail',
+        when: 'HTTPS_PROXY uses https://, has a path or a trailing "/", spaces, an invalid port, credentials without http://, or a password with an unencoded / @ ? #',
+        fix: 'write http://host:port or host:port, in web.config (aspNetCore environmentVariables)',
+      },
+      {
+        status: 'fail',
+        when: 'NO_PROXY contains "*", an entry "*.domain" or a URL',
+        fix: 'list host names; a leading "." is the wildcard (.contoso.com)',
+      },
+      {
+        status: 'warn',
+        when: "an empty value or entry, spaces around entries, NO_PROXY without HTTPS_PROXY, or this host's HTTPS_PROXY differing from the file's",
+        fix: 'make web.config and this host say the same',
+      },
+    ],
+    sources: [
+      {
+        page: netwrixDocs('integration-guide/network-configuration/proxy', '6.1'),
+        quote:
+          'The URL must start with `http`, **not https**, and cannot include any text after the hostname, IP, or port.',
+      },
+      {
+        page: netwrixDocs('integration-guide/network-configuration/proxy', '6.1'),
+        quote:
+          'To exclude all subdomains ("wildcard" exclusion), domains in the `NO_PROXY` list need to be prefixed with a dot (`.`), which is standard, but not particularly well documented. **Do not use the star (`*`) prefix !!!**',
+      },
+      {
+        page: netwrixDocs('integration-guide/network-configuration/proxy', '6.1'),
+        quote:
+          'The dotnet environment does not rely on the OS-wide proxy configuration. It is mandatory to use the above-mentioned environment variables to configure the proxy.',
+      },
+    ],
+  },
 })

@@ -118,4 +118,38 @@ export default defineCheck<Params, Facts>({
     out.unshift({status: 'pass', message: `${p.url} answered HTTP ${r.status}${via}`})
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: 'An HTTPS GET of server.url from this host, through HTTPS_PROXY (a CONNECT tunnel) unless NO_PROXY bypasses the host, the certificate verified; on premises also GET /hc.',
+    verdicts: [
+      {status: 'pass', when: 'the server answered, directly or through the proxy; on premises /hc answers Healthy'},
+      {
+        status: 'fail',
+        when: 'the DNS, proxy, connect, TLS or HTTP phase failed (named)',
+        fix: 'dns.alias, proxy.settings, the firewall, tls.endpoint or the IIS site, per phase',
+      },
+      {
+        status: 'fail',
+        when: "the server's certificate is not trusted here",
+        fix: "add the private CA to network.caFile and to the host's trust store",
+      },
+      {
+        status: 'warn',
+        when: '/hc does not answer, or answers other than Healthy (not installed yet, or no database)',
+        fix: 'the server log and sql.connection',
+      },
+      {status: 'skip', when: 'on-prem-integrated: the agent runs inside the server'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/server-requirements'),
+        quote: "Agents must be able to resolve the server's hostname.",
+      },
+      {
+        page: netwrixDocs('installation-guide/requirements/agent-requirements'),
+        quote:
+          'The agent requires the use of HTTPS ports and an SSL certificate in order to perform HTTPS communication with the server.',
+      },
+    ],
+  },
 })

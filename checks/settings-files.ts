@@ -74,4 +74,32 @@ export default defineCheck<Params, Facts>({
     }))
     return out.length ? out : [{status: 'pass', message: `Runtime/${p.file} parses and holds what the product needs`}]
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Reads Runtime/appsettings.json and Runtime/appsettings.agent.json as the product parses them (comments and trailing commas allowed, keys case-insensitive) and applies the rules of validate --workdir: required keys per role, ApplicationUri equal to server.url, AgentIdentifier not Local, certificate blocks, mail, the agent's Connections, no placeholder left.",
+    verdicts: [
+      {status: 'pass', when: 'the file parses and holds what the product needs'},
+      {
+        status: 'fail',
+        when: 'an error of the file, at its line and column (a missing key, a placeholder, a server setting in an agent file…)',
+        fix: 'edit the file, or scaffold --force',
+      },
+      {
+        status: 'warn',
+        when: 'a warning of the file (no License in an agent file, EncryptFile false, a password with "@" not escaped…)',
+      },
+      {status: 'skip', when: 'the file is not there yet (scaffold writes it), or a Windows path on another platform'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('user-guide/deploy/production-agent-installation/settings-files'),
+        quote:
+          'From the `Runtime/Agent` folder, copy the files `appsettings.json`, `appsettings.agent.json` and `web.config` and paste them in the `Runtime` folder, thus replacing the pre-existing ones.',
+      },
+      {
+        page: netwrixDocs('user-guide/deploy/production-agent-installation/settings-files'),
+        quote: 'Do not write a `/` character at the end of the string.',
+      },
+    ],
+  },
 })

@@ -125,6 +125,30 @@ export default defineCheck<Params, Facts>({
       },
     ]
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Checks that smtp.pickupDirectory is a folder, writes and removes a file there, and judges the service account's own rights on it (measured as the account when run as root, else from mode bits and ACLs; icacls on Windows).",
+    verdicts: [
+      {status: 'pass', when: 'the folder exists and the service account can write mails into it'},
+      {
+        status: 'fail',
+        when: 'the folder does not exist, is a file, or the service account cannot write into it',
+        fix: 'create it and grant the account Modify (the grant command is given)',
+      },
+      {
+        status: 'warn',
+        when: "the account's rights cannot be known here (no serviceAccount, or not an account of this host)",
+        fix: 'run on the host where the account exists, or set serviceAccount',
+      },
+      {status: 'skip', when: 'SMTP mode, no smtp section, or a Windows path on another platform'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/production-ready/email-server'),
+        quote: 'The directory where clients write emails as files is called the **pickup directory**.',
+      },
+    ],
+  },
 })
 
 /** The service account's rights on the pickup folder: Windows ACLs, or POSIX (measured as the account when root). */

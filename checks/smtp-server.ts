@@ -123,4 +123,38 @@ export default defineCheck<Params, SmtpFacts>({
     return out
   },
   data: (f) => ({...f, certificate: f.certificate && certSummary(f.certificate)}),
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: 'Speaks SMTP to smtp.host:port as the product (MailKit) would: greeting, EHLO, STARTTLS or TLS at connect per secureSocketOption, the certificate verified, then AUTH when a username is set. No mail is sent.',
+    verdicts: [
+      {status: 'pass', when: 'greeted, encrypted as configured, AUTH accepted (or no credentials set)'},
+      {
+        status: 'fail',
+        when: 'the DNS, connect, greeting, EHLO, STARTTLS, TLS or AUTH phase failed (named)',
+        fix: 'host and port, the relay rules, STARTTLS on the server, or the credentials, per phase',
+      },
+      {
+        status: 'fail',
+        when: 'the TLS certificate is not trusted or does not cover the host (no credentials are sent then)',
+        fix: 'a certificate from a trusted CA, or its CA in network.caFile',
+      },
+      {
+        status: 'warn',
+        when: 'Auto or StartTlsWhenAvailable falls back to plain text, or None sends credentials in clear',
+        fix: 'StartTls on 587 or SslOnConnect on 465',
+      },
+      {status: 'skip', when: 'pickup mode, or no smtp section'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/production-ready/email-server'),
+        quote: 'Both the Agent and the Server can get their emails delivered through an **external** SMTP server.',
+      },
+      {
+        page: netwrixDocs('installation-guide/production-ready/email-server'),
+        quote:
+          'You can also input a **UserName** and **Password** if the SMTP server requires Identity Manager to authenticate to send emails.',
+      },
+    ],
+  },
 })

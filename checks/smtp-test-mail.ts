@@ -123,4 +123,24 @@ export default defineCheck<Params, Facts>({
       },
     ]
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: 'Sends one real message to smtp.testRecipient through the SMTP server, with the settings smtp.server checks, and reports the queue id the server gives. Runs only with --send-test-mail.',
+    verdicts: [
+      {status: 'pass', when: 'the server accepted the mail (its queue id is shown)'},
+      {
+        status: 'fail',
+        when: 'the mail was refused, or a phase failed',
+        fix: 'see smtp.server; check that fromAddress may send and the recipient is allowed',
+      },
+      {status: 'skip', when: 'no SMTP server, or no smtp.testRecipient'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('user-guide/deploy/production-agent-installation'),
+        quote:
+          'perform from a local device agent-side actions such as sending test emails, reading and/or writing inside working folders, or launching/scheduling agent-side tasks.',
+      },
+    ],
+  },
 })

@@ -200,4 +200,37 @@ export default defineCheck<SqlParams, Facts>({
       })
     return out
   },
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Connected as sql.connection is, asks SQL Server for its version and edition, MAXDOP (server and database scoped), and the login's roles and bulk permission; under Integrated Security, the service account's rights through server.database.checkLogin.",
+    verdicts: [
+      {status: 'pass', when: 'SQL Server 2016 or later, MAXDOP 1, db_owner (or sysadmin), bulk operations allowed'},
+      {
+        status: 'fail',
+        when: 'SQL Server before 2016, MAXDOP other than 1, not db_owner, or no bulk operations',
+        fix: 'the T-SQL to run is given with each',
+      },
+      {
+        status: 'warn',
+        when: 'SQL Server Express (10 GB per database), or the service account is not a login of the server',
+        fix: 'Standard or Enterprise; CREATE LOGIN … FROM WINDOWS',
+      },
+      {status: 'skip', when: 'no connection (see sql.connection), or Integrated Security without checkLogin'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/database-requirements'),
+        quote: 'Identity Manager uses a SQL Server database and supports SQL Server 2016 or later.',
+      },
+      {
+        page: netwrixDocs('installation-guide/requirements/database-requirements'),
+        quote: 'The max degree of parallelism (MAXDOP) must be set to 1 in the SQL database.',
+      },
+      {
+        page: netwrixDocs('installation-guide/requirements/database-requirements'),
+        quote:
+          'The database administrator must be able to assign the following roles to the service account used by Identity Manager to access the SQL Server database: `db_owner` […] `bulkadmin`',
+      },
+    ],
+  },
 })

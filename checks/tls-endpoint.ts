@@ -203,6 +203,37 @@ export default defineCheck<Params, TlsFacts>({
       thumbprint: c.thumbprint,
     })),
   }),
+  // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
+  explain: {
+    how: "Opens a TLS connection to the URL's host and port (resolved as dns.alias does) and reads the negotiated protocol and the chain, verified against the system's roots plus network.caFile.",
+    verdicts: [
+      {status: 'pass', when: 'TLS 1.2 or later, trusted, covers the host, in validity, strong key and signature'},
+      {
+        status: 'fail',
+        when: 'the name does not resolve, nothing listens, or the handshake fails',
+        fix: 'the https binding of the site, the firewall',
+      },
+      {
+        status: 'fail',
+        when: 'TLS below 1.2, a chain not trusted here, a certificate not covering the host, expired or not yet valid, RSA < 2048 or EC < 256, or a SHA-1/MD5 signature',
+        fix: 'the certificate to issue or the CA to add to network.caFile, per verdict',
+      },
+      {
+        status: 'warn',
+        when: 'the certificate expires within checks.expiryWarningDays',
+        fix: 'renew it before that date',
+      },
+      {status: 'skip', when: 'the URL is http:// (no TLS to check)'},
+    ],
+    sources: [
+      {
+        page: netwrixDocs('installation-guide/requirements/server-requirements'),
+        quote:
+          "Identity Manager on-premises offering requires the use of an SSL certificate trusted by all the target end-users' browsers.",
+      },
+    ],
+    policy: "TLS 1.2 as a floor and the key sizes are this tool's policy (the docs name no protocol version)",
+  },
 })
 
 /** Validity window and expiry warning; true when it found the chain's date problem itself. */

@@ -4,6 +4,7 @@ import CertCreate from './commands/cert/create.js'
 import CertInspect from './commands/cert/inspect.js'
 import Check from './commands/check.js'
 import ChecksList from './commands/checks/list.js'
+import ChecksShow from './commands/checks/show.js'
 import Demo from './commands/demo.js'
 import Init from './commands/init.js'
 import ReportMerge from './commands/report/merge.js'
@@ -21,6 +22,7 @@ export const COMMANDS = {
   'cert:inspect': CertInspect,
   check: Check,
   'checks:list': ChecksList,
+  'checks:show': ChecksShow,
   demo: Demo,
   help: helpCommands.help,
   init: Init,

@@ -24,6 +24,10 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
       command: '<%= config.bin %> init --organization Contoso --server-url https://idm.contoso.com --yes',
     },
     {
+      description: 'Adopt an installation already there (a server, or an agent, working directory)',
+      command: '<%= config.bin %> init --from-workdir C:/identitymanagerContosoAgent --out contoso.yaml',
+    },
+    {
       description: 'SaaS with an SMTP server',
       command:
         '<%= config.bin %> init --topology saas --organization Contoso --server-url https://contoso.usercube.com --mail smtp --smtp-host smtp.contoso.com --yes --out saas.yaml',
@@ -63,10 +67,32 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
     'smtp-username': Flags.string({description: 'SMTP user name'}),
     'pickup-directory': Flags.string({description: 'pickup directory'}),
     'from-address': Flags.string({description: 'sender address'}),
+    'from-workdir': Flags.string({
+      description:
+        'adopt an installation already there: describe this server or agent working directory from its settings files (secrets as ${env:} references)',
+    }),
   }
 
   async run() {
     const {flags} = await this.parse(Init)
+    if (flags['from-workdir'])
+      return (await import('../scaffold/adopt.js')).runAdopt({
+        dir: flags['from-workdir'],
+        out: flags.out,
+        shown: flags.out,
+        force: flags.force,
+        options: {
+          topology: flags.topology,
+          product: flags.product,
+          organization: flags.organization,
+          agentUrl: flags['agent-url'],
+          serverWorkingDirectory: flags['working-directory'],
+          databaseServer: flags['database-server'],
+          databaseName: flags['database-name'],
+          databaseAuth: flags['database-auth'],
+        },
+        print: this.jsonEnabled() ? undefined : (t) => this.out(t),
+      })
     const [
       {QUESTIONS, environmentFromAnswers},
       {UsageError},

@@ -14,7 +14,12 @@ Static by default: a CI job has no production secrets, so an unset \${env:NAME} 
 in a secret field is always an error.
 
 With no FILES, validates the discovered environment file (--config, IDM_PREFLIGHT_CONFIG, or
-./idm-preflight.yaml|.yml|.json). A directory stands for the .yaml/.yml/.json files in it.
+./idm-preflight.yaml|.yml|.json). A directory stands for the environment files in it: its saved
+reports and other JSON files are skipped and counted.
+
+Besides the schema and the rules between keys, validate applies every verdict a check gives from
+the file alone (a proxy written https:// or with a path, NO_PROXY "*", a DNS alias in capitals),
+and says all of a file's errors at once.
 
 ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2: 'a file is invalid, unreadable or missing, or a folder holds none', 4: 'no error but warnings, with --strict'})}`)
   static override examples = [
@@ -56,17 +61,34 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
       return schema
     }
     const {discoverConfig, loadEnvironment} = await import('../core/config.js')
-    const {expandFileArgs} = await import('../core/files.js')
+    const {expandFileArgs, jsonKind, skippedText} = await import('../core/files.js')
     const {formatDiagnostic} = await import('../core/errors.js')
     const {redactor} = await import('../core/redact.js')
     const workdirs = flags.workdir ?? []
-    const files =
-      argv.length > 0 ? await expandFileArgs(argv as string[]) : workdirs.length ? [] : [discoverConfig(flags.config)]
+    const {files, skipped} =
+      argv.length > 0
+        ? await expandFileArgs(argv as string[])
+        : {files: workdirs.length ? [] : [discoverConfig(flags.config)], skipped: []}
 
     const results = await mapLimit(files, 16, async (file) => {
+      // A saved report named on the command line is not an environment file: one error, not twenty.
+      if (/\.json$/i.test(file) && (await jsonKind(file)) === 'report') {
+        const diagnostics = [
+          {
+            file,
+            line: 1,
+            column: 1,
+            path: '',
+            message: 'is an idm-preflight report, not an environment file (report show renders it)',
+            severity: 'error' as const,
+          },
+        ]
+        return {file, valid: false, errors: 1, warnings: 0, diagnostics}
+      }
       const res = await loadEnvironment(file, checks, {
         secrets: flags['require-secrets'] ? 'require' : 'static',
         redactor,
+        checkRules: true,
       })
       const errors = res.diagnostics.filter((d) => d.severity === 'error').length
       // Messages are free text and are redacted; files, positions and paths are structure.
@@ -126,6 +148,10 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
         for (const d of r.diagnostics) lines.push(`  ${formatDiagnostic(d)}`)
       }
       if (results.length > 1) lines.push(`${summary.files} files: ${summary.valid} valid, ${summary.invalid} invalid`)
+      if (skipped.length)
+        lines.push(
+          `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${skippedText(skipped)} (${skipped.map((s) => s.file).join(', ')})`,
+        )
       await this.out(`${lines.join('\n')}\n`)
     }
     const warned = results.some((r) => r.warnings > 0)
@@ -136,6 +162,7 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
       exitCode,
       summary,
       files: results,
+      skipped,
     }
   }
 }

@@ -118,6 +118,42 @@ export interface CheckDefinition<P = any, F = any> {
   evaluate(params: P, facts: F, ctx: EvaluateContext): Finding[]
   /** What of the facts goes into the report's `data` (default: the facts themselves). */
   data?(facts: F): unknown
+  /**
+   * The verdicts this check gives from the environment file alone, before any probe (a proxy
+   * written https://, a DNS alias in capitals), each at the file's path: `validate` applies them,
+   * so that they are said without a network. Built from the functions `evaluate` uses, never a
+   * second copy of a rule.
+   */
+  fileRules?(env: Environment): FileRuleFinding[]
+  /** What `checks show` says beyond what the definition states itself (optional, additive). */
+  explain?: CheckExplain
+}
+
+/** A verdict on the environment file alone (`fileRules`), at the JSON path it is about. */
+export interface FileRuleFinding extends Finding {
+  status: 'fail' | 'warn'
+  path: (string | number)[]
+}
+
+/** One verdict a check can give, for `checks show`: when it is given, and its fix. */
+export interface VerdictExplain {
+  status: Exclude<Status, 'error'>
+  when: string
+  fix?: string
+}
+
+/**
+ * What `checks show ID` adds to the definition: how the check measures, the verdicts it can give,
+ * and the docs sentences it rests on (or that it is this tool's own policy).
+ */
+export interface CheckExplain {
+  /** How it observes, in a sentence or two (the summary says what). */
+  how: string
+  verdicts: VerdictExplain[]
+  /** The product docs it rests on: the page (a netwrixDocs URL or another) and its exact sentence. */
+  sources?: {page: string; quote: string}[]
+  /** Where it is this tool's own policy rather than the docs'. */
+  policy?: string
 }
 
 /** Declares a check with full type inference; the registry discovers the default export. */

@@ -45,6 +45,12 @@ export interface LoadOptions {
   /** Where resolved secrets are registered; every output goes through it. */
   redactor?: Redactor
   processEnv?: Readonly<Record<string, string | undefined>>
+  /**
+   * Also apply each check's `fileRules` (its verdicts on the file alone: a proxy written https://,
+   * a DNS alias in capitals): validate does, so that they are said without a network. check and
+   * scaffold do not: there the check itself reports them, as a result rather than a file error.
+   */
+  checkRules?: boolean
 }
 
 export interface LoadedEnvironment {
@@ -79,24 +85,94 @@ export async function loadEnvironment(
     diagnostics.push({file, line: pos.line, column: pos.column, path: dottedPath(path), message, severity})
   }
 
+  const baseDir = resolve(dirname(file))
   if (!validate(doc.value)) {
-    for (const p of describeSchemaErrors(validate.errors ?? [], doc.value, v.schema))
-      push(p.path, p.message, 'error', p.atKey)
+    const schema = describeSchemaErrors(validate.errors ?? [], doc.value, v.schema)
+    for (const p of schema) push(p.path, p.message, 'error', p.atKey)
+    // One round: the rules beyond the schema are applied too, to what the schema accepted (the
+    // faulty values left out), so that a file's errors come all at once. A rule's finding at or
+    // around a faulty value is the schema error's consequence, not news: left out.
+    // A faulty entry of a list (an agent without identifier) takes its list out: the rules walk
+    // lists whole, and an entry left out would shift the positions of the others.
+    const faulty = schema
+      .map((p) => {
+        const i = p.path.findIndex((seg) => typeof seg === 'number')
+        return i < 0 ? p.path : p.path.slice(0, i)
+      })
+      .filter((p) => p.length > 0)
+    const overlaps = (a: readonly (string | number)[], b: readonly (string | number)[]) =>
+      a.slice(0, b.length).every((x, i) => x === b[i]) || b.slice(0, a.length).every((x, i) => x === a[i])
+    const pushBeside = (path: (string | number)[], message: string, severity: 'error' | 'warning') => {
+      if (!faulty.some((f) => overlaps(f, path))) push(path, message, severity)
+    }
+    const partial = withoutPaths(doc.value, faulty)
+    if (partial) await furtherProblems(partial, baseDir, checks, opts, pushBeside, true)
     return {ok: false, file, diagnostics: sortDiagnostics(diagnostics)}
   }
   const env = doc.value as Environment
-  if (typeof env.product === 'number') env.product = String(env.product) as Environment['product']
-
-  for (const p of semanticProblems(env)) push(p.path, p.message, p.severity)
-  const baseDir = resolve(dirname(file))
-  const resolved = structuredClone(env)
-  await resolveReferences(resolved, baseDir, opts, push)
-  await caFileProblems(resolved, baseDir, opts, push)
-  await connectionStringProblems(resolved, push)
-  await ldapFilterProblems(resolved, push)
+  const resolved = await furtherProblems(env, baseDir, checks, opts, push)
   const sorted = sortDiagnostics(diagnostics)
   if (sorted.some((d) => d.severity === 'error')) return {ok: false, file, diagnostics: sorted}
   return {ok: true, file, baseDir, env: resolved, diagnostics: sorted, source: doc}
+}
+
+/**
+ * The rules a schema cannot express (semantics.ts), the references resolved, the CA file, the
+ * connection strings and LDAP filters and, with `checkRules`, the checks' own verdicts on the file
+ * alone. Returns the environment with its references resolved.
+ */
+async function furtherProblems(
+  env: Environment,
+  baseDir: string,
+  checks: readonly CheckDefinition[],
+  opts: LoadOptions,
+  push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
+  /** The schema refused the file and `env` is what it accepted: each step says what it can. */
+  partial = false,
+): Promise<Environment> {
+  if (typeof env.product === 'number') env.product = String(env.product) as Environment['product']
+  // A refused file may lack what the rules stand on (its topology, its server, an agent's
+  // identifier): the rules that need them are left out, and a step that cannot run on what is
+  // left says nothing rather than fail.
+  const whole = typeof env.topology === 'string' && typeof env.server?.url === 'string'
+  const guarded = async (step: () => unknown) => {
+    if (!partial) return step()
+    try {
+      await step()
+    } catch {
+      // the schema errors already say what is wrong here
+    }
+  }
+  if (whole) await guarded(() => semanticProblems(env).forEach((p) => push(p.path, p.message, p.severity)))
+  const resolved = structuredClone(env)
+  await guarded(() => resolveReferences(resolved, baseDir, opts, push))
+  await guarded(() => caFileProblems(resolved, baseDir, opts, push))
+  await guarded(() => connectionStringProblems(resolved, push))
+  await guarded(() => ldapFilterProblems(resolved, push))
+  if (opts.checkRules && whole)
+    for (const c of checks)
+      await guarded(() =>
+        (c.fileRules?.(resolved) ?? []).forEach((p) =>
+          push(
+            p.path,
+            `${p.message}${p.remediation ? `; ${p.remediation}` : ''} (check ${c.id})`,
+            p.status === 'fail' ? 'error' : 'warning',
+          ),
+        ),
+      )
+  return resolved
+}
+
+/** A copy of a document without the values at `paths` (those the schema refused; no list index in them). */
+function withoutPaths(value: unknown, paths: readonly (string | number)[][]): Environment | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined
+  const copy = structuredClone(value) as Record<string, unknown>
+  for (const path of paths) {
+    let node: unknown = copy
+    for (const seg of path.slice(0, -1)) node = node && typeof node === 'object' ? (node as never)[seg] : undefined
+    if (node && typeof node === 'object' && !Array.isArray(node)) delete (node as Record<string, unknown>)[path.at(-1)!]
+  }
+  return copy as unknown as Environment
 }
 
 /**

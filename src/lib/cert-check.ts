@@ -1,4 +1,4 @@
-import {defineCheck, type CheckDefinition, type Finding} from '../core/check.js'
+import {defineCheck, type CheckDefinition, type CheckExplain, type Finding} from '../core/check.js'
 import {certParamsSchema, planCertificates} from './cert-plan.js'
 import {certDataOf} from './cert-data.js'
 import {certFindings, type CertFacts, type CertKind, type CertParams} from './cert-verdicts.js'
@@ -28,6 +28,7 @@ export function certificateCheck(o: {
   docs: string
   kind: CertKind
   field: 'encryptionCertificate' | 'identityServerCertificate' | 'tlsCertificate'
+  explain?: CheckExplain
 }): CheckDefinition<CertParams, CertFacts> {
   return defineCheck<CertParams, CertFacts>({
     id: o.id,
@@ -60,5 +61,6 @@ export function certificateCheck(o: {
     },
     evaluate: (p, f, ctx) => [...certFindings(p, f, ctx.now, ctx.expiryWarningDays), ...counterpartFindings(p, f)],
     data: certDataOf,
+    ...(o.explain ? {explain: o.explain} : {}),
   })
 }

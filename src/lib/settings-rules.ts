@@ -389,3 +389,6 @@ function walk(v: unknown, path: (string | number)[], f: (path: (string | number)
   else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i], f))
   else if (isObj(v)) for (const [k, x] of Object.entries(v)) walk(x, [...path, k], f)
 }
+
+/** Case-insensitive lookups in a settings object, as .NET configuration binds keys (for readers such as adopt). */
+export {get as settingOf, keyOf as settingKeyOf}

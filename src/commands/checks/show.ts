@@ -1,0 +1,52 @@
+import {Args} from '@oclif/core'
+import {flow} from '../../core/help.js'
+import {BaseCommand} from '../../core/base-command.js'
+import {exitCodesHelp} from '../../core/exit-codes.js'
+
+export default class ChecksShow extends BaseCommand {
+  static override summary = 'One check in full: what it measures and how, its verdicts and fixes, its docs and settings'
+  static override description =
+    flow(`Everything about one check, from its definition: what it measures and how, where it applies
+(topology, stage, platform), each verdict it can give with its fix, the docs pages and the exact
+sentences it rests on (or that it is this tool's own policy), the settings it reads under
+checks.settings.<id>, and whether validate applies its verdicts on the file alone. checks list
+gives the ids.
+
+${exitCodesHelp({0: 'the check was shown', 2: 'no check has this id'})}`)
+  static override aliases = ['explain']
+  static override examples = [
+    '<%= config.bin %> checks show proxy.settings',
+    '<%= config.bin %> explain connector.ldap',
+    '<%= config.bin %> checks show sql.requirements --json',
+  ]
+  static override enableJsonFlag = true
+  static override args = {
+    id: Args.string({description: 'the check id (checks list gives them)', required: true}),
+  }
+
+  async run() {
+    const {args} = await this.parse(ChecksShow)
+    const [{loadChecks}, {describeCheck, renderCheckText}, {UsageError}, {didYouMean}] = await Promise.all([
+      import('../../core/registry.js'),
+      import('../../core/check-explain.js'),
+      import('../../core/errors.js'),
+      import('../../core/schema-errors.js'),
+    ])
+    const checks = await loadChecks()
+    const check = checks.find((c) => c.id === args.id.toLowerCase())
+    if (!check) {
+      const hint = didYouMean(
+        args.id,
+        checks.map((c) => c.id),
+      )
+      throw new UsageError(
+        `no check has the id "${args.id}"`,
+        [],
+        hint ? `did you mean ${hint}? (checks list gives every id)` : 'checks list gives every id',
+      )
+    }
+    const described = describeCheck(check)
+    if (!this.jsonEnabled()) await this.out(renderCheckText(described))
+    return described
+  }
+}
