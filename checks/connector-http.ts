@@ -1,5 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import type {Connection} from '../src/core/environment.js'
 import {connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
 import type {HttpFacts} from '../src/lib/http-probe.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
@@ -12,10 +13,46 @@ interface Params extends NetworkParams {
   url: string
   /** The HTTPS_PROXY the agent will use for this host, when one is set and not bypassed. */
   proxy?: string
+  /** Which connector's API (`scim` unless the connection says `servicenow`). */
+  api?: 'scim' | 'servicenow'
   auth: 'none' | 'basic' | 'bearer'
   username?: string
   password?: string
   token?: string
+  /**
+   * The settings the product gets a token with, as the API's page names them, when it does: the
+   * request is then made without credentials, and what was not tried is said.
+   */
+  tokenFrom?: {settings: string[]; oauth2Url?: string}
+}
+
+/**
+ * How the product authenticates to the API, as its reference page says:
+ * - SCIM (references-connectors/scim): "The credential attributes (ApplicationId, ApplicationKey,
+ *   Login and Password) are used to obtain a token from the application for our requests";
+ *   OAuthToken is a "Generated OAuth token to connect to the application"; OAuth2Url is the "URL
+ *   which get tokens for the requests. The system can usually find this information".
+ * - ServiceNow (references-connectors/servicenowentitymanagement): "the appropriate configuration
+ *   in ServiceNow of authentication, Basic or OAuth": Login and Password, with ClientId,
+ *   ClientSecret and OAuth2Url "used (and required) with OAuth".
+ * Neither page says which OAuth grant the product uses: a token request cannot be reproduced, so
+ * the check then reaches the API without credentials and says the credentials were not tried. An
+ * OAuthToken is sent as an OAuth 2.0 bearer token (RFC 6750): this tool's reading of "OAuth token".
+ */
+function authOf(k: Connection): Pick<Params, 'auth' | 'tokenFrom'> {
+  if (k.token !== undefined) return {auth: 'bearer'}
+  const oauth2Url = k.oauth2Url ? {oauth2Url: k.oauth2Url} : {}
+  if ((k.api ?? 'scim') === 'servicenow') {
+    if (k.clientId)
+      return {auth: 'none', tokenFrom: {settings: ['ClientId', 'ClientSecret', 'Login', 'Password'], ...oauth2Url}}
+    return {auth: k.username ? 'basic' : 'none'}
+  }
+  const settings = [
+    ...(k.applicationId ? ['ApplicationId'] : []),
+    ...(k.applicationKey !== undefined ? ['ApplicationKey'] : []),
+    ...(k.username ? ['Login', 'Password'] : []),
+  ]
+  return settings.length ? {auth: 'none', tokenFrom: {settings, ...oauth2Url}} : {auth: 'none'}
 }
 
 const FIX: Record<string, string> = {
@@ -29,7 +66,7 @@ const FIX: Record<string, string> = {
 export default defineCheck<Params, HttpFacts>({
   id: 'connector.http',
   summary:
-    "HTTPS API connection (SCIM, ServiceNow…) from the agent's host: DNS, the proxy when set, TLS trust and host name, then the HTTP status with the given authentication (401/403 explained)",
+    "HTTPS API connection (SCIM, ServiceNow) from the agent's host: DNS, the proxy when set, TLS trust and host name, then the HTTP status with the authentication the API's page gives (Basic, a token; credentials the product exchanges for a token are said not tried)",
   docs: netwrixDocs('integration-guide/connectors/references-connectors/scim'),
   flow: 'agent-systems',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
@@ -41,7 +78,14 @@ export default defineCheck<Params, HttpFacts>({
       ...connectorParamsSchema,
       url: {type: 'string'},
       proxy: {type: 'string'},
+      api: {enum: ['scim', 'servicenow']},
       auth: {enum: ['none', 'basic', 'bearer']},
+      tokenFrom: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['settings'],
+        properties: {settings: {type: 'array', items: {type: 'string'}}, oauth2Url: {type: 'string'}},
+      },
       username: {type: 'string'},
       password: {type: 'string'},
       token: {type: 'string'},
@@ -66,13 +110,20 @@ export default defineCheck<Params, HttpFacts>({
         connection: k.identifier,
         url,
         ...(proxy && host && !(noProxy && bypassesProxy(host, noProxy)) ? {proxy} : {}),
-        auth: k.token !== undefined ? 'bearer' : k.username ? 'basic' : 'none',
+        api: k.api ?? 'scim',
+        ...authOf(k),
         ...(k.username ? {username: k.username} : {}),
         ...(k.password !== undefined ? {password: k.password} : {}),
         ...(k.token !== undefined ? {token: k.token} : {}),
         ...networkParams(env, ctx.baseDir),
       }
-      return host ? {target, params} : {target, params, skip: `url ${url} is not an absolute URL (validate says why)`}
+      const docs =
+        k.api === 'servicenow'
+          ? {docs: netwrixDocs('integration-guide/connectors/references-connectors/servicenowentitymanagement')}
+          : {}
+      return host
+        ? {target, ...docs, params}
+        : {target, ...docs, params, skip: `url ${url} is not an absolute URL (validate says why)`}
     })
   },
   title: (p) => `${p.connection} → ${p.url}`,
@@ -120,6 +171,7 @@ export default defineCheck<Params, HttpFacts>({
         },
       ]
     const s = f.status ?? 0
+    if (p.tokenFrom) return tokenFindings(p, s, via)
     if (s === 401)
       return [
         {
@@ -139,7 +191,9 @@ export default defineCheck<Params, HttpFacts>({
           status: 'fail',
           message: `${p.url} answered 403 Forbidden${as}${via}: authenticated, but not allowed`,
           remediation:
-            "the account lacks the API's rights (ServiceNow: its roles; SCIM: the client's scopes), or the proxy or a WAF forbids this host",
+            p.api === 'servicenow'
+              ? 'the account lacks the rights: the ServiceNow page asks for "a service account with the snc_platform_rest_api_access role, as well as reading and writing permissions"; or the proxy or a WAF forbids this host'
+              : "the account lacks the application's rights, or the proxy or a WAF forbids this host",
         },
       ]
     if (s === 407)
@@ -163,7 +217,10 @@ export default defineCheck<Params, HttpFacts>({
         {
           status: 'warn',
           message: `${p.url} answered 404${as}${via}: the host answers, but not at this path`,
-          remediation: 'check the base URL (SCIM: the endpoint, without /v2)',
+          remediation:
+            p.api === 'servicenow'
+              ? 'check the URL: the Table API endpoint (https://<instance>.service-now.com/api/now/table)'
+              : 'check the URL: the SCIM page\'s Server is the "URL of the SCIM endpoints of your application, excluding /v2"',
         },
       ]
     return [
@@ -176,9 +233,13 @@ export default defineCheck<Params, HttpFacts>({
   },
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {
-    how: "From the agent's host, an HTTPS GET of the API's URL through HTTPS_PROXY unless NO_PROXY bypasses it, the certificate verified before any credential is sent, with Basic or Bearer authentication; the status is explained.",
+    how: "From the agent's host, an HTTPS GET of the API's URL through HTTPS_PROXY unless NO_PROXY bypasses it, the certificate verified before any credential is sent, authenticated as the API's page says: ServiceNow's Login and Password as Basic, an OAuthToken as a bearer token; the credentials the product exchanges for a token (SCIM's ApplicationId, ApplicationKey, Login, Password; ServiceNow's OAuth) are not sent, and said not tried. The status is explained.",
     verdicts: [
       {status: 'pass', when: 'the API answered 2xx/3xx with the given authentication, certificate trusted'},
+      {
+        status: 'pass',
+        when: 'credentials the product exchanges for a token: the API answered without them (401 or 403 included), certificate trusted; a skip finding says what was not tried',
+      },
       {
         status: 'fail',
         when: 'a phase failed (DNS, proxy, connect, TLS, HTTP), the certificate is not trusted, or 401, 403, 407 or 5xx',
@@ -192,6 +253,63 @@ export default defineCheck<Params, HttpFacts>({
         quote:
           'Every Identity Manager agent needs one or several service accounts on the target managed systems, able to read and write to said managed systems.',
       },
+      {
+        page: netwrixDocs('integration-guide/connectors/references-connectors/scim'),
+        quote:
+          'The credential attributes (ApplicationId, ApplicationKey, Login and Password) are used to obtain a token from the application for our requests.',
+      },
+      {
+        page: netwrixDocs('integration-guide/connectors/references-connectors/servicenowentitymanagement'),
+        quote: 'the appropriate configuration in ServiceNow of authentication, Basic or OAuth.',
+      },
     ],
+    policy:
+      'An OAuthToken is sent as an OAuth 2.0 bearer token: this tool\'s reading of the SCIM page\'s "Generated OAuth token"',
   },
 })
+
+/**
+ * The product gets a token with the connection's credentials (the API's page), in a way the page
+ * does not give: the API was reached without them. A 401 or 403 is then what an API without a
+ * token answers, not a fault; what was not tried is said, as a finding of its own.
+ */
+function tokenFindings(p: Params, s: number, via: string): Finding[] {
+  const page =
+    p.api === 'servicenow'
+      ? 'the ServiceNow page gives OAuth2Url, ClientId and ClientSecret "used (and required) with OAuth", not the grant'
+      : 'the SCIM page: they "are used to obtain a token from the application for our requests", without saying how'
+  const from = p.tokenFrom!
+  const untried: Finding = {
+    status: 'skip',
+    message: `${from.settings.join(', ')} not tried: ${page}${from.oauth2Url ? ` (token endpoint ${from.oauth2Url})` : p.api === 'scim' ? ' (no OAuth2Url: the product finds the token endpoint itself)' : ''}`,
+    remediation: "the connector's first export job tries them: read its log on the agent",
+  }
+  if (s >= 500)
+    return [
+      {
+        status: 'fail',
+        message: `${p.url} answered ${s}${via}: the API is failing`,
+        remediation: "check the API's own status; the connector's jobs would fail the same way",
+      },
+      untried,
+    ]
+  if (s === 404 || s === 407 || (s >= 400 && s !== 401 && s !== 403))
+    return [
+      {
+        status: s === 407 ? 'fail' : 'warn',
+        message: `${p.url} answered ${s} without credentials${via}`,
+        remediation:
+          s === 407
+            ? 'the proxy wants credentials: HTTPS_PROXY=http://user:password@proxy:port, the password from ${env:…}'
+            : 'check the URL',
+      },
+      untried,
+    ]
+  return [
+    {
+      status: 'pass',
+      message: `${p.url} answered HTTP ${s} without credentials${via}, certificate trusted`,
+    },
+    untried,
+  ]
+}

@@ -160,7 +160,12 @@ export default defineCheck<LdapParams, LdapFacts>({
       out.push({
         status: 'warn',
         message: `${where}: the server does not announce paged results (1.2.840.113556.1.4.319)${f.unpagedLimit !== undefined ? `, and stops unpaged searches at ${f.unpagedLimit} entries` : ''}: a large export may be truncated`,
-        remediation: 'set SizeLimit in the connection, or have the directory allow paged results',
+        // The connection asks for paging (scaffold writes Controls: PagedResult for a generic LDAP
+        // one), and the LDAP page says SizeLimit is "ignored when using Servers:Controls"; the
+        // Active Directory connector has no SizeLimit setting.
+        remediation: ad
+          ? 'have the domain controller offer paged results (the Active Directory connector has no setting for it)'
+          : 'have the directory offer paged results: the connection asks for them (Controls: PagedResult), and SizeLimit is "ignored when using Servers:Controls" (LDAP page)',
       })
     else if (f.unpagedLimit !== undefined)
       out.push({
@@ -271,7 +276,7 @@ function failure(p: LdapParams, f: LdapFacts, where: string, ad: boolean): Findi
       status: 'fail',
       message: `${head}: ${p.login ?? 'the connection'} may not read ${p.baseDN} (insufficientAccessRights 50)`,
       remediation: ad
-        ? 'grant the service account read (and Replicating Directory Changes for incremental exports) on the base DN'
+        ? 'grant the service account read on the base DN, and Replicating Directory Changes on the domain root (the Active Directory page: "the Replicating Directory Changes rights are required for the service account")'
         : 'grant the bind account read access (OpenLDAP olcAccess) under the base DN',
     }
   if (phase === 'tcp' && ad && (p.port === 3268 || p.port === 3269))

@@ -51,7 +51,7 @@ export function nameFindings(hostname: string, used: string): Finding[] {
     return [
       {
         status: 'warn',
-        message: `"${hostname}" has capitals; the product's docs require DNS aliases in lowercase`,
+        message: `"${hostname}" has capitals; the requirements pages: "The DNS alias should be written in lowercase in order to comply with as many security rules as possible"`,
         remediation: `write ${hostname.toLowerCase()} everywhere (settings, bindings, certificates)`,
       },
     ]

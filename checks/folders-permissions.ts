@@ -234,7 +234,7 @@ export default defineCheck<WorkdirParams, Facts>({
       } else if (rule.noWrite && folder.rights.w) {
         out.push({
           status: 'warn',
-          message: `${acct} can write ${label} (${have}); the production-agent guide grants only read & execute there (least privilege)`,
+          message: `${acct} can write ${label} (${have}); the agent-requirements page grants no write there (${rule.why}; "Other permissions should be denied"): a warning, least privilege`,
           remediation:
             f.platform === 'windows'
               ? `icacls "${folder.path}" /remove:g "${acct}" and grant RX`
@@ -244,7 +244,7 @@ export default defineCheck<WorkdirParams, Facts>({
       if (folder.othersWrite || folder.everyoneWrite?.length) {
         out.push({
           status: 'fail',
-          message: `${label} is writable by everyone (${folder.everyoneWrite?.join(', ') || `mode ${folder.mode}`}); the docs deny every other right`,
+          message: `${label} is writable by everyone (${folder.everyoneWrite?.join(', ') || `mode ${folder.mode}`}): anyone could replace the product's files or settings (this tool's security baseline; the docs grant rights to the service account only)`,
           remediation:
             f.platform === 'windows'
               ? `icacls "${folder.path}" /remove:g Everyone Users "Authenticated Users"`

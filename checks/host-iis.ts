@@ -71,44 +71,56 @@ const IIS_MANAGER = 'IIS Manager → Application Pools →'
 const minutes = (v: number) => (Number.isFinite(v) ? `${v} min` : 'unreadable')
 const SCRIPT_FIX = 'or run install-iis-site.ps1 that idm-preflight scaffold wrote in the working directory'
 
-/** The pool's settings the production-agent and server pages require, each with its fix. */
+/**
+ * The pool's settings as the "Install the Agents" and "Install the Server" pages
+ * (installation-guide/production-ready/agent and …/server, every version) give them: "The
+ * following is mandatory: … .NET CLR Version > No Managed Code", a failure when it differs; "After
+ * creation, the following settings are recommended: … Start Mode set to AlwaysRunning; … Idle
+ * Time-out (minutes) set to 0 and Load User Profile set to True; … Regular time intervals set to
+ * 0", warnings that quote the pages' reason where they give one.
+ */
 function poolFindings(site: IisSiteFacts, serviceAccount: string | undefined): Finding[] {
   const pool = site.pool!
   const name = site.applicationPool
   const out: Finding[] = []
-  const fail = (message: string, setting: string, command: string) =>
+  const finding = (status: 'fail' | 'warn', message: string, setting: string, command: string) =>
     out.push({
-      status: 'fail',
+      status,
       message: `pool ${name}: ${message}`,
       remediation: `${IIS_MANAGER} ${name} → ${setting}; or Set-ItemProperty ${psString(`IIS:\\AppPools\\${name}`)} ${command}`,
     })
   if (pool.managedRuntimeVersion !== '')
-    fail(
-      `.NET CLR version ${pool.managedRuntimeVersion}: the product needs No Managed Code (mandatory: ASP.NET Core runs outside the CLR)`,
+    finding(
+      'fail',
+      `.NET CLR version ${pool.managedRuntimeVersion}: the agent and server pages make No Managed Code mandatory`,
       'Basic Settings → .NET CLR version: No Managed Code',
       "-Name managedRuntimeVersion -Value ''",
     )
   if (pool.startMode !== 'AlwaysRunning')
-    fail(
-      `start mode ${pool.startMode || '(unset)'}: the product needs AlwaysRunning (the scheduler must run without waiting for a request)`,
+    finding(
+      'warn',
+      `start mode ${pool.startMode || '(unset)'}: the agent and server pages recommend AlwaysRunning (server page: "IIS starts the Identity Manager Server only if an incoming http request is made on the server and the scheduler is not launched until the Identity Manager Server is started")`,
       'Advanced Settings → Start Mode: AlwaysRunning',
       '-Name startMode -Value AlwaysRunning',
     )
   if (!(pool.idleTimeoutMinutes === 0))
-    fail(
-      `idle time-out ${minutes(pool.idleTimeoutMinutes)}: the product needs 0 (IIS stops an idle pool, and the agent and scheduler with it)`,
+    finding(
+      'warn',
+      `idle time-out ${minutes(pool.idleTimeoutMinutes)}: the agent and server pages recommend 0 (they give no reason)`,
       'Advanced Settings → Idle Time-out (minutes): 0',
       '-Name processModel.idleTimeout -Value ([TimeSpan]::Zero)',
     )
   if (!pool.loadUserProfile)
-    fail(
-      'Load User Profile is off: the product needs it on (certificate keys and data-protection keys live in the profile)',
+    finding(
+      'warn',
+      'Load User Profile is off: the agent and server pages recommend True (they give no reason)',
       'Advanced Settings → Load User Profile: True',
       '-Name processModel.loadUserProfile -Value $true',
     )
   if (!(pool.periodicRestartMinutes === 0))
-    fail(
-      `${Number.isFinite(pool.periodicRestartMinutes) ? `recycled every ${pool.periodicRestartMinutes} min` : 'periodic recycling unreadable'}: periodic recycling breaks the agent-server link and the scheduler`,
+    finding(
+      'warn',
+      `${Number.isFinite(pool.periodicRestartMinutes) ? `recycled every ${pool.periodicRestartMinutes} min` : 'periodic recycling unreadable'}: the agent and server pages recommend no periodic recycling ("Recycling the application pool creates a discontinuation in the connection between server and agent, which can disrupt some of Identity Manager's features such as the job scheduler")`,
       'Recycling → Regular time intervals: off (0)',
       '-Name recycling.periodicRestart.time -Value ([TimeSpan]::Zero)',
     )
@@ -273,7 +285,7 @@ export function siteFindings(p: SiteParams, f: Extract<Facts, {kind: 'site'}>, n
   if (!site.preloadEnabled)
     out.push({
       status: 'warn',
-      message: `site ${site.name} is not preloaded: the scheduler starts only with the first request after a restart`,
+      message: `site ${site.name} is not preloaded: the server page's optional start-mode step sets preloadEnabled to true ("important if the scheduler is enabled")`,
       remediation: `Set-ItemProperty ${psString(`IIS:\\Sites\\${site.name}`)} -Name applicationDefaults.preloadEnabled -Value $true (with the Application Initialization feature)`,
     })
   out.push(...bindingFindings(p, site, f, now))
@@ -292,8 +304,8 @@ export function siteFindings(p: SiteParams, f: Extract<Facts, {kind: 'site'}>, n
 export default defineCheck<Params, Facts>({
   id: 'host.iis',
   summary:
-    'IIS 10 or later (before); after installation, the site that serves Runtime: its pool (No Managed Code, AlwaysRunning, idle 0, Load User Profile, no periodic recycling, the service account) and its https binding with the tlsCertificate (Windows)',
-  docs: netwrixDocs('user-guide/deploy/production-agent-installation/iis-configuration'),
+    'IIS 10 or later (before); after installation, the site that serves Runtime: its pool (No Managed Code, mandatory; AlwaysRunning, idle 0, Load User Profile, no periodic recycling, recommended: warnings; the service account) and its https binding with the tlsCertificate (Windows)',
+  docs: netwrixDocs('installation-guide/production-ready/agent'),
   flow: 'host',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   platforms: ['win32'],
@@ -362,6 +374,8 @@ export default defineCheck<Params, Facts>({
         target: owner,
         ...whose,
         stage,
+        // The page that gives the pool's settings: "Install the Server" for the server's site.
+        ...(role === 'server' ? {docs: netwrixDocs('installation-guide/production-ready/server')} : {}),
         params: {
           site: {
             owner,
@@ -417,7 +431,7 @@ export default defineCheck<Params, Facts>({
       return [
         {
           status: 'fail',
-          message: `IIS ${f.major}.${f.minor}; the product needs IIS ${minMajor} or later`,
+          message: `IIS ${f.major}.${f.minor}; the agent and server pages: "You need to have an IIS ${minMajor}.0 or greater"`,
           remediation: 'move to Windows Server 2016 or later (IIS 10)',
         },
       ]
@@ -430,7 +444,12 @@ export default defineCheck<Params, Facts>({
       {status: 'pass', when: 'IIS 10 or later; the site, its pool and its binding as the docs describe'},
       {
         status: 'fail',
-        when: 'IIS missing or older than 10; no site for Runtime; the pool not No Managed Code, not AlwaysRunning, idle time-out not 0, Load User Profile off, periodic recycling on, stopped, or another identity than serviceAccount',
+        when: 'IIS missing or older than 10; no site for Runtime; the pool not No Managed Code (mandatory), stopped, or another identity than serviceAccount',
+        fix: "the IIS Manager setting and the Set-ItemProperty command, or scaffold's install-iis-site.ps1",
+      },
+      {
+        status: 'warn',
+        when: "the pool not AlwaysRunning, idle time-out not 0, Load User Profile off, periodic recycling on, or the site not preloaded: recommended, not required; the pages' reason quoted where they give one",
         fix: "the IIS Manager setting and the Set-ItemProperty command, or scaffold's install-iis-site.ps1",
       },
       {
@@ -449,6 +468,11 @@ export default defineCheck<Params, Facts>({
       {
         page: netwrixDocs('installation-guide/requirements/agent-requirements'),
         quote: 'An Internet Information Services (IIS) website from the minimal version IIS 10.0 (recommended)',
+      },
+      {
+        page: netwrixDocs('installation-guide/production-ready/agent'),
+        quote:
+          'After creation, the following settings are recommended: … Start Mode set to AlwaysRunning; … Idle Time-out (minutes) set to 0 and Load User Profile set to True; … Regular time intervals set to 0. … The following is mandatory: … .NET CLR Version > No Managed Code',
       },
       {
         page: netwrixDocs('user-guide/deploy/production-agent-installation/iis-configuration'),

@@ -48,7 +48,8 @@ export function isLocalSqlHost(host: string, thisHost: string): boolean {
 
 export default defineCheck<Params, Facts>({
   id: 'host.resources',
-  summary: 'This host has the memory, cores and free disk the product needs',
+  summary:
+    'This host has the memory, cores and free disk of the device-requirements page (8 GB, two cores, 20 GB; four cores recommended with SQL Server on the host)',
   // The device-requirements page: 8 GB, 20 GB and a dual-core CPU "at least"; 4 cores
   // "recommended" when SQL Server runs on the same device.
   docs: netwrixDocs('installation-guide/requirements/device-requirements'),
@@ -132,7 +133,7 @@ export default defineCheck<Params, Facts>({
         ? {status: 'pass', message: `${mem.toFixed(1)} GB memory (needs ${p.minMemoryGB})`}
         : {
             status: 'fail',
-            message: `${mem.toFixed(1)} GB memory; the product needs at least ${p.minMemoryGB} GB`,
+            message: `${mem.toFixed(1)} GB memory; ${p.minMemoryGB} GB wanted (the device-requirements page: "at least 8 GB of RAM"${p.minMemoryGB === 8 ? '' : `; checks.settings sets ${p.minMemoryGB}`})`,
             remediation: `give this host at least ${p.minMemoryGB} GB of memory`,
           },
     )
@@ -142,13 +143,13 @@ export default defineCheck<Params, Facts>({
       f.cores < p.minCores
         ? {
             status: 'fail',
-            message: `${f.cores} cores; the product needs at least ${p.minCores}`,
+            message: `${f.cores} cores; the device-requirements page: at least "a dual-core CPU"${p.minCores === 2 ? '' : ` (checks.settings sets ${p.minCores})`}`,
             remediation: `give this host ${p.minCores} cores`,
           }
         : sqlHere && f.cores < p.minCoresWithSql
           ? {
               status: 'warn',
-              message: `${f.cores} cores; ${p.minCoresWithSql} are recommended${why}`,
+              message: `${f.cores} cores; the device-requirements page recommends "a 4-core CPU if SQL server is installed on this device"${p.minCoresWithSql === 4 ? '' : ` (checks.settings sets ${p.minCoresWithSql})`}${why}`,
               remediation: `give this host ${p.minCoresWithSql} cores, or move SQL Server to its own host`,
             }
           : {
@@ -169,7 +170,7 @@ export default defineCheck<Params, Facts>({
           ? {status: 'pass', message: `${free.toFixed(0)} GB free for ${d.path}${where}`}
           : {
               status: 'warn',
-              message: `${free.toFixed(1)} GB free for ${d.path}${where}; ${p.minFreeDiskGB} GB recommended`,
+              message: `${free.toFixed(1)} GB free for ${d.path}${where}; ${p.minFreeDiskGB} GB wanted (the device-requirements page: "at least … 20 GB of disk storage"; free space is measured here, so a warning: the product may already be on the volume)`,
               remediation: `free space on that volume or move the working directory; logs, exports and collected data grow in Temp and Work`,
             },
       )

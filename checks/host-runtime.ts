@@ -1,9 +1,14 @@
 import {access} from 'node:fs/promises'
 import {join} from 'node:path'
 import {defineCheck, type Finding} from '../src/core/check.js'
+import {netwrixDocs} from '../src/core/docs.js'
+import {versionRules} from '../src/core/versions.js'
 
 interface Params {
+  /** The ASP.NET Core major of the product version (VERSIONS' `runtime`: 8, or 10 for SaaS agents). */
   minMajor: number
+  /** Its hosting bundle's download page. */
+  download?: string
 }
 
 interface Facts {
@@ -28,17 +33,27 @@ export function parseRuntimes(text: string): {name: string; version: string}[] {
 export default defineCheck<Params, Facts>({
   id: 'host.runtime',
   summary:
-    'ASP.NET Core 8 is installed (dotnet --list-runtimes; a later major alone is a warning); on Windows, the hosting bundle for IIS',
-  docs: 'https://dotnet.microsoft.com/en-us/download/dotnet/8.0',
+    "The product version's ASP.NET Core is installed (8; SaaS agents 10: dotnet --list-runtimes; a later major alone is a warning); on Windows, the hosting bundle for IIS",
+  docs: netwrixDocs('installation-guide/requirements/agent-requirements'),
   flow: 'host',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
   params: {
     type: 'object',
     additionalProperties: false,
     required: ['minMajor'],
-    properties: {minMajor: {type: 'integer'}},
+    properties: {minMajor: {type: 'integer'}, download: {type: 'string'}},
   },
-  plan: () => [{target: 'local', params: {minMajor: 8}}],
+  // The version's runtime rule and the page it rests on (src/core/versions.ts).
+  plan: (env) => {
+    const r = versionRules(env.product).runtime
+    return [
+      {
+        target: 'local',
+        params: {minMajor: r.value.major, download: r.value.download},
+        docs: netwrixDocs(r.page, env.product),
+      },
+    ]
+  },
   title: () => '.NET runtime of this host',
   async probe(_p, ctx) {
     const {execa} = await import('execa')
@@ -70,13 +85,12 @@ export default defineCheck<Params, Facts>({
     return facts
   },
   evaluate(p, f): Finding[] {
-    const bundle =
-      'install the ASP.NET Core Runtime 8.0 Hosting Bundle (after IIS; if IIS came later, run the bundle again in Repair mode)'
+    const bundle = `install the ASP.NET Core Runtime ${p.minMajor}.0 Hosting Bundle${p.download ? ` (${p.download})` : ''} after IIS; if IIS came later, run the bundle again in Repair mode`
     if (f.error === 'not-found')
       return [
         {
           status: 'fail',
-          message: 'dotnet is not installed (or not on PATH): the product needs the ASP.NET Core 8 runtime',
+          message: `dotnet is not installed (or not on PATH): the product version needs the ASP.NET Core ${p.minMajor} runtime`,
           remediation: bundle,
         },
       ]
@@ -85,8 +99,9 @@ export default defineCheck<Params, Facts>({
     const out: Finding[] = []
     const asp = (f.runtimes ?? []).filter((r) => r.name === 'Microsoft.AspNetCore.App')
     const major = (r: {version: string}) => Number(r.version.split('.')[0])
-    // .NET starts an app built for 8 on any 8.x (minor and patch roll forward), not on 9 or 10
-    // unless the app asks for it (rollForward Major), which the product's pages do not say it does.
+    // The pages say "8.0 or higher" (SaaS: 10.0). .NET starts an app built for 8 on any 8.x (minor
+    // and patch roll forward), not on 9 or 10 unless the app asks for it (rollForward Major),
+    // which the product's pages do not say it does: a later major alone is a warning, not a pass.
     const same = asp.filter((r) => major(r) === p.minMajor)
     const later = asp.filter((r) => major(r) > p.minMajor)
     if (same.length)
@@ -94,7 +109,7 @@ export default defineCheck<Params, Facts>({
     else if (later.length)
       out.push({
         status: 'warn',
-        message: `only a later ASP.NET Core (${later.map((r) => r.version).join(', ')}): the product is built for .NET ${p.minMajor}, and .NET starts it on a later major only when its runtimeconfig allows roll-forward (an app built for ${p.minMajor} does not start here otherwise)`,
+        message: `only a later ASP.NET Core (${later.map((r) => r.version).join(', ')}): the docs link the ${p.minMajor}.0 hosting bundle ("${p.minMajor}.0 or higher"), and .NET starts an app built for ${p.minMajor} on a later major only when its runtimeconfig allows roll-forward`,
         remediation: `install the ASP.NET Core Runtime ${p.minMajor}.0 Hosting Bundle beside it (runtimes of several majors coexist)`,
       })
     else
@@ -118,18 +133,18 @@ export default defineCheck<Params, Facts>({
   },
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {
-    how: 'Runs dotnet --list-runtimes and looks for Microsoft.AspNetCore.App 8.x; on Windows also for the ASP.NET Core Module V2 of IIS (aspnetcorev2.dll), which the hosting bundle installs.',
+    how: "Runs dotnet --list-runtimes and looks for Microsoft.AspNetCore.App of the product version's major (8 for 6.1, 6.2 and 6.3; 10 for a SaaS agent: src/core/versions.ts); on Windows also for the ASP.NET Core Module V2 of IIS (aspnetcorev2.dll), which the hosting bundle installs.",
     verdicts: [
-      {status: 'pass', when: 'an ASP.NET Core 8 runtime is installed (and, on Windows, the IIS module)'},
+      {status: 'pass', when: "the version's ASP.NET Core runtime is installed (and, on Windows, the IIS module)"},
       {
         status: 'fail',
-        when: 'dotnet is missing or fails, no ASP.NET Core 8, or the IIS module is missing',
-        fix: 'install the ASP.NET Core Runtime 8.0 Hosting Bundle (after IIS)',
+        when: "dotnet is missing or fails, no ASP.NET Core of the version's major, or the IIS module is missing",
+        fix: "install the version's ASP.NET Core Runtime Hosting Bundle (8.0; SaaS 10.0) after IIS",
       },
       {
         status: 'warn',
         when: 'only a later major is installed: an app built for 8 starts on it only with roll-forward',
-        fix: 'install the 8.0 hosting bundle beside it',
+        fix: "install the version's hosting bundle beside it",
       },
     ],
     sources: [
@@ -140,6 +155,10 @@ export default defineCheck<Params, Facts>({
       {
         page: 'https://docs.netwrix.com/docs/identitymanager/6_2/installation-guide/requirements/device-requirements',
         quote: '.NET version 8.0 or higher must be installed.',
+      },
+      {
+        page: 'https://docs.netwrix.com/docs/identitymanager/current/installation-guide/requirements/device-requirements',
+        quote: '.NET version 10.0 or higher must be installed.',
       },
     ],
   },

@@ -86,7 +86,7 @@ export default defineCheck<Params, Facts>({
       },
       {
         status: 'warn',
-        when: 'a warning of the file (no License in an agent file, EncryptFile false, a password with "@" not escaped…)',
+        when: 'a warning of the file (no License in an agent file, EncryptFile false, a certificate password with "@" not escaped…)',
       },
       {status: 'skip', when: 'the file is not there yet (scaffold writes it), or a Windows path on another platform'},
     ],

@@ -125,7 +125,7 @@ export default defineCheck<Params, SmtpFacts>({
   data: (f) => ({...f, certificate: f.certificate && certSummary(f.certificate)}),
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {
-    how: 'Speaks SMTP to smtp.host:port as the product (MailKit) would: greeting, EHLO, STARTTLS or TLS at connect per secureSocketOption, the certificate verified, then AUTH when a username is set. No mail is sent.',
+    how: "Speaks SMTP to smtp.host:port as MailKit would (the docs name MailKit's SecureSocketOptions values, not the library: this tool's assumption): greeting, EHLO, STARTTLS or TLS at connect per secureSocketOption, the certificate verified, then AUTH when a username is set. No mail is sent.",
     verdicts: [
       {status: 'pass', when: 'greeted, encrypted as configured, AUTH accepted (or no credentials set)'},
       {

@@ -2,7 +2,12 @@ import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
 import {planSql, sqlParamsSchema, withCheckLogin, type SqlParams} from '../src/lib/sql-settings.js'
+import type {Product} from '../src/core/environment.js'
 import {commonJs} from '../src/core/interop.js'
+import {versionRules} from '../src/core/versions.js'
+
+/** The connection's params, and the oldest SQL Server the product version supports (VERSIONS' `sqlServer`). */
+type Params = SqlParams & {minSqlServer?: {major: number; name: string}}
 
 /** The marker the sandbox's TDS emulator recognises; harmless for a real server (a comment). */
 const MARKER = 'idm-preflight:requirements'
@@ -73,34 +78,48 @@ export interface Requirements {
 
 type Facts = SqlConnectFacts & {result?: Requirements}
 
-export default defineCheck<SqlParams, Facts>({
+export default defineCheck<Params, Facts>({
   id: 'sql.requirements',
   summary:
-    'SQL Server 2016+ (13.x), MAXDOP = 1, the login is db_owner, bulk operations allowed; each shortfall with its T-SQL',
+    'SQL Server of the product version (2016+, 13.x, for 6.1 to 6.3), MAXDOP = 1, the login is db_owner, bulk operations allowed; each shortfall with its T-SQL',
   docs: netwrixDocs('installation-guide/requirements/database-requirements'),
   flow: 'server-database',
   topologies: ['on-prem-integrated', 'on-prem-separate'],
-  params: sqlParamsSchema,
+  params: {
+    ...sqlParamsSchema,
+    properties: {
+      ...sqlParamsSchema.properties,
+      minSqlServer: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['major', 'name'],
+        properties: {major: {type: 'integer'}, name: {type: 'string'}},
+      },
+    },
+  },
   plan: (env, ctx) =>
-    planSql(
-      env,
-      ctx.baseDir,
-      (env.checks?.settings?.['sql.connection'] as Record<string, unknown> | undefined) ?? {},
-    ).map((t) => {
-      const check = env.server.database?.checkLogin
-      const account = env.server.serviceAccount
-      if (t.skip || (t.params.auth === 'sql' && !check)) return {...t, owner: 'server' as const}
-      // Integrated Security (the docs' recommended setup): with a check login, the service
-      // account's rights are asked of the catalog; without one they cannot be seen from here.
-      if (check && account && t.params.auth !== 'sql')
-        return {...t, owner: 'server' as const, params: withCheckLogin(t.params, check, account)}
-      if (t.params.auth === 'ntlm') return {...t, owner: 'server' as const}
-      return {
-        ...t,
-        owner: 'server' as const,
-        skip: `Integrated Security: ${account ?? 'the service account'}'s rights cannot be read from here; give server.database.checkLogin (a read-only login from the DBA) to verify them`,
-      }
-    }),
+    withMinimum(
+      env.product,
+      planSql(
+        env,
+        ctx.baseDir,
+        (env.checks?.settings?.['sql.connection'] as Record<string, unknown> | undefined) ?? {},
+      ).map((t) => {
+        const check = env.server.database?.checkLogin
+        const account = env.server.serviceAccount
+        if (t.skip || (t.params.auth === 'sql' && !check)) return {...t, owner: 'server' as const}
+        // Integrated Security (the docs' recommended setup): with a check login, the service
+        // account's rights are asked of the catalog; without one they cannot be seen from here.
+        if (check && account && t.params.auth !== 'sql')
+          return {...t, owner: 'server' as const, params: withCheckLogin(t.params, check, account)}
+        if (t.params.auth === 'ntlm') return {...t, owner: 'server' as const}
+        return {
+          ...t,
+          owner: 'server' as const,
+          skip: `Integrated Security: ${account ?? 'the service account'}'s rights cannot be read from here; give server.database.checkLogin (a read-only login from the DBA) to verify them`,
+        }
+      }),
+    ),
   title: (p) => `SQL Server requirements on ${p.database ?? p.host}`,
   async probe(p, ctx) {
     const {probeSql} = await import('../src/lib/sql-probe.js')
@@ -143,11 +162,12 @@ export default defineCheck<SqlParams, Facts>({
       ]
     const r = f.result
     const out: Finding[] = []
-    if (r.major < 13)
+    const min = p.minSqlServer ?? versionRules(undefined).sqlServer.value
+    if (r.major < min.major)
       out.push({
         status: 'fail',
-        message: `SQL Server ${r.version} (${r.edition}); Identity Manager needs SQL Server 2016 (13.x) or later`,
-        remediation: 'upgrade SQL Server to 2016 or later (2019/2022 recommended)',
+        message: `SQL Server ${r.version} (${r.edition}); the database-requirements page: "supports ${min.name} or later" (${min.major}.x)`,
+        remediation: `upgrade SQL Server to ${min.name.replace('SQL Server ', '')} or later`,
       })
     else out.push({status: 'pass', message: `SQL Server ${r.version} (${r.edition})`})
     if (/express/i.test(r.edition))
@@ -234,3 +254,12 @@ export default defineCheck<SqlParams, Facts>({
     ],
   },
 })
+
+/** Each instance with the product version's SQL Server rule. */
+function withMinimum<T extends {params: SqlParams}>(
+  product: Product | undefined,
+  targets: T[],
+): (T & {params: Params})[] {
+  const minSqlServer = versionRules(product).sqlServer.value
+  return targets.map((t) => ({...t, params: {...t.params, minSqlServer}}))
+}

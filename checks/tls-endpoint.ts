@@ -1,6 +1,14 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/lib/network.js'
+import {
+  DEFAULT_MIN_PROTOCOL,
+  protocolName,
+  protocolRank,
+  TLS_PROTOCOLS,
+  tlsKeyFindings,
+  type TlsProtocol,
+} from '../src/lib/tls-policy.js'
 import type {TlsFacts} from '../src/lib/tls-probe.js'
 import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/lib/x509.js'
 
@@ -9,9 +17,9 @@ interface Params extends NetworkParams {
   host: string
   port: number
   role: string
+  /** This tool's baseline (no page of the docs names a TLS version): checks.settings, default TLS 1.2. */
+  minProtocol?: TlsProtocol
 }
-
-const PROTOCOL_RANK: Record<string, number> = {SSLv3: 0, TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4}
 
 const TRUST: Record<string, [string, string]> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: [
@@ -41,7 +49,8 @@ const TRUST: Record<string, [string, string]> = {
 
 export default defineCheck<Params, TlsFacts>({
   id: 'tls.endpoint',
-  summary: 'HTTPS endpoint: TLS 1.2+, trusted chain, host name, validity, RSA ≥ 2048 / EC ≥ 256, no SHA-1/MD5',
+  summary:
+    "HTTPS endpoint: trusted chain, host name, validity (the docs: a certificate the browsers trust); this tool's baseline: TLS 1.2+ (settable), RSA ≥ 2048 / EC ≥ 256, no SHA-1/MD5",
   docs: netwrixDocs('installation-guide/requirements/server-requirements'),
   flow: 'browsers-server',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
@@ -54,12 +63,28 @@ export default defineCheck<Params, TlsFacts>({
       host: {type: 'string'},
       port: {type: 'integer'},
       role: {type: 'string'},
+      minProtocol: {enum: [...TLS_PROTOCOLS]},
       ...networkParamsSchema,
+    },
+  },
+  settings: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      minProtocol: {
+        enum: [...TLS_PROTOCOLS],
+        default: DEFAULT_MIN_PROTOCOL,
+        description:
+          "The lowest TLS version a site may negotiate: this tool's security baseline, not a rule of the product docs (default TLSv1.2)",
+      },
     },
   },
   stages: "the server's URL: before in SaaS or with server.installed, else after; agents' URLs: after",
   plan(env, ctx) {
-    const net = networkParams(env, ctx.baseDir)
+    const net = {
+      ...networkParams(env, ctx.baseDir),
+      ...(ctx.settings?.minProtocol ? {minProtocol: ctx.settings.minProtocol as TlsProtocol} : {}),
+    }
     const out = [
       // In SaaS the server exists already; on premises its site exists only once installed.
       {
@@ -117,7 +142,7 @@ export default defineCheck<Params, TlsFacts>({
         {
           status: 'fail',
           message: `TLS handshake with ${where} failed: ${f.error}`,
-          remediation: 'check the https binding and its certificate in IIS; the server must offer TLS 1.2 or later',
+          remediation: `check the https binding and its certificate in IIS, and that the server offers ${protocolName(p.minProtocol ?? DEFAULT_MIN_PROTOCOL)} or later`,
         },
       ]
     }
@@ -132,13 +157,12 @@ export default defineCheck<Params, TlsFacts>({
         },
       ]
     const about = certSummary(leaf)
-    const protoRank = PROTOCOL_RANK[f.protocol ?? ''] ?? 4
-    if (protoRank < 3)
+    const min = p.minProtocol ?? DEFAULT_MIN_PROTOCOL
+    if (protocolRank(f.protocol) < protocolRank(min))
       out.push({
         status: 'fail',
-        message: `${where} negotiated ${f.protocol}; TLS 1.2 or later is required`,
-        remediation:
-          'enable TLS 1.2/1.3 and disable TLS 1.0/1.1 and SSL on the server (Schannel settings or IIS Crypto)',
+        message: `${where} negotiated ${f.protocol}, below this tool's security baseline of ${protocolName(min)} (the product docs name no TLS version; checks.settings.tls.endpoint.minProtocol sets it)`,
+        remediation: `enable ${protocolName(min)} or later and disable the older protocols on the server (Schannel settings or IIS Crypto)`,
       })
     if (f.hostnameError) {
       out.push({
@@ -160,25 +184,14 @@ export default defineCheck<Params, TlsFacts>({
         })
       }
     }
-    if (leaf.keyType === 'rsa' && leaf.keyBits < 2048)
-      out.push({
-        status: 'fail',
-        message: `the certificate has an RSA ${leaf.keyBits}-bit key; at least 2048 is required (${about})`,
-        remediation: 'issue a new certificate with an RSA 2048 (or larger) key',
-      })
-    if (leaf.keyType === 'ec' && leaf.keyBits < 256)
-      out.push({
-        status: 'fail',
-        message: `the certificate has an EC ${leaf.keyBits}-bit key; at least 256 is required`,
-        remediation: 'use P-256 or larger',
-      })
+    out.push(...tlsKeyFindings(leaf, 'the certificate', about))
     for (const c of f.chain ?? []) {
       // A root's own signature is not checked by anyone: only judge what a client verifies.
       if (c.selfSigned && c !== leaf) continue
       if (isWeakSignature(c.signatureAlgorithm))
         out.push({
           status: 'fail',
-          message: `${c === leaf ? 'the certificate' : `the intermediate ${c.subject}`} is signed with ${c.signatureAlgorithm}; SHA-1 and MD5 are refused (${about})`,
+          message: `${c === leaf ? 'the certificate' : `the intermediate ${c.subject}`} is signed with ${c.signatureAlgorithm}: this tool's baseline refuses SHA-1 and MD5, as browsers do (${about})`,
           remediation: 'reissue it signed with SHA-256 or stronger',
         })
     }
@@ -232,7 +245,8 @@ export default defineCheck<Params, TlsFacts>({
           "Identity Manager on-premises offering requires the use of an SSL certificate trusted by all the target end-users' browsers.",
       },
     ],
-    policy: "TLS 1.2 as a floor and the key sizes are this tool's policy (the docs name no protocol version)",
+    policy:
+      "TLS 1.2 as a floor (checks.settings.tls.endpoint.minProtocol), the key sizes and no SHA-1/MD5 are this tool's security baseline (the docs name no protocol version and no key for the SSL certificate)",
   },
 })
 

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {PRODUCTS} from '../core/environment.js'
 import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {exitCodesHelp} from '../core/exit-codes.js'
@@ -39,7 +40,7 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
     yes: Flags.boolean({char: 'y', description: 'take the default of every answer not given'}),
     force: Flags.boolean({description: 'overwrite an existing file (a .bak is kept)'}),
     topology: Flags.string({options: ['saas', 'on-prem-integrated', 'on-prem-separate'], description: 'topology'}),
-    product: Flags.string({options: ['6.1', '6.2', 'saas'], description: 'product version'}),
+    product: Flags.string({options: [...PRODUCTS], description: 'product version'}),
     organization: Flags.string({description: 'organization name (no default)'}),
     'server-url': Flags.string({description: 'server URL, ApplicationUri (no default)'}),
     'server-alias': Flags.string({description: 'DNS alias of the server (on premises)'}),

@@ -1,5 +1,6 @@
 import {
   CONNECTION_TYPES,
+  HTTP_APIS,
   LDAP_AUTH_TYPES,
   LDAP_SECURITY,
   PRODUCTS,
@@ -116,9 +117,33 @@ const connection = {
       items: {type: 'string', minLength: 1},
       description: 'files: folders the connector writes into (the service account needs write there)',
     },
-    url: {type: 'string', minLength: 1, description: 'http: the API base URL (https://…)'},
-    username: {type: 'string', minLength: 1, description: 'http: Basic authentication user'},
-    token: {$ref: '#/$defs/secret', description: 'http: a bearer token (OAuthToken)'},
+    api: {
+      enum: [...HTTP_APIS],
+      description:
+        'http: the connector whose API this is: scim (default; Custom/SCIM, Salesforce, Slack, CyberArk) or servicenow',
+    },
+    url: {type: 'string', minLength: 1, description: 'http: the API base URL (https://…): Server'},
+    username: {type: 'string', minLength: 1, description: 'http: the account (Login)'},
+    token: {$ref: '#/$defs/secret', description: 'http: a generated OAuth token (OAuthToken)'},
+    applicationId: {
+      type: 'string',
+      minLength: 1,
+      description: "http, scim: the application's login (ApplicationId); the product gets a token with it",
+    },
+    applicationKey: {
+      $ref: '#/$defs/secret',
+      description: "http, scim: the application's password (ApplicationKey): ${env:NAME} or ${file:PATH}",
+    },
+    clientId: {type: 'string', minLength: 1, description: 'http, servicenow: the OAuth ClientId'},
+    clientSecret: {
+      $ref: '#/$defs/secret',
+      description: 'http, servicenow: the OAuth ClientSecret: ${env:NAME} or ${file:PATH}',
+    },
+    oauth2Url: {
+      type: 'string',
+      minLength: 1,
+      description: 'http: OAuth2Url, the token endpoint (SCIM: optional; ServiceNow: required with OAuth)',
+    },
     settings: {
       type: 'object',
       description:
@@ -158,9 +183,9 @@ export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Reco
         description: 'A name for this environment, shown in reports',
       },
       product: {
-        enum: [...PRODUCTS, 6.1, 6.2],
+        enum: [...PRODUCTS, 6.1, 6.2, 6.3],
         description:
-          'Product version: "6.1", "6.2" or "saas"; picks the docs pages linked, and the permission profile (6.1: no write on the working directory itself)',
+          'Product version: "6.1", "6.2", "6.3" or "saas" (the current docs); picks the docs pages linked, the ASP.NET Core runtime (8; SaaS agents 10), and the permission profile (6.1: no write on the working directory itself)',
       },
       topology: {enum: [...TOPOLOGIES], description: 'saas | on-prem-integrated | on-prem-separate'},
       organization: {type: 'string', minLength: 1, maxLength: 100},

@@ -6,7 +6,7 @@
 export const TOPOLOGIES = ['saas', 'on-prem-integrated', 'on-prem-separate'] as const
 export type Topology = (typeof TOPOLOGIES)[number]
 
-export const PRODUCTS = ['6.1', '6.2', 'saas'] as const
+export const PRODUCTS = ['6.1', '6.2', '6.3', 'saas'] as const
 export type Product = (typeof PRODUCTS)[number]
 
 export const SECURE_SOCKET_OPTIONS = ['None', 'Auto', 'SslOnConnect', 'StartTls', 'StartTlsWhenAvailable'] as const
@@ -96,6 +96,8 @@ export const CONNECTION_TYPES = ['activeDirectory', 'ldap', 'sql', 'files', 'htt
 export type ConnectionType = (typeof CONNECTION_TYPES)[number]
 export const LDAP_SECURITY = ['ldaps', 'starttls', 'none'] as const
 export const LDAP_AUTH_TYPES = ['Basic', 'Anonymous', 'Negotiate'] as const
+/** The API connectors an http connection may be (their reference pages give the settings). */
+export const HTTP_APIS = ['scim', 'servicenow'] as const
 
 /** One server of an LDAP/AD connection: host, optional port, optional base DN (else the connection's). */
 export interface LdapServer {
@@ -127,9 +129,19 @@ export interface Connection {
   isFileNameRegex?: boolean
   outputFolders?: string[]
   // http
+  /** Which connector's API: `scim` (the default) or `servicenow`; their pages differ on authentication. */
+  api?: (typeof HTTP_APIS)[number]
   url?: string
   username?: string
   token?: string
+  /** SCIM: ApplicationId and ApplicationKey, the application's credentials the product gets a token with. */
+  applicationId?: string
+  applicationKey?: string
+  /** ServiceNow with OAuth: ClientId, ClientSecret. */
+  clientId?: string
+  clientSecret?: string
+  /** OAuth2Url: the token endpoint (SCIM: when the product cannot find it; ServiceNow: required with OAuth). */
+  oauth2Url?: string
   /** Further keys written as they are into the connection's settings (Filter, SqlCommand, Encoding…). */
   settings?: Record<string, string | number | boolean>
 }
@@ -189,6 +201,8 @@ export const SECRET_PATHS = [
   'server.database.checkLogin.password',
   'connectors.*.connections.*.password',
   'connectors.*.connections.*.token',
+  'connectors.*.connections.*.applicationKey',
+  'connectors.*.connections.*.clientSecret',
 ] as const
 
 /** A `settings` key of a connection that holds a secret: its value must be a reference. */

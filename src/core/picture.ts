@@ -31,6 +31,16 @@ export interface Picture {
   links: PictureLink[]
 }
 
+/**
+ * The places whose results are about a component: its own (its host, certificates, folders,
+ * settings) and those of the links into it (the checks that reach it: its HTTPS endpoint from the
+ * browsers, the server from an agent, a managed system from its agent). A box is coloured by the
+ * worst of these; an arrow by the worst of its own.
+ */
+export function placesAbout(p: Pick<Picture, 'links'>, component: string): string[] {
+  return [component, ...p.links.filter((l) => l.to === component).map((l) => l.id)]
+}
+
 const link = (from: string, to: string): PictureLink => ({id: `${from}>${to}`, from, to})
 const hostOf = (url: string | undefined) => (url ? (writtenHost(url) ?? '') : '')
 

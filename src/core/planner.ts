@@ -60,7 +60,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
   )
   const out: CheckInstance[] = []
   for (const check of ordered) {
-    // The docs page of the environment's product version (6.1, 6.2 or SaaS).
+    // The docs page of the environment's product version (6.1, 6.2, 6.3 or SaaS: the current docs).
     const docs = docsForProduct(check.docs, env.product)
     const base = {id: check.id, flow: check.flow, docs, check, params: {}, stage: check.stage ?? 'before'}
     if (!check.topologies.includes(env.topology)) {

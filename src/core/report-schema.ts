@@ -73,7 +73,8 @@ export function buildReportSchema(): Record<string, unknown> {
             title: {type: 'string'},
             message: {type: 'string'},
             remediation: {type: 'string'},
-            docs: {type: 'string', format: 'uri'},
+            // A page to read: https only (a report is input; `javascript:` and the like are refused).
+            docs: {type: 'string', format: 'uri', pattern: '^https://'},
             durationMs: {type: 'integer', minimum: 0},
             flow: {enum: Object.keys(FLOWS)},
             waiver: {

@@ -233,7 +233,18 @@ export const CONNECTION_KEYS: Record<Connection['type'], readonly string[]> = {
   ldap: ['servers', 'baseDN', 'security', 'authType', 'login', 'password', 'filter'],
   sql: ['connectionString'],
   files: ['path', 'pathIncremental', 'isFileNameRegex', 'outputFolders'],
-  http: ['url', 'username', 'password', 'token'],
+  http: [
+    'api',
+    'url',
+    'username',
+    'password',
+    'token',
+    'applicationId',
+    'applicationKey',
+    'clientId',
+    'clientSecret',
+    'oauth2Url',
+  ],
 }
 
 /** The product's setting each typed key becomes: `settings` must not write them a second time. */
@@ -242,7 +253,17 @@ const OWNED_SETTINGS: Record<Connection['type'], readonly string[]> = {
   ldap: ['Servers', 'Tables'],
   sql: ['ConnectionString'],
   files: ['Path', 'PathIncremental', 'IsFileNameRegex'],
-  http: ['Server', 'Login', 'Password', 'OAuthToken'],
+  http: [
+    'Server',
+    'Login',
+    'Password',
+    'OAuthToken',
+    'ApplicationId',
+    'ApplicationKey',
+    'ClientId',
+    'ClientSecret',
+    'OAuth2Url',
+  ],
 }
 
 /** The default bind of an LDAP connection: Basic when a login is given, else Negotiate (the product's default). */
@@ -351,11 +372,60 @@ function connectorProblems(
         }
         if (k.username && k.password === undefined) err(at(), 'has a "username" but no "password"')
         if (k.password !== undefined && !k.username) err(at(), 'has a "password" but no "username"')
-        if (k.token !== undefined && k.username)
-          err(at(), 'set "username"/"password" (Basic) or "token" (Bearer), not both')
+        httpApiProblems(k, at, err, warn)
       }
     })
   })
+}
+
+/**
+ * What the API's reference page says of its settings. SCIM (references-connectors/scim): every
+ * credential is optional; "The credential attributes (ApplicationId, ApplicationKey, Login and
+ * Password) are used to obtain a token from the application for our requests", OAuthToken is
+ * "Generated OAuth token to connect to the application". ServiceNow
+ * (references-connectors/servicenowentitymanagement): Login and Password are required, Server "must
+ * start with https"; ClientId, ClientSecret and OAuth2Url are "used (and required) with OAuth".
+ */
+function httpApiProblems(
+  k: Connection,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  err: (path: (string | number)[], message: string) => void,
+  warn: (path: (string | number)[], message: string) => void,
+): void {
+  const api = k.api ?? 'scim'
+  const only = (keys: readonly (keyof Connection)[], which: string) => {
+    for (const key of keys)
+      if (k[key] !== undefined) err(at(key), `is a ${which} setting; this connection's api is ${api}`)
+  }
+  if (api === 'scim') {
+    only(['clientId', 'clientSecret'], 'servicenow')
+    if (k.applicationKey !== undefined && !k.applicationId)
+      warn(
+        at('applicationKey'),
+        'an applicationKey (the SCIM page: "Password of the application") without its applicationId ("Login of the application")',
+      )
+    if (k.token !== undefined && (k.username || k.applicationId))
+      warn(
+        at('token'),
+        'a token and the credentials the product gets a token with: the SCIM page does not say which one it uses (connector.http tries the token)',
+      )
+  } else {
+    only(['applicationId', 'applicationKey'], 'scim')
+    if (!k.username) err(at(), 'missing required key "username": the ServiceNow page requires Login and Password')
+    if (k.url && !isReference(k.url) && !/^https:\/\//i.test(k.url))
+      err(at('url'), 'the ServiceNow page: "the URL must start with https"')
+    const oauth = (['clientId', 'clientSecret', 'oauth2Url'] as const).filter((key) => k[key] !== undefined)
+    if (oauth.length && oauth.length < 3)
+      err(
+        at(),
+        `OAuth needs clientId, clientSecret and oauth2Url together (the ServiceNow page: "used (and required) with OAuth"); found only ${oauth.join(', ')}`,
+      )
+    if (k.token !== undefined)
+      err(
+        at('token'),
+        'the ServiceNow page has no OAuthToken: use username and password (Basic), with clientId, clientSecret and oauth2Url for OAuth',
+      )
+  }
 }
 
 function ldapProblems(

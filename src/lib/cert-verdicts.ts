@@ -1,5 +1,6 @@
 import type {Finding} from '../core/check.js'
 import type {LoadFailure, LoadedCertificateFile} from './certificates.js'
+import {tlsKeyFindings} from './tls-policy.js'
 import {certSummary, daysUntil, isWeakSignature, OID_SERVER_AUTH, type CertificateInfo} from './x509.js'
 
 /** Which certificate of the product, and what it must satisfy. */
@@ -99,7 +100,10 @@ const FAILURE: Record<LoadFailure, (p: CertParams, d: string) => Finding> = {
   'unsupported-key': (p, d) => ({
     status: 'fail',
     message: `${p.fileAsWritten}: ${d}`,
-    remediation: 'the product requires an RSA key of 2048 bits or more',
+    remediation:
+      p.kind === 'tls'
+        ? 'export the certificate again with an RSA or EC key'
+        : 'the product requires an RSA-2048 key pair (agent-requirements and server pages): idm-preflight cert create',
   }),
 }
 
@@ -140,24 +144,31 @@ export function certFindings(p: CertParams, f: CertFacts, now: Date, warnDays: n
       remediation: 'export the certificate together with its own key',
     })
   }
-  if (leaf.keyType !== 'rsa')
+  if (p.kind === 'tls') {
+    // The docs ask only that the SSL certificate be trusted; its key is judged by this tool's
+    // baseline, the same function as tls.endpoint's once the site serves it (tls-policy.ts).
+    out.push(...tlsKeyFindings(leaf, `the ${what}`, about))
+  } else if (leaf.keyType !== 'rsa')
+    // "An RSA-2048 encryption key pair is required for the agent" (agent-requirements); the server
+    // page: "Identity Manager's Identity Server also needs an RSA-2048 authentication key pair".
     out.push({
       status: 'fail',
-      message: `the ${what} has a ${leaf.keyType.toUpperCase()} key: the product requires RSA (${about})`,
+      message: `the ${what} has a ${leaf.keyType.toUpperCase()} key: the docs ask for an RSA-2048 key pair (${about})`,
       remediation: 'create an RSA 2048 key pair: idm-preflight cert create',
     })
   else if (leaf.keyBits < 2048)
     out.push({
       status: 'fail',
-      message: `the ${what} has an RSA ${leaf.keyBits}-bit key; at least 2048 is required (${about})`,
+      message: `the ${what} has an RSA ${leaf.keyBits}-bit key; the docs ask for an RSA-2048 key pair (${about})`,
       remediation:
-        "create an RSA 2048 key pair (the docs' openssl example with rsa:1024 is wrong): idm-preflight cert create",
+        "create an RSA 2048 key pair (the docs' openssl example with rsa:1024 contradicts their own rule): idm-preflight cert create",
     })
-  // The production-agent guide asks for SHA-256, not SHA-1, self-signed or not.
+  // The production-agent guide, of the encryption certificates: "key size exceeding 2048; sha256
+  // and not sha-1". For the TLS certificate it is this tool's baseline (browsers refuse SHA-1).
   if (isWeakSignature(leaf.signatureAlgorithm))
     out.push({
       status: 'fail',
-      message: `the ${what} is ${leaf.selfSigned ? 'self-' : ''}signed with ${leaf.signatureAlgorithm}; SHA-256 or stronger is required (${about})`,
+      message: `the ${what} is ${leaf.selfSigned ? 'self-' : ''}signed with ${leaf.signatureAlgorithm}; ${p.kind === 'tls' ? "this tool's baseline asks for" : 'the production-agent guide asks for'} SHA-256 or stronger (${about})`,
       remediation: leaf.selfSigned
         ? 'create it again: idm-preflight cert create (SHA-256)'
         : 'issue it again signed with SHA-256',

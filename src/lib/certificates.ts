@@ -370,9 +370,10 @@ export function effectivePassword(pw: string | undefined): {password: string | u
 }
 
 /**
- * A PFX password as the product's settings must hold it: the protected three-part form as it is;
- * a plain password that contains "@" with one more "@" in front, whatever it starts with (the
- * product strips exactly one), DOMAIN.md §3.5.
+ * A PFX password as the product's settings must hold it (settings-files page: "If the
+ * certificates' passwords contain @, then they must be escaped via the @ as first character of
+ * the strings"): the protected three-part form as it is; a plain password that contains "@" with
+ * one "@" in front, whatever it starts with (DOMAIN.md §3.5). For certificate passwords only.
  */
 export function escapeSettingsPassword(pw: string): string {
   if (isProtectedPassword(pw) || !pw.includes('@')) return pw

@@ -2,7 +2,9 @@
  * ADO.NET (SqlClient) connection strings, as Identity Manager's server reads them: `key=value`
  * pairs separated by `;`, keys case-insensitive with their synonyms, values quoted with `"` or `'`
  * (a doubled quote inside is a literal one). Errors give the position and never the password.
- * Grammar and keywords: Microsoft.Data.SqlClient's SqlConnectionStringBuilder.
+ * Grammar and keywords: Microsoft.Data.SqlClient's SqlConnectionStringBuilder. The docs do not
+ * name the product's SQL client: Microsoft.Data.SqlClient, the .NET one, is this tool's
+ * assumption (test/conformance compares this parser with it).
  */
 
 /** Canonical keyword → its synonyms (lower case). */
@@ -51,7 +53,7 @@ export const KEYWORDS: Record<string, string[]> = {
   Replication: ['replication'],
   'IP Address Preference': ['ip address preference', 'ipaddresspreference'],
 }
-/** Keywords of the old System.Data.SqlClient that Microsoft.Data.SqlClient (the product's) refuses. */
+/** Keywords of the old System.Data.SqlClient that Microsoft.Data.SqlClient (the client this tool assumes) refuses. */
 export const RETIRED: Record<string, string> = {
   'asynchronous processing': 'Asynchronous Processing',
   async: 'Asynchronous Processing',
@@ -326,7 +328,7 @@ export function parseConnectionString(s: string): ConnectionString {
         )
       if (RETIRED[lower])
         throw new ConnectionStringError(
-          `${RETIRED[lower]} belongs to the old System.Data.SqlClient: Microsoft.Data.SqlClient, which Identity Manager uses, refuses it (remove it)`,
+          `${RETIRED[lower]} belongs to the old System.Data.SqlClient: Microsoft.Data.SqlClient, the .NET client (the docs do not name the product's), refuses it (remove it)`,
           keyPos,
         )
       throw new ConnectionStringError(`keyword not supported: "${key}"`, keyPos)

@@ -1,6 +1,7 @@
 import {isAbsolute, resolve} from 'node:path'
 import type {PlannedTarget} from '../core/check.js'
-import type {Environment, Product} from '../core/environment.js'
+import {PRODUCTS, type Environment, type Product} from '../core/environment.js'
+import {versionRules} from '../core/versions.js'
 import {isWindowsPath} from './paths.js'
 
 /** Who runs in a working directory: a separate or SaaS agent, the server, or the server with its integrated agent. */
@@ -21,20 +22,29 @@ export interface FolderRule {
 /**
  * The folders and rights per role and product version (DOMAIN.md §1.2, §2). The product's pages
  * disagree on the rights (four matrices); the production-agent guide's recipe is the baseline,
- * and deviations from it that are not needed are warnings, not failures. The version changes one
- * thing: the agent-requirements page of 6.2 and SaaS grants the account Modify on the working
- * directory itself, 6.1's does not, so only for 6.1 is write there beyond the profile.
+ * and deviations from it that are not needed are warnings, not failures. Where the guide says
+ * Full control (Temp, Work, Mails), this tool asks for and grants Modify, the strongest right the
+ * agent-requirements page lists ("Other permissions should be denied"): its own least-privilege
+ * choice. The version changes one thing, the working directory itself (VERSIONS'
+ * `workingDirectoryWrite`: 6.2, 6.3 and SaaS grant Modify there, 6.1 does not).
  */
 export function folderRules(role: WorkdirRole, product: Product = '6.2'): FolderRule[] {
   const agent = role !== 'server'
+  const rootWrite = versionRules(product).workingDirectoryWrite.value
   return [
-    product === '6.1'
-      ? {name: '', required: true, need: 'rx', noWrite: true, why: 'the working directory: read and list only (6.1)'}
+    rootWrite
+      ? {
+          name: '',
+          required: true,
+          need: 'rx',
+          why: `the working directory: read and list (${product === 'saas' ? 'SaaS' : product} also allows Modify)`,
+        }
       : {
           name: '',
           required: true,
           need: 'rx',
-          why: 'the working directory: read and list (6.2 and SaaS also allow Modify)',
+          noWrite: true,
+          why: `the working directory: read and list only (${product})`,
         },
     {
       name: 'Runtime',
@@ -89,7 +99,7 @@ export const workdirParamsSchema = {
     path: {type: 'string'},
     owner: {type: 'string'},
     role: {enum: ['agent', 'server', 'server+agent']},
-    product: {enum: ['6.1', '6.2', 'saas']},
+    product: {enum: [...PRODUCTS]},
     serviceAccount: {type: 'string'},
     files: {
       type: 'array',

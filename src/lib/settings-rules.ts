@@ -161,6 +161,7 @@ export function settingsProblems(
         err,
         warn,
         true,
+        false,
       )
       mailProblems(get(prs, 'MailSettings'), [...prsPath, keyOf(prs, 'MailSettings')], err, warn)
       const tf = get(prs, 'TwoFactorSettings')
@@ -227,7 +228,7 @@ function connectionsProblems(
       servers.forEach((s, i) => {
         if (!isObj(s) || typeof get(s, 'Server') !== 'string') err([...at('Servers'), i], 'each server needs "Server"')
         else if (!ldap && get(s, 'BaseDN') === undefined) err([...at('Servers'), i], 'each server needs "BaseDN"')
-        if (ldap && isObj(s)) bindProblems(s, [...at('Servers'), i], err, warn)
+        if (ldap && isObj(s)) bindProblems(s, [...at('Servers'), i], err)
       })
       if (ldap) {
         if (
@@ -241,7 +242,7 @@ function connectionsProblems(
               err([...at('Tables'), i], 'each table needs BaseDN and Filter')
           })
       } else {
-        bindProblems(c, p, err, warn)
+        bindProblems(c, p, err)
         if (get(c, 'Filter') === undefined)
           warn(p, 'no "Filter": the export needs one ((objectclass=*) for all entries)')
       }
@@ -292,23 +293,16 @@ function connectionsProblems(
       }
       if (u?.protocol === 'http:')
         warn(at('Server'), 'Server uses http://: credentials would cross the network in clear')
-      passwordWarning(get(c, 'Password'), at('Password'), warn)
     }
   }
 }
 
-function bindProblems(
-  c: Obj,
-  path: (string | number)[],
-  err: (p: (string | number)[], m: string) => void,
-  warn: (p: (string | number)[], m: string) => void,
-): void {
+function bindProblems(c: Obj, path: (string | number)[], err: (p: (string | number)[], m: string) => void): void {
   const auth = get(c, 'AuthType')
   if (auth !== undefined && !['anonymous', 'basic', 'negotiate'].includes(String(auth).toLowerCase()))
     err([...path, keyOf(c, 'AuthType')], `AuthType ${String(auth)} is not Anonymous, Basic or Negotiate`)
   if (String(auth).toLowerCase() === 'basic')
     for (const k of ['Login', 'Password']) if (get(c, k) === undefined) err(path, `AuthType Basic needs "${k}"`)
-  passwordWarning(get(c, 'Password'), [...path, keyOf(c, 'Password')], warn)
 }
 
 function encryptionProblems(
@@ -317,6 +311,8 @@ function encryptionProblems(
   err: (p: (string | number)[], m: string) => void,
   warn: (p: (string | number)[], m: string) => void,
   required = true,
+  /** appsettings.json's EncryptionCertificate, where EncryptFile belongs (not PasswordResetSettings'). */
+  topLevel = true,
 ): void {
   if (v === undefined) {
     if (required) err(path.slice(0, -1), `missing required key "${String(path.at(-1))}"`)
@@ -336,13 +332,20 @@ function encryptionProblems(
   if (file !== undefined && get(v, 'Thumbprint') !== undefined)
     warn(path, 'both File and Thumbprint: the product uses File')
   passwordWarning(get(v, 'Password'), [...path, keyOf(v, 'Password')], warn)
-  if (get(v, 'EncryptFile') === false)
+  // The settings-files page: "EncryptFile can stay set to false while verifying the agent
+  // installation, but for security reasons it must be set to true afterwards".
+  if (topLevel && get(v, 'EncryptFile') === false)
     warn(
       [...path, keyOf(v, 'EncryptFile')],
-      'EncryptFile is false: files are not encrypted (testing only; production needs true)',
+      'EncryptFile is false: files are not encrypted (the settings-files page: false only while verifying the installation, "it must be set to true afterwards")',
     )
 }
 
+/**
+ * A certificate's password (EncryptionCertificate.Password, IdentityServer.X509KeyFilePassword):
+ * the settings-files page, "If the certificates' passwords contain @, then they must be escaped
+ * via the @ as first character of the strings". Not a connection's: no page says so of those.
+ */
 function passwordWarning(
   pw: unknown,
   path: (string | number)[],
@@ -358,7 +361,7 @@ function passwordWarning(
     return
   warn(
     path,
-    'a plain password containing "@" must start with one more "@" (write @p@ss for p@ss), or be protected with Usercube-Protect-CertificatePassword',
+    'a plain certificate password containing "@" must start with one more "@" (settings-files page; write @p@ss for p@ss), or be protected with Usercube-Protect-CertificatePassword',
   )
 }
 

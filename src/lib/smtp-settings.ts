@@ -12,8 +12,11 @@ export interface SmtpSettings {
 }
 
 /**
- * How MailKit (which the product uses) reads SecureSocketOptions: Auto is implicit TLS on 465
- * and STARTTLS-when-offered elsewhere.
+ * How SecureSocketOption is read. The docs list its values (None, Auto, SslOnConnect, StartTls,
+ * StartTlsWhenAvailable) without naming the library behind them; they are the names of MailKit's
+ * SecureSocketOptions, and this tool reads them as MailKit does (its own assumption, checked
+ * against MailKit by test/conformance): Auto is implicit TLS on 465 and STARTTLS-when-offered
+ * elsewhere.
  */
 export function transportMode(
   opt: SecureSocketOption,

@@ -1,3 +1,4 @@
+import {VERSIONS} from '../core/versions.js'
 import {httpsUrlProblem} from '../core/semantics.js'
 
 /**
@@ -61,12 +62,9 @@ export const QUESTIONS: Question[] = [
     name: 'product',
     flag: 'product',
     message: 'Product version',
-    choices: [
-      {value: '6.2', name: 'Identity Manager 6.2'},
-      {value: '6.1', name: 'Usercube 6.1'},
-      {value: 'saas', name: 'SaaS'},
-    ],
-    default: (a) => (a.topology === 'saas' ? 'saas' : '6.2'),
+    // Newest first; the names are VERSIONS' (src/core/versions.ts).
+    choices: (['6.3', '6.2', '6.1', 'saas'] as const).map((value) => ({value, name: VERSIONS[value].name})),
+    default: (a) => (a.topology === 'saas' ? 'saas' : '6.3'),
     validate: (v, a) =>
       (a.topology === 'saas') !== (v === 'saas') ? 'SaaS goes with topology saas, and only with it' : undefined,
   },

@@ -1,5 +1,6 @@
 import {existsSync} from 'node:fs'
 import {readdir} from 'node:fs/promises'
+import {versionRules} from '../core/versions.js'
 import {UsageError} from '../core/errors.js'
 import {urlCredentials} from '../core/redact.js'
 import {FileReadError, readRegularFile} from '../core/read.js'
@@ -131,12 +132,14 @@ export async function planScaffold(
   const wd = t.workingDirectory
   const runtime = join(wd, 'Runtime')
   const detected = await detectProductPrefix(runtime)
-  const prefix = o.productPrefix ?? detected ?? 'Usercube'
+  // Without a runtime to look at, the names the version's docs give (VERSIONS' `productFiles`).
+  const version = versionRules(env.product)
+  const prefix = o.productPrefix ?? detected ?? version.productFiles.value
   const prefixSource = o.productPrefix
     ? '--product-files'
     : detected
       ? `found in ${runtime}`
-      : 'default (no runtime extracted yet)'
+      : `the ${version.name} docs' name (no runtime extracted yet)`
   let data =
     role === 'agent'
       ? agentData(env, t, baseDir, o.index, o.generatedCertificate)

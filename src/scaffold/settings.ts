@@ -76,9 +76,12 @@ export function secretValue(value: string | undefined, field: string): string {
 }
 
 /**
- * A PFX password for the settings: the environment file holds the real one, so a plain password
- * that contains "@" always gets one more "@" in front (even one that starts with "@": the product
- * strips exactly one); only the protected three-part form is written verbatim (DOMAIN.md §3.5).
+ * A PFX password for the settings. The settings-files page: "If the certificates' passwords
+ * contain @, then they must be escaped via the @ as first character of the strings". The
+ * environment file holds the real password, so a plain one that contains "@" gets one "@" in
+ * front, also one that already starts with "@" (the page makes no exception for it); only the
+ * protected three-part form is written verbatim (DOMAIN.md §3.5). Certificate passwords only:
+ * connection passwords are written as they are (`connectionsData`).
  */
 export function settingsPassword(value: string | undefined, field: string): string {
   const v = secretValue(value, field)
@@ -125,6 +128,16 @@ export function encryptionBlock(
     Password: `${PLACEHOLDER_PREFIX}${field}.password>`,
     EncryptFile: true,
   }
+}
+
+/**
+ * `PasswordResetSettings.EncryptionCertificate` of appsettings.agent.json: the same certificate,
+ * with the keys the appsettings.agent table lists for it (File and Password, or the store's),
+ * without `EncryptFile`, which belongs to appsettings.json's EncryptionCertificate only.
+ */
+export function passwordResetCertificate(block: Record<string, unknown>): Record<string, unknown> {
+  const {EncryptFile: _, ...rest} = block
+  return rest
 }
 
 /** `IdentityServer` (X509KeyFilePath… or X509Store…). */
@@ -191,6 +204,7 @@ export function agentData(
     license: env.server.license !== undefined ? secretValue(env.server.license, 'server.license') : undefined,
     identityServer: identityServerBlock(a.identityServerCertificate, `${field}.identityServerCertificate`, baseDir),
     encryptionCertificate: enc,
+    passwordResetCertificate: passwordResetCertificate(enc),
     agentIdentifier: a.identifier,
     openIdClients: {[client.id]: secretValue(client.secret, `${field}.openIdClient.secret`)},
     defaultOpenIdClient: client.id,
@@ -210,6 +224,12 @@ export function serverData(
 ): Record<string, unknown> {
   const a = t.agent
   const client = a?.openIdClient
+  const serverEnc = encryptionBlock(
+    env.server.encryptionCertificate,
+    'server.encryptionCertificate',
+    baseDir,
+    generatedCert,
+  )
   return {
     connectionString: secretValue(env.server.database?.connectionString, 'server.database.connectionString'),
     license: secretValue(env.server.license, 'server.license'),
@@ -219,12 +239,8 @@ export function serverData(
       'server.identityServerCertificate',
       baseDir,
     ),
-    encryptionCertificate: encryptionBlock(
-      env.server.encryptionCertificate,
-      'server.encryptionCertificate',
-      baseDir,
-      generatedCert,
-    ),
+    encryptionCertificate: serverEnc,
+    passwordResetCertificate: passwordResetCertificate(serverEnc),
     mailSettings: mailBlock(env, 'server'),
     agentIdentifier:
       a?.identifier ?? `${PLACEHOLDER_PREFIX}the AgentIdentifier of your XML configuration (not "Local")>`,
@@ -241,10 +257,12 @@ export function serverData(
  * give the keys): Active Directory `Servers` [{Server, BaseDN}], AuthType, Login, Password,
  * EnableSSL, Filter; Generic LDAP `Servers` [{Server, AuthType, Login, Password, EnableSSL,
  * Controls}] and `Tables` [{Table: entries, BaseDN, Filter, Scope}]; SQL `ConnectionString`; CSV
- * `Path`, `PathIncremental`, `IsFileNameRegex`; an API `Server`, `Login`, `Password` or
- * `OAuthToken`. Each connection's `settings` are added as they are. Passwords follow the PFX
- * rule (one more "@" in front of a plain one holding "@"); a secret that could not be read is a
- * placeholder.
+ * `Path`, `PathIncremental`, `IsFileNameRegex`; an API `Server` with the SCIM page's
+ * `ApplicationId`, `ApplicationKey`, `Login`, `Password`, `OAuthToken`, `OAuth2Url`, or the
+ * ServiceNow page's `Login`, `Password`, `ClientId`, `ClientSecret`, `OAuth2Url`. Each connection's `settings` are added as they are. Passwords are written as they
+ * are: the "@" escape of the settings-files page is for the certificates' passwords, and no page
+ * says the product unescapes a connection's (an AD password `p@ss` written `@p@ss` would be sent
+ * as `@p@ss`). A secret that could not be read is a placeholder.
  */
 export function connectionsData(env: Environment, t: ScaffoldTarget): Record<string, unknown> {
   const out: Record<string, unknown> = {}
@@ -256,10 +274,7 @@ export function connectionsData(env: Environment, t: ScaffoldTarget): Record<str
     if (!runs) return
     c.connections.forEach((k, j) => {
       const field = `connectors[${i}].connections[${j}]`
-      const password = (v: string | undefined) => {
-        const s = secretValue(v, `${field}.password`)
-        return s.startsWith(PLACEHOLDER_PREFIX) ? s : escapeSettingsPassword(s)
-      }
+      const password = (v: string | undefined) => secretValue(v, `${field}.password`)
       const extra = Object.fromEntries(
         Object.entries(k.settings ?? {}).map(([key, v]) => [
           key,
@@ -314,9 +329,20 @@ export function connectionsData(env: Environment, t: ScaffoldTarget): Record<str
           }
           break
         case 'http':
+          // The keys of the SCIM page (ApplicationId, ApplicationKey, Login, Password, OAuthToken,
+          // OAuth2Url) or of the ServiceNow page (Login, Password, ClientId, ClientSecret, OAuth2Url).
           settings = {
             Server: k.url,
+            ...(k.applicationId ? {ApplicationId: k.applicationId} : {}),
+            ...(k.applicationKey !== undefined
+              ? {ApplicationKey: secretValue(k.applicationKey, `${field}.applicationKey`)}
+              : {}),
             ...(k.username ? {Login: k.username, Password: password(k.password)} : {}),
+            ...(k.clientId ? {ClientId: k.clientId} : {}),
+            ...(k.clientSecret !== undefined
+              ? {ClientSecret: secretValue(k.clientSecret, `${field}.clientSecret`)}
+              : {}),
+            ...(k.oauth2Url ? {OAuth2Url: k.oauth2Url} : {}),
             ...(k.token !== undefined ? {OAuthToken: secretValue(k.token, `${field}.token`)} : {}),
           }
           break

@@ -1,9 +1,10 @@
 <#
 .SYNOPSIS
   Creates (or brings in line) the IIS application pool and site of this Identity Manager
-  installation, with the settings the production-agent and server pages require: No Managed Code,
-  AlwaysRunning, idle time-out 0, Load User Profile, no periodic recycling, an https binding for the
-  URL's host name with the certificate. Written by idm-preflight scaffold.
+  installation. The "Install the Agents" and "Install the Server" pages make No Managed Code
+  mandatory and recommend AlwaysRunning, idle time-out 0, Load User Profile and no periodic
+  recycling: this script sets all five, and an https binding for the URL's host name with the
+  certificate. Written by idm-preflight scaffold.
 .DESCRIPTION
   Safe to run again: what is already right is left alone, and only what differs is changed (each
   change is printed). Nothing is removed: not the Default Web Site, not another binding.
@@ -47,13 +48,14 @@ if (-not (Test-Path -LiteralPath $PoolPath)) {
   Set-Change "pool $PoolName" 'create' { New-WebAppPool -Name $PoolName | Out-Null }
 }
 $pool = if (Test-Path -LiteralPath $PoolPath) { Get-Item -LiteralPath $PoolPath } else { $null }
-# Each setting: its name in applicationHost.config, the value required, the value now.
+# Each setting: its name in applicationHost.config, the value to set, the value now, and what the
+# agent and server pages say of it (mandatory, or recommended with their reason when they give one).
 $settings = @(
-  @{ name = 'managedRuntimeVersion'; want = ''; now = if ($pool) { [string]$pool.managedRuntimeVersion } else { $null }; why = 'No Managed Code (mandatory)' },
-  @{ name = 'startMode'; want = 'AlwaysRunning'; now = if ($pool) { [string]$pool.startMode } else { $null }; why = 'start without waiting for a request' },
-  @{ name = 'processModel.idleTimeout'; want = [TimeSpan]::Zero; now = if ($pool) { $pool.processModel.idleTimeout } else { $null }; why = 'never stop when idle' },
-  @{ name = 'processModel.loadUserProfile'; want = $true; now = if ($pool) { $pool.processModel.loadUserProfile } else { $null }; why = 'Load User Profile' },
-  @{ name = 'recycling.periodicRestart.time'; want = [TimeSpan]::Zero; now = if ($pool) { $pool.recycling.periodicRestart.time } else { $null }; why = 'no periodic recycling (it breaks the agent-server link and the scheduler)' }
+  @{ name = 'managedRuntimeVersion'; want = ''; now = if ($pool) { [string]$pool.managedRuntimeVersion } else { $null }; why = 'No Managed Code: mandatory' },
+  @{ name = 'startMode'; want = 'AlwaysRunning'; now = if ($pool) { [string]$pool.startMode } else { $null }; why = 'recommended: the scheduler is not launched until a request starts the site' },
+  @{ name = 'processModel.idleTimeout'; want = [TimeSpan]::Zero; now = if ($pool) { $pool.processModel.idleTimeout } else { $null }; why = 'recommended' },
+  @{ name = 'processModel.loadUserProfile'; want = $true; now = if ($pool) { $pool.processModel.loadUserProfile } else { $null }; why = 'Load User Profile: recommended' },
+  @{ name = 'recycling.periodicRestart.time'; want = [TimeSpan]::Zero; now = if ($pool) { $pool.recycling.periodicRestart.time } else { $null }; why = 'no periodic recycling: recommended, it disrupts the server-agent connection and the job scheduler' }
 )
 foreach ($s in $settings) {
   if ($null -ne $s.now -and "$($s.now)" -eq "$($s.want)") { continue }

@@ -1,7 +1,12 @@
 <#
 .SYNOPSIS
-  Grants the Identity Manager service account the rights of the production-agent guide on its
-  working directory. Written by idm-preflight scaffold; safe to run again (grants are replaced).
+  Grants the Identity Manager service account its rights on the working directory: read and
+  execute on the directory, Runtime (and Sources); Modify on Temp, Work (and Mails). Modify is
+  the strongest right the agent-requirements page lists (Read, Modify, List folder contents,
+  Write; "Other permissions should be denied"); the production-agent guide's
+  directory-permissions page says Full control there, which adds changing permissions and taking
+  ownership: this script follows the requirements page. Written by idm-preflight scaffold; safe
+  to run again (grants are replaced).
 .PARAMETER WhatIf
   Print the icacls commands without running them.
 #>

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Grants the Identity Manager service account the rights of the production-agent guide on its
-# working directory (POSIX ACLs; needs setfacl from the acl package). Written by idm-preflight
-# scaffold; safe to run again. --dry-run prints the commands without running them.
+# Grants the Identity Manager service account its rights on the working directory (POSIX ACLs;
+# needs setfacl from the acl package): read and traverse on the directory, Runtime (and Sources),
+# read, write and traverse on Temp, Work (and Mails), as set-permissions.ps1 grants Modify there (the
+# agent-requirements page's rights, not the production-agent guide's Full control). Written by
+# idm-preflight scaffold; safe to run again. --dry-run prints the commands without running them.
 set -eu
 {{variables}}
 DRY_RUN=0

@@ -243,12 +243,17 @@ describe('certificate verdicts on a corpus made at test time', () => {
     await chmod(out, 0o600)
     const r = await run(params(out))
     assert.equal(r.status, 'fail', r.message)
-    assert.match(r.message, /(has a EC key: the product requires RSA|not an RSA key)/)
+    assert.match(r.message, /(has a EC key: the docs ask for an RSA-2048 key pair|not an RSA key)/)
   })
 
   const weak: [string, Partial<Parameters<typeof issue>[0]>, string, RegExp][] = [
-    ['RSA 1024', {keyBits: 1024}, 'fail', /has an RSA 1024-bit key; at least 2048 is required/],
-    ['SHA-1', {hash: 'sha1'}, 'fail', /is signed with sha1WithRSAEncryption; SHA-256 or stronger is required/],
+    ['RSA 1024', {keyBits: 1024}, 'fail', /has an RSA 1024-bit key; the docs ask for an RSA-2048 key pair/],
+    [
+      'SHA-1',
+      {hash: 'sha1'},
+      'fail',
+      /is signed with sha1WithRSAEncryption; the production-agent guide asks for SHA-256 or stronger/,
+    ],
     ['MD5', {hash: 'md5'}, 'fail', /is signed with md5WithRSAEncryption/],
     [
       'expired',
@@ -379,6 +384,68 @@ describe('certificate verdicts on a corpus made at test time', () => {
         r.message,
         /does not chain to a trusted root: the issuer CN=Contoso Root, O=idm-preflight sandbox is not in the file nor trusted here/,
       )
+    })
+    // The docs' RSA-2048 rule is for the encryption and IdentityServer key pairs; the SSL
+    // certificate is judged by the baseline tls.endpoint applies once the site serves it.
+    const ecPfx = (name: string, curve: string) => {
+      const key = join(dir, `${name}.key`)
+      const crt = join(dir, `${name}.crt`)
+      const out = join(dir, `${name}.pfx`)
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          `ec_paramgen_curve:${curve}`,
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          crt,
+          '-subj',
+          '/CN=idm-agent.contoso.com',
+          '-addext',
+          'subjectAltName=DNS:idm-agent.contoso.com',
+          '-days',
+          '400',
+        ],
+        {stdio: 'pipe'},
+      )
+      execFileSync('openssl', ['pkcs12', '-export', '-in', crt, '-inkey', key, '-out', out, '-passout', `pass:${PW}`], {
+        stdio: 'pipe',
+      })
+      return {out, crt}
+    }
+    test('an EC P-256 certificate passes (the RSA-2048 rule is for the key pairs, not the SSL certificate)', async () => {
+      const {out, crt} = ecPfx('tls-ec256', 'P-256')
+      await chmod(out, 0o600)
+      const r = await run(tp(out, {caFile: crt}), tlsCert)
+      assert.equal(r.status, 'pass', r.message)
+      assert.match(r.message, /^EC 256, ecdsa-with-SHA256/)
+    })
+    test("an EC key below 256 bits fails by this tool's baseline, as tls.endpoint's", async () => {
+      const {out, crt} = ecPfx('tls-ec224', 'secp224r1')
+      await chmod(out, 0o600)
+      const r = await run(tp(out, {caFile: crt}), tlsCert)
+      assert.equal(r.status, 'fail', r.message)
+      assert.match(
+        r.message,
+        /has an EC 224-bit key, below this tool's security baseline for TLS certificates \(RSA 2048, EC 256; the product docs set none\)/,
+      )
+    })
+    test('an RSA 1024 TLS certificate fails by the same baseline', async () => {
+      const c = issue({
+        commonName: 'idm-agent.contoso.com',
+        altNames: ['idm-agent.contoso.com'],
+        issuer: ca,
+        keyBits: 1024,
+      })
+      const r = await run(tp(await pfx('tls-rsa1024.pfx', c)), tlsCert)
+      assert.equal(r.status, 'fail')
+      assert.match(r.message, /the TLS certificate has an RSA 1024-bit key, below this tool's security baseline/)
     })
     test('a client-authentication-only certificate fails', async () => {
       const c = issue({

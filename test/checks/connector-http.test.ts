@@ -8,6 +8,9 @@ import {serverCert} from '../../src/sandbox/pki.js'
 import {startHttps, startProxy} from '../../src/sandbox/servers.js'
 import {loopbackNetwork, type LoopbackNetwork} from '../helpers/loopback.js'
 import {runCheck} from '../helpers/run-check.js'
+import {parse} from 'yaml'
+import type {Environment} from '../../src/core/environment.js'
+import {saasEnv} from '../helpers/envs.js'
 
 const HOST = 'api.contoso.test'
 const PW = 'Api-Pa55-word'
@@ -113,6 +116,108 @@ describe('connector.http against local HTTPS APIs', () => {
     } finally {
       await proxy.close()
     }
+  })
+
+  // The SCIM page: "The credential attributes (ApplicationId, ApplicationKey, Login and Password)
+  // are used to obtain a token from the application for our requests", in a way it does not give.
+  test('SCIM credentials the product exchanges for a token: the API is reached without them, and what was not tried is said', async () => {
+    const before = seen.length
+    const r = await runCheck(
+      connectorHttp,
+      params({
+        url: `https://${HOST}:${forbiddenPort}/services/scim`,
+        api: 'scim',
+        auth: 'none',
+        tokenFrom: {settings: ['ApplicationId', 'ApplicationKey', 'Login', 'Password']},
+      }),
+    )
+    assert.equal(seen.length, before + 1)
+    assert.equal(seen.at(-1), '', 'no Authorization header: the product does not send Basic credentials')
+    assert.equal(r.status, 'pass', r.message)
+    assert.match(r.message, /answered HTTP 403 without credentials directly, certificate trusted/)
+    assert.match(
+      r.message,
+      /ApplicationId, ApplicationKey, Login, Password not tried: the SCIM page: they "are used to obtain a token from the application for our requests", without saying how \(no OAuth2Url: the product finds the token endpoint itself\)/,
+    )
+    assert.doesNotMatch(r.message, /Basic/)
+  })
+
+  test('ServiceNow: Login and Password go as Basic ("authentication, Basic or OAuth"); its 403 names the role the page asks for', async () => {
+    const r = await runCheck(
+      connectorHttp,
+      params({url: `https://${HOST}:${forbiddenPort}/api/now/table/sys_user`, api: 'servicenow'}),
+    )
+    assert.equal(r.status, 'fail')
+    assert.match(r.message, /403 Forbidden as svc \(Basic\)/)
+    assert.match(r.remediation, /snc_platform_rest_api_access/)
+    assert.equal(seen.at(-1), `Basic ${Buffer.from(`svc:${PW}`).toString('base64')}`)
+  })
+
+  test('plan: the API and its page decide the authentication; a ServiceNow connection links its own page', () => {
+    const env = {
+      ...parse(saasEnv('/tmp/idm-wd')),
+      connectors: [
+        {
+          identifier: 'APIs',
+          agent: 'ContosoAD',
+          connections: [
+            {
+              identifier: 'SCIMExport',
+              type: 'http',
+              url: 'https://scim.contoso.com/services/scim',
+              applicationId: 'app',
+              applicationKey: 'key',
+              username: 'svc',
+              password: 'pw',
+              oauth2Url: 'https://login.contoso.com/token',
+            },
+            {identifier: 'SCIMToken', type: 'http', url: 'https://scim.contoso.com/scim', token: 't'},
+            {
+              identifier: 'SNBasic',
+              type: 'http',
+              api: 'servicenow',
+              url: 'https://c.service-now.com/api/now/table',
+              username: 'svc',
+              password: 'pw',
+            },
+            {
+              identifier: 'SNOAuth',
+              type: 'http',
+              api: 'servicenow',
+              url: 'https://c.service-now.com/api/now/table',
+              username: 'svc',
+              password: 'pw',
+              clientId: 'id',
+              clientSecret: 'secret',
+              oauth2Url: 'https://c.service-now.com/oauth_token.do',
+            },
+          ],
+        },
+      ],
+    } as Environment
+    const plan = connectorHttp.plan(env, {
+      platform: 'linux',
+      settings: {},
+      agents: env.agents!,
+      baseDir: '/',
+      processEnv: {},
+    })
+    const by = (id: string) => plan.find((t) => t.params.connection === id)!
+    assert.deepEqual(
+      [by('SCIMExport').params.auth, by('SCIMExport').params.tokenFrom],
+      [
+        'none',
+        {
+          settings: ['ApplicationId', 'ApplicationKey', 'Login', 'Password'],
+          oauth2Url: 'https://login.contoso.com/token',
+        },
+      ],
+    )
+    assert.equal(by('SCIMToken').params.auth, 'bearer')
+    assert.deepEqual([by('SNBasic').params.auth, by('SNBasic').params.tokenFrom], ['basic', undefined])
+    assert.deepEqual(by('SNOAuth').params.tokenFrom?.settings, ['ClientId', 'ClientSecret', 'Login', 'Password'])
+    assert.match(by('SNBasic').docs!, /references-connectors\/servicenowentitymanagement$/)
+    assert.equal(by('SCIMExport').docs, undefined)
   })
 
   test('nothing listening: fail in the connect phase', async () => {

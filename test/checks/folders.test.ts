@@ -219,7 +219,10 @@ describe('folders.permissions evaluate (facts)', () => {
       r.map((x) => x.status),
       ['warn'],
     )
-    assert.match(r[0]!.message, /svc can write Runtime \(rwx\); the production-agent guide grants only read & execute/)
+    assert.match(
+      r[0]!.message,
+      /svc can write Runtime \(rwx\); the agent-requirements page grants no write there \(the product binaries and settings: read and execute only; "Other permissions should be denied"\): a warning, least privilege/,
+    )
   })
   test('writable by everyone fails', () => {
     const r = ev(good.map((x) => (x.name === 'Work' ? folder('Work', 'rwx', {othersWrite: true, mode: '777'}) : x)))

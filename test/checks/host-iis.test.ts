@@ -35,7 +35,7 @@ describe('host.iis: the IIS version (before)', () => {
     assert.equal(ev(parseInetStp({MajorVersion: 10, MinorVersion: 0})).status, 'pass')
     assert.match(
       ev(parseInetStp({MajorVersion: 8, MinorVersion: 5})).message,
-      /IIS 8\.5; the product needs IIS 10 or later/,
+      /IIS 8\.5; the agent and server pages: "You need to have an IIS 10\.0 or greater"/,
     )
     assert.match(ev(parseInetStp(null)).message, /IIS is not installed/)
   })
@@ -74,7 +74,7 @@ describe('host.iis: the site, its pool and its binding (after)', () => {
     assert.match(fs[0]!.message, /as IIS AppPool\\Usercube\); https idm-agent\.contoso\.com:443 with certificate 0123/)
   })
 
-  test('a pool at IIS defaults fails on each documented setting, with its fix', async () => {
+  test('a pool at IIS defaults fails on the mandatory setting and warns on each recommended one, with its fix', async () => {
     const fs = site(await fixture('iis-sites-defaults.json'), {
       ...AGENT,
       serviceAccount: 'IIS AppPool\\UsercubeAgentContoso',
@@ -82,11 +82,28 @@ describe('host.iis: the site, its pool and its binding (after)', () => {
     const text = fs.map((f) => `${f.status} ${f.message}`).join('\n')
     // The path is matched as IIS does: case-insensitive.
     assert.doesNotMatch(text, /no IIS site serves/)
-    assert.match(text, /fail pool UsercubeAgentContoso: \.NET CLR version v4\.0: the product needs No Managed Code/)
-    assert.match(text, /fail pool .*start mode OnDemand: the product needs AlwaysRunning/)
-    assert.match(text, /fail pool .*idle time-out 20 min/)
-    assert.match(text, /fail pool .*Load User Profile is off/)
-    assert.match(text, /fail pool .*recycled every 1740 min/)
+    // The agent and server pages: No Managed Code "is mandatory"; the four others "are recommended".
+    assert.match(
+      text,
+      /fail pool UsercubeAgentContoso: \.NET CLR version v4\.0: the agent and server pages make No Managed Code mandatory/,
+    )
+    assert.match(
+      text,
+      /warn pool .*start mode OnDemand: the agent and server pages recommend AlwaysRunning \(server page: "IIS starts the Identity Manager Server only if an incoming http request is made/,
+    )
+    assert.match(
+      text,
+      /warn pool .*idle time-out 20 min: the agent and server pages recommend 0 \(they give no reason\)/,
+    )
+    assert.match(
+      text,
+      /warn pool .*Load User Profile is off: the agent and server pages recommend True \(they give no reason\)/,
+    )
+    assert.match(
+      text,
+      /warn pool .*recycled every 1740 min: the agent and server pages recommend no periodic recycling \("Recycling the application pool creates a discontinuation/,
+    )
+    assert.doesNotMatch(text, /certificate keys and data-protection keys/)
     assert.match(text, /warn site .* is not preloaded/)
     assert.match(
       text,
@@ -103,12 +120,6 @@ describe('host.iis: the site, its pool and its binding (after)', () => {
 
   const mustNotPass: [string, (s: IisFacts['sites'][number]) => void, RegExp][] = [
     ['managed CLR', (s) => (s.pool!.managedRuntimeVersion = 'v4.0'), /No Managed Code/],
-    ['OnDemand', (s) => (s.pool!.startMode = 'OnDemand'), /start mode OnDemand/],
-    ['idle time-out 20', (s) => (s.pool!.idleTimeoutMinutes = 20), /idle time-out 20 min/],
-    ['idle time-out unreadable', (s) => (s.pool!.idleTimeoutMinutes = NaN), /idle time-out unreadable/],
-    ['no Load User Profile', (s) => (s.pool!.loadUserProfile = false), /Load User Profile is off/],
-    ['periodic recycling', (s) => (s.pool!.periodicRestartMinutes = 1740), /recycled every 1740 min/],
-    ['periodic recycling unreadable', (s) => (s.pool!.periodicRestartMinutes = NaN), /periodic recycling unreadable/],
     ['pool stopped', (s) => (s.pool!.state = 'Stopped'), /pool Usercube is Stopped/],
     ['site stopped', (s) => (s.state = 'Stopped'), /site UsercubeAgentContoso is Stopped/],
     ['pool missing', (s) => (s.pool = null), /runs in pool Usercube, which does not exist/],
@@ -147,6 +158,23 @@ describe('host.iis: the site, its pool and its binding (after)', () => {
       /no IIS site serves C:\\identitymanagerContosoAgent\\Runtime/,
     ],
   ]
+  // Recommended, not required (the agent and server pages): a warning, never a failure.
+  const recommended: [string, (s: IisFacts['sites'][number]) => void, RegExp][] = [
+    ['OnDemand', (s) => (s.pool!.startMode = 'OnDemand'), /start mode OnDemand/],
+    ['idle time-out 20', (s) => (s.pool!.idleTimeoutMinutes = 20), /idle time-out 20 min/],
+    ['idle time-out unreadable', (s) => (s.pool!.idleTimeoutMinutes = NaN), /idle time-out unreadable/],
+    ['no Load User Profile', (s) => (s.pool!.loadUserProfile = false), /Load User Profile is off/],
+    ['periodic recycling', (s) => (s.pool!.periodicRestartMinutes = 1740), /recycled every 1740 min/],
+    ['periodic recycling unreadable', (s) => (s.pool!.periodicRestartMinutes = NaN), /periodic recycling unreadable/],
+  ]
+  for (const [name, change, message] of recommended)
+    test(`recommended, a warning: ${name}`, async () => {
+      const fs = site(await okWith(change))
+      assert.deepEqual(statuses(fs), ['warn'], JSON.stringify(fs, null, 1))
+      assert.match(fs[0]!.message, message)
+      assert.match(fs[0]!.message, /the agent and server pages recommend/)
+    })
+
   for (const [name, change, message] of mustNotPass)
     test(`must not pass: ${name}`, async () => {
       const fs = site(await okWith(change))

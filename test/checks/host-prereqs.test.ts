@@ -35,7 +35,10 @@ describe('host.runtime', () => {
     // An app built for 8 does not start on 10 alone (test/conformance/runtime.test.ts shows it).
     const ten = ev([{name: 'Microsoft.AspNetCore.App', version: '10.0.12'}])[0]!
     assert.equal(ten.status, 'warn')
-    assert.match(ten.message, /only a later ASP\.NET Core \(10\.0\.12\): the product is built for \.NET 8/)
+    assert.match(
+      ten.message,
+      /only a later ASP\.NET Core \(10\.0\.12\): the docs link the 8\.0 hosting bundle \("8\.0 or higher"\), and \.NET starts an app built for 8 on a later major only when its runtimeconfig allows roll-forward/,
+    )
     assert.match(ten.remediation ?? '', /Runtime 8\.0 Hosting Bundle beside it/)
     assert.equal(
       ev([...parseRuntimes(LIST), {name: 'Microsoft.AspNetCore.App', version: '10.0.12'}])[0]!.status,

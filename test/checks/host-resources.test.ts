@@ -34,7 +34,10 @@ describe('host.resources evaluate', () => {
     assert.equal(statusOf(check.evaluate(params, facts({memoryBytes: 7.8 * 1024 ** 3}), ctx)), 'pass')
     const f = check.evaluate(params, facts({memoryBytes: 6 * GB}), ctx)
     assert.equal(statusOf(f), 'fail')
-    assert.match(f.find((x) => x.status === 'fail')!.message, /6\.0 GB memory; the product needs at least 8 GB/)
+    assert.match(
+      f.find((x) => x.status === 'fail')!.message,
+      /6\.0 GB memory; 8 GB wanted \(the device-requirements page: "at least 8 GB of RAM"\)/,
+    )
   })
   test('one core fails; with SQL Server on this host 4 are recommended (a warning, as the docs say)', () => {
     assert.equal(statusOf(check.evaluate(params, facts({cores: 1}), ctx)), 'fail')
@@ -42,7 +45,7 @@ describe('host.resources evaluate', () => {
     assert.equal(statusOf(f), 'warn')
     assert.match(
       f.find((x) => x.status === 'warn')!.message,
-      /2 cores; 4 are recommended with SQL Server on this host \(\.\)/,
+      /2 cores; the device-requirements page recommends "a 4-core CPU if SQL server is installed on this device" with SQL Server on this host \(\.\)/,
     )
     assert.equal(statusOf(check.evaluate({...params, sqlHost: 'sql01.contoso.com'}, facts({cores: 2}), ctx)), 'pass')
     assert.equal(statusOf(check.evaluate({...params, sqlHost: 'IDM01'}, facts({cores: 2}), ctx)), 'warn')
@@ -52,7 +55,10 @@ describe('host.resources evaluate', () => {
   test('low disk is a warning, not a failure', () => {
     const f = check.evaluate(params, facts({free: 5}), ctx)
     assert.equal(statusOf(f), 'warn')
-    assert.match(f.find((x) => x.status === 'warn')!.message, /5\.0 GB free for \/srv\/idm; 20 GB recommended/)
+    assert.match(
+      f.find((x) => x.status === 'warn')!.message,
+      /5\.0 GB free for \/srv\/idm; 20 GB wanted \(the device-requirements page: "at least … 20 GB of disk storage"/,
+    )
   })
   test('a disk that cannot be measured is said, not judged', () => {
     const f = check.evaluate(params, {...facts(), disks: [{path: 'C:/idm', problem: 'a Windows path'}]}, ctx)

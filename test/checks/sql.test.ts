@@ -243,7 +243,7 @@ describe('sql.connection and sql.requirements against the TDS emulator and hosti
     [
       'SQL Server 2014',
       {version: '12.0.6024.0'},
-      /SQL Server 12\.0\.6024\.0 .*needs SQL Server 2016 \(13\.x\) or later/,
+      /SQL Server 12\.0\.6024\.0 .*the database-requirements page: "supports SQL Server 2016 or later" \(13\.x\)/,
       /upgrade/,
     ],
     [

@@ -61,9 +61,24 @@ describe('tls.endpoint against real TLS servers with certificates made at test t
       /the certificate does not cover idm\.contoso\.test: it names DNS:other\.invalid/,
     ],
     ['self-signed', {fault: 'self-signed'}, 'fail', /not trusted: the certificate is self-signed/],
-    ['SHA-1', {fault: 'sha1'}, 'fail', /signed with sha1WithRSAEncryption; SHA-1 and MD5 are refused/],
-    ['RSA 1024', {fault: 'rsa-1024'}, 'fail', /RSA 1024-bit key; at least 2048 is required/],
-    ['TLS 1.1 only', {oldTls: true}, 'fail', /negotiated TLSv1(\.1)?; TLS 1\.2 or later is required/],
+    [
+      'SHA-1',
+      {fault: 'sha1'},
+      'fail',
+      /signed with sha1WithRSAEncryption: this tool's baseline refuses SHA-1 and MD5, as browsers do/,
+    ],
+    [
+      'RSA 1024',
+      {fault: 'rsa-1024'},
+      'fail',
+      /RSA 1024-bit key, below this tool's security baseline for TLS certificates \(RSA 2048, EC 256; the product docs set none\)/,
+    ],
+    [
+      'TLS 1.1 only',
+      {oldTls: true},
+      'fail',
+      /negotiated TLSv1(\.1)?, below this tool's security baseline of TLS 1\.2 \(the product docs name no TLS version; checks\.settings\.tls\.endpoint\.minProtocol sets it\)/,
+    ],
   ]
   for (const [name, o, status, re] of faults) {
     test(name, () =>
@@ -75,6 +90,28 @@ describe('tls.endpoint against real TLS servers with certificates made at test t
       }),
     )
   }
+
+  // No page of the docs names a TLS version: TLS 1.2 is this tool's baseline, and checks.settings moves it.
+  test('checks.settings.tls.endpoint.minProtocol moves the baseline: TLS 1.3 asked of a 1.3 server passes, of an old one fails', async () => {
+    const plan = check.plan({server: {url: `https://${host}`}, topology: 'saas', agents: []} as never, {
+      settings: {minProtocol: 'TLSv1.3'},
+      agents: [],
+      baseDir: '/',
+      processEnv: {},
+      platform: 'linux',
+    })
+    assert.equal(plan[0]!.params.minProtocol, 'TLSv1.3')
+    await withServer({}, async (port) => {
+      const r = await runCheck(check, params(port, {minProtocol: 'TLSv1.3'}))
+      assert.equal(r.status, 'pass', r.message)
+    })
+    await withServer({oldTls: true}, async (port) => {
+      const r = await runCheck(check, params(port, {minProtocol: 'TLSv1'}))
+      assert.doesNotMatch(r.message, /baseline/)
+      const strict = await runCheck(check, params(port, {minProtocol: 'TLSv1.3'}))
+      assert.match(strict.message, /below this tool's security baseline of TLS 1\.3/)
+    })
+  })
 
   test('a private CA not in network.caFile is not trusted', () =>
     withServer({}, async (port) => {

@@ -202,7 +202,7 @@ const cases: Case[] = [
     name: 'unknown product version',
     content: saasEnv().replace('product: saas', 'product: "7.0"'),
     at: '3:10',
-    expect: /product {2}must be one of "6\.1", "6\.2", "saas"/,
+    expect: /product {2}must be one of "6\.1", "6\.2", "6\.3", "saas"/,
   },
   {name: 'a bare scalar document', content: 'hello\n', at: '1:1', expect: /holds a single string/},
   {

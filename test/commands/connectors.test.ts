@@ -213,7 +213,7 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
   })
 
   test(
-    'scaffold writes Connections (passwords @-escaped, masked in the diff); validate --workdir judges it',
+    'scaffold writes Connections (passwords as they are, masked in the diff); validate --workdir judges it',
     {timeout: 60_000},
     async () => {
       const sb = await startSandbox()
@@ -237,11 +237,14 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
           EnableSSL: true,
           Filter: '(objectClass=*)',
         })
-        assert.equal(written.Connections.SCIMExport.Password, '@p@ss-W0rd-api')
+        // The settings-files page's "@" escape is for the certificates' passwords: a connection's
+        // password is written as it is, and validate does not ask for one more "@".
+        assert.equal(written.Connections.SCIMExport.Password, 'p@ss-W0rd-api')
         assert.equal(written.Connections.HRExport.IsFileNameRegex, true)
         assert.equal(written.Connections.HRExport.Separator, ';')
         const ok = await runCli(['validate', '--workdir', target])
         assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+        assert.doesNotMatch(ok.stdout, /must start with one more "@"/)
         // A connection the product would refuse: a bad identifier, a file outside SourcesRootPaths, Basic without Login.
         written.Connections['1HR_Export'] = {Path: '/etc/passwd'}
         delete written.Connections.ADExport.Login

@@ -72,7 +72,7 @@ describe('init', () => {
       const text = await readFile(join(dir, out), 'utf8')
       const env = parse(text)
       assert.equal(env.topology, topology)
-      assert.equal(env.product, topology === 'saas' ? 'saas' : '6.2')
+      assert.equal(env.product, topology === 'saas' ? 'saas' : '6.3')
       const v = await runCli(['validate', out], {cwd: dir})
       assert.equal(v.code, 0, v.stdout)
       // Every password or secret field is a ${env:} reference, and the output lists each variable.

@@ -264,9 +264,6 @@ describe('report merge adds up', () => {
     assert.match(html.stdout, /<tr><td>AGT09<\/td><td>agent<\/td>/)
     const text = await runCli(['report', 'merge', file('role-srv.json'), file('role-agt.json')])
     assert.match(text.stdout, /^ {2}SRV09 +server +stage before/m)
-    // Without roles, no role column.
-    const plain = await runCli(['report', 'merge', ...three(), '--format', 'html'])
-    assert.doesNotMatch(plain.stdout, /<th>Role<\/th>/)
   })
 })
 

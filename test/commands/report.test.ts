@@ -137,7 +137,7 @@ describe('reports: places in the picture, report merge and report show', () => {
     assert.match(r.stdout, /report \(html\) written to .*fleet\.html/)
     const page = await readFile(html, 'utf8')
     assert.equal(page.match(/<tr class="result"/g)?.length, total)
-    assert.equal(page.match(/<a class="place"[^>]*data-kind=/g)?.length, reports[0]!.picture!.nodes.length)
+    assert.equal(page.match(/<a class="place box"[^>]*data-kind=/g)?.length, reports[0]!.picture!.nodes.length)
     assert.doesNotMatch(page, /<(link|img|iframe|object|embed)\b|\bsrc=|url\((?!#)/i, 'self-contained: nothing to load')
     const xml = join(dir, 'fleet.xml')
     assert.equal((await runCli(['report', 'merge', ...files, '--output', xml])).code, 3)
@@ -169,6 +169,23 @@ describe('reports: places in the picture, report merge and report show', () => {
     await writeFile(v2, JSON.stringify({...reports[1], schemaVersion: 2}))
     const shape = join(dir, 'shape.json')
     await writeFile(shape, JSON.stringify({...reports[1], results: [{id: 'x'}]}))
+    // A docs link that is not https (a javascript: one would run when clicked): refused.
+    const script = join(dir, 'script-link.json')
+    await writeFile(
+      script,
+      JSON.stringify({
+        ...reports[1],
+        results: reports[1]!.results.map((r, i) => (i ? r : {...r, docs: 'javascript:alert(1)'})),
+      }),
+    )
+    const plain = join(dir, 'http-link.json')
+    await writeFile(
+      plain,
+      JSON.stringify({
+        ...reports[1],
+        results: reports[1]!.results.map((r, i) => (i ? r : {...r, docs: 'http://x.example/'})),
+      }),
+    )
     const truncated = join(dir, 'truncated.json')
     await writeFile(truncated, JSON.stringify(reports[1]).slice(0, 500))
     const htmlFile = join(dir, 'fleet.html')
@@ -182,6 +199,11 @@ describe('reports: places in the picture, report merge and report show', () => {
       [[files[0]!, v2], /v2\.json is a report of schema version 2; this idm-preflight reads version 1/],
       [[files[0]!, shape], /shape\.json is not a valid report: \/results\/0 /],
       [[files[0]!, truncated], /truncated\.json is not JSON/],
+      [
+        [files[0]!, script],
+        /script-link\.json is not a valid report: \/results\/0\/docs must match pattern "\^https:\/\/"/,
+      ],
+      [[files[0]!, plain], /http-link\.json is not a valid report: \/results\/0\/docs must match pattern/],
       [[files[0]!, htmlFile], /fleet\.html is not JSON: [\s\S]*an HTML, JUnit or text report cannot be read back/],
       [[files[0]!, fifo], /fifo\.json is a FIFO \(named pipe\), not a regular file/],
       [[files[0]!, '/dev/zero'], /\/dev\/zero is a character device, not a regular file/],

@@ -75,7 +75,7 @@ describe('host.runtime against the real dotnet', {skip: NO_DOTNET}, () => {
           assert.match(started.stdout + started.stderr, /You must install or update \.NET to run this application/)
           assert.match(
             r.message,
-            /the product is built for \.NET 8, and \.NET starts it on a later major only when its runtimeconfig allows roll-forward/,
+            /\.NET starts an app built for 8 on a later major only when its runtimeconfig allows roll-forward/,
           )
           const rolled = run({DOTNET_ROLL_FORWARD: 'Major'})
           assert.equal(rolled.status, 0, rolled.stdout + rolled.stderr)

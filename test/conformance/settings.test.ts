@@ -149,7 +149,8 @@ describe('settings files as Microsoft.Extensions.Configuration.Json reads them',
     IDM_JOB: 'Job secret with "quotes" and \\ and é',
     IDM_SMTP: 'Smtp@Pa55;=',
   }
-  // Every connection type, with secrets that need escaping in JSON and the "@" rule.
+  // Every connection type, with secrets that need escaping in JSON, and an "@" the certificates'
+  // passwords escape and the connections' do not.
   const CONNECTORS = `connectors:
   - identifier: AD
     agent: ContosoAD
@@ -183,7 +184,26 @@ describe('settings files as Microsoft.Extensions.Configuration.Json reads them',
     connections:
       - identifier: ServiceNowExport
         type: http
-        url: https://contoso.service-now.com/api
+        api: servicenow
+        url: https://contoso.service-now.com/api/now/table
+        username: svc-idm
+        password: "\${env:IDM_AD}"
+        clientId: idm-client
+        clientSecret: "\${env:IDM_API}"
+        oauth2Url: https://contoso.service-now.com/oauth_token.do
+  - identifier: SCIM
+    agent: ContosoAD
+    connections:
+      - identifier: SCIMExport
+        type: http
+        url: https://scim.contoso.com/services/scim
+        applicationId: idm-app
+        applicationKey: "\${env:IDM_API}"
+        username: svc-idm
+        password: "\${env:IDM_AD}"
+      - identifier: SCIMToken
+        type: http
+        url: https://scim2.contoso.com/scim
         token: "\${env:IDM_API}"
 `
   const CONNECTOR_SECRETS = {
@@ -258,13 +278,15 @@ describe('settings files as Microsoft.Extensions.Configuration.Json reads them',
       }
       if (/connectors:/.test(env)) {
         // The agent's Connections as the connector reference pages name them, read back by .NET.
-        const ad = escapeSettingsPassword(secrets.IDM_AD!)
+        // The settings-files page's "@" rule is for the certificates' passwords: a connection's is
+        // written, and read by .NET, as it is.
+        const ad = secrets.IDM_AD!
         assert.equal(get('Connections:ADExport:Servers:0:Server'), 'dc01.contoso.com')
         assert.equal(get('Connections:ADExport:Servers:1:Server'), 'dc02.contoso.com:6360')
         assert.equal(get('Connections:ADExport:Servers:1:BaseDN'), 'DC=eu,DC=contoso,DC=com')
         assert.equal(get('Connections:ADExport:AuthType'), 'Basic')
         assert.equal(get('Connections:ADExport:Login'), 'CONTOSO\\svc-ad')
-        assert.equal(get('Connections:ADExport:Password'), ad, 'the password, "@" escaped once')
+        assert.equal(get('Connections:ADExport:Password'), ad, 'the password as it is')
         assert.equal(get('Connections:ADExport:EnableSSL'), 'True')
         assert.equal(get('Connections:ADExport:Filter'), '(objectclass=*)')
         assert.equal(get('Connections:ADExport:AsAdLds'), 'False')
@@ -278,8 +300,21 @@ describe('settings files as Microsoft.Extensions.Configuration.Json reads them',
         assert.equal(get('Connections:HRContoso:IsFileNameRegex'), 'True')
         assert.equal(get('Connections:HRContoso:Separator'), ';')
         assert.equal(get('Connections:HRDatabase:ConnectionString'), secrets.IDM_HR_SQL)
-        assert.equal(get('Connections:ServiceNowExport:Server'), 'https://contoso.service-now.com/api')
-        assert.equal(get('Connections:ServiceNowExport:OAuthToken'), secrets.IDM_API)
+        assert.equal(get('Connections:ServiceNowExport:Server'), 'https://contoso.service-now.com/api/now/table')
+        assert.equal(get('Connections:ServiceNowExport:Login'), 'svc-idm')
+        assert.equal(get('Connections:ServiceNowExport:Password'), ad)
+        assert.equal(get('Connections:ServiceNowExport:ClientId'), 'idm-client')
+        assert.equal(get('Connections:ServiceNowExport:ClientSecret'), secrets.IDM_API)
+        assert.equal(get('Connections:ServiceNowExport:OAuth2Url'), 'https://contoso.service-now.com/oauth_token.do')
+        // The SCIM page's credential attributes, which the product exchanges for a token.
+        assert.equal(get('Connections:SCIMExport:ApplicationId'), 'idm-app')
+        assert.equal(get('Connections:SCIMExport:ApplicationKey'), secrets.IDM_API)
+        assert.equal(get('Connections:SCIMExport:Login'), 'svc-idm')
+        assert.equal(get('Connections:SCIMExport:Password'), ad)
+        assert.equal(get('Connections:SCIMToken:OAuthToken'), secrets.IDM_API)
+        // PasswordResetSettings' certificate has the keys of its table, not EncryptFile.
+        assert.equal(get('PasswordResetSettings:EncryptionCertificate:EncryptFile'), undefined)
+        assert.equal(get('EncryptionCertificate:EncryptFile'), 'True')
       }
       const smtp = get('MailSettings:Password') ?? get('PasswordResetSettings:MailSettings:Password')
       assert.equal(smtp, secrets.IDM_SMTP, 'the SMTP password as it is')

@@ -174,28 +174,32 @@ describe('docs links follow the site and the product version', () => {
   test("every check's link, for each product version, is a listed page of that version in the site's scheme", async () => {
     const {DOC_PAGES, docsForProduct} = await import('../../src/core/docs.js')
     const checks = await loadChecks()
-    for (const product of ['6.1', '6.2', 'saas'] as const) {
+    for (const product of ['6.1', '6.2', '6.3', 'saas'] as const) {
       for (const c of checks.filter((x) => x.docs.startsWith('https://docs.netwrix.com/'))) {
         const url = docsForProduct(c.docs, product)
-        const m = /^https:\/\/docs\.netwrix\.com\/docs\/identitymanager\/(6_1|6_2|saas)\/([a-z0-9/-]+)$/.exec(url)
-        assert.ok(m, `${c.id}: ${url} is not in the site's scheme (version with "_", no index.md)`)
-        const version = m[1]!.replace('_', '.')
+        const m = /^https:\/\/docs\.netwrix\.com\/docs\/identitymanager\/(6_1|6_2|6_3|current)\/([a-z0-9/-]+)$/.exec(
+          url,
+        )
+        assert.ok(m, `${c.id}: ${url} is not in the site's scheme (version with "_", SaaS as current, no index.md)`)
+        const version = m[1] === 'current' ? 'saas' : m[1]!.replace('_', '.')
         const pages = DOC_PAGES as Record<string, readonly string[]>
         assert.ok(pages[m[2]!]?.includes(version), `${c.id}: ${url} is not a page of ${version}`)
         // The environment's own version whenever the page exists there.
         if (pages[m[2]!]!.includes(product)) assert.equal(version, product, `${c.id} for ${product}: ${url}`)
       }
     }
-    // 6.2 has no proxy page: its link is a version that has one, never a 404.
+    // 6.2 has no proxy page: its link is the nearest version that has one (6.3), never a 404.
     const proxy = checks.find((c) => c.id === 'proxy.settings')!
     assert.equal(
       docsForProduct(proxy.docs, '6.2'),
-      'https://docs.netwrix.com/docs/identitymanager/saas/integration-guide/network-configuration/proxy',
+      'https://docs.netwrix.com/docs/identitymanager/6_3/integration-guide/network-configuration/proxy',
     )
     assert.ok(checks.filter((x) => x.docs.startsWith('https://docs.netwrix.com/')).length >= 15)
     // The planner gives each result the page of the environment's version.
     const plan = planChecks({...saas}, checks, {stage: 'before', baseDir: '/'})
+    // SaaS follows the current docs (the saas/ folder is gone); a page current lacks links 6.3's or older.
     for (const p of plan.filter((x) => x.docs.includes('docs.netwrix.com')))
-      assert.match(p.docs, /\/identitymanager\/saas\//, `${p.id}: ${p.docs}`)
+      assert.match(p.docs, /\/identitymanager\/(current|6_3|6_2)\//, `${p.id}: ${p.docs}`)
+    assert.ok(plan.filter((x) => x.docs.includes('/identitymanager/current/')).length >= 10)
   })
 })
