@@ -6,6 +6,7 @@ import {
   connectionsOf,
   connectorParamsSchema,
   noConnectionReason,
+  ownedBy,
   sourcesRootPathsOf,
 } from '../src/lib/connectors.js'
 import {insideRoot, type Facts, type FileSpec, type Params} from '../src/lib/files-probe.js'
@@ -22,6 +23,7 @@ export default defineCheck<Params, Facts>({
   flow: 'agent-systems',
   local: true,
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
@@ -61,8 +63,13 @@ export default defineCheck<Params, Facts>({
       }
       const windows = [...files.map((f) => f.path), ...params.outputFolders].some(isWindowsPath)
       if (windows && ctx.platform !== 'win32')
-        return {target, params, skip: 'Windows paths: run idm-preflight on the agent host (Windows) to check them'}
-      return {target, params}
+        return {
+          target,
+          ...ownedBy(owner),
+          params,
+          skip: 'Windows paths: run idm-preflight on the agent host (Windows) to check them',
+        }
+      return {target, ...ownedBy(owner), params}
     })
   },
   title: (p) => `${p.connection} → ${p.files.map((f) => f.path).join(', ') || p.outputFolders.join(', ')}`,
@@ -93,6 +100,15 @@ export default defineCheck<Params, Facts>({
           status: 'fail',
           message: `${name} does not exist`,
           remediation: 'create it, or correct the path (the export fails when its input is missing)',
+        })
+        continue
+      }
+      if (x.partial !== undefined) {
+        out.push({
+          status: 'warn',
+          message: `${x.key} ${x.path} holds more than ${x.partial} entries: only ${x.partial} were read (${x.matches} matching), so the file the export would use (the newest) is not known`,
+          remediation:
+            'move processed files out of the drop folder (the connector reads the newest match), or run idm-preflight where the folder is smaller',
         })
         continue
       }

@@ -1,7 +1,7 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import type {Connection} from '../src/core/environment.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
 import type {HttpFacts} from '../src/lib/http-probe.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
 import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
@@ -70,6 +70,7 @@ export default defineCheck<Params, HttpFacts>({
   docs: netwrixDocs('integration-guide/connectors/references-connectors/scim'),
   flow: 'agent-systems',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
@@ -122,8 +123,8 @@ export default defineCheck<Params, HttpFacts>({
           ? {docs: netwrixDocs('integration-guide/connectors/references-connectors/servicenowentitymanagement')}
           : {}
       return host
-        ? {target, ...docs, params}
-        : {target, ...docs, params, skip: `url ${url} is not an absolute URL (validate says why)`}
+        ? {target, ...docs, ...ownedBy(owner), params}
+        : {target, ...docs, ...ownedBy(owner), params, skip: `url ${url} is not an absolute URL (validate says why)`}
     })
   },
   title: (p) => `${p.connection} → ${p.url}`,
@@ -223,13 +224,34 @@ export default defineCheck<Params, HttpFacts>({
               : 'check the URL: the SCIM page\'s Server is the "URL of the SCIM endpoints of your application, excluding /v2"',
         },
       ]
-    return [
+    // TLS is said only where there was TLS: an http:// URL has no certificate to trust.
+    const plain = p.url.toLowerCase().startsWith('http://')
+    const secured = plain ? 'without TLS' : 'certificate trusted'
+    // This tool's policy: a redirect is not the API answering (often an SSO login page); the
+    // connector's calls would land elsewhere, or not be followed.
+    if (s >= 300 && s < 400)
+      return [
+        {
+          status: 'warn',
+          message: `${p.url} answered ${s}${as}${via}: a redirect ${f.location ? `to ${f.location}` : 'without a Location'}, ${secured}`,
+          remediation:
+            'the API is not at this URL: use the one it answers at (a redirect to a login page means the base URL or the path is wrong)',
+        },
+      ]
+    const out: Finding[] = [
       {
-        status: s >= 200 && s < 400 ? 'pass' : 'warn',
-        message: `${p.url} answered HTTP ${s}${as}${via}, certificate trusted`,
+        status: s >= 200 && s < 300 ? 'pass' : 'warn',
+        message: `${p.url} answered HTTP ${s}${as}${via}, ${secured}`,
         ...(s >= 400 ? {remediation: 'an unexpected status: check the URL and the credentials'} : {}),
       },
     ]
+    if (plain && p.auth !== 'none')
+      out.push({
+        status: 'warn',
+        message: `${p.url}: ${p.auth === 'basic' ? `the password of ${p.username}` : 'the bearer token'} crosses the network in clear (http://)`,
+        remediation: 'use an https:// URL: anyone on the path can read the credentials',
+      })
+    return out
   },
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {

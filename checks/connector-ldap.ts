@@ -1,7 +1,7 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {ldapAuthType} from '../src/core/semantics.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
 import type {LdapFacts, LdapParams} from '../src/lib/ldap-probe.js'
 import {networkParams, networkParamsSchema} from '../src/lib/network.js'
 
@@ -33,6 +33,7 @@ export default defineCheck<LdapParams, LdapFacts>({
   docs: netwrixDocs('integration-guide/connectors/references-connectors/ldap'),
   flow: 'agent-systems',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
@@ -85,6 +86,7 @@ export default defineCheck<LdapParams, LdapFacts>({
         const port = s.port ?? (security === 'ldaps' ? 636 : 389)
         return {
           target: `${target}@${s.host}:${port}`,
+          ...ownedBy(owner),
           ...(k.type === 'activeDirectory'
             ? {docs: netwrixDocs('integration-guide/connectors/references-connectors/activedirectory')}
             : {}),

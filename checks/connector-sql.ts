@@ -1,6 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
-import {accountOf, connectionsOf, connectorParamsSchema, noConnectionReason} from '../src/lib/connectors.js'
+import {accountOf, connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
 import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
 import {
   SQL_PLACEHOLDER,
@@ -25,6 +25,7 @@ export default defineCheck<Params, SqlConnectFacts>({
   docs: netwrixDocs('integration-guide/connectors/references-connectors/sql'),
   flow: 'agent-systems',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   settings: sqlSettingsSchema,
   params: {
     ...sqlParamsSchema,
@@ -38,6 +39,7 @@ export default defineCheck<Params, SqlConnectFacts>({
       if (k.settings?.ProviderClassFullName)
         return {
           target,
+          ...ownedBy(owner),
           params: {...SQL_PLACEHOLDER, ...base},
           skip: `${String(k.settings.ProviderClassFullName)} is not SQL Server: only SQL Server connection strings are checked`,
         }
@@ -46,6 +48,7 @@ export default defineCheck<Params, SqlConnectFacts>({
       const account = accountOf(agent, env)
       return {
         target,
+        ...ownedBy(owner),
         params: {...r.params, ...base, ...(account ? {principal: account} : {})},
         ...(r.skip ? {skip: r.skip} : {}),
       }

@@ -84,25 +84,31 @@ export default defineCheck<Params, Facts>({
   plan(env, ctx) {
     // One instance per name, whatever its spelling; keep a spelling with capitals when there is
     // one, since lowercase is a verdict, not something to tidy away.
-    const names = new Map<string, {hostname: string; roles: string[]}>()
-    const add = (host: string | undefined, role: string) => {
+    // Whose host resolves it: every host the server's names and SMTP (agents reach the server,
+    // server and agents send mail); an agent's own names, that agent's host (browsers → agent).
+    const names = new Map<string, {hostname: string; roles: string[]; agents: Set<string>; shared: boolean}>()
+    const add = (host: string | undefined, role: string, agent?: string) => {
       if (!host) return
-      const e = names.get(host.toLowerCase())
-      if (!e) names.set(host.toLowerCase(), {hostname: host, roles: [role]})
-      else {
-        e.roles.push(role)
-        if (host !== host.toLowerCase()) e.hostname = host
-      }
+      let e = names.get(host.toLowerCase())
+      if (!e) names.set(host.toLowerCase(), (e = {hostname: host, roles: [], agents: new Set(), shared: false}))
+      else if (host !== host.toLowerCase()) e.hostname = host
+      e.roles.push(role)
+      if (agent) e.agents.add(agent)
+      else e.shared = true
     }
     if (env.server.alias) add(env.server.alias, 'server alias')
     add(writtenHost(env.server.url), 'server URL')
     for (const a of ctx.agents) {
-      if (a.alias) add(a.alias, `agent ${a.identifier} alias`)
-      if (a.url) add(writtenHost(a.url), `agent ${a.identifier} URL`)
+      if (a.alias) add(a.alias, `agent ${a.identifier} alias`, a.identifier)
+      if (a.url) add(writtenHost(a.url), `agent ${a.identifier} URL`, a.identifier)
     }
     if (env.smtp?.host) add(env.smtp.host, 'SMTP server')
     const net = networkParams(env, ctx.baseDir)
-    return [...names.values()].map(({hostname, roles}) => ({target: hostname, params: {hostname, roles, ...net}}))
+    return [...names.values()].map(({hostname, roles, agents, shared}) => ({
+      target: hostname,
+      ...(!shared && agents.size === 1 ? {owner: {agent: [...agents][0]!}} : {}),
+      params: {hostname, roles, ...net},
+    }))
   },
   title: (p) => `DNS ${p.hostname}`,
   async probe(p, ctx) {

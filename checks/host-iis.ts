@@ -353,7 +353,7 @@ export default defineCheck<Params, Facts>({
       },
       stage: 'before' | 'after',
     ) => {
-      const whose = owner === 'server' ? {owner: 'server' as const} : {}
+      const whose = {owner: owner === 'server' ? ('server' as const) : {agent: owner}}
       if (!o.workingDirectory) {
         out.push({
           target: owner,

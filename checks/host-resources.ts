@@ -89,14 +89,16 @@ export default defineCheck<Params, Facts>({
     },
   },
   plan(env, ctx) {
-    // With --agent this host is that agent's: measure its directory (the server's, when integrated).
-    const own = ctx.agent ? new Set(ctx.agents.map((a) => a.identifier)) : undefined
+    // With --agent this host is that agent's: measure its directory (the server's, when
+    // integrated); with --server, the server's.
+    const role = ctx.role ?? (ctx.agent ? 'agent' : 'all')
+    const own = role === 'all' ? undefined : new Set(ctx.agents.map((a) => a.identifier))
     const integrated = env.topology === 'on-prem-integrated'
     const dirs = workingDirectories(env)
-      .filter((d) => !own || own.has(d.owner) || (integrated && d.owner === 'server'))
+      .filter((d) => !own || own.has(d.owner) || ((integrated || role === 'server') && d.owner === 'server'))
       .map((d) => d.path)
     // SQL Server on this host matters for the server's host, not for a separate agent's.
-    const cs = ctx.agent && !integrated ? undefined : env.server.database?.connectionString
+    const cs = role === 'agent' && !integrated ? undefined : env.server.database?.connectionString
     let sqlHost: string | undefined
     try {
       sqlHost = cs && !isReference(cs) ? parseConnectionString(cs).dataSource?.host : undefined

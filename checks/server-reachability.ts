@@ -1,5 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {clip} from '../src/core/redact.js'
 import type {HttpFacts} from '../src/lib/http-probe.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
 import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
@@ -24,6 +25,7 @@ export default defineCheck<Params, Facts>({
   flow: 'agent-server',
   stages: 'before in SaaS (the tenant exists already) or with server.installed, else after',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
@@ -111,7 +113,7 @@ export default defineCheck<Params, Facts>({
       else
         out.push({
           status: 'warn',
-          message: `${p.url}/hc answered ${hc.status} "${(hc.body ?? '').trim().slice(0, 60)}", not Healthy: the server cannot reach its database, or is not installed yet`,
+          message: `${p.url}/hc answered ${hc.status} "${clip((hc.body ?? '').trim(), 60)}", not Healthy: the server cannot reach its database, or is not installed yet`,
           remediation: 'check the server log (Temp/stdout-server.log) and sql.connection',
         })
     }

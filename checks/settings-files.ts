@@ -24,6 +24,7 @@ export default defineCheck<Params, Facts>({
   docs: netwrixDocs('user-guide/deploy/production-agent-installation/settings-files'),
   flow: 'files',
   topologies: ['saas', 'on-prem-integrated', 'on-prem-separate'],
+  roles: ['agent'],
   params: {
     type: 'object',
     additionalProperties: false,
@@ -43,6 +44,7 @@ export default defineCheck<Params, Facts>({
       const who = t.owner
       return (['appsettings.json', 'appsettings.agent.json'] as const).map((file) => ({
         target: `${who}:${file}`,
+        ...(t.role === 'agent' ? {owner: {agent: who}} : {}),
         params: {
           workingDirectory: t.workingDirectory,
           file,

@@ -1,5 +1,6 @@
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {clip} from '../src/core/redact.js'
 import type {SmtpFacts} from '../src/lib/smtp-probe.js'
 import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/lib/smtp-settings.js'
 import {certSummary} from '../src/lib/x509.js'
@@ -55,8 +56,7 @@ export default defineCheck<Params, SmtpFacts>({
       let detail = f.error ?? 'failed'
       if (f.failedPhase === 'starttls' && f.starttlsOffered === false)
         detail = 'the server does not offer STARTTLS (its EHLO answer lacks it) and refused the command'
-      if (f.failedPhase === 'greeting' && f.response)
-        detail = `greeted with "${f.response.slice(0, 80)}" instead of 220`
+      if (f.failedPhase === 'greeting' && f.response) detail = `greeted with "${clip(f.response, 80)}" instead of 220`
       const hint =
         f.failedPhase === 'greeting' &&
         p.port === 465 &&
@@ -103,7 +103,7 @@ export default defineCheck<Params, SmtpFacts>({
         })
     }
     if (f.failedPhase === 'auth') {
-      const reply = f.response ? `: ${f.response.slice(0, 100)}` : f.error ? `: ${f.error}` : ''
+      const reply = f.response ? `: ${clip(f.response, 100)}` : f.error ? `: ${f.error}` : ''
       out.push({
         status: 'fail',
         message: `${where}: AUTH as ${p.username} refused${reply}`,

@@ -1,6 +1,7 @@
 import {hostname} from 'node:os'
 import {defineCheck, type Finding} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
+import {clip} from '../src/core/redact.js'
 import {resolveName, ResolutionError} from '../src/lib/resolver.js'
 import {smtpParams, smtpParamsSchema, transportMode} from '../src/lib/smtp-settings.js'
 import {isIpLiteral} from '../src/lib/tls-probe.js'
@@ -119,7 +120,7 @@ export default defineCheck<Params, Facts>({
     return [
       {
         status: 'pass',
-        message: `test mail to ${p.testRecipient} accepted${f.queueId ? `, queue id ${f.queueId}` : ''} (${f.response?.slice(0, 80)})`,
+        message: `test mail to ${p.testRecipient} accepted${f.queueId ? `, queue id ${f.queueId}` : ''} (${clip(f.response ?? '', 80)})`,
       },
     ]
   },

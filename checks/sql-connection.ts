@@ -11,6 +11,7 @@ export default defineCheck<SqlParams, SqlConnectFacts>({
   docs: netwrixDocs('installation-guide/production-ready/database'),
   flow: 'server-database',
   topologies: ['on-prem-integrated', 'on-prem-separate'],
+  roles: ['server'],
   settings: sqlSettingsSchema,
   params: sqlParamsSchema,
   plan: (env, ctx) => planSql(env, ctx.baseDir, ctx.settings).map((t) => ({...t, owner: 'server' as const})),

@@ -85,6 +85,7 @@ export default defineCheck<Params, Facts>({
   docs: netwrixDocs('installation-guide/requirements/database-requirements'),
   flow: 'server-database',
   topologies: ['on-prem-integrated', 'on-prem-separate'],
+  roles: ['server'],
   params: {
     ...sqlParamsSchema,
     properties: {

@@ -1,4 +1,4 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
+import {defineCheck, type Finding, type PlannedTarget} from '../src/core/check.js'
 import {netwrixDocs} from '../src/core/docs.js'
 import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/lib/network.js'
 import {
@@ -85,7 +85,7 @@ export default defineCheck<Params, TlsFacts>({
       ...networkParams(env, ctx.baseDir),
       ...(ctx.settings?.minProtocol ? {minProtocol: ctx.settings.minProtocol as TlsProtocol} : {}),
     }
-    const out = [
+    const out: PlannedTarget<Params>[] = [
       // In SaaS the server exists already; on premises its site exists only once installed.
       {
         target: env.server.url,
@@ -103,6 +103,7 @@ export default defineCheck<Params, TlsFacts>({
         out.push({
           target: a.url,
           stage: 'after' as const,
+          owner: {agent: a.identifier},
           params: {url: a.url, ...urlHostPort(a.url), role: `agent ${a.identifier}`, ...net},
         })
     }

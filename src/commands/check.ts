@@ -9,11 +9,18 @@ export default class Check extends BaseCommand {
     flow(`Plans the checks the environment's topology needs, runs them concurrently (each bounded by
 its timeout), and reports every verdict with its fix. Progress is drawn on stderr on a terminal.
 
-The environment file comes from --config, else IDM_PREFLIGHT_CONFIG, else ./idm-preflight.yaml
-(.yml, .json). Every \${env:}/\${file:} reference is resolved first: an unset one is exit 2.
-Secrets never appear in any output.
+Where server and agents are separate hosts, each host checks its own part: --server on the
+server's host (its site, folders, certificates, the database), --agent ID on that agent's host
+(its own, the server it reaches, its managed systems). What another host checks is left out,
+with a note saying where it runs. Without either, every check runs from this host.
 
---only and --skip take check ids or globs (tls.*, cert), comma-separated or repeated.
+The environment file comes from --config, else IDM_PREFLIGHT_CONFIG, else ./idm-preflight.yaml
+(.yml, .json). Only the \${env:}/\${file:} references the planned checks need are resolved: an
+unset one makes the checks that need it errors, the others run (--require-secrets: exit 2
+before anything runs). Secrets never appear in any output.
+
+--only and --skip take check ids or globs (tls.*, cert), comma-separated or repeated; one that
+matches no check is exit 2.
 
 ${EXIT_CODES_HELP}`)
   static override examples = [
@@ -26,6 +33,11 @@ ${EXIT_CODES_HELP}`)
     {
       description: 'The report to hand over: one HTML file with the data-flow picture',
       command: '<%= config.bin %> check -c prod.yaml --stage after --output report.html',
+    },
+    {description: "On the server's host: its own checks and the database", command: '<%= config.bin %> check --server'},
+    {
+      description: "On an agent's host: its own checks, the server and its managed systems",
+      command: '<%= config.bin %> check --agent ContosoAD',
     },
     {
       description: 'Only the network checks of one agent',
@@ -49,7 +61,17 @@ ${EXIT_CODES_HELP}`)
       multiple: true,
     }),
     skip: Flags.string({description: 'skip these check ids or globs (reported as skip)', multiple: true}),
-    agent: Flags.string({description: "narrow the plan to this agent's checks (and what all agents share)"}),
+    server: Flags.boolean({
+      description: "this is the server's host: its own checks and the database (on premises)",
+      exclusive: ['agent'],
+    }),
+    agent: Flags.string({
+      description: "this is that agent's host: its own checks, the server and its managed systems",
+      exclusive: ['server'],
+    }),
+    'require-secrets': Flags.boolean({
+      description: 'every secret the planned checks need must be set, or nothing runs (exit 2)',
+    }),
     format: Flags.string({
       char: 'f',
       description: 'report format (default: text, or from the --output extension)',
@@ -73,7 +95,10 @@ ${EXIT_CODES_HELP}`)
       description: 'print the planned checks and exit without running anything (no secret is needed)',
     }),
     'no-color': Flags.boolean({description: 'plain text, no colours (also NO_COLOR=1)'}),
-    quiet: Flags.boolean({char: 'q', description: 'text report: only what is not a pass, and the summary'}),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'text report: only warn, fail and error rows; the summary line counts every status, skips too',
+    }),
   }
 
   async run() {
@@ -129,6 +154,8 @@ ${EXIT_CODES_HELP}`)
       only: flags.only,
       skip: flags.skip,
       agent: flags.agent,
+      server: flags.server,
+      requireSecrets: flags['require-secrets'],
       timeout: flags.timeout,
       concurrency: flags.concurrency,
       strict: flags.strict,
@@ -158,28 +185,42 @@ ${EXIT_CODES_HELP}`)
     )
 
     if (flags.plan) {
+      const {referenceName} = await import('../core/plan-secrets.js')
+      const {leftOutNote} = await import('../core/planner.js')
       const rows = prepared.plan.map((p) => ({
         id: p.id,
         target: p.target,
         title: p.title,
         stage: p.stage,
         flow: p.flow,
+        role: p.role ?? 'any',
+        ...(p.agent ? {agent: p.agent} : {}),
+        ...(p.secrets ? {secrets: p.secrets.map(referenceName)} : {}),
         ...(p.skip ? {skip: p.skip} : {}),
+        ...(p.error ? {error: p.error} : {}),
       }))
+      const note = leftOutNote(prepared.loaded.env, prepared.leftOut, options)
       const planView = {
         environment: prepared.loaded.env.name,
         topology: prepared.loaded.env.topology,
         stage: options.stage,
+        role: options.server ? 'server' : options.agent ? 'agent' : 'all',
         instances: rows,
+        ...(note ? {notes: [note]} : {}),
       }
       if (this.jsonEnabled() && outputs.length === 0) return planView
       const w = Math.max(...rows.map((r) => r.id.length))
       const tw = Math.max(...rows.map((r) => r.target.length))
+      // Whose host runs each instance: the server's, an agent's (which), or any host's.
+      const roleText = (r: (typeof rows)[number]) => (r.role === 'agent' && r.agent ? `agent ${r.agent}` : r.role)
+      const rw = Math.max(...rows.map((r) => roleText(r).length))
       const lines = rows.map(
-        (r) => `${r.skip ? 'skip' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${r.skip ?? r.title}`,
+        (r) =>
+          `${r.skip ? 'skip' : r.error ? 'err ' : 'run '}  ${r.id.padEnd(w)}  ${r.target.padEnd(tw)}  ${roleText(r).padEnd(rw)}  ${r.skip ?? r.error ?? r.title}${r.secrets && !r.skip ? `  (needs ${r.secrets.join(', ')})` : ''}`,
       )
       const n = rows.filter((r) => !r.skip).length
-      const text = `${lines.join('\n')}\n${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage})\n`
+      const on = options.server ? ", the server's host" : options.agent ? `, ${options.agent}'s host` : ''
+      const text = `${lines.join('\n')}\n${note ? `note: ${note}\n` : ''}${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage}${on})\n`
       const json = `${JSON.stringify(planView, null, 2)}\n`
       if (outputs.length === 0) {
         await this.out(format === 'json' ? json : text)

@@ -141,7 +141,9 @@ ${EXIT_CODES_HELP}`)
         import('../lib/settings-files.js'),
         import('../core/redact.js'),
       ])
-      const env = prepared.loaded.env
+      // Scaffold writes every secret the sandbox has (a check run resolves only what it needs).
+      const {loadEnvironmentOrThrow} = await import('../core/config.js')
+      const {env} = await loadEnvironmentOrThrow(sb.envFile, await loadChecks(), {secrets: 'require', redactor})
       const target = scaffoldTarget(env, undefined, prepared.loaded.baseDir)
       let scaffolded: {dir: string; files: number; problems: number} | undefined
       if (!('error' in target)) {

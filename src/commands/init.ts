@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 import {PRODUCTS} from '../core/environment.js'
 import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
@@ -8,30 +8,49 @@ export default class Init extends BaseCommand {
   static override summary = 'Write an environment file, answering a few questions (or from flags)'
   static override description =
     flow(`Asks what idm-preflight needs to know about the installation (topology, product version,
-organization, URLs and aliases, working directories, service accounts, certificates, mail,
-database) and writes an environment file whose secrets are \${env:NAME} references only; it then
-says which variables to set.
+organization, URLs and aliases, working directories, service accounts, each side's certificates,
+mail, database) and writes an environment file whose secrets are \${env:NAME} references only; it
+then says which variables to set and which scaffold commands come next.
 
-Every answer is also a flag. Without a terminal nothing is asked: a missing answer is exit 2
-naming its flag, and --yes takes the default of every answer that has one (some have none by
-design: the organization, the server URL, the server's service account and, in SaaS, the agent URL
-and mail addresses). An existing file is not overwritten without --force (a .bak is kept).
+Each certificate (the server's and the agent's encryption certificates, the server's
+IdentityServer certificate, each site's TLS certificate) is created by scaffold
+--generate-certificates, a PFX file, or in the Windows store; created ones are named
+<working directory>/Certificates/<Owner>-Files.pfx, IdentityServer.pfx, IdentityServer-Public.pfx
+(a separate agent's: the server's public part) and <Owner>-Tls.pfx, where scaffold creates them.
 
-${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing or invalid, the file exists (without --force), or it cannot be written'})}`)
+Every answer is checked when it is given, and the whole file before it is written; on a terminal,
+an invalid whole is said answer by answer with every answer kept (as an init command line) and
+the wizard goes back to the answer at fault. Ctrl-C cancels: nothing is written, exit 130. At the
+end, "Scaffold now?" shows scaffold's plan and writes it when confirmed, or prints the command.
+
+Every answer is also a flag; a file or thumbprint flag implies its choice, as --smtp-host implies
+--mail smtp; a flag the other answers do not ask is exit 2. Without a terminal nothing is asked: a
+missing answer is exit 2 naming its flag, and --yes takes the default of every answer that has
+one (some have none by design: the organization, the server URL, the server's service account
+and, in SaaS, the agent URL and mail addresses). An existing file is not overwritten without
+--force (a .bak is kept).
+
+${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing or invalid, the file exists (without --force), or it cannot be written', 130: 'cancelled (Ctrl-C) at a question'})}`)
   static override examples = [
     {description: 'Interactive', command: '<%= config.bin %> init'},
     {
       description: 'Scripted, defaults for the rest',
-      command: '<%= config.bin %> init --organization Contoso --server-url https://idm.contoso.com --yes',
+      command:
+        "<%= config.bin %> init --organization Contoso --server-url https://idm.contoso.com --service-account 'CONTOSO\\svc-idm' --yes",
     },
     {
       description: 'Adopt an installation already there (a server, or an agent, working directory)',
-      command: '<%= config.bin %> init --from-workdir C:/identitymanagerContosoAgent --out contoso.yaml',
+      command: '<%= config.bin %> init --from-workdir ./identitymanagerContosoAgent --out contoso.yaml',
     },
     {
-      description: 'SaaS with an SMTP server',
+      description: 'SaaS with an SMTP server (--smtp-host implies --mail smtp)',
       command:
-        '<%= config.bin %> init --topology saas --organization Contoso --server-url https://contoso.usercube.com --mail smtp --smtp-host smtp.contoso.com --yes --out saas.yaml',
+        '<%= config.bin %> init --topology saas --organization Contoso --server-url https://contoso.usercube.com --agent-url https://idm-agent.contoso.com --smtp-host smtp.contoso.com --from-address no-reply@contoso.com --yes --out saas.yaml',
+    },
+    {
+      description: "With your CA's TLS certificate for the agent's site",
+      command:
+        "<%= config.bin %> init --topology on-prem-separate --organization Contoso --server-url https://idm.contoso.com --service-account 'CONTOSO\\svc-idm' --agent-tls-file C:/certs/idm-agent.pfx --yes --out separate.yaml",
     },
   ]
   static override enableJsonFlag = true
@@ -42,6 +61,9 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
     topology: Flags.string({options: ['saas', 'on-prem-integrated', 'on-prem-separate'], description: 'topology'}),
     product: Flags.string({options: [...PRODUCTS], description: 'product version'}),
     organization: Flags.string({description: 'organization name (no default)'}),
+    name: Flags.string({
+      description: 'a name for this environment, shown in reports (default: organization-prod or -saas)',
+    }),
     'server-url': Flags.string({description: 'server URL, ApplicationUri (no default)'}),
     'server-alias': Flags.string({description: 'DNS alias of the server (on premises)'}),
     'working-directory': Flags.string({description: 'server working directory (on premises)'}),
@@ -53,20 +75,64 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
     'agent-url': Flags.string({description: "agent's HTTPS URL (separate or SaaS agent)"}),
     'agent-working-directory': Flags.string({description: 'agent working directory'}),
     'agent-service-account': Flags.string({description: 'agent service account'}),
-    certificates: Flags.string({
+    'server-encryption': Flags.string({
       options: ['create', 'file', 'store'],
-      description: 'encryption certificate: create one, a PFX file, or the Windows store',
+      description: `the server's encryption certificate: create one, a PFX file, or the Windows store`,
     }),
-    'certificate-file': Flags.string({description: 'with --certificates file: the PFX'}),
-    'certificate-thumbprint': Flags.string({description: 'with --certificates store: the thumbprint'}),
+    'server-encryption-file': Flags.string({
+      description: `the server's encryption certificate: the PFX file (implies --server-encryption file)`,
+    }),
+    'server-encryption-thumbprint': Flags.string({
+      description: `the server's encryption certificate: its thumbprint in LocalMachine\\My (implies --server-encryption store)`,
+    }),
+    'identity-server': Flags.string({
+      options: ['create', 'file', 'store'],
+      description: `the server's IdentityServer certificate (in SaaS: --identity-server-file, the PFX Netwrix gives): create one, a PFX file, or the Windows store`,
+    }),
+    'identity-server-file': Flags.string({
+      description: `the server's IdentityServer certificate (in SaaS: --identity-server-file, the PFX Netwrix gives): the PFX file (implies --identity-server file)`,
+    }),
+    'identity-server-thumbprint': Flags.string({
+      description: `the server's IdentityServer certificate (in SaaS: --identity-server-file, the PFX Netwrix gives): its thumbprint in LocalMachine\\My (implies --identity-server store)`,
+    }),
+    'server-tls': Flags.string({
+      options: ['create', 'file', 'store', 'none'],
+      description: `the server site's TLS certificate: create one (self-signed), a PFX file, the Windows store, or none now`,
+    }),
+    'server-tls-file': Flags.string({
+      description: `the server site's TLS certificate: the PFX file (implies --server-tls file)`,
+    }),
+    'server-tls-thumbprint': Flags.string({
+      description: `the server site's TLS certificate: its thumbprint in LocalMachine\\My (implies --server-tls store)`,
+    }),
+    'agent-encryption': Flags.string({
+      options: ['create', 'file', 'store'],
+      description: `the agent's own encryption certificate: create one, a PFX file, or the Windows store`,
+    }),
+    'agent-encryption-file': Flags.string({
+      description: `the agent's own encryption certificate: the PFX file (implies --agent-encryption file)`,
+    }),
+    'agent-encryption-thumbprint': Flags.string({
+      description: `the agent's own encryption certificate: its thumbprint in LocalMachine\\My (implies --agent-encryption store)`,
+    }),
+    'agent-tls': Flags.string({
+      options: ['create', 'file', 'store', 'none'],
+      description: `the agent site's TLS certificate: create one (self-signed), a PFX file, the Windows store, or none now`,
+    }),
+    'agent-tls-file': Flags.string({
+      description: `the agent site's TLS certificate: the PFX file (implies --agent-tls file)`,
+    }),
+    'agent-tls-thumbprint': Flags.string({
+      description: `the agent site's TLS certificate: its thumbprint in LocalMachine\\My (implies --agent-tls store)`,
+    }),
     mail: Flags.string({
       options: ['smtp', 'pickup', 'none'],
       description: 'mail: an SMTP server, a pickup directory, or not now',
     }),
-    'smtp-host': Flags.string({description: 'SMTP server'}),
-    'smtp-port': Flags.string({description: 'SMTP port'}),
-    'smtp-username': Flags.string({description: 'SMTP user name'}),
-    'pickup-directory': Flags.string({description: 'pickup directory'}),
+    'smtp-host': Flags.string({description: 'SMTP server (implies --mail smtp)'}),
+    'smtp-port': Flags.string({description: 'SMTP port (implies --mail smtp)'}),
+    'smtp-username': Flags.string({description: 'SMTP user name (implies --mail smtp)'}),
+    'pickup-directory': Flags.string({description: 'pickup directory (implies --mail pickup)'}),
     'from-address': Flags.string({description: 'sender address'}),
     'from-workdir': Flags.string({
       description:
@@ -94,14 +160,20 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
         },
         print: this.jsonEnabled() ? undefined : (t) => this.out(t),
       })
-    const [
-      {QUESTIONS, environmentFromAnswers},
-      {UsageError},
-      {rm},
-      {resolve, dirname, join},
-      {stringifyEnvironment},
-      {writeFileAtomic, refuseOverwrite, writeUserFile, writeError},
-    ] = await Promise.all([
+    try {
+      return await this.write(flags)
+    } catch (e) {
+      // Ctrl-C at a question: cancelled, quietly; nothing was written.
+      if (e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError')) {
+        this.err('\ninit: cancelled; nothing was written')
+        return this.exit(130)
+      }
+      throw e
+    }
+  }
+
+  private async write(flags: InitFlags) {
+    const [init, {UsageError}, {rm}, {resolve, dirname, join}, {stringifyEnvironment}, write] = await Promise.all([
       import('../scaffold/init.js'),
       import('../core/errors.js'),
       import('node:fs/promises'),
@@ -109,103 +181,228 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
       import('../core/yaml-out.js'),
       import('../core/write.js'),
     ])
+    const {QUESTIONS, environmentFromAnswers, resolveAnswers, AnswerError, questionOf, commandLine, shWord} = init
     const out = resolve(flags.out)
-    await refuseOverwrite(out, flags.out, flags.force)
+    await write.refuseOverwrite(out, flags.out, flags.force)
     const interactive =
       process.stdin.isTTY === true && process.stdout.isTTY === true && !flags.yes && !this.jsonEnabled()
-    const answers: Record<string, string | undefined> = {}
-    const noDefault: string[] = []
-    const defaulted: string[] = []
+    const given: Record<string, string | undefined> = {}
+    for (const q of QUESTIONS) given[q.name] = (flags as Record<string, unknown>)[q.flag] as string | undefined
     const prompts = interactive ? await import('@inquirer/prompts') : undefined
-    for (const q of QUESTIONS) {
-      if (q.when && !q.when(answers)) continue
-      const given = (flags as Record<string, unknown>)[q.flag] as string | undefined
-      if (given !== undefined) {
-        const problem = q.validate?.(given, answers)
-        if (problem) throw new UsageError(`--${q.flag} ${given}: ${problem}`)
-        answers[q.name] = given
-        continue
-      }
-      const def = q.default?.(answers)
-      if (prompts) {
-        const validate = (v: string) => q.validate?.(v, answers) ?? true
-        answers[q.name] = q.choices
-          ? await prompts.select({message: q.message, choices: q.choices, default: def ?? undefined})
-          : await prompts.input({
-              message: q.message,
-              default: def ?? undefined,
-              validate: (v) => (def == null && !v ? 'an answer is needed' : validate(v)),
-            })
-      } else if (def === null || !q.default) {
-        // No default for this answer here (the customer's own, or not derivable: in SaaS nothing
-        // is derived from the tenant's domain): name the flag.
-        noDefault.push(`--${q.flag}`)
-        answers[q.name] = `<${q.flag}>` // so that the questions after it are judged as they would be
-      } else if (flags.yes) answers[q.name] = def ?? undefined
-      else {
-        defaulted.push(`--${q.flag}`)
-        answers[q.name] = def ?? undefined
-      }
+    const ask: import('../scaffold/init.js').Asker | undefined = prompts && {
+      select: (q, choices, def) => prompts.select({message: q.message, choices, default: def}),
+      input: (q, def, validate) =>
+        prompts.input({
+          message: q.message,
+          default: def,
+          validate: (v) => (def === undefined && !v ? 'an answer is needed' : (validate(v) ?? true)),
+        }),
     }
-    if (noDefault.length || defaulted.length) {
-      const hint = [
-        noDefault.length
-          ? `give ${noDefault.join(' and ')} (${noDefault.length === 1 ? 'it has' : 'they have'} no default)`
-          : '',
-        defaulted.length
-          ? `${noDefault.length ? 'and ' : ''}either --yes for the defaults or ${defaulted.join(', ')}`
-          : '',
-      ]
-        .filter(Boolean)
-        .join(', ')
-      throw new UsageError(`answers missing, and this is not a terminal to ask them`, [], hint)
-    }
-    const {env, variables} = environmentFromAnswers(answers)
-    const header = `# yaml-language-server: $schema=./node_modules/idm-preflight/schema/environment.schema.json
+
+    /** The environment file's text for the answers, and its errors as this tool judges it. */
+    const judge = async (answers: Record<string, string | undefined>) => {
+      const built = environmentFromAnswers(answers)
+      const header = `# yaml-language-server: $schema=./node_modules/idm-preflight/schema/environment.schema.json
 # Written by idm-preflight init. Secrets are references: set the variables below before
 # idm-preflight check (or validate --require-secrets).
-${variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
+${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
 `
-    const text = `${header}${stringifyEnvironment(env)}`
-    // Validate what is about to be written, beside it, before it replaces anything.
-    const probe = join(dirname(out), `.idm-preflight-init-${process.pid}.yaml`)
-    await writeFileAtomic(probe, text).catch((e: unknown) => {
-      throw writeError(e, flags.out)
-    })
-    const [{loadEnvironment}, {loadChecks}] = await Promise.all([
-      import('../core/config.js'),
-      import('../core/registry.js'),
-    ])
-    const check = await loadEnvironment(probe, await loadChecks(), {secrets: 'static'})
-    await rm(probe, {force: true})
-    if (!check.ok)
-      throw new UsageError(
-        'these answers do not make a valid environment file',
-        check.diagnostics.filter((d) => d.severity === 'error').map((d) => ({...d, file: flags.out})),
+      const text = `${header}${stringifyEnvironment(built.env)}`
+      // Validated beside where it goes, before it replaces anything.
+      const probe = join(dirname(out), `.idm-preflight-init-${process.pid}.yaml`)
+      await write.writeFileAtomic(probe, text).catch((e: unknown) => {
+        throw write.writeError(e, flags.out)
+      })
+      const [{loadEnvironment}, {loadChecks}] = await Promise.all([
+        import('../core/config.js'),
+        import('../core/registry.js'),
+      ])
+      const check = await loadEnvironment(probe, await loadChecks(), {secrets: 'static'}).finally(() =>
+        rm(probe, {force: true}),
       )
-    await writeUserFile(out, text, {force: flags.force, shown: flags.out})
+      return {...built, text, errors: check.ok ? [] : check.diagnostics.filter((d) => d.severity === 'error')}
+    }
+
+    let previous: Record<string, string | undefined> | undefined
+    let reask: string | undefined
+    let resolved
+    let judged
+    for (;;) {
+      try {
+        resolved = await resolveAnswers({given, yes: !!flags.yes, ask, previous, reask})
+      } catch (e) {
+        if (e instanceof AnswerError) throw new UsageError(e.message)
+        throw e
+      }
+      const {noDefault, defaulted} = resolved
+      if (noDefault.length || defaulted.length) {
+        const hint = [
+          noDefault.length
+            ? `give ${noDefault.join(' and ')} (${noDefault.length === 1 ? 'it has' : 'they have'} no default)`
+            : '',
+          defaulted.length
+            ? `${noDefault.length ? 'and ' : ''}either --yes for the defaults or ${defaulted.join(', ')}`
+            : '',
+        ]
+          .filter(Boolean)
+          .join(', ')
+        throw new UsageError(`answers missing, and this is not a terminal to ask them`, [], hint)
+      }
+      for (const n of resolved.notes) this.err(`init: ${n}`)
+      judged = await judge(resolved.answers)
+      if (!judged.errors.length) break
+      // An invalid whole is said answer by answer, with every answer kept as a command line.
+      const answers = resolved.answers
+      const lines = judged.errors.map((d) => {
+        const q = questionOf(d.path, answers)
+        return q
+          ? `  ${q.message} (--${q.flag} ${answers[q.name]}): ${d.message}`
+          : `  ${d.path || 'the file'}: ${d.message}`
+      })
+      const again = commandLine(answers, flags.out)
+      const fault = judged.errors.map((d) => questionOf(d.path, answers)).find((q) => q !== undefined)
+      if (!prompts || !fault || !resolved.asked.includes(fault.name))
+        throw new UsageError(
+          `these answers do not make a valid environment file:\n${lines.join('\n')}`,
+          [],
+          `correct ${fault ? `--${fault.flag}` : 'the answer'} in: ${again}`,
+        )
+      this.err(`These answers do not make a valid environment file:\n${lines.join('\n')}`)
+      this.err(`Every answer is kept (as a command: ${again})`)
+      reask = await prompts.select({
+        message: 'Change which answer?',
+        choices: resolved.asked.map((name) => {
+          const q = QUESTIONS.find((x) => x.name === name)!
+          return {value: name, name: `${q.message}: ${answers[name] ?? ''}`}
+        }),
+        default: fault.name,
+      })
+      previous = answers
+    }
+    const answers = resolved.answers
+    const {env, variables, certificates, text} = judged
+    await write.writeUserFile(out, text, {force: flags.force, shown: flags.out})
     if (!this.jsonEnabled()) {
       const lines = [`Wrote ${flags.out} (${answers.topology}, ${answers.organization}).`]
       if (variables.length) {
         lines.push('', 'Set these variables (never write the values in the file):')
         for (const v of variables) lines.push(`  ${v.name.padEnd(22)} ${v.what}`)
       }
-      const agentDir =
-        (env.agents as {workingDirectory?: string}[])[0]?.workingDirectory ??
-        (env.server as {workingDirectory?: string}).workingDirectory
-      lines.push(
-        '',
-        'Next:',
-        `  idm-preflight validate ${flags.out}`,
-        `  idm-preflight check -c ${flags.out}`,
-        `  idm-preflight scaffold -c ${flags.out} --target ${agentDir ?? '<working directory>'}${answers.certificates === 'create' ? ' --generate-certificates' : ''}`,
-      )
-      await this.out(`${lines.join('\n')}\n`)
-      if (prompts && agentDir && (await prompts.confirm({message: `Scaffold ${agentDir} now?`, default: false}))) {
-        await this.config.runCommand('scaffold', ['-c', out, '--target', agentDir, '--dry-run'])
-        this.err('(a dry run: re-run the command above without --dry-run to write it)')
+      const provide = certificates.filter((c) => c.how === 'provide')
+      if (provide.length) {
+        lines.push('', 'Put these certificates where the file names them:')
+        for (const c of provide) lines.push(`  ${c.file}  (${c.field})`)
       }
+      const selfSigned = certificates.filter((c) => c.purpose === 'tls' && c.how === 'create')
+      if (selfSigned.length)
+        lines.push(
+          '',
+          `Self-signed (scaffold creates ${selfSigned.length === 1 ? 'it' : 'them'}): ${selfSigned.map((c) => c.field).join(', ')}; browsers, agents and check's cert.tls refuse ${selfSigned.length === 1 ? 'it' : 'them'} until ${selfSigned.length === 1 ? 'it is' : 'they are'} added to their trust stores (for check: network.caFile); a certificate from your CA (--${selfSigned.map((c) => (c.field.startsWith('server') ? 'server' : 'agent')).join('-tls-file, --')}-tls-file) needs nothing more.`,
+        )
+      const {isWindowsPath} = await import('../lib/paths.js')
+      const steps = scaffoldSteps(answers, certificates, flags.out, shWord).map((st) =>
+        isWindowsPath(st.workingDirectory) && process.platform !== 'win32'
+          ? {...st, note: [st.note, 'on the Windows host (here, add --target DIR)'].filter(Boolean).join('; ')}
+          : st,
+      )
+      lines.push('', 'Next:', `  idm-preflight validate ${shWord(flags.out)}`)
+      for (const st of steps) lines.push(`  ${st.command}${st.note ? `   # ${st.note}` : ''}`)
+      lines.push(`  idm-preflight check -c ${shWord(flags.out)}`)
+      if (prompts) lines.push('', `The same answers as a command (for a script): ${commandLine(answers, flags.out)}`)
+      await this.out(`${lines.join('\n')}\n`)
+      if (prompts)
+        await this.offerScaffold(prompts, steps, out).catch((e: unknown) => {
+          // Ctrl-C at "Scaffold now?": the environment file is written already; say so.
+          if (e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError')) {
+            this.err(`\ninit: cancelled; ${flags.out} is written, nothing was scaffolded (the commands above do it)`)
+            return this.exit(130)
+          }
+          throw e
+        })
     }
     return {file: out, environment: env, variables}
   }
+
+  /**
+   * "Scaffold now?": shows the plan (a dry run), then writes it when confirmed; where it cannot
+   * run here (a Windows path on another system, a password variable not set), the exact command.
+   */
+  private async offerScaffold(
+    prompts: typeof import('@inquirer/prompts'),
+    steps: ScaffoldStep[],
+    out: string,
+  ): Promise<void> {
+    const {isWindowsPath} = await import('../lib/paths.js')
+    for (const st of steps) {
+      if (isWindowsPath(st.workingDirectory) && process.platform !== 'win32') {
+        this.err(
+          `${st.workingDirectory} is a Windows path: scaffold it on the Windows host with ${st.command} (here, add --target DIR to write it into a folder of this system)`,
+        )
+        continue
+      }
+      const unset = st.variables.filter((v) => process.env[v] === undefined)
+      if (unset.length) {
+        this.err(`To scaffold ${st.workingDirectory}: set ${unset.join(', ')}, then run ${st.command}`)
+        continue
+      }
+      if (
+        !(await prompts.confirm({
+          message: `Scaffold ${st.workingDirectory} now? (the plan is shown first)`,
+          default: false,
+        }))
+      ) {
+        this.err(`Later: ${st.command}`)
+        continue
+      }
+      const args = ['-c', out, ...st.args]
+      await this.config.runCommand('scaffold', [...args, '--dry-run'])
+      if (await prompts.confirm({message: `Write ${st.workingDirectory} as planned above?`, default: false}))
+        await this.config.runCommand('scaffold', args)
+      else this.err(`Nothing written. Later: ${st.command}`)
+    }
+  }
+}
+
+type InitFlags = Interfaces.InferredFlags<typeof Init.flags> & {json?: boolean}
+
+interface ScaffoldStep {
+  workingDirectory: string
+  args: string[]
+  command: string
+  note?: string
+  /** The password variables scaffold --generate-certificates needs for this step. */
+  variables: string[]
+}
+
+/** The scaffold commands these answers call for: the server first (on premises), then the agent. */
+function scaffoldSteps(
+  a: Record<string, string | undefined>,
+  certificates: import('../scaffold/init.js').NamedCertificate[],
+  out: string,
+  shWord: (v: string) => string,
+): ScaffoldStep[] {
+  const step = (side: 'server' | 'agent', wd: string | undefined, server: boolean): ScaffoldStep | undefined => {
+    if (!wd) return undefined
+    const mine = certificates.filter((c) =>
+      side === 'server' ? c.field.startsWith('server.') : c.field.startsWith('agents['),
+    )
+    const create = mine.filter((c) => c.how === 'create')
+    const args = [...(server ? ['--server'] : []), ...(create.length ? ['--generate-certificates'] : [])]
+    return {
+      workingDirectory: wd,
+      args,
+      command: ['idm-preflight scaffold -c', shWord(out), ...args].join(' '),
+      ...(server && a.topology === 'on-prem-separate'
+        ? {note: "the server's first: the agent's IdentityServer is its public part"}
+        : {}),
+      variables: create.map((c) => c.variable).filter((v): v is string => v !== undefined),
+    }
+  }
+  if (a.topology === 'on-prem-integrated')
+    return [step('server', a.serverWorkingDirectory, false)].filter((x) => x !== undefined)
+  const steps = [
+    ...(a.topology === 'on-prem-separate' ? [step('server', a.serverWorkingDirectory, true)] : []),
+    step('agent', a.agentWorkingDirectory, false),
+  ]
+  return steps.filter((x) => x !== undefined)
 }

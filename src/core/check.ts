@@ -16,6 +16,19 @@ export interface Finding {
 
 export type Stage = 'before' | 'after'
 
+/**
+ * The host a run of `check` stands on (DESIGN.md §2): the server's (`--server`), one agent's
+ * (`--agent ID`), or `all`: every check from this host (SaaS, integrated, a one-machine test).
+ */
+export type Role = 'server' | 'agent' | 'all'
+
+/**
+ * Whose host runs an instance when server and agents are separate hosts: the server's, every
+ * agent's (agent → server), or one agent's (its certificates, folders, site, connectors).
+ * Unset: what every host checks from where it stands (DNS of the server alias, proxy, SMTP, host.*).
+ */
+export type Owner = 'server' | 'agents' | {agent: string}
+
 /** The data flows a report groups results by (DESIGN.md §5), in display order. */
 export const FLOWS = {
   host: 'this host',
@@ -42,10 +55,11 @@ export interface PlannedTarget<P> {
   skip?: string
   /**
    * Whose host this instance is about: `server` for what only the server's host can check (its
-   * database, certificates, working directory, site). With --agent on premises, those are skipped
-   * with that reason; the rest is the agent's own or shared by every host.
+   * database, certificates, working directory, site), `{agent}` for one agent's own, `agents` for
+   * what every agent's host checks. Unset: the check's `roles` say (both: every host). A run with
+   * --server or --agent leaves out what belongs to another host (the planner's one rule).
    */
-  owner?: 'server'
+  owner?: Owner
   /** This instance's docs page when it is not the check's (an Active Directory connection's). */
   docs?: string
 }
@@ -59,6 +73,8 @@ export interface PlanContext {
   agents: NonNullable<Environment['agents']>
   /** The identifier given with --agent, when the run is narrowed to one agent. */
   agent?: string
+  /** The host this run stands on: --server, --agent ID, or every check from here (unset: all, or agent with `agent`). */
+  role?: Role
   /** Directory of the environment file: relative paths in it are relative to this. */
   baseDir: string
   /** The process environment the probes will see (HTTPS_PROXY, NO_PROXY...). */
@@ -90,6 +106,12 @@ export interface CheckDefinition<P = any, F = any> {
   topologies: readonly Topology[]
   /** Platforms where the check can observe; others get a `skip` with the reason. */
   platforms?: readonly NodeJS.Platform[]
+  /**
+   * The hosts that run it when server and agents are apart (`check --server`, `--agent ID`): the
+   * server's (its database), the agents' (agent → server, managed systems), or both (default:
+   * each checks its own certificates, folders, site, and what it reaches from where it stands).
+   */
+  roles?: readonly ('server' | 'agent')[]
   stage?: Stage
   /** When the stage depends on the topology or the target, how (shown by `checks list`). */
   stages?: string

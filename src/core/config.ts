@@ -39,12 +39,19 @@ export type SecretMode =
   | 'require'
   /** Resolve what can be; what cannot is a warning naming the field (validate without --require-secrets). */
   | 'static'
+  /**
+   * Resolve nothing yet: `check` resolves, with resolveSecrets, only the references its plan
+   * needs (an agent's host has none of the server's secrets); `--plan` resolves none at all.
+   */
+  | 'defer'
 
 export interface LoadOptions {
   secrets: SecretMode
   /** Where resolved secrets are registered; every output goes through it. */
   redactor?: Redactor
   processEnv?: Readonly<Record<string, string | undefined>>
+  /** Only planning (check --plan): a missing network.caFile is a warning, as in validate. */
+  planOnly?: boolean
   /**
    * Also apply each check's `fileRules` (its verdicts on the file alone: a proxy written https://,
    * a DNS alias in capitals): validate does, so that they are said without a network. check and
@@ -145,7 +152,9 @@ async function furtherProblems(
   }
   if (whole) await guarded(() => semanticProblems(env).forEach((p) => push(p.path, p.message, p.severity)))
   const resolved = structuredClone(env)
-  await guarded(() => resolveReferences(resolved, baseDir, opts, push))
+  await guarded(() =>
+    resolveReferences(resolved, baseDir, opts, push, opts.secrets === 'defer' ? {only: new Set()} : {}),
+  )
   await guarded(() => caFileProblems(resolved, baseDir, opts, push))
   await guarded(() => connectionStringProblems(resolved, push))
   await guarded(() => ldapFilterProblems(resolved, push))
@@ -192,11 +201,56 @@ export async function loadEnvironmentOrThrow(
   return res
 }
 
+/**
+ * Resolves the references the plan of a `check` run needs (`refs`, as written: `${env:NAME}`),
+ * in a copy of a file loaded with `secrets: 'defer'`; the others stay references. Each one that
+ * cannot be resolved is in `problems` ("IDM_HR_SQL is not set"), with a positioned diagnostic per
+ * field for --require-secrets. A resolved connection string or filter that is malformed is in
+ * `malformed`, an error as it is for a literal one.
+ */
+export async function resolveSecrets(
+  loaded: LoadedEnvironment,
+  refs: ReadonlySet<string>,
+  opts: Pick<LoadOptions, 'redactor' | 'processEnv'> = {},
+): Promise<{env: Environment; problems: Map<string, string>; diagnostics: Diagnostic[]; malformed: Diagnostic[]}> {
+  const env = structuredClone(loaded.env)
+  const diagnostics: Diagnostic[] = []
+  const push = (path: (string | number)[], message: string, severity: 'error' | 'warning') => {
+    const pos = loaded.source.position(path, {key: false})
+    diagnostics.push({file: loaded.file, line: pos.line, column: pos.column, path: dottedPath(path), message, severity})
+  }
+  const problems = new Map<string, string>()
+  await resolveReferences(env, loaded.baseDir, {...opts, secrets: 'require'}, push, {only: refs, problems})
+  const values: Diagnostic[] = []
+  const pushValue = (path: (string | number)[], message: string, severity: 'error' | 'warning') => {
+    // Only what a resolved value brought: the literals were judged when the file was loaded.
+    if (severity !== 'error' || !isResolvedPath(loaded.env, path)) return
+    const pos = loaded.source.position(path, {key: false})
+    values.push({file: loaded.file, line: pos.line, column: pos.column, path: dottedPath(path), message, severity})
+  }
+  await connectionStringProblems(env, pushValue)
+  await ldapFilterProblems(env, pushValue)
+  return {env, problems, diagnostics: sortDiagnostics(diagnostics), malformed: sortDiagnostics(values)}
+}
+
+/** True when the value at `path` of the file as written is a reference. */
+function isResolvedPath(env: Environment, path: (string | number)[]): boolean {
+  let node: unknown = env
+  for (const seg of path) node = (node as Record<string | number, unknown> | undefined)?.[seg]
+  return isReference(node)
+}
+
 async function resolveReferences(
   env: Environment,
   baseDir: string,
   opts: LoadOptions,
   push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
+  select: {
+    /** Resolve only these references (as written); the others stay as they are, silently. */
+    only?: ReadonlySet<string>
+    /** Filled with each selected reference that could not be resolved, and why. */
+    problems?: Map<string, string>
+  } = {},
 ): Promise<void> {
   const processEnv = opts.processEnv ?? process.env
   const severity = opts.secrets === 'require' ? 'error' : 'warning'
@@ -209,13 +263,14 @@ async function resolveReferences(
     return r
   }
   for (const [path, value] of [...walkStrings(env)]) {
-    if (!isReference(value)) continue
+    if (!isReference(value) || (select.only && !select.only.has(value))) continue
     const [, kind, arg] = /^\$\{(env|file):(.+)\}$/.exec(value)!
     let resolvedValue: string | undefined
     if (kind === 'env') {
       resolvedValue = processEnv[arg!]
       if (resolvedValue === undefined) {
         push(path, `environment variable ${arg} is not set${fix}`, severity)
+        select.problems?.set(value, `${arg} is not set`)
         continue
       }
       if (resolvedValue === '') push(path, `environment variable ${arg} is set but empty`, 'warning')
@@ -226,6 +281,7 @@ async function resolveReferences(
         resolvedValue = (await readSecretFile(target)).toString('utf8').replace(/\r?\n$/, '')
       } catch (e) {
         if (!(e instanceof FileReadError)) throw e
+        select.problems?.set(value, `secret file ${target} ${e.message}`)
         // A missing file is what --require-secrets is about; anything else is wrong whatever the mode.
         push(
           path,
@@ -389,12 +445,8 @@ async function caFileProblems(
   const {stat} = await import('node:fs/promises')
   const st = await stat(isAbsolute(ca) ? ca : resolve(baseDir, ca)).catch(() => undefined)
   const path = ['network', 'caFile']
-  if (!st)
-    push(
-      path,
-      `${ca} does not exist${opts.secrets === 'require' ? '' : ' (check needs it)'}`,
-      opts.secrets === 'require' ? 'error' : 'warning',
-    )
+  const needed = opts.secrets !== 'static' && !opts.planOnly
+  if (!st) push(path, `${ca} does not exist${needed ? '' : ' (check needs it)'}`, needed ? 'error' : 'warning')
   else if (!st.isFile())
     push(
       path,

@@ -1,4 +1,13 @@
-import {FLOWS, type CheckDefinition, type Flow, type PlanContext, type Stage} from './check.js'
+import {
+  FLOWS,
+  type CheckDefinition,
+  type Flow,
+  type Owner,
+  type PlanContext,
+  type PlannedTarget,
+  type Role,
+  type Stage,
+} from './check.js'
 import type {Environment} from './environment.js'
 import {docsForProduct} from './docs.js'
 import {idMatcher} from './glob.js'
@@ -18,7 +27,23 @@ export interface CheckInstance {
   params: unknown
   /** Set when the instance is not run: the reason is reported as a `skip`. */
   skip?: string
+  /** Set when the instance cannot run (a secret it needs is unset): reported as an `error`. */
+  error?: string
+  /** Whose host runs it: `server`, `agent` (one agent's, `agent` names it, or every agent's), or `any` host (unset: any). */
+  role?: 'server' | 'agent' | 'any'
+  /** With role `agent`: the agent whose own instance this is. */
+  agent?: string
+  /** The `${env:}`/`${file:}` references it needs, as written (the session fills this in). */
+  secrets?: string[]
   check: CheckDefinition
+}
+
+/** An instance a run with --server or --agent left out: another host checks it. */
+export interface LeftOut {
+  id: string
+  target: string
+  role: NonNullable<CheckInstance['role']>
+  agent?: string
 }
 
 export interface PlanOptions {
@@ -29,6 +54,20 @@ export interface PlanOptions {
   skip?: string[]
   /** --agent: only this agent's checks (and what all agents share). */
   agent?: string
+  /** --server: only the server host's checks (its own, and what every host checks). */
+  server?: boolean
+  /** Filled with what --server or --agent left out (another host's instances). */
+  leftOut?: LeftOut[]
+  /** Called before each check's `plan` (what it reads is that check's: plan-secrets.ts). */
+  beforePlan?(id: string): void
+  /** Every target a check's `plan` gave, before those of other hosts are left out. */
+  onTargets?(id: string, targets: PlannedTarget<unknown>[]): void
+  /**
+   * The environment may hold references not resolved (check --plan; a variable that is not set):
+   * a check whose `plan` fails on one (a URL that is `${env:…}`) becomes one instance that cannot
+   * run, rather than the whole run failing.
+   */
+  unresolved?: boolean
   /** Opt-in flags given on the command line (`--send-test-mail` → 'send-test-mail'). */
   optIn?: ReadonlySet<string>
   platform?: NodeJS.Platform
@@ -52,9 +91,14 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
   const only = opts.only?.length ? idMatcher(opts.only) : undefined
   const skipFlag = opts.skip?.length ? idMatcher(opts.skip) : undefined
   const skipFile = env.checks?.skip?.length ? idMatcher(env.checks.skip) : undefined
-  const agents = (env.agents ?? []).filter(
-    (a) => !opts.agent || a.identifier.toLowerCase() === opts.agent.toLowerCase(),
-  )
+  const role: Role = opts.server ? 'server' : opts.agent ? 'agent' : 'all'
+  // The integrated agent lives in the server: one host, nothing belongs to another.
+  const apart = role !== 'all' && env.topology !== 'on-prem-integrated'
+  const allAgents = env.agents ?? []
+  const agents =
+    role === 'server' && apart
+      ? []
+      : allAgents.filter((a) => !opts.agent || a.identifier.toLowerCase() === opts.agent.toLowerCase())
   const ordered = [...checks].sort(
     (a, b) => FLOW_ORDER.indexOf(a.flow) - FLOW_ORDER.indexOf(b.flow) || a.id.localeCompare(b.id),
   )
@@ -63,8 +107,15 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     // The docs page of the environment's product version (6.1, 6.2, 6.3 or SaaS: the current docs).
     const docs = docsForProduct(check.docs, env.product)
     const base = {id: check.id, flow: check.flow, docs, check, params: {}, stage: check.stage ?? 'before'}
+    const checkRole = roleOf(check, undefined)
     if (!check.topologies.includes(env.topology)) {
-      out.push({...base, target: '-', title: check.summary, skip: `does not apply to topology ${env.topology}`})
+      out.push({
+        ...base,
+        ...checkRole,
+        target: '-',
+        title: check.summary,
+        skip: `does not apply to topology ${env.topology}`,
+      })
       continue
     }
     const ctx: PlanContext = {
@@ -72,13 +123,49 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
       settings: (env.checks?.settings?.[check.id] as Record<string, unknown> | undefined) ?? {},
       agents,
       agent: opts.agent,
+      role,
       baseDir: opts.baseDir,
       processEnv: opts.processEnv ?? process.env,
     }
-    const targets = check.plan(env, ctx)
+    // One rule for --server and --agent: an instance another host owns is left out of this
+    // run (one note says where it runs), never reported as a skip; so is a check that only the
+    // other role runs (the connectors on the server's host).
+    opts.beforePlan?.(check.id)
+    const mine = !apart || (check.roles ?? ['server', 'agent']).includes(role as 'server' | 'agent')
+    let all: PlannedTarget<unknown>[]
+    try {
+      all = mine ? check.plan(env, ctx) : []
+    } catch (e) {
+      if (!opts.unresolved) throw e
+      out.push({
+        ...base,
+        ...checkRole,
+        target: '-',
+        title: check.summary,
+        error: `cannot be planned while a reference it reads is not resolved (${(e as Error).message})`,
+      })
+      continue
+    }
+    opts.onTargets?.(check.id, all)
+    const targets = apart ? all.filter((t) => !elsewhere(check, t, role, opts.agent)) : all
+    if (apart && (opts.leftOut || targets.length === 0)) {
+      // What the other hosts run of this check: its plan for every host, less what stays here.
+      let everywhere: PlannedTarget<unknown>[] = []
+      try {
+        everywhere = check.plan(env, {...ctx, agents: allAgents, agent: undefined, role: 'all'})
+      } catch (e) {
+        if (!opts.unresolved) throw e
+      }
+      const here = new Set(targets.map((t) => t.target))
+      for (const t of everywhere)
+        if (!here.has(t.target)) opts.leftOut?.push({id: check.id, target: t.target, ...roleOf(check, t)})
+      if (targets.length === 0 && everywhere.length > 0) continue
+    }
+    if (!mine) continue
     if (targets.length === 0) {
       out.push({
         ...base,
+        ...checkRole,
         target: '-',
         title: check.summary,
         skip: check.emptyReason?.(env, ctx) ?? 'nothing to check in this environment',
@@ -88,12 +175,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     for (const t of targets) {
       assertParams(check, t.params, t.target, opts.validators)
       const stage = t.stage ?? check.stage ?? 'before'
-      // One rule for --agent: the agent's own instances and what every host shares run; the
-      // server's are skipped with that reason (the integrated agent shares the server's host).
-      let skip =
-        opts.agent && t.owner === 'server' && env.topology !== 'on-prem-integrated'
-          ? `the server's: --agent ${opts.agent} checks that agent's host; run without --agent on the server`
-          : t.skip
+      let skip = t.skip
       if (!skip && check.platforms && !check.platforms.includes(platform))
         skip = `runs on ${check.platforms.join('/')} only (this host is ${platform})`
       if (!skip && STAGE_ORDER[stage] > STAGE_ORDER[opts.stage]) skip = `runs after installation: use --stage ${stage}`
@@ -104,6 +186,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
       out.push({
         ...base,
         ...(t.docs ? {docs: docsForProduct(t.docs, env.product)} : {}),
+        ...roleOf(check, t),
         target: t.target,
         title: check.title(t.params),
         params: t.params,
@@ -113,6 +196,55 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     }
   }
   return out
+}
+
+/** The owner of an instance: its own, else what the check's `roles` say (both: any host). */
+function ownerOf(check: CheckDefinition, t: PlannedTarget<unknown> | undefined): Owner | undefined {
+  if (t?.owner) return t.owner
+  const roles = check.roles ?? ['server', 'agent']
+  if (roles.length === 1) return roles[0] === 'server' ? 'server' : 'agents'
+  return undefined
+}
+
+/** How `--plan`, `checks list` and reports name an instance's host. */
+function roleOf(check: CheckDefinition, t: PlannedTarget<unknown> | undefined): Pick<LeftOut, 'role' | 'agent'> {
+  const o = ownerOf(check, t)
+  if (o === 'server') return {role: 'server'}
+  if (o === 'agents') return {role: 'agent'}
+  if (o) return {role: 'agent', agent: o.agent}
+  return {role: 'any'}
+}
+
+/** True when another host than this run's owns the instance. */
+function elsewhere(check: CheckDefinition, t: PlannedTarget<unknown>, role: Role, agent: string | undefined): boolean {
+  const o = ownerOf(check, t)
+  if (!o || role === 'all') return false
+  if (role === 'server') return o !== 'server'
+  if (o === 'server') return true
+  return typeof o === 'object' && o.agent.toLowerCase() !== agent?.toLowerCase()
+}
+
+/**
+ * The note a run with --server or --agent adds about what it left out: which checks, and the
+ * runs on the other hosts that check them. Undefined when nothing was left out.
+ */
+export function leftOutNote(
+  env: Environment,
+  leftOut: readonly LeftOut[],
+  o: {server?: boolean; agent?: string},
+): string | undefined {
+  if (leftOut.length === 0) return undefined
+  const ids = [...new Set(leftOut.map((l) => l.id))]
+  const agentId = o.agent?.toLowerCase()
+  const others = (env.agents ?? []).map((a) => a.identifier).filter((id) => id.toLowerCase() !== agentId)
+  // A fleet is named, not listed: past a few agents, how many and the first ones.
+  const agents =
+    others.length <= 3
+      ? others.map((id) => `check --agent ${id} on ${id}'s host`)
+      : [`check --agent ID on each other agent's host (${others.length}: ${others.slice(0, 3).join(', ')}, …)`]
+  const elsewhere = [...(o.server || env.topology === 'saas' ? [] : ["check --server on the server's host"]), ...agents]
+  const n = leftOut.length
+  return `left out ${n} instance${n === 1 ? '' : 's'} that other hosts check (${ids.join(', ')}): run ${elsewhere.join(', ')}`
 }
 
 /** A check's `plan` that produces params its own schema rejects is a bug in that check. */

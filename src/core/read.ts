@@ -35,17 +35,19 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
     if (st.isDirectory()) throw new FileReadError('directory', 'is a directory, not a file')
     if (!st.isFile()) throw new FileReadError('special', `is ${specialKind(st)}, not a regular file`)
     if (st.size > maxBytes) throw tooLarge(st.size, maxBytes)
-    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1)
+    // Read in chunks up to the cap, whatever the size says: a /proc-like file says 0 and has
+    // content, and a file that grows while read still stops at the cap.
+    const chunks: Buffer[] = []
     let n = 0
     for (;;) {
-      // A file that grows while read (or a /proc-like file that lies about its size) still stops at the cap.
-      if (n === buf.length) throw tooLarge(n, maxBytes)
-      const {bytesRead} = await fh.read(buf, n, buf.length - n, n)
+      const chunk = Buffer.alloc(Math.min(Math.max(st.size - n, 64 * 1024), maxBytes + 1 - n))
+      const {bytesRead} = await fh.read(chunk, 0, chunk.length, null)
       if (bytesRead === 0) break
+      chunks.push(chunk.subarray(0, bytesRead))
       n += bytesRead
       if (n > maxBytes) throw tooLarge(n, maxBytes)
     }
-    return buf.subarray(0, n)
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n)
   } catch (e) {
     if (e instanceof FileReadError) throw e
     throw fromErrno(e)

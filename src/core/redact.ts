@@ -4,18 +4,26 @@
  * Secrets are redacted where they can be: in the free-text fields of a report (message,
  * remediation, data values, notes), of an error (message, hint, diagnostic messages) and of a
  * diff; never in ids, keys, statuses, targets, titles or headings, which are structure. Inside
- * free text a secret counts only as a whole token (`pass` is hidden in `Password=pass;`, not in
- * `passed`; `server` not in `smtp.server`), and a very short one (1 to 3 characters) only where it stands as a value: after `=`
- * or `:`, or in quotes. The forms a peer may echo are registered with the value: URL-encoded,
- * and base64 of the credentials as SMTP AUTH PLAIN/LOGIN and HTTP Basic send them.
+ * free text a word-like secret counts only as a whole token (`pass` is hidden in `Password=pass;`,
+ * not in `passed`; `server` not in `smtp.server`), a very short one (1 to 3 characters) only where
+ * it stands as a value: after `=` or `:`, or in quotes; a secret that is not a word (8 characters
+ * or more, or 5 or more with a digit or a sign) anywhere, glued to other text or not. The forms a
+ * peer may echo are registered with the value: URL-encoded, percent-encoded byte by byte, hex, and
+ * base64 at each of the three byte alignments (so that the value is found inside any base64 blob,
+ * such as SMTP AUTH PLAIN's `\0user\0pass`), in the standard and the URL alphabet.
+ *
+ * Peer text is cut with `clip`, which marks the cut with `…`: where a text has that mark, the
+ * characters just before it that begin a secret (4 or more), and just after it that end one, are
+ * redacted too, so that a cut never leaves part of a secret at its edge.
  */
 export class Redactor {
-  /** Plain values (and their URL-encoded forms), matched as whole tokens. */
+  /** Word-like values (and their URL-encoded forms), matched as whole tokens. */
   private readonly values = new Set<string>()
-  /** Derived forms long and random enough to match anywhere (base64 of credentials). */
+  /** Forms long and random enough to match anywhere (encodings, secrets that are not words). */
   private readonly opaque = new Set<string>()
   private sortedValues: string[] | undefined
   private sortedOpaque: string[] | undefined
+  private edgeForms: string[] | undefined
 
   /** Registers a secret value with the forms a peer or a library may print it in. */
   add(value: string | undefined): void {
@@ -23,16 +31,30 @@ export class Redactor {
     this.addValue(value)
     const trimmed = value.trim()
     if (trimmed && trimmed !== value) this.addValue(trimmed)
-    for (const encoded of [encodeURIComponent(value), encodeURI(value), value.replace(/ /g, '+')])
-      if (encoded !== value) this.addValue(encoded)
+    // Escaped as a peer's JSON or HTML would quote it, and (for a secret that is not a word) in
+    // either case: an echo upper-cased is the secret all the same.
+    const html = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    for (const e of [JSON.stringify(value).slice(1, -1), html, html.replace(/'/g, '&#39;')])
+      if (e !== value) this.addValue(e)
+    if (notAWord(value)) for (const e of [value.toUpperCase(), value.toLowerCase()]) if (e !== value) this.addValue(e)
+    const uri = encodeURIComponent(value)
+    for (const e of [
+      uri,
+      uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+      encodeURI(value),
+      value.replace(/ /g, '+'),
+    ])
+      if (e !== value) this.addValue(e)
     this.addOpaque(b64(value))
+    // Shorter encodings (of a value of 1 to 5 bytes) would match unrelated text.
+    for (const form of encodings(value)) if (form.length >= 8) this.addOpaque(form)
   }
 
   /**
-   * Registers a user name and password pair: the password itself, and the base64 forms in which
-   * the pair travels (SMTP AUTH PLAIN `\0user\0pass` and `user\0user\0pass`, HTTP Basic
-   * `user:pass`), so that a peer that echoes them back is redacted too. The user name alone is
-   * not a secret.
+   * Registers a user name and password pair: the password itself (with its encodings, base64 at
+   * every alignment among them), and the base64 forms in which the pair travels (SMTP AUTH PLAIN
+   * `\0user\0pass` and `user\0user\0pass`, HTTP Basic `user:pass`), so that a peer that echoes
+   * them back is redacted too. The user name alone is not a secret.
    */
   addCredential(user: string | undefined, password: string | undefined): void {
     if (!password) return
@@ -46,22 +68,24 @@ export class Redactor {
   }
 
   private addValue(v: string): void {
+    if (notAWord(v)) return this.addOpaque(v)
     if (this.values.has(v)) return
     this.values.add(v)
     this.sortedValues = undefined
+    this.edgeForms = undefined
   }
 
   private addOpaque(v: string): void {
     // Base64 of a very short value is itself short and common: match those as tokens instead.
     for (const form of [v, v.replace(/=+$/, '')]) {
-      if (form.length < 8) {
-        this.addValue(form)
-        continue
-      }
-      if (this.opaque.has(form)) continue
-      this.opaque.add(form)
-      this.sortedOpaque = undefined
+      if (form === '') continue
+      if (!notAWord(form)) {
+        if (!this.values.has(form)) this.values.add(form)
+      } else this.opaque.add(form)
     }
+    this.sortedValues = undefined
+    this.sortedOpaque = undefined
+    this.edgeForms = undefined
   }
 
   /** Redacts the secrets in a piece of free text (a message, a diff, an error). */
@@ -72,7 +96,45 @@ export class Redactor {
     for (const s of this.sortedOpaque) if (out.includes(s)) out = out.split(s).join('***')
     this.sortedValues ??= [...this.values].sort((a, b) => b.length - a.length)
     for (const s of this.sortedValues) if (out.includes(s)) out = replaceTokens(out, s)
-    return out
+    return out.includes(CUT) ? this.redactEdges(out) : out
+  }
+
+  /**
+   * Around each cut mark: the longest run of 4 or more characters just before it that begins a
+   * secret (in any registered form), and just after it that ends one, become `***`.
+   */
+  private redactEdges(text: string): string {
+    this.edgeForms ??= [...this.opaque, ...this.values].filter((f) => f.length > 4)
+    const forms = this.edgeForms
+    let out = ''
+    let from = 0
+    for (let i = text.indexOf(CUT); i >= 0; i = text.indexOf(CUT, i + CUT.length)) {
+      let before = 0
+      const last4 = text.slice(i - 4, i)
+      for (const f of i - from >= 4 && forms.some((f) => f.includes(last4)) ? forms : [])
+        for (let k = Math.min(f.length - 1, i - from); k >= 4 && k > before; k--)
+          if (text.startsWith(f.slice(0, k), i - k)) {
+            before = k
+            break
+          }
+      out += `${text.slice(from, i - before)}${before ? '***' : ''}${CUT}`
+      from = i + CUT.length
+      const next = text.indexOf(CUT, from)
+      const room = (next < 0 ? text.length : next) - from
+      let after = 0
+      const first4 = text.slice(from, from + 4)
+      for (const f of room >= 4 && forms.some((f) => f.includes(first4)) ? forms : [])
+        for (let k = Math.min(f.length - 1, room); k >= 4 && k > after; k--)
+          if (text.startsWith(f.slice(f.length - k), from)) {
+            after = k
+            break
+          }
+      if (after) {
+        out += '***'
+        from += after
+      }
+    }
+    return out + text.slice(from)
   }
 
   /**
@@ -100,6 +162,44 @@ export class Redactor {
       data: this.redactValues(r.data),
     }
   }
+}
+
+/** The mark `clip` puts where it cut a text: the redactor looks for partial secrets on each side of it. */
+export const CUT = '…'
+
+/**
+ * At most `max` characters of a peer's text, with `…` where it was cut. Redaction happens later,
+ * on the whole result: the mark tells it where a secret may have been cut in two.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  // Not inside a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1] ?? '') ? max - 1 : max
+  return `${text.slice(0, end)}${CUT}`
+}
+
+/** A secret that is not a word: found anywhere, even glued to other text. */
+function notAWord(v: string): boolean {
+  return v.length >= 8 || (v.length >= 5 && /[^\p{L}]/u.test(v))
+}
+
+/**
+ * The encoded forms of a value that a peer may echo: hex (both cases), every byte percent-encoded
+ * (both cases), and base64 (standard and URL alphabets) at each of the three byte alignments. At
+ * an alignment, only the characters that the value's bytes alone decide are kept: those are the
+ * same in any base64 text that holds the value at that offset (an AUTH PLAIN blob, a token).
+ */
+function encodings(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8')
+  const hex = bytes.toString('hex')
+  const out = [hex, hex.toUpperCase(), hex.replace(/../g, '%$&'), hex.toUpperCase().replace(/../g, '%$&')]
+  for (let k = 0; k < 3; k++) {
+    const full = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64')
+    const core = full.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6))
+    if (k === 0) out.push(full)
+    if (core.length >= 4) out.push(core)
+  }
+  return [...out, ...out.filter((f) => /[+/]/.test(f)).map((f) => f.replace(/\+/g, '-').replace(/\//g, '_'))]
 }
 
 const ALNUM = /[\p{L}\p{N}]/u

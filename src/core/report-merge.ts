@@ -1,8 +1,10 @@
 import {UsageError} from './errors.js'
 import type {Picture} from './picture.js'
-import {FileReadError, readRegularFile} from './read.js'
+import {stat} from 'node:fs/promises'
+import {FileReadError, readRegularFile, sizeText} from './read.js'
 import {buildReportSchema} from './report-schema.js'
 import type {Status} from './check.js'
+import {sanitizeReport} from './report-sanitize.js'
 import {
   exitCodeFor,
   summarize,
@@ -16,19 +18,64 @@ import {
 } from './report.js'
 import {ExitCode} from './exit-codes.js'
 
-/** A report file is JSON of at most this size (100 agents' results are a few MB). */
+/**
+ * The reports read by one command are JSON of at most this size together (100 agents' results
+ * are a few MB): this tool's own bound, so that merging many large files cannot exhaust memory
+ * (four of 60 MB took 1.7 GB).
+ */
 export const MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+/**
+ * Reads the reports of one command (report show, report merge), at most MAX_REPORT_BYTES of them
+ * together: their sizes are added up before any is read, and each read stops at what is left.
+ */
+export async function readReports(files: readonly string[]): Promise<{file: string; report: Report}[]> {
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        (s) => (s.isFile() ? s.size : 0),
+        () => 0,
+      ),
+    ),
+  )
+  const total = sizes.reduce((a, b) => a + b, 0)
+  const hint = 'merge fewer reports at once, or reports of fewer results (check --only, --agent)'
+  if (total > MAX_REPORT_BYTES)
+    throw new UsageError(
+      `the ${files.length === 1 ? 'report is' : `${files.length} reports add up to`} ${sizeText(total)}: at most ${sizeText(MAX_REPORT_BYTES)} of reports are read at once`,
+      [],
+      hint,
+    )
+  const out: {file: string; report: Report}[] = []
+  let left = MAX_REPORT_BYTES
+  for (const file of files) {
+    const {report, bytes} = await readOne(file, left)
+    left -= bytes
+    out.push({file, report})
+  }
+  return out
+}
 
 let validate: ((r: unknown) => boolean) & {errors?: {instancePath: string; message?: string}[] | null}
 
 /** A saved JSON report, read and validated; anything else is a usage error naming the file. */
 export async function readReport(file: string): Promise<Report> {
+  return (await readOne(file, MAX_REPORT_BYTES)).report
+}
+
+async function readOne(file: string, maxBytes: number): Promise<{report: Report; bytes: number}> {
   let bytes: Buffer
   try {
-    bytes = await readRegularFile(file, MAX_REPORT_BYTES)
+    bytes = await readRegularFile(file, maxBytes)
   } catch (e) {
     if (e instanceof FileReadError)
-      throw new UsageError(`${file} ${e.message}`, [], 'name a JSON report written by check --format json')
+      throw new UsageError(
+        e.code === 'too-large' && maxBytes < MAX_REPORT_BYTES
+          ? `${file} is larger than what is left of the ${sizeText(MAX_REPORT_BYTES)} of reports read at once (${sizeText(maxBytes)})`
+          : `${file} ${e.message}`,
+        [],
+        'name a JSON report written by check --format json',
+      )
     throw e
   }
   let json: unknown
@@ -71,7 +118,8 @@ export async function readReport(file: string): Promise<Report> {
       'it must be check --format json output, unedited',
     )
   }
-  return json as Report
+  // A report file is anyone's text: no terminal control sequence reaches a renderer from it.
+  return {report: sanitizeReport(json as Report), bytes: bytes.length}
 }
 
 /** How a host's results are labelled: its name, and the agent it ran as. */
@@ -314,8 +362,13 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
       file: run.file,
     }
   })
-  const starts = inputs.map(({report}) => Date.parse(report.startedAt))
-  const ends = inputs.map(({report}) => Date.parse(report.startedAt) + report.durationMs)
+  let start = Infinity
+  let end = -Infinity
+  for (const {report} of inputs) {
+    const t = Date.parse(report.startedAt)
+    start = Math.min(start, t)
+    end = Math.max(end, t + report.durationMs)
+  }
   const summary = summarize(results)
   // A note several hosts made (an expired waiver) is said once, with its hosts.
   const notes = new Map<string, string[]>()
@@ -328,8 +381,8 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
     environment: head!.report.environment,
     topology: head!.report.topology,
     stage: mixed ? 'mixed' : stages[0]!,
-    startedAt: new Date(Math.min(...starts)).toISOString(),
-    durationMs: Math.max(0, Math.max(...ends) - Math.min(...starts)),
+    startedAt: new Date(start).toISOString(),
+    durationMs: Math.max(0, end - start),
     exitCode: interrupted ? (terminated ? ExitCode.Terminated : ExitCode.Interrupted) : exitCodeFor(summary, strict),
     strict,
     interrupted,

@@ -17,8 +17,11 @@ export function buildReportSchema(): Record<string, unknown> {
     properties: {
       name: {type: 'string'},
       agent: {type: 'string'},
-      role: {enum: ['server', 'agent', 'all']},
       component: {type: 'string'},
+      role: {
+        enum: ['server', 'agent', 'all'],
+        description: "the run's role: --server, --agent, or every check from this host (absent: all)",
+      },
     },
   }
   return {

@@ -37,11 +37,14 @@ export interface HostVerdict {
   remediation?: string
 }
 
-/** Which host ran the check, and as which installation (`--agent`). */
+/** Which host ran the check, and as which installation (`--server`, `--agent`). */
 export interface RunHost {
   name: string
   agent?: string
-  /** What the host checked: the server's part, an agent's, or everything from here. */
+  /**
+   * The role of the run: the server's host (`--server`), an agent's (`--agent`), or `all` (every
+   * check from this host). Absent in reports of earlier versions: `all`.
+   */
   role?: 'server' | 'agent' | 'all'
   /** The component of the picture this host is. */
   component?: string

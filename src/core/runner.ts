@@ -40,7 +40,7 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
   const order = plan.map((_, i) => i).sort((a, b) => waitRank(plan[b]!) - waitRank(plan[a]!) || a - b)
   // Local CPU work that can run off the main thread starts now, under the network waits.
   for (const inst of plan)
-    if (!inst.skip && inst.check.prefetch)
+    if (!inst.skip && !inst.error && inst.check.prefetch)
       try {
         inst.check.prefetch(inst.params)
       } catch {
@@ -55,9 +55,11 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
       // After Ctrl-C nothing new starts: what had not begun is reported as not run.
       const r = inst.skip
         ? skipped(inst)
-        : opts.signal?.aborted
-          ? base(inst, 'skip', `not run: ${interruption(opts.signal)}`, '', 0, {phase: 'interrupted'})
-          : await runOne(inst, opts, now)
+        : inst.error
+          ? base(inst, 'error', inst.error, unresolvedFix(inst), 0, {phase: 'secrets'})
+          : opts.signal?.aborted
+            ? base(inst, 'skip', `not run: ${interruption(opts.signal)}`, '', 0, {phase: 'interrupted'})
+            : await runOne(inst, opts, now)
       const final = applyWaiver(r, opts.waivers ?? [], now())
       // What a peer said is printed later: no terminal control sequences, no secrets.
       const clean = stripControlDeep(plainTlsResult(final))
@@ -76,7 +78,7 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
  * work at all).
  */
 function waitRank(inst: CheckInstance): number {
-  if (inst.skip) return 9
+  if (inst.skip || inst.error) return 9
   if (inst.check.local) return 0
   switch (inst.flow) {
     case 'agent-server':
@@ -91,6 +93,16 @@ function waitRank(inst: CheckInstance): number {
     default:
       return 0
   }
+}
+
+/** The fix for an instance whose secrets could not be resolved: set them where it runs. */
+function unresolvedFix(inst: CheckInstance): string {
+  const fixes = (inst.secrets ?? []).map((r) => {
+    const m = /^\$\{(env|file):(.+)\}$/.exec(r)
+    return m?.[1] === 'env' ? `set ${m[2]} in this run's environment` : `put the secret in ${m?.[2] ?? r}`
+  })
+  if (fixes.length === 0) return 'set the references this check reads on this host (check --plan lists them)'
+  return `${fixes.join('; ')} on this host (the checks that do not need it ran; --require-secrets stops the whole run instead)`
 }
 
 function skipped(inst: CheckInstance): CheckResult {

@@ -1,5 +1,6 @@
 import {parseTimeout} from './duration.js'
 import {controlCharacter} from './terminal.js'
+import {serviceAccountProblems} from '../lib/accounts.js'
 import {isSecretSettingKey, type Connection, type Environment} from './environment.js'
 import {didYouMean} from './schema-errors.js'
 
@@ -213,6 +214,9 @@ export function semanticProblems(env: Environment): SemanticProblem[] {
     const t = parseTimeout(env.checks.timeout)
     if ('problem' in t) err(['checks', 'timeout'], t.problem)
   }
+  // Accounts end up inside ACL grammar (setfacl, icacls): one account name each.
+  for (const p of serviceAccountProblems(env)) err(p.path, p.message)
+
   for (const [path, value] of walkStrings(env)) {
     if (value.includes('${') && !isReference(value)) {
       err(path, 'a reference must be the whole value, "${env:NAME}" or "${file:PATH}", with nothing around it')

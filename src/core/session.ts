@@ -5,8 +5,8 @@ import {loadEnvironmentOrThrow, type LoadedEnvironment} from './config.js'
 import {parseTimeout} from './duration.js'
 import {UsageError} from './errors.js'
 import {interruptedExitCode} from './exit-codes.js'
-import {splitList} from './glob.js'
-import {planChecks, type CheckInstance} from './planner.js'
+import {idMatcher, selectorToRegExp, splitList} from './glob.js'
+import {leftOutNote, type CheckInstance, type LeftOut} from './planner.js'
 import type {systemHostOf} from './picture.js'
 import {maskUrlPasswords, redactor} from './redact.js'
 import {exitCodeFor, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
@@ -22,6 +22,10 @@ export interface SessionOptions {
   only?: string[]
   skip?: string[]
   agent?: string
+  /** --server: the server host's checks. */
+  server?: boolean
+  /** --require-secrets: every secret the plan needs must resolve before anything runs (exit 2). */
+  requireSecrets?: boolean
   timeout?: string
   concurrency?: number
   strict: boolean
@@ -35,33 +39,45 @@ export interface SessionOptions {
 export interface PreparedSession {
   loaded: LoadedEnvironment
   plan: CheckInstance[]
+  /** What --server or --agent left out: the note says where it runs. */
+  leftOut: LeftOut[]
+  /** The environment with the secrets this run needs resolved (the others stay references). */
+  env: Environment
   timeoutMs: number
   concurrency: number
   expiryWarningDays: number
 }
 
-/** Loads the environment (every secret resolved), checks the flags against it, and plans. */
+/**
+ * Loads the environment (no secret resolved yet), checks the flags against it, plans, and
+ * resolves the secrets the plan needs (none with --plan).
+ */
 export async function prepareSession(checks: readonly CheckDefinition[], o: SessionOptions): Promise<PreparedSession> {
-  const loaded = await loadEnvironmentOrThrow(o.config, checks, {secrets: o.planOnly ? 'static' : 'require', redactor})
+  const loaded = await loadEnvironmentOrThrow(o.config, checks, {secrets: 'defer', planOnly: o.planOnly, redactor})
   const env = loaded.env
-  const known = new Set(checks.map((c) => c.id))
+  const ids = checks.map((c) => c.id)
   for (const [flag, list] of [
     ['--only', o.only],
     ['--skip', o.skip],
   ] as const) {
     for (const sel of splitList(list)) {
-      if (/[*?]/.test(sel) || !sel.includes('.')) continue
-      if (!known.has(sel)) {
-        const {didYouMean} = await import('./schema-errors.js')
-        const guess = didYouMean(sel, [...known])
-        throw new UsageError(
-          `${flag} ${sel}: no such check${guess ? `; did you mean ${guess}?` : ''}`,
-          [],
-          'idm-preflight checks list shows every id',
-        )
-      }
+      const re = selectorToRegExp(sel)
+      if (ids.some((id) => re.test(id))) continue
+      const families = [...new Set(ids.map((id) => id.split('.')[0]!))]
+      const guess = closestSelector(sel, [...ids, ...families, ...families.map((f) => `${f}.*`)])
+      throw new UsageError(
+        `${flag} ${sel}: ${/[*?]/.test(sel) ? 'matches no check' : 'no such check'}${guess ? `; did you mean ${guess}?` : ''}`,
+        [],
+        'idm-preflight checks list shows every id',
+      )
     }
   }
+  if (o.server && env.topology === 'saas')
+    throw new UsageError(
+      "--server: in SaaS the server is Netwrix's, there is no server host to check",
+      [],
+      `run check --agent ID on each agent's host${env.agents?.length ? ` (${env.agents.map((a) => a.identifier).join(', ')})` : ''}`,
+    )
   if (o.agent && !(env.agents ?? []).some((a) => a.identifier.toLowerCase() === o.agent!.toLowerCase())) {
     const ids = (env.agents ?? []).map((a) => a.identifier)
     throw new UsageError(
@@ -83,16 +99,113 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError(`--concurrency ${concurrency}: must be a whole number from 1`)
   const {validators, paramsCheckWanted} = await import('./validators.js')
-  const plan = planChecks(env, checks, {
+  const planOptions = {
     validators: paramsCheckWanted() ? await validators(checks, {params: true}) : undefined,
     stage: o.stage,
     only: splitList(o.only),
     skip: splitList(o.skip),
     agent: o.agent,
+    server: o.server,
     optIn: new Set(o.sendTestMail ? ['send-test-mail'] : []),
     baseDir: loaded.baseDir,
-  })
-  return {loaded, plan, timeoutMs, concurrency, expiryWarningDays: env.checks?.expiryWarningDays ?? 30}
+  }
+  const {planUnresolved, planWithSecrets, referenceName} = await import('./plan-secrets.js')
+  let plan: CheckInstance[]
+  let leftOut: LeftOut[] = []
+  let resolved = env
+  if (o.planOnly) plan = planUnresolved(env, checks, {...planOptions, leftOut})
+  else {
+    const r = await planWithSecrets(loaded, checks, planOptions, {redactor})
+    ;({plan, leftOut, env: resolved} = r)
+    if (o.requireSecrets && r.problems.size > 0)
+      throw new UsageError(
+        `${r.problems.size} secret${r.problems.size === 1 ? '' : 's'} this run needs cannot be resolved (--require-secrets): ${[...r.problems.keys()].map(referenceName).join(', ')}`,
+        r.diagnostics.filter((d) => d.severity === 'error'),
+        'set them on this host; without --require-secrets only the checks that need them are errors',
+      )
+    // A resolved value that is malformed is the file's problem, as a literal one is.
+    if (r.malformed.length)
+      throw new UsageError(
+        `${o.config}: ${r.malformed.length} error${r.malformed.length === 1 ? '' : 's'} in the environment file`,
+        r.malformed,
+      )
+  }
+  // --plan lists every row with its reason: nothing is silent there.
+  if (!o.planOnly) nothingPlanned(plan, leftOut, o)
+  return {
+    loaded,
+    plan,
+    leftOut,
+    env: resolved,
+    timeoutMs,
+    concurrency,
+    expiryWarningDays: env.checks?.expiryWarningDays ?? 30,
+  }
+}
+
+/**
+ * The id, family or glob a mistyped selector meant: fewest edits, a swap of two neighbours
+ * counting as one (`tsl.*` is `tls.*`, not `sql.*`); on a tie, the one with the same letters.
+ */
+function closestSelector(sel: string, candidates: readonly string[]): string | undefined {
+  const w = sel.toLowerCase()
+  const letters = (s: string) => [...s].sort().join('')
+  let best: {c: string; d: number; same: boolean} | undefined
+  for (const c of candidates) {
+    const d = osaDistance(w, c.toLowerCase())
+    const same = letters(w) === letters(c.toLowerCase())
+    if (!best || d < best.d || (d === best.d && same && !best.same)) best = {c, d, same}
+  }
+  return best && best.d <= Math.max(2, Math.floor(sel.length / 3)) ? best.c : undefined
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function osaDistance(a: string, b: string): number {
+  const d = Array.from({length: a.length + 1}, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
+      d[i]![j] = v
+    }
+  return d[a.length]![b.length]!
+}
+
+/**
+ * A selection (--only, --skip) that leaves nothing to run is a usage error saying why each
+ * selected check does not run and how it would ("tls.endpoint runs after installation: --stage
+ * after"), never a silent exit 0.
+ */
+function nothingPlanned(plan: readonly CheckInstance[], leftOut: readonly LeftOut[], o: SessionOptions): void {
+  if (!o.only?.length && !o.skip?.length) return
+  if (plan.some((p) => !p.skip)) return
+  const only = o.only?.length ? idMatcher(splitList(o.only)) : () => true
+  const skip = o.skip?.length ? idMatcher(splitList(o.skip)) : () => false
+  const selected = (id: string) => only(id) && !skip(id)
+  const why = new Map<string, string>()
+  for (const p of plan) {
+    if (!selected(p.id) || why.has(p.id)) continue
+    const after = /^runs after installation: use (--stage \w+)$/.exec(p.skip!)
+    why.set(p.id, after ? `${p.id} runs after installation: ${after[1]}` : `${p.id}: ${p.skip}`)
+  }
+  for (const l of leftOut)
+    if (selected(l.id) && !why.has(l.id))
+      why.set(
+        l.id,
+        `${l.id} runs on ${l.role === 'server' ? "the server's host: check --server" : l.agent ? `${l.agent}'s host: check --agent ${l.agent}` : "an agent's host: check --agent ID"}`,
+      )
+  const selection = [
+    ...(o.only?.length ? [`--only ${splitList(o.only).join(',')}`] : []),
+    ...(o.skip?.length ? [`--skip ${splitList(o.skip).join(',')}`] : []),
+  ].join(' ')
+  const where = o.server ? " on the server's host" : o.agent ? ` on ${o.agent}'s host` : ''
+  throw new UsageError(
+    `${selection}: nothing to run at stage ${o.stage}${where}`,
+    [],
+    why.size ? [...why.values()].join('; ') : 'every check it selects is skipped here',
+  )
 }
 
 /**
@@ -109,7 +222,7 @@ export function inputFiles(s: PreparedSession): string[] {
     const m = /^\$\{file:(.+)\}$/.exec(value)
     if (m) add(m[1])
   }
-  add(s.loaded.env.network?.caFile)
+  add(s.env.network?.caFile)
   for (const inst of s.plan) {
     const file = (inst.params as {file?: unknown} | null)?.file
     if (typeof file === 'string') add(file)
@@ -125,7 +238,7 @@ export async function runSession(
 ): Promise<Report> {
   const startedAt = new Date()
   const t0 = performance.now()
-  const env = s.loaded.env
+  const env = s.env
   ;(await import('../lib/resolver.js')).boundSystemResolver(s.timeoutMs)
   const results = await runChecks(s.plan, {
     concurrency: s.concurrency,
@@ -138,6 +251,8 @@ export async function runSession(
   })
   const summary = summarize(results)
   const notes: string[] = []
+  const left = leftOutNote(env, s.leftOut, o)
+  if (left) notes.push(left)
   const today = startedAt.toISOString().slice(0, 10)
   for (const w of env.checks?.waivers ?? []) {
     if (w.until < today)
@@ -174,7 +289,12 @@ export async function runSession(
     summary,
     results,
     notes: notes.map((n) => redactor.redact(stripControl(n))),
-    host: {name: clean(hostname()), ...(agentId ? {agent: agentId} : {}), component},
+    host: {
+      name: clean(hostname()),
+      ...(agentId ? {agent: agentId} : {}),
+      component,
+      role: o.server ? 'server' : agentId ? 'agent' : 'all',
+    },
     picture,
     environmentSummary: environmentSummaryOf(env, clean, systemHostOf),
   }

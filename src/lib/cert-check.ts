@@ -13,7 +13,7 @@ function counterpartFindings(p: CertParams, f: CertFacts): Finding[] {
         {
           status: 'fail',
           message: `${p.field} is not ${c.field}: a different public key, so the agent could not verify the server's tokens`,
-          remediation: `give the agent the server's IdentityServer certificate (its public part is enough: export ${c.fileAsWritten} without the private key)`,
+          remediation: `give the agent the server's IdentityServer certificate (its public part is enough: idm-preflight cert create --public-from ${c.fileAsWritten} --out ${p.fileAsWritten ?? 'IdentityServer-Public.pfx'})`,
         },
       ]
 }

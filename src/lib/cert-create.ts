@@ -8,6 +8,11 @@ export interface CreateOptions {
   keySize: number
   password: string
   encryption: '3des' | 'aes256'
+  /**
+   * A TLS certificate for an https binding: these names in its subjectAltName, and the server
+   * authentication usage (EKU 1.3.6.1.5.5.7.3.1) that cert.tls asks for.
+   */
+  dnsNames?: string[]
 }
 
 export interface Created {
@@ -67,7 +72,15 @@ export async function createCertificate(o: CreateOptions): Promise<Created> {
   cert.setIssuer(attrs)
   cert.setExtensions([
     {name: 'basicConstraints', cA: false, critical: true},
-    {name: 'keyUsage', digitalSignature: true, keyEncipherment: true, dataEncipherment: true, critical: true},
+    o.dnsNames?.length
+      ? {name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true}
+      : {name: 'keyUsage', digitalSignature: true, keyEncipherment: true, dataEncipherment: true, critical: true},
+    ...(o.dnsNames?.length
+      ? [
+          {name: 'extKeyUsage', serverAuth: true},
+          {name: 'subjectAltName', altNames: o.dnsNames.map((value) => ({type: 2, value}))},
+        ]
+      : []),
     {name: 'subjectKeyIdentifier'},
   ])
   cert.sign(key, forge.md.sha256.create())
@@ -78,6 +91,21 @@ export async function createCertificate(o: CreateOptions): Promise<Created> {
   const pfx = Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary')
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary')
   return {pfx, info: describeCertificate(der)}
+}
+
+/**
+ * The public part of a certificate (its DER) as a PKCS#12 file without a private key: what a
+ * separate agent's IdentityServer needs of the server's ("at least the server's public key",
+ * protect-agent-server-communication page).
+ */
+export async function publicPartPfx(der: Buffer, password: string, encryption: '3des' | 'aes256'): Promise<Buffer> {
+  const forge = await import('./forge-native.js').then((m) => m.loadForge())
+  const cert = forge.pki.certificateFromAsn1(forge.asn1.fromDer(der.toString('binary')))
+  const p12 = forge.pkcs12.toPkcs12Asn1(null, cert, password, {
+    algorithm: encryption,
+    friendlyName: cert.subject.getField('CN')?.value as string | undefined,
+  })
+  return Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary')
 }
 
 /** The settings snippets for a certificate: appsettings.json (file and store) and the environment file. */

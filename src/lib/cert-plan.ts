@@ -39,7 +39,7 @@ export function planCertificates(
       ...(caFile ? {caFile} : {}),
       ...(host ? {hostnames: [host]} : {}),
     }
-    const whose = owner === 'server' ? {owner: 'server' as const} : {}
+    const whose = {owner: owner === 'server' ? ('server' as const) : {agent: owner}}
     if (!ref) {
       out.push({
         target: owner,
@@ -80,10 +80,18 @@ export function planCertificates(
         kind !== 'identity-server',
         a.alias ?? (a.url ? writtenHost(a.url) : undefined),
       )
-      // On premises both are known: the agent's must hold the server's public key.
+      // On premises both are known: the agent's must hold the server's public key. A comparison
+      // only: without the server's password (not this host's secret) it is left out.
       const server = env.server.identityServerCertificate
       const last = out.at(-1)
-      if (kind === 'identity-server' && env.topology === 'on-prem-separate' && server?.file && last?.params.file)
+      const unresolved = server?.password !== undefined && /^\$\{(env|file):[^}]+\}$/.test(server.password)
+      if (
+        kind === 'identity-server' &&
+        env.topology === 'on-prem-separate' &&
+        server?.file &&
+        last?.params.file &&
+        !unresolved
+      )
         last.params.counterpart = {
           field: 'server.identityServerCertificate',
           file: isAbsolute(server.file) || isWindowsPath(server.file) ? server.file : resolve(baseDir, server.file),

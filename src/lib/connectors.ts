@@ -52,6 +52,11 @@ export function connectionsOf(
   return out
 }
 
+/** Whose host checks a connection: its agent's (the integrated agent's is the server's, one host). */
+export function ownedBy(owner: string): {owner?: {agent: string}} {
+  return owner === 'server' ? {} : {owner: {agent: owner}}
+}
+
 /** The agent's SourcesRootPaths as scaffold writes them: its own, else `<workingDirectory>/Sources`. */
 export function sourcesRootPathsOf(agent: Agent | undefined, env: Environment): string[] {
   if (agent?.sourcesRootPaths?.length) return agent.sourcesRootPaths

@@ -29,6 +29,11 @@ export interface FileFacts {
   /** For a regex: the newest matching file (the one the export uses), and how many match. */
   chosen?: string
   matches?: number
+  /**
+   * The folder holds more entries than are read (maxEntries): only this many were, so the newest
+   * match is not known and no file is chosen.
+   */
+  partial?: number
   size?: number
   /** The service account's rights on the file (r) with traversal of the folders above it. */
   readable?: boolean
@@ -119,7 +124,11 @@ export async function probeFiles(p: Params, signal: AbortSignal, maxEntries: num
       const d = await opendir(dir)
       try {
         for await (const ent of d) {
-          if (signal.aborted || ++seen > maxEntries) break
+          if (signal.aborted) break
+          if (++seen > maxEntries) {
+            x.partial = maxEntries
+            break
+          }
           if (!re.test(ent.name)) continue
           matches++
           const s = await lstat(join(dir, ent.name)).catch(() => undefined)
@@ -132,7 +141,12 @@ export async function probeFiles(p: Params, signal: AbortSignal, maxEntries: num
         await d.close().catch(() => {})
       }
       x.matches = matches
-      if (!best) continue
+      // The newest of the entries read is not the newest of the folder: none is named.
+      if (!best || x.partial !== undefined) {
+        if (x.partial !== undefined) x.kind = 'directory'
+        x.path = x.partial !== undefined ? dir : x.path
+        continue
+      }
       x.chosen = best.path
     }
     const file = x.chosen ?? spec.path

@@ -168,7 +168,7 @@ export function planWorkdirs(
     const foreign = isWindowsPath(directory) && process.platform !== 'win32'
     out.push({
       target: directory,
-      ...(owner === 'server' ? {owner: 'server' as const} : {}),
+      owner: owner === 'server' ? ('server' as const) : {agent: owner},
       params,
       ...(foreign ? {skip: `${directory} is a Windows path: run idm-preflight on the Windows host to check it`} : {}),
     })

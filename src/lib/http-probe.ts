@@ -1,7 +1,7 @@
 import {request as httpRequest, type IncomingMessage} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import tls, {type TLSSocket} from 'node:tls'
-import {urlCredentials} from '../core/redact.js'
+import {clip, urlCredentials} from '../core/redact.js'
 import {parseProxy} from './proxy.js'
 import {lookupVia, resolveName, ResolutionError} from './resolver.js'
 import {isIpLiteral} from './tls-probe.js'
@@ -22,6 +22,8 @@ export interface HttpFacts {
   body?: string
   /** What a 401 asks for (WWW-Authenticate), first 200 characters. */
   wwwAuthenticate?: string
+  /** Where a 3xx sends the client (Location), first 200 characters. */
+  location?: string
 }
 
 export interface HttpProbeOptions {
@@ -188,11 +190,14 @@ function answer(res: IncomingMessage, facts: HttpFacts, resolve: (f: HttpFacts) 
     finished = true
     close()
     const challenge = res.headers['www-authenticate']
+    const location = res.headers.location
     resolve({
       ...facts,
       status: res.statusCode,
-      body: body.slice(0, 200),
-      ...(challenge ? {wwwAuthenticate: String(challenge).slice(0, 200)} : {}),
+      // Cut with a mark: the redactor hides a secret that the cut left in part.
+      body: clip(body, 200),
+      ...(challenge ? {wwwAuthenticate: clip(String(challenge), 200)} : {}),
+      ...(location ? {location: clip(location, 200)} : {}),
     })
   }
   res.on('data', (d: string) => {

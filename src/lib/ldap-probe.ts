@@ -1,6 +1,8 @@
 import net from 'node:net'
 import tls, {type TLSSocket} from 'node:tls'
 import {formatDuration} from '../core/duration.js'
+import {sizeText} from '../core/read.js'
+import {clip} from '../core/redact.js'
 import {isIpLiteral} from './tls-probe.js'
 import {resolveName, ResolutionError} from './resolver.js'
 import {trustedContext} from './trust.js'
@@ -91,6 +93,8 @@ export async function probeLdap(p: LdapParams, ctx: {signal: AbortSignal; timeou
   aborted.catch(() => {})
   const race = <T>(work: Promise<T>): Promise<T> => Promise.race([work, deadline, aborted])
   let client: import('ldapts').Client | undefined
+  // What the server sends, counted on the LDAP messages: the caps, and what a timeout says.
+  const traffic = new Traffic(p.countCap)
   try {
     if (isIpLiteral(p.host)) facts.address = p.host
     else {
@@ -100,7 +104,7 @@ export async function probeLdap(p: LdapParams, ctx: {signal: AbortSignal; timeou
     phase = 'tcp'
     const raw = await race(connectTcp(facts.address, p.port, sockets))
     // On the raw socket, LDAP messages in clear (none, StartTLS until the upgrade); TLS records else.
-    const rawGuard = capped(raw, p.security !== 'ldaps')
+    const rawGuard = capped(raw, p.security !== 'ldaps', traffic)
     let socket: net.Socket = raw
     const secureContext = p.security === 'none' ? undefined : await trustedContext(p.caFile)
     const servername = isIpLiteral(p.host) ? undefined : p.host
@@ -108,7 +112,7 @@ export async function probeLdap(p: LdapParams, ctx: {signal: AbortSignal; timeou
       new Promise((resolve, reject) => {
         const s = tls.connect({socket: base, servername, secureContext, rejectUnauthorized: false})
         sockets.push(s)
-        capped(s, true)
+        capped(s, true, traffic)
         s.once('secureConnect', () => resolve(s))
         s.once('error', reject)
       })
@@ -128,7 +132,7 @@ export async function probeLdap(p: LdapParams, ctx: {signal: AbortSignal; timeou
         const s = tls.connect({...o, servername, secureContext, rejectUnauthorized: false})
         rawGuard.stop()
         sockets.push(s)
-        capped(s, true)
+        capped(s, true, traffic)
         upgraded = s
         return s
       }) as unknown as typeof tls.connect,
@@ -153,11 +157,11 @@ export async function probeLdap(p: LdapParams, ctx: {signal: AbortSignal; timeou
     phase = 'base'
     await race(client.search(p.baseDN, {scope: 'base', filter: '(objectClass=*)', attributes: ['1.1']}))
     phase = 'search'
-    Object.assign(facts, await race(measure(client, p, facts.rootDse.pagedResults)))
+    Object.assign(facts, await race(measure(client, p, facts.rootDse.pagedResults, traffic)))
     return facts
   } catch (e) {
     facts.failedPhase = phase
-    if (e instanceof PhaseTimeout) facts.error = `no answer within ${formatDuration(e.ms)}`
+    if (e instanceof PhaseTimeout) facts.error = traffic.unfinished(formatDuration(e.ms))
     else if (e instanceof ResolutionError) facts.error = e.message
     else {
       const err = e as Error & {code?: number | string}
@@ -183,24 +187,72 @@ class PhaseTimeout extends Error {
   }
 }
 
-/** Most bytes a server may send in one probe, and in one message (an entry without attributes is small). */
-const MAX_BYTES = 256 * 1024 * 1024
+/** Longest LDAP message read (an entry without attributes is small; the client buffers a message whole). */
 const MAX_MESSAGE = 4 * 1024 * 1024
+/**
+ * Most bytes a server may send in one probe: a few MB, and room for two passes of countCap
+ * entries with long DNs (the paged count and the unpaged comparison). This tool's own bound.
+ */
+const maxBytes = (countCap: number) => 4 * 1024 * 1024 + countCap * 1024
+
+const OP_SEARCH_ENTRY = 0x64
+const OP_SEARCH_REFERENCE = 0x73
 
 /**
- * Guards a socket against a flood: destroyed once the peer has sent more than MAX_BYTES, or
- * announced an LDAP message longer than MAX_MESSAGE (the client would buffer it whole). `frames`
- * reads the BER header of each message on a socket that carries LDAP in clear; `stop()` ends that
- * when the socket is about to carry TLS records instead (StartTLS).
+ * What the server sent in one probe, counted on its LDAP messages: the entries of the answer in
+ * progress (a search answer ends with its SearchResultDone) and their bytes. An answer may hold
+ * at most countCap entries: a page that never ends is stopped there, inside the page, instead of
+ * being held whole by the client (one endless page of tiny entries took 674 MB in 5 s).
  */
-function capped(s: net.Socket, frames: boolean): {stop(): void} {
+class Traffic {
+  /** Entries and bytes of the answer not yet ended. */
+  entries = 0
+  bytes = 0
+  /** What the answer in progress is: a page of the paged search, or an answer. */
+  kind: 'page' | 'answer' = 'answer'
+  constructor(readonly countCap: number) {}
+
+  /** One LDAP message begins: `op` is its protocol operation's tag (any response but an entry or a reference ends an answer). An error text stops the probe. */
+  message(op: number | undefined): string | undefined {
+    if (op === OP_SEARCH_ENTRY || op === OP_SEARCH_REFERENCE) {
+      this.entries++
+      if (this.entries > this.countCap)
+        return `the server sent ${this.entries} entries (${sizeText(this.bytes)}) in one ${this.kind} without ending it: stopped at the count cap (${this.countCap}, checks.settings.connector.ldap.countCap)`
+    } else if (op !== undefined) {
+      this.entries = 0
+      this.bytes = 0
+    }
+    return undefined
+  }
+
+  /** What to say when the time is up: what the server sent of an answer it never ended, if anything. */
+  unfinished(within: string): string {
+    if (this.entries > 0)
+      return `the server sent ${this.entries} entries (${sizeText(this.bytes)}) without ending the ${this.kind} within ${within}`
+    return `no answer within ${within}${this.bytes ? ` (${sizeText(this.bytes)} of a message that did not end)` : ''}`
+  }
+}
+
+/**
+ * Guards a socket against a flood: destroyed once the peer has sent more than maxBytes, announced
+ * an LDAP message longer than MAX_MESSAGE (the client would buffer it whole), or sent more
+ * entries in one answer than the count cap. `frames` reads the BER header of each message on a
+ * socket that carries LDAP in clear; `stop()` ends that when the socket is about to carry TLS
+ * records instead (StartTLS).
+ */
+function capped(s: net.Socket, frames: boolean, traffic: Traffic): {stop(): void} {
+  const cap = maxBytes(traffic.countCap)
   let n = 0
   let remain = 0
-  let header: number[] = []
+  let head: number[] = []
+  const stop = (why: string) => void s.destroy(new Error(why))
   s.on('data', (d: Buffer) => {
     n += d.length
-    if (n > MAX_BYTES)
-      return void s.destroy(new Error(`the server sent more than ${MAX_BYTES / 1024 / 1024} MB: stopped`))
+    if (frames) traffic.bytes += d.length
+    if (n > cap)
+      return stop(
+        `the server sent more than ${sizeText(cap)}${traffic.entries ? ` (${traffic.entries} entries in one ${traffic.kind} it did not end)` : ''}: stopped`,
+      )
     if (!frames) return
     for (let i = 0; i < d.length;) {
       if (remain > 0) {
@@ -209,24 +261,52 @@ function capped(s: net.Socket, frames: boolean): {stop(): void} {
         i += take
         continue
       }
-      header.push(d[i++]!)
-      if (header.length < 2) continue
-      const l = header[1]!
+      head.push(d[i++]!)
+      if (head.length < 2) continue
+      const l = head[1]!
+      // LDAP forbids the indefinite length (0x80): a message that says so has no end to find.
+      if (l === 0x80) return stop('the server sent a message of indefinite length: stopped')
       const lenBytes = l < 0x80 ? 0 : l & 0x7f
-      if (header.length < 2 + lenBytes) continue
+      if (lenBytes > 4) return stop(`the server announced a message whose length takes ${lenBytes} bytes: stopped`)
+      const hs = 2 + lenBytes
+      if (head.length < hs) continue
       let len = l < 0x80 ? l : 0
-      for (let k = 0; k < lenBytes; k++) len = len * 256 + header[2 + k]!
-      header = []
-      if (lenBytes > 4 || len > MAX_MESSAGE)
-        return void s.destroy(
-          new Error(
-            `the server announced a message of ${len} bytes (at most ${MAX_MESSAGE / 1024 / 1024} MB are read): stopped`,
-          ),
+      for (let k = 0; k < lenBytes; k++) len = len * 256 + head[2 + k]!
+      if (len > MAX_MESSAGE)
+        return stop(
+          `the server announced a message of ${len} bytes (at most ${MAX_MESSAGE / 1024 / 1024} MB are read): stopped`,
         )
-      remain = len
+      // The message ID (an INTEGER, its length in short or long form) and then the protocol
+      // operation's tag: a long-form length must not hide the entries from the count.
+      const opAt = tagOffset(head, hs)
+      const consumed = head.length - hs
+      if (consumed < len && (opAt === undefined || head.length <= opAt)) continue
+      const why = traffic.message(opAt !== undefined && opAt >= 0 && head.length > opAt ? head[opAt] : undefined)
+      if (why) return stop(why)
+      remain = len - consumed
+      head = []
     }
   })
   return {stop: () => void (frames = false)}
+}
+
+/**
+ * Where the protocol operation's tag sits in a message whose header is `head` (the outer header
+ * `hs` bytes long): after the message ID's INTEGER. Undefined until enough of it is in; -1 when
+ * the message does not start with an INTEGER (then no op is read).
+ */
+function tagOffset(head: number[], hs: number): number | undefined {
+  if (head.length <= hs) return undefined
+  if (head[hs] !== 0x02) return -1
+  if (head.length <= hs + 1) return undefined
+  const l = head[hs + 1]!
+  if (l < 0x80) return hs + 2 + l
+  const n = l & 0x7f
+  if (n === 0 || n > 4) return -1
+  if (head.length < hs + 2 + n) return undefined
+  let len = 0
+  for (let k = 0; k < n; k++) len = len * 256 + head[hs + 2 + k]!
+  return len > 8 ? -1 : hs + 2 + n + len
 }
 
 function connectTcp(address: string, port: number, sockets: net.Socket[]): Promise<net.Socket> {
@@ -293,6 +373,7 @@ async function measure(
   client: import('ldapts').Client,
   p: LdapParams,
   paged: boolean,
+  traffic: Traffic,
 ): Promise<Pick<LdapFacts, 'pagedEntries' | 'capped' | 'pagedLimit' | 'unpagedLimit' | 'pagedShort'>> {
   const {SizeLimitExceededError} = await import('ldapts')
   const out: Pick<LdapFacts, 'pagedEntries' | 'capped' | 'pagedLimit' | 'unpagedLimit' | 'pagedShort'> = {}
@@ -301,6 +382,7 @@ async function measure(
   let pages = 0
   let stopped = false
   if (paged) {
+    traffic.kind = 'page'
     try {
       for await (const page of client.searchPaginated(p.baseDN, {
         scope: 'sub',
@@ -322,6 +404,7 @@ async function measure(
       stopped = true
     }
   }
+  traffic.kind = 'answer'
   // The entries of the page the server stopped in are lost with its error: ask one page more.
   const ask = !paged || out.capped ? p.countCap : Math.min(p.countCap, count + (stopped ? pageSize : 0) + 1)
   let back: number
@@ -348,5 +431,11 @@ const PAGE_SIZE = 100
 
 /** ldapts prefixes some messages with a stack of context; keep the server's words, one line. */
 function cleanMessage(m: string): string {
-  return m.replace(/\s+/g, ' ').trim().slice(0, 300)
+  return clip(
+    m
+      .replace(/^Socket error\. Message type: \w+ \(0x[0-9a-f]+\)\s*/i, '')
+      .replace(/\s+/g, ' ')
+      .trim(),
+    300,
+  )
 }

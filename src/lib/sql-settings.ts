@@ -124,6 +124,9 @@ export function sqlParamsOf(
   settings: Record<string, unknown>,
   win?: {username: string; password?: string},
 ): {params: SqlParams; skip?: string} {
+  // Not resolved yet (check --plan; or unset, and the instance is an error saying so): the
+  // string is not judged, and the instance holds the reference it needs.
+  if (/^\$\{(env|file):[^}]+\}$/.test(cs)) return {params: {...SQL_PLACEHOLDER, host: cs}}
   let parsed
   try {
     parsed = parseConnectionString(cs)

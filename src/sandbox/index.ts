@@ -65,6 +65,18 @@ export interface SandboxOptions {
    */
   directory?: {wrongPassword?: boolean; requireSigning?: boolean; hostile?: HostileKind; missingBase?: boolean}
   api?: {wrongPassword?: boolean}
+  /**
+   * Where the environment file's secrets come from: `${file:./secrets/…}` (default), or
+   * `${env:IDM_…}` as README's contoso-prod example writes them, one variable per secret and per
+   * host (the server's, each agent's; the IdentityServer password is shared as in README). The
+   * values are in `Sandbox.secrets`, and each host's names in `Sandbox.hostSecrets`.
+   */
+  secretsFrom?: 'files' | 'env'
+  /**
+   * One connector per agent instead of every connector on the first agent: the first agent's
+   * directory (LDAPS), and the second agent's HR database (on premises; in SaaS its HTTPS API).
+   */
+  connectorPerAgent?: boolean
 }
 
 export interface Sandbox {
@@ -85,6 +97,10 @@ export interface Sandbox {
     api: number
   }
   ca: Issued
+  /** With `secretsFrom: 'env'`: every variable the environment file names, with its value. */
+  secrets: Record<string, string>
+  /** With `secretsFrom: 'env'`: the variables of each host (`server`, each agent's identifier), shared ones in each. */
+  hostSecrets: Record<string, string[]>
   smtpMessages: ReceivedMail[]
   proxyTunnels: string[]
   stop(): Promise<void>
@@ -219,7 +235,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const secretFile = join(dir, 'secrets', 'smtp-password')
     await writeFile(secretFile, o.smtp?.wrongPassword ? 'not-the-password' : smtpPassword, {mode: 0o600})
     await chmod(secretFile, 0o600)
-    await writeFile(join(dir, 'secrets', 'job-secret'), randomBytes(16).toString('base64url'), {mode: 0o600})
+    const jobSecret = randomBytes(16).toString('base64url')
+    await writeFile(join(dir, 'secrets', 'job-secret'), jobSecret, {mode: 0o600})
     await writeFile(join(dir, 'secrets', 'ad-password'), o.directory?.wrongPassword ? 'not-the-password' : adPassword, {
       mode: 0o600,
     })
@@ -243,11 +260,15 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       await pfx('idm-ssl.pfx', toPfx(serverTls, pfxPassword, {chain: [ca]}))
     }
 
-    if (sql) {
-      const cs = `Data Source=${names.sql},${sqlPort};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=true;Min Pool Size=10`
-      await writeFile(join(dir, 'secrets', 'sql-connection'), cs, {mode: 0o600})
-      const hr = `Data Source=${names.sql},${sqlPort};Database=HR;User ID=idm;Password=${sqlPassword};Encrypt=true`
-      await writeFile(join(dir, 'secrets', 'hr-sql-connection'), hr, {mode: 0o600})
+    const sqlConnection = sql
+      ? `Data Source=${names.sql},${sqlPort};Database=UsercubeSandbox;User ID=idm;Password=${o.sql?.wrongPassword ? 'not-the-password' : sqlPassword};Encrypt=true;Min Pool Size=10`
+      : undefined
+    const hrSqlConnection = sql
+      ? `Data Source=${names.sql},${sqlPort};Database=HR;User ID=idm;Password=${sqlPassword};Encrypt=true`
+      : undefined
+    if (sqlConnection && hrSqlConnection) {
+      await writeFile(join(dir, 'secrets', 'sql-connection'), sqlConnection, {mode: 0o600})
+      await writeFile(join(dir, 'secrets', 'hr-sql-connection'), hrSqlConnection, {mode: 0o600})
     }
     const agentDir = join(dir, 'agent')
     // mkdtemp makes a private folder: the service account must be able to traverse to its own
@@ -279,6 +300,98 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ])
         await chown(join(dir, 'certs', name), 65534, 65534)
 
+    // The references of the environment file: files (default), or variables named as README's.
+    const secrets: Record<string, string> = {}
+    const hostSecrets: Record<string, string[]> = {}
+    const byEnv = o.secretsFrom === 'env'
+    const values: Record<string, string> = {
+      'pfx-password': pfxPassword,
+      'job-secret': jobSecret,
+      'smtp-password': o.smtp?.wrongPassword ? 'not-the-password' : smtpPassword,
+      'ad-password': o.directory?.wrongPassword ? 'not-the-password' : adPassword,
+      'api-password': o.api?.wrongPassword ? 'not-the-password' : apiPassword,
+      ...(sqlConnection ? {'sql-connection': sqlConnection, 'hr-sql-connection': hrSqlConnection!} : {}),
+    }
+    const ref = (file: string, name: string, hosts: string[]) => {
+      if (!byEnv) return `\${file:./secrets/${file}}`
+      secrets[name] = values[file]!
+      for (const h of hosts) if (!(hostSecrets[h] ??= []).includes(name)) hostSecrets[h].push(name)
+      return `\${env:${name}}`
+    }
+    const agentIds = ['SandboxAgent', ...extraAgents.map((a) => a.identifier)]
+    const everyHost = [...(onPrem ? ['server'] : []), ...agentIds]
+    // Per agent: the first agent's variables as README names them, the others' with their number.
+    const agentVar = (id: string, what: string) =>
+      id === 'SandboxAgent' ? `IDM_AGENT_${what}` : `IDM_${id.toUpperCase()}_${what}`
+    const jobVar = (id: string) => (id === 'SandboxAgent' ? 'IDM_JOB_SECRET' : `IDM_${id.toUpperCase()}_JOB_SECRET`)
+    const perAgent = o.connectorPerAgent === true
+    // Which agent runs each connector: all on the first, or the HR database (SaaS: the API) on the second.
+    const second = perAgent ? (extraAgents[0]?.identifier ?? 'SandboxAgent') : 'SandboxAgent'
+    const connectors = [
+      {
+        identifier: 'AD',
+        agent: 'SandboxAgent',
+        connections: [
+          {
+            identifier: 'ADExport',
+            type: 'activeDirectory',
+            servers: [
+              {
+                host: names.directory,
+                port: directoryTlsPort,
+                baseDN: o.directory?.missingBase ? `OU=Missing,${baseDN}` : baseDN,
+              },
+            ],
+            security: 'ldaps',
+            authType: 'Basic',
+            login: adAccount,
+            password: ref('ad-password', 'IDM_AD_PASSWORD', ['SandboxAgent']),
+            filter: '(objectClass=*)',
+          },
+        ],
+      },
+      {
+        identifier: 'HR',
+        agent: 'SandboxAgent',
+        connections: [
+          {
+            identifier: 'HRExport',
+            type: 'files',
+            path: join(agentDir, 'Sources', 'hr', 'hr_export_(.*?).csv'),
+            isFileNameRegex: true,
+            settings: {Separator: ';', Encoding: 'UTF-8'},
+          },
+        ],
+      },
+      {
+        identifier: 'SCIMApp',
+        agent: 'SandboxAgent',
+        connections: [
+          {
+            identifier: 'SCIMExport',
+            type: 'http',
+            url: `https://${names.api}:${apiPort}/scim`,
+            username: 'svc-idm',
+            password: ref('api-password', 'IDM_API_PASSWORD', [onPrem ? 'SandboxAgent' : second]),
+          },
+        ],
+      },
+      ...(sql
+        ? [
+            {
+              identifier: 'HRDatabase',
+              agent: 'SandboxAgent',
+              connections: [
+                {
+                  identifier: 'HRDatabaseExport',
+                  type: 'sql',
+                  connectionString: ref('hr-sql-connection', 'IDM_HR_SQL', [second]),
+                },
+              ],
+            },
+          ]
+        : []),
+    ]
     const environment: Record<string, unknown> = {
       version: 1,
       name: 'sandbox',
@@ -291,10 +404,19 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
             alias: names.server,
             workingDirectory: serverDir,
             serviceAccount: account,
-            database: {connectionString: '${file:./secrets/sql-connection}'},
-            encryptionCertificate: {file: './certs/server-files.pfx', password: '${file:./secrets/pfx-password}'},
-            identityServerCertificate: {file: './certs/identityserver.pfx', password: '${file:./secrets/pfx-password}'},
-            tlsCertificate: {file: './certs/idm-ssl.pfx', password: '${file:./secrets/pfx-password}'},
+            database: {connectionString: ref('sql-connection', 'IDM_SQL_CONNECTION', ['server'])},
+            encryptionCertificate: {
+              file: './certs/server-files.pfx',
+              password: ref('pfx-password', 'IDM_SERVER_PFX', ['server']),
+            },
+            identityServerCertificate: {
+              file: './certs/identityserver.pfx',
+              password: ref('pfx-password', 'IDM_IDSRV_PFX', ['server']),
+            },
+            tlsCertificate: {
+              file: './certs/idm-ssl.pfx',
+              password: ref('pfx-password', 'IDM_SERVER_SSL_PFX', ['server']),
+            },
           }
         : {url: `https://${names.server}:${serverPort}`},
       agents: [
@@ -304,13 +426,19 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           url: `https://${names.agent}:${agentPort}`,
           workingDirectory: agentDir,
           serviceAccount: account,
-          encryptionCertificate: {file: './certs/agent-files.pfx', password: '${file:./secrets/pfx-password}'},
+          encryptionCertificate: {
+            file: './certs/agent-files.pfx',
+            password: ref('pfx-password', agentVar('SandboxAgent', 'PFX'), ['SandboxAgent']),
+          },
           identityServerCertificate: {
             file: './certs/identityserver-public.pfx',
-            password: '${file:./secrets/pfx-password}',
+            password: ref('pfx-password', 'IDM_IDSRV_PFX', ['SandboxAgent']),
           },
-          tlsCertificate: {file: './certs/idm-agent-ssl.pfx', password: '${file:./secrets/pfx-password}'},
-          openIdClient: {id: 'Job', secret: '${file:./secrets/job-secret}'},
+          tlsCertificate: {
+            file: './certs/idm-agent-ssl.pfx',
+            password: ref('pfx-password', agentVar('SandboxAgent', 'SSL_PFX'), ['SandboxAgent']),
+          },
+          openIdClient: {id: 'Job', secret: ref('job-secret', jobVar('SandboxAgent'), ['SandboxAgent'])},
           sourcesRootPaths: [join(agentDir, 'Sources')],
         },
         ...extraAgents.map((a) => ({
@@ -319,87 +447,31 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           url: `https://${a.alias}:${agentPort}`,
           workingDirectory: join(dir, a.dir),
           serviceAccount: account,
-          encryptionCertificate: {file: `./certs/${a.dir}-files.pfx`, password: '${file:./secrets/pfx-password}'},
+          encryptionCertificate: {
+            file: `./certs/${a.dir}-files.pfx`,
+            password: ref('pfx-password', agentVar(a.identifier, 'PFX'), [a.identifier]),
+          },
           identityServerCertificate: {
             file: './certs/identityserver-public.pfx',
-            password: '${file:./secrets/pfx-password}',
+            password: ref('pfx-password', 'IDM_IDSRV_PFX', [a.identifier]),
           },
-          tlsCertificate: {file: './certs/idm-agent-ssl.pfx', password: '${file:./secrets/pfx-password}'},
-          openIdClient: {id: 'Job', secret: '${file:./secrets/job-secret}'},
+          tlsCertificate: {
+            file: './certs/idm-agent-ssl.pfx',
+            password: ref('pfx-password', agentVar(a.identifier, 'SSL_PFX'), [a.identifier]),
+          },
+          openIdClient: {id: 'Job', secret: ref('job-secret', jobVar(a.identifier), [a.identifier])},
           sourcesRootPaths: [join(dir, a.dir, 'Sources')],
         })),
       ],
-      connectors: [
-        {
-          identifier: 'AD',
-          agent: 'SandboxAgent',
-          connections: [
-            {
-              identifier: 'ADExport',
-              type: 'activeDirectory',
-              servers: [
-                {
-                  host: names.directory,
-                  port: directoryTlsPort,
-                  baseDN: o.directory?.missingBase ? `OU=Missing,${baseDN}` : baseDN,
-                },
-              ],
-              security: 'ldaps',
-              authType: 'Basic',
-              login: adAccount,
-              password: '${file:./secrets/ad-password}',
-              filter: '(objectClass=*)',
-            },
-          ],
-        },
-        {
-          identifier: 'HR',
-          agent: 'SandboxAgent',
-          connections: [
-            {
-              identifier: 'HRExport',
-              type: 'files',
-              path: join(agentDir, 'Sources', 'hr', 'hr_export_(.*?).csv'),
-              isFileNameRegex: true,
-              settings: {Separator: ';', Encoding: 'UTF-8'},
-            },
-          ],
-        },
-        {
-          identifier: 'SCIMApp',
-          agent: 'SandboxAgent',
-          connections: [
-            {
-              identifier: 'SCIMExport',
-              type: 'http',
-              url: `https://${names.api}:${apiPort}/scim`,
-              username: 'svc-idm',
-              password: '${file:./secrets/api-password}',
-            },
-          ],
-        },
-        ...(sql
-          ? [
-              {
-                identifier: 'HRDatabase',
-                agent: 'SandboxAgent',
-                connections: [
-                  {
-                    identifier: 'HRDatabaseExport',
-                    type: 'sql',
-                    connectionString: '${file:./secrets/hr-sql-connection}',
-                  },
-                ],
-              },
-            ]
-          : []),
-      ],
+      connectors: connectors
+        .filter((c) => !perAgent || c.identifier === 'AD' || c.identifier === (onPrem ? 'HRDatabase' : 'SCIMApp'))
+        .map((c) => (perAgent && c.identifier !== 'AD' ? {...c, agent: second} : c)),
       smtp: {
         host: names.smtp,
         port: smtpPort,
         secureSocketOption: o.smtp?.mode === 'implicit-tls' ? 'SslOnConnect' : 'StartTls',
         username: smtpUser,
-        password: '${file:./secrets/smtp-password}',
+        password: ref('smtp-password', 'IDM_SMTP_PASSWORD', everyHost),
         fromAddress: `no-reply@${SANDBOX_DOMAIN}`,
         testRecipient: `it-admins@${SANDBOX_DOMAIN}`,
       },
@@ -423,6 +495,10 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         ...o.checks,
       },
     }
+    // Only the variables the file names (a connector left out names none).
+    const named = JSON.stringify(environment)
+    for (const name of Object.keys(secrets)) if (!named.includes(`\${env:${name}}`)) delete secrets[name]
+    for (const [h, list] of Object.entries(hostSecrets)) hostSecrets[h] = list.filter((n) => n in secrets)
     const envFile = join(dir, 'idm-preflight.yaml')
     await writeFile(
       envFile,
@@ -445,6 +521,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         api: apiPort,
       },
       ca,
+      secrets,
+      hostSecrets,
       smtpMessages: (smtp as {messages: ReceivedMail[]}).messages,
       proxyTunnels: proxy.tunnels,
       stop: () => closeAll(running),

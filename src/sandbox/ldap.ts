@@ -25,8 +25,16 @@ export interface DirectoryOptions {
   requireSigning?: boolean
   /** A faulty peer: paged searches answer the same entry with a cookie, forever. */
   endlessPaging?: boolean
+  /** A hostile peer: a refused bind's diagnostic quotes the password it was sent, after this many characters. */
+  echoPasswordAt?: number
   /** A faulty peer: a paged search ends after its first page, whatever remains (a lost cookie). */
   lossyPaging?: boolean
+  /**
+   * A hostile peer: a paged search is answered with one page of tiny entries that never ends, as
+   * fast as the client reads, or 1024 entries every `everyMs`; with `longIds`, each entry's
+   * message ID has its length in BER's long form (valid, and unusual).
+   */
+  endlessPage?: boolean | {everyMs?: number; longIds?: boolean}
 }
 
 export interface Directory extends Running {
@@ -196,6 +204,8 @@ export async function startDirectory(o: DirectoryOptions): Promise<Directory> {
         else if (dn === '' || req.password === '')
           return refuse(RC.unwillingToPerform, 'unauthenticated bind (DN without password) disallowed')
         else if (norm(dn) === norm(o.account.dn) && req.password === o.account.password) bound = dn
+        else if (o.echoPasswordAt !== undefined)
+          return refuse(RC.invalidCredentials, `${'d'.repeat(o.echoPasswordAt)}${req.password} refused`)
         else
           return refuse(
             RC.invalidCredentials,
@@ -269,6 +279,27 @@ export async function startDirectory(o: DirectoryOptions): Promise<Directory> {
           return d === nb || d.endsWith(`,${nb}`)
         })
         const matching = inScope.filter((e) => req.filter.matches(e.attrs as Record<string, string>, false))
+        if (paged && o.endlessPage) {
+          // As fast as the client reads: the same small entry, 1024 at a time, never a SearchResultDone.
+          const shape = typeof o.endlessPage === 'object' ? o.endlessPage : {}
+          let entry = entryMessage(messageId, {dn: 'CN=e', attrs: {}}, ['1.1'])
+          if (shape.longIds) {
+            // 30 L 02 n <id> <op…>  ->  30 L+1 02 81 n <id> <op…> (the entry is short: one length byte)
+            const n = entry[3]!
+            const content = Buffer.concat([Buffer.from([0x02, 0x81, n]), entry.subarray(4)])
+            entry = Buffer.concat([Buffer.from([0x30, content.length]), content])
+          }
+          const chunk = Buffer.concat(Array(1024).fill(entry))
+          const every = shape.everyMs ?? 0
+          const pump = (): void => {
+            if (every) {
+              const t = setInterval(() => (socket.destroyed ? clearInterval(t) : socket.write(chunk)), every)
+              return
+            }
+            while (!socket.destroyed) if (!socket.write(chunk)) return void socket.once('drain', pump)
+          }
+          return void pump()
+        }
         if (paged && o.endlessPaging) {
           send(entryMessage(messageId, baseEntry, req.attributes))
           return void send(

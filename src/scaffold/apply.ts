@@ -1,4 +1,5 @@
 import {chmod, lstat, mkdir, stat} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
 import {readRegularFile} from '../core/read.js'
 import {createExclusive, FileExistsError, replaceFile, writeError} from '../core/write.js'
 import type {Redactor} from '../core/redact.js'
@@ -36,6 +37,21 @@ export async function applyPlan(items: readonly PlannedItem[], o: ApplyOptions):
   const {createTwoFilesPatch} = await import('diff')
   const out: ItemResult[] = []
   for (const item of items) {
+    // Nothing goes through a link below the working directory: a Temp or Runtime that links
+    // elsewhere would carry the settings (their secrets) and the scripts' grants out of it.
+    const link = await linkOnTheWay(item.path, item.relative, item.kind === 'dir')
+    if (link) {
+      out.push({
+        relative: item.relative,
+        kind: item.kind,
+        action: 'skipped',
+        note:
+          link === item.relative
+            ? 'is a symbolic link: not followed (make it a folder of the working directory, or remove it)'
+            : `${link} is a symbolic link: not followed, nothing written through it`,
+      })
+      continue
+    }
     if (item.kind === 'dir') {
       const exists = await stat(item.path).then(
         (s) => s.isDirectory(),
@@ -52,6 +68,23 @@ export async function applyPlan(items: readonly PlannedItem[], o: ApplyOptions):
 }
 
 type Patch = (typeof import('diff'))['createTwoFilesPatch']
+
+/**
+ * The first entry below the working directory on the way to `path` (`relative` to it) that is a
+ * symbolic link or a junction (Node reports both as links), as a relative path; the entry itself
+ * too when `self` (a folder of the plan; a file's own link is judged by applyFile). The working
+ * directory itself may be a link: it is the user's choice of where it lives.
+ */
+export async function linkOnTheWay(path: string, relative: string, self: boolean): Promise<string | undefined> {
+  const parts = relative.split('/').filter((x) => x && x !== '.')
+  if (parts.length === 0) return undefined
+  const root = resolve(path, ...parts.map(() => '..'))
+  for (let i = 1; i <= parts.length - (self ? 0 : 1); i++) {
+    const st = await lstat(join(root, ...parts.slice(0, i))).catch(() => undefined)
+    if (st?.isSymbolicLink()) return parts.slice(0, i).join('/')
+  }
+  return undefined
+}
 
 /**
  * One file of the plan. A file that is not there is created in one step (exclusive link): if

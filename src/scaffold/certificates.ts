@@ -1,6 +1,8 @@
 import {basename, isAbsolute, relative, resolve, sep} from 'node:path'
 import type {Environment} from '../core/environment.js'
+import {isReference} from '../core/semantics.js'
 import {isWindowsPath} from '../lib/paths.js'
+import {certificatePath, type CertificatePurpose} from './cert-files.js'
 import type {ScaffoldTarget} from './settings.js'
 
 /** A certificate file the settings name that lies outside the working directory being written. */
@@ -73,4 +75,141 @@ export function environmentChange(
     ...(current ? {current} : {}),
     yaml: `encryptionCertificate: { file: ${shown}, password: ${password} }`,
   }
+}
+
+/** A certificate `scaffold --generate-certificates` creates (when its file is not there yet). */
+export interface CertificateToMake {
+  purpose: CertificatePurpose
+  /** Where the environment file describes it: `agents[0].encryptionCertificate`. */
+  field: string
+  /** As this host writes it (absolute). */
+  path: string
+  /** As loaded: the value, or the reference itself when it could not be resolved. */
+  password?: string
+  subject: string
+  /** A TLS certificate: the names the https binding serves. */
+  dnsNames?: string[]
+  /** The server's public part (a separate agent's IdentityServer): the PFX it is exported from. */
+  publicFrom?: {field: string; path: string; password?: string}
+  /**
+   * The environment file names another file (or none): the settings use this one, and the file
+   * must be changed for check to judge it (encryption only, as before the rule).
+   */
+  renamed: boolean
+}
+
+/**
+ * What `scaffold --generate-certificates` creates for the installation `t`, by the rule of
+ * cert-files.ts: every certificate whose file the environment names inside the working directory
+ * (where `init` names them), made as its purpose asks; the encryption certificate always (at the
+ * rule's path when the file names another place). What it cannot create is said in `notes`.
+ */
+export function certificatesToMake(
+  env: Environment,
+  t: ScaffoldTarget,
+  index: number,
+  baseDir: string,
+): {make: CertificateToMake[]; notes: string[]} {
+  const wd = t.workingDirectory
+  const abs = (p: string) => (isAbsolute(p) || isWindowsPath(p) ? p : resolve(baseDir, p))
+  const inside = (p: string) => {
+    if (isWindowsPath(p) !== isWindowsPath(wd)) return false
+    const rel = isWindowsPath(p) ? posixRelative(wd, p) : relative(wd, p)
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
+  }
+  const refs = t.role === 'agent' ? (t.agent ?? {identifier: t.owner}) : env.server
+  const base = t.role === 'agent' ? `agents[${index}]` : 'server'
+  const owner = t.role === 'agent' ? t.owner : 'server'
+  const org = env.organization
+  const make: CertificateToMake[] = []
+  const notes: string[] = []
+
+  const enc = refs.encryptionCertificate
+  const named = enc?.file && !isReference(enc.file) && inside(abs(enc.file)) ? abs(enc.file) : undefined
+  // One in the certificate store was chosen so: kept, not replaced by a new file.
+  if (enc?.store && !enc.file)
+    notes.push(`${base}.encryptionCertificate is in the certificate store: kept, no file created for it`)
+  else
+    make.push({
+      purpose: 'encryption',
+      field: `${base}.encryptionCertificate`,
+      path: named ?? certificatePath(wd, owner, 'encryption'),
+      password: enc?.password,
+      subject: `CN=${owner === 'server' ? 'Server' : owner} Identity Manager Files, O=${org}`,
+      renamed: !named,
+    })
+
+  const ids = refs.identityServerCertificate
+  const idsFile = ids?.file && !isReference(ids.file) ? abs(ids.file) : undefined
+  if (idsFile && inside(idsFile)) {
+    const field = `${base}.identityServerCertificate`
+    if (t.role === 'server')
+      make.push({
+        purpose: 'identity-server',
+        field,
+        path: idsFile,
+        password: ids!.password,
+        subject: `CN=${org} IdentityServer, O=${org}`,
+        renamed: false,
+      })
+    else if (env.topology === 'saas')
+      notes.push(`${field}.file ${ids!.file}: the PFX Netwrix gives you, not created here`)
+    else {
+      const server = env.server.identityServerCertificate
+      if (server?.file && !isReference(server.file))
+        make.push({
+          purpose: 'identity-server-public',
+          field,
+          path: idsFile,
+          password: ids!.password,
+          subject: '',
+          publicFrom: {
+            field: 'server.identityServerCertificate',
+            path: abs(server.file),
+            ...(server.password !== undefined ? {password: server.password} : {}),
+          },
+          renamed: false,
+        })
+      else
+        notes.push(
+          `${field}.file ${ids!.file}: the server's IdentityServer certificate is not a file here (server.identityServerCertificate), so its public part is not exported: export it without the private key`,
+        )
+    }
+  }
+
+  const tls = refs.tlsCertificate
+  const tlsFile = tls?.file && !isReference(tls.file) ? abs(tls.file) : undefined
+  if (tlsFile && inside(tlsFile)) {
+    const url = 'url' in refs ? refs.url : undefined
+    const host = refs.alias ?? (url && !isReference(url) ? safeHostname(url) : undefined)
+    if (host)
+      make.push({
+        purpose: 'tls',
+        field: `${base}.tlsCertificate`,
+        path: tlsFile,
+        password: tls!.password,
+        subject: `CN=${host}, O=${org}`,
+        dnsNames: [host],
+        renamed: false,
+      })
+    else notes.push(`${base}.tlsCertificate: no alias or URL names the site's host, so no TLS certificate is created`)
+  }
+  return {make, notes}
+}
+
+function safeHostname(url: string): string | undefined {
+  try {
+    return new URL(url).hostname || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** `relative` for Windows paths written with either slash, compared without case. */
+function posixRelative(from: string, to: string): string {
+  const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '').toLowerCase()
+  const f = norm(from)
+  const t = norm(to)
+  if (t === f) return ''
+  return t.startsWith(`${f}/`) ? to.replace(/\\/g, '/').slice(f.length + 1) : `../${to}`
 }

@@ -153,7 +153,7 @@ export async function planScaffold(
   const namedCerts = certificateFilesOf(
     role === 'agent' ? [t.agent ?? {}] : [env.server, ...(t.agent ? [t.agent] : [])],
     baseDir,
-  ).filter((f) => !(generated && f.label.startsWith('encryption')))
+  ).filter((f) => !(generated && f.label.startsWith('encryption') && f.path !== generated))
   const outside = outsideCertificates(namedCerts, wd)
   const copies: PlannedItem[] = []
   for (const c of outside) {
@@ -248,7 +248,11 @@ export async function planScaffold(
   // The service reads its settings and its certificates at start-up: the scripts grant read on
   // each (settings files are written 0600, PFX files are usually 0600 too).
   const certFiles = [
-    ...(generated ? [{label: 'the generated encryption certificate', path: generated}] : []),
+    // Named by the environment file (as init names it) or not: the same label as a run without
+    // --generate-certificates gives it, so that running scaffold again changes nothing.
+    ...(generated && !namedCerts.some((f) => f.path === generated)
+      ? [{label: 'the generated encryption certificate', path: generated}]
+      : []),
     ...namedCerts.map((f) => {
       // A copied PFX is read from Runtime.
       const copy = o.copyCertificates && outside.find((c) => c.path === f.path.replace(/\\/g, '/'))
@@ -290,7 +294,9 @@ export async function planScaffold(
       ...rules.map((r) => {
         const p = r.name ? `"$ROOT"/${shString(r.name)}` : '"$ROOT"'
         const perms = r.need === 'rwx' ? 'rwx' : 'r-x'
-        return `run setfacl -m "u:$ACCOUNT:${perms}" ${p}${r.need === 'rwx' ? ` && run setfacl -d -m "u:$ACCOUNT:${perms}" ${p}` : ''}  # ${r.why}`
+        // Below the working directory, never through a link (no_link, and setfacl -P skips one).
+        const P = r.name ? '-P ' : ''
+        return `${r.name ? `no_link ${p} && ` : ''}run setfacl ${P}-m "u:$ACCOUNT:${perms}" ${p}${r.need === 'rwx' ? ` && run setfacl ${P}-d -m "u:$ACCOUNT:${perms}" ${p}` : ''}  # ${r.why}`
       }),
       `run chmod o-w "$ROOT"${rules
         .filter((r) => r.name)

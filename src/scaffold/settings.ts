@@ -18,6 +18,8 @@ export interface ScaffoldTarget {
   /** Whose settings: the agent's identifier, or `server`. */
   owner: string
   workingDirectory: string
+  /** Where the environment file names the working directory (`agents[0].workingDirectory`). */
+  workingDirectoryField?: string
   serviceAccount?: string
   agent?: Agent
 }
@@ -29,17 +31,22 @@ export function scaffoldTarget(
   env: Environment,
   agentId: string | undefined,
   baseDir: string,
+  o: {server?: boolean} = {},
 ): ScaffoldTarget | {error: string; hint: string} {
   const abs = (p: string) => (isAbsolute(p) || isWindowsPath(p) ? p : resolve(baseDir, p))
-  if (env.topology === 'on-prem-integrated') {
+  if (o.server && env.topology === 'saas')
+    return {error: '--server: in SaaS Netwrix hosts the server', hint: 'scaffold an agent (without --server)'}
+  if (env.topology === 'on-prem-integrated' || o.server) {
     if (!env.server.workingDirectory)
       return {error: 'server.workingDirectory is not set', hint: 'set it in the environment file'}
     return {
       role: 'server',
       owner: 'server',
       workingDirectory: abs(env.server.workingDirectory),
+      workingDirectoryField: 'server.workingDirectory',
       serviceAccount: env.server.serviceAccount,
-      agent: env.agents?.[0],
+      // On premises with separate agents, the server's own settings name no agent of the file.
+      agent: env.topology === 'on-prem-integrated' ? env.agents?.[0] : undefined,
     }
   }
   const agents = env.agents ?? []
@@ -63,6 +70,7 @@ export function scaffoldTarget(
     role: 'agent',
     owner: agent.identifier,
     workingDirectory: abs(agent.workingDirectory),
+    workingDirectoryField: `agents[${agents.indexOf(agent)}].workingDirectory`,
     serviceAccount: agent.serviceAccount,
     agent,
   }

@@ -64,6 +64,31 @@ describe('connector.files on real folders', () => {
     assert.match(r.message, new RegExp(`hr\\.csv: 14 bytes, readable by ${ACCOUNT}`))
   })
 
+  test(
+    'a drop folder of more than 20,000 entries: only part was read, and no file is named as the one the export uses',
+    {timeout: 60_000},
+    async () => {
+      const big = join(sources, 'big')
+      await mkdir(big, {mode: 0o755})
+      await chmod(big, 0o755)
+      for (let i = 0; i < 20_050; i += 500)
+        await Promise.all(
+          Array.from({length: Math.min(500, 20_050 - i)}, (_, k) =>
+            writeFile(join(big, `drop_${i + k}.csv`), 'Id\n', {mode: 0o644}),
+          ),
+        )
+      const r = await runCheck(connectorFiles, params({files: [file(join(big, 'drop_\\d+\\.csv'), true)]}))
+      assert.equal(r.status, 'warn', r.message)
+      assert.equal(facts(r).files[0]!.chosen, undefined)
+      assert.equal(facts(r).files[0]!.partial, 20_000)
+      assert.match(
+        r.message,
+        /holds more than 20000 entries: only 20000 were read \(20000 matching\), so the file the export would use \(the newest\) is not known/,
+      )
+      assert.doesNotMatch(said(r), /newest of|drop_\d+\.csv:/)
+    },
+  )
+
   test('a file outside SourcesRootPaths: fail, whatever its rights', async () => {
     const r = await runCheck(connectorFiles, params({files: [file(join(t.dir, 'Elsewhere', 'hr.csv'))]}))
     assert.equal(r.status, 'fail')

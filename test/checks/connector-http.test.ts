@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {createServer as createPlainServer} from 'node:http'
 import {createServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {after, before, describe, test} from 'node:test'
@@ -32,6 +33,8 @@ describe('connector.http against local HTTPS APIs', () => {
     const c = serverCert(net.ca, [HOST])
     forbidden = createServer({cert: c.certPem + net.ca.certPem, key: c.keyPem}, (req, res) => {
       seen.push(String(req.headers.authorization ?? ''))
+      if (req.url === '/redirect')
+        return void res.writeHead(302, {location: 'https://sso.contoso.test/login?next=/redirect'}).end()
       res.writeHead(403, {'content-type': 'application/json'})
       res.end('{"error":"insufficient role"}')
     })
@@ -218,6 +221,39 @@ describe('connector.http against local HTTPS APIs', () => {
     assert.deepEqual(by('SNOAuth').params.tokenFrom?.settings, ['ClientId', 'ClientSecret', 'Login', 'Password'])
     assert.match(by('SNBasic').docs!, /references-connectors\/servicenowentitymanagement$/)
     assert.equal(by('SCIMExport').docs, undefined)
+  })
+
+  test('a redirect (to an SSO page): warn, naming where it goes; never a pass', async () => {
+    const r = await runCheck(connectorHttp, params({url: `https://${HOST}:${forbiddenPort}/redirect`}))
+    assert.equal(r.status, 'warn', r.message)
+    assert.equal(facts(r).status, 302)
+    assert.match(
+      r.message,
+      /answered 302 as svc \(Basic\) directly: a redirect to https:\/\/sso\.contoso\.test\/login\?next=\/redirect/,
+    )
+    assert.match(r.remediation, /the API is not at this URL/)
+  })
+
+  test('http:// with credentials: warn that they cross in clear; no certificate trusted without TLS', async () => {
+    const plain = createPlainServer((_req, res) => res.writeHead(200).end('{}'))
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://${HOST}:${(plain.address() as AddressInfo).port}/scim`
+      const r = await runCheck(connectorHttp, params({url}))
+      assert.equal(r.status, 'warn', r.message)
+      const all = JSON.stringify(r.data)
+      // TLS is named only as what was not there.
+      assert.doesNotMatch(`${r.message} ${all}`.replace(/without TLS/g, ''), /certificate|trusted|TLS|handshake/i)
+      assert.match(all, /answered HTTP 200 as svc \(Basic\) directly, without TLS/)
+      assert.match(r.message, /the password of svc crosses the network in clear \(http:\/\/\)/)
+      assert.match(r.remediation, /https/)
+      // Without credentials, plain HTTP is said but not a warning.
+      const none = await runCheck(connectorHttp, params({url, auth: 'none', username: undefined, password: undefined}))
+      assert.equal(none.status, 'pass', none.message)
+      assert.match(none.message, /without TLS/)
+    } finally {
+      plain.close()
+    }
   })
 
   test('nothing listening: fail in the connect phase', async () => {

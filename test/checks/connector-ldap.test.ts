@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {after, before, describe, test} from 'node:test'
 import connectorLdap from '../../checks/connector-ldap.js'
 import type {LdapFacts, LdapParams} from '../../src/lib/ldap-probe.js'
@@ -10,9 +11,14 @@ import {makeCA, serverCert, type Issued} from '../../src/sandbox/pki.js'
 import {startDns, startHostile} from '../../src/sandbox/servers.js'
 import {tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
+import {runCheckMeasured} from '../helpers/rss.js'
+import {Redactor} from '../../src/core/redact.js'
+import {runChecks} from '../../src/core/runner.js'
 import {BULK_READER, NO_SLAPD, READER, startSlapd, SUFFIX, type Slapd} from '../helpers/slapd.js'
 
 const HOST = 'ldap.idm.test'
+/** The check's module, for the runs measured in a process of their own. */
+const CHECK = fileURLToPath(new URL('../../checks/connector-ldap.ts', import.meta.url))
 const facts = (r: {data: unknown}) => (r.data as {facts: LdapFacts}).facts
 /** Every finding's message, the passing ones too (the result's message holds the worst). */
 const said = (r: {data: unknown}) =>
@@ -243,6 +249,43 @@ describe('connector.ldap against the sandbox directory (an AD stand-in) and host
     assert.match(r.message, /invalid credentials \(49\): the password is wrong \(AD 52e\)/)
   })
 
+  test('a DC quoting the password in its refusal, where the message is cut (300): no 4 characters of it survive', async () => {
+    const echo = await startDirectory({
+      cert: serverCert(ca, ['dc01.contoso.test']),
+      ca,
+      baseDN: 'DC=contoso,DC=test',
+      account,
+      echoPasswordAt: 293,
+    })
+    try {
+      const wrong = 'Zx71-Echo-Qv48-Pw'
+      const redactor = new Redactor()
+      redactor.addCredential(account.dn, wrong)
+      const [r] = await runChecks(
+        [
+          {
+            id: connectorLdap.id,
+            target: 't',
+            title: 't',
+            flow: connectorLdap.flow,
+            docs: connectorLdap.docs,
+            stage: 'before',
+            params: params({port: echo.ldapsPort, password: wrong}),
+            check: connectorLdap,
+          },
+        ],
+        {concurrency: 1, timeoutMs: 10_000, expiryWarningDays: 30, redactor},
+      )
+      // The quote reached the result, cut ...
+      assert.match(facts(r!).error!, /^d{293}\*\*\*…$/)
+      // ... and nothing of the password is left in it.
+      const all = JSON.stringify(r)
+      for (let i = 0; i + 4 <= wrong.length; i++) assert.ok(!all.includes(wrong.slice(i, i + 4)), all)
+    } finally {
+      await echo.close()
+    }
+  })
+
   test('a DC that enforces LDAP signing, bound in clear: fail with the LDAPS fix', async () => {
     const r = await runCheck(connectorLdap, params({port: signing.port, security: 'none'}))
     assert.equal(facts(r).failedPhase, 'bind')
@@ -283,6 +326,68 @@ describe('connector.ldap against the sandbox directory (an AD stand-in) and host
       await loop.close()
     }
   })
+
+  for (const [security, longIds] of [
+    ['ldaps', false],
+    ['none', false],
+    ['ldaps', true],
+  ] as const)
+    test(
+      `one page of tiny entries that never ends (${security}${longIds ? ', message IDs in long form' : ''}): stopped inside the page at the count cap, what the server sent said, memory bounded`,
+      {timeout: 60_000},
+      async (t) => {
+        const flood = await startDirectory({
+          cert: serverCert(ca, ['dc01.contoso.test']),
+          ca,
+          baseDN: 'DC=contoso,DC=test',
+          account,
+          endlessPage: longIds ? {longIds} : true,
+        })
+        try {
+          const port = security === 'ldaps' ? flood.ldapsPort : flood.port
+          const {result: r, baseMB, peakMB} = await runCheckMeasured(CHECK, params({port, security}), 5000)
+          t.diagnostic(`resident memory ${baseMB.toFixed(0)} MB before the probe, ${peakMB.toFixed(0)} MB at its peak`)
+          assert.equal(r.status, 'fail', r.message)
+          assert.equal(facts(r).failedPhase, 'search')
+          assert.match(
+            r.message,
+            /search failed: the server sent 10001 entries \([\d.]+ KB\) in one page without ending it: stopped at the count cap \(10000, /,
+          )
+          assert.ok(peakMB < 200, `peak resident memory ${peakMB} MB`)
+        } finally {
+          await flood.close()
+        }
+      },
+    )
+
+  test(
+    'a page that never ends, slower than the count cap: the timeout says what the server sent',
+    {timeout: 60_000},
+    async (t) => {
+      const flood = await startDirectory({
+        cert: serverCert(ca, ['dc01.contoso.test']),
+        ca,
+        baseDN: 'DC=contoso,DC=test',
+        account,
+        endlessPage: {everyMs: 100},
+      })
+      try {
+        const {result: r, peakMB} = await runCheckMeasured(
+          CHECK,
+          params({port: flood.ldapsPort, countCap: 1_000_000}),
+          3000,
+        )
+        t.diagnostic(`peak resident memory ${peakMB.toFixed(0)} MB`)
+        assert.equal(r.status, 'fail', r.message)
+        assert.equal(facts(r).failedPhase, 'search')
+        assert.match(r.message, /the server sent \d{4,} entries \([\d.]+ KB\) without ending the page within 2\.7s/)
+        assert.doesNotMatch(r.message, /no answer within/)
+        assert.ok(peakMB < 200, `peak resident memory ${peakMB} MB`)
+      } finally {
+        await flood.close()
+      }
+    },
+  )
 
   test('paging that loses entries (it ends after one page): the count is compared with an unpaged one, fail', async () => {
     const lossy = await startDirectory({
@@ -411,7 +516,7 @@ describe('connector.ldap against peers that never stop', () => {
     }
   }
 
-  test('a message that never ends (a 2 GB length, then a flood): stopped at its header, named, memory bounded', async () => {
+  test('a message that never ends (a 2 GB length, then a flood): stopped at its header, named, memory bounded', async (t) => {
     const p = await peer((s) => {
       // SEQUENCE of length 0x7fffffff, then zeros as fast as loopback takes them.
       s.write(Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]))
@@ -423,10 +528,12 @@ describe('connector.ldap against peers that never stop', () => {
       pump()
     })
     try {
-      const r = await runCheck(connectorLdap, params(p.port), {timeoutMs: 20_000})
+      const {result: r, peakMB} = await runCheckMeasured(CHECK, params(p.port), 20_000)
       assert.equal(r.status, 'fail')
       assert.equal(facts(r).failedPhase, 'rootdse')
       assert.match(r.message, /the server announced a message of 2147483647 bytes \(at most 4 MB are read\): stopped/)
+      t.diagnostic(`peak resident memory ${peakMB.toFixed(0)} MB`)
+      assert.ok(peakMB < 200, `peak resident memory ${peakMB} MB`)
     } finally {
       p.close()
     }

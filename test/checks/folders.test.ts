@@ -434,7 +434,7 @@ describe(
         assert.match(before.message, new RegExp(`${user} cannot read encryptionCertificate\\.file`))
         const dry = spawnSync('sh', [join(target, 'set-permissions.sh'), '--dry-run'], {encoding: 'utf8'})
         assert.equal(dry.status, 0, dry.stderr)
-        assert.match(dry.stdout, new RegExp(`setfacl -m u:${user}:rwx ${target}/Temp`))
+        assert.match(dry.stdout, new RegExp(`setfacl -P -m u:${user}:rwx ${target}/Temp`))
         assert.equal(
           (await runCheck(permissions, agentParams(target, {serviceAccount: user}))).status,
           'fail',

@@ -16,6 +16,8 @@ interface Case {
   /** Text that must never be printed (a literal secret). */
   never?: string
   env?: Record<string, string>
+  /** The run's selection and flags (default: --only host.resources). */
+  args?: string[]
 }
 
 const smtp = (password: string) =>
@@ -81,12 +83,15 @@ const cases: Case[] = [
     content: saasEnv('/tmp/wd', smtp('"${env:IDM_TEST_SURELY_UNSET}"')),
     at: '17:13',
     expect: /environment variable IDM_TEST_SURELY_UNSET is not set/,
+    // Secrets follow the plan: only a run that needs it, with --require-secrets, stops at load.
+    args: ['--only', 'smtp.server', '--require-secrets'],
   },
   {
     name: 'missing ${file:} secret',
     content: saasEnv('/tmp/wd', smtp('"${file:./no-such-secret.txt}"')),
     at: '17:13',
     expect: /secret file .*no-such-secret\.txt does not exist/,
+    args: ['--only', 'smtp.server', '--require-secrets'],
   },
   {
     name: 'unknown topology',
@@ -232,7 +237,7 @@ describe('bad environment files: exit 2 with a position, never a stack trace', (
       const file = join(dir, `${i}-${c.file ?? 'env.yaml'}`)
       await writeFile(file, c.content)
       // A run (not --plan, which needs no secret): every case fails at load, before any check.
-      const r = await runCli(['check', '--only', 'host.resources', '--config', file], {env: c.env})
+      const r = await runCli(['check', ...(c.args ?? ['--only', 'host.resources']), '--config', file], {env: c.env})
       assert.equal(r.code, 2, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
       const pos = c.at ? `${file}:${c.at}${c.at.includes(':') ? '' : ':'}` : `${file}:`
       assert.ok(r.stderr.includes(pos), `position ${pos} in:\n${r.stderr}`)

@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats'
 import {XMLParser, XMLValidator} from 'fast-xml-parser'
 import {hasStackTrace, ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {ONPREM_SECRETS, onPremEnv, saasEnv} from '../helpers/envs.js'
+import type {Report} from '../../src/core/report.js'
 
 /** Lenient host thresholds, so that the result does not depend on the machine running the tests. */
 const lenient = `checks:
@@ -155,9 +156,10 @@ describe('check', () => {
   test('--plan lists the instances without running them; --only and --skip shape it', async () => {
     const r = await runCli(['check', ...ONLY, '-c', ok, '--plan', '--skip', 'host.*'])
     assert.equal(r.code, 0)
-    assert.match(r.stdout, /skip {2}host\.resources +local +skipped by --skip/)
-    assert.match(r.stdout, /run {3}proxy\.settings +network +Outbound proxy settings/)
-    assert.match(r.stdout, /skip {2}dns\.alias +\S+ +not selected by --only/)
+    // Each row: status, id, target, whose host runs it, title or reason.
+    assert.match(r.stdout, /skip {2}host\.resources +local +any +skipped by --skip/)
+    assert.match(r.stdout, /run {3}proxy\.settings +network +any +Outbound proxy settings/)
+    assert.match(r.stdout, /skip {2}dns\.alias +\S+ +any +not selected by --only/)
     assert.match(r.stdout, /(\d+) planned, 1 to run, \d+ skipped \(saas, stage before\)/)
     // A plan is never written as text under another format's name.
     for (const extra of [
@@ -250,10 +252,16 @@ describe('check, as a new user tries it', () => {
   before(async () => {
     ;({dir, cleanup} = await tempDir())
     file = join(dir, 'unset.yaml')
-    await writeFile(file, saasEnv(dir, `    openIdClient: { id: Job, secret: "\${env:IDM_UNSET_SECRET}" }\n${lenient}`))
+    await writeFile(
+      file,
+      saasEnv(
+        dir,
+        `    openIdClient: { id: Job, secret: "\${env:IDM_UNSET_SECRET}" }\nsmtp:\n  host: 127.0.0.1\n  port: 1\n  username: idm\n  password: "\${env:IDM_UNSET_SMTP}"\n  fromAddress: a@contoso.com\n${lenient}`,
+      ),
+    )
   })
   after(async () => cleanup())
-  const env = {...noProxyEnv, IDM_UNSET_SECRET: undefined}
+  const env = {...noProxyEnv, IDM_UNSET_SECRET: undefined, IDM_UNSET_SMTP: undefined}
 
   test('--plan needs no secret (it runs nothing) and honours --output', async () => {
     const plan = await runCli(['check', '-c', file, '--plan'], {env})
@@ -263,20 +271,29 @@ describe('check, as a new user tries it', () => {
     const written = await runCli(['check', '-c', file, '--plan', '--format', 'json', '-o', out], {env})
     assert.equal(written.code, 0, written.stderr)
     assert.equal(JSON.parse(await readFile(out, 'utf8')).environment, 'contoso-saas')
-    // Running needs it: exit 2 naming the variable.
-    const run = await runCli(['check', '-c', file], {env})
-    assert.equal(run.code, 2)
-    assert.match(run.stderr, /IDM_UNSET_SECRET is not set/)
+    // Running: only the checks that need an unset secret are errors (the Job secret is no check's).
+    const run = await runCli(['check', '-c', file, '--format', 'json'], {env})
+    assert.equal(run.code, 3, run.stderr)
+    const errors = (JSON.parse(run.stdout) as Report).results.filter((r) => r.status === 'error')
+    assert.deepEqual(
+      errors.map((r) => r.message),
+      ['IDM_UNSET_SMTP is not set: smtp.server 127.0.0.1:1 cannot run'],
+    )
+    // --require-secrets: exit 2 naming the variable, nothing run.
+    const all = await runCli(['check', '-c', file, '--require-secrets'], {env})
+    assert.equal(all.code, 2)
+    assert.match(all.stderr, /IDM_UNSET_SMTP is not set/)
+    assert.doesNotMatch(all.stderr, /IDM_UNSET_SECRET/)
   })
 
   test('a configuration error with --format junit --output still writes the file: one failing testcase', async () => {
     const out = join(dir, 'report.xml')
-    const r = await runCli(['check', '-c', file, '--format', 'junit', '-o', out], {env})
+    const r = await runCli(['check', '-c', file, '--require-secrets', '--format', 'junit', '-o', out], {env})
     assert.equal(r.code, 2)
     const xml = await readFile(out, 'utf8')
     assert.ok(XMLValidator.validate(xml) === true, xml)
     assert.match(xml, /<testcase classname="idm-preflight" name="configuration"/)
-    assert.match(xml, /<failure type="configuration"[^>]*>[^<]*IDM_UNSET_SECRET is not set/)
+    assert.match(xml, /<failure type="configuration"[^>]*>[^<]*IDM_UNSET_SMTP is not set/)
   })
 
   test('--quiet shows only what needs attention; --no-color is accepted; a long run ends with what to fix', async () => {

@@ -133,7 +133,13 @@ describe('connectors: the sandbox directory, file drop, API and database, throug
       const ids = (r: {stdout: string}) =>
         (JSON.parse(r.stdout).results as Result[]).filter((x) => x.status !== 'skip').map((x) => x.id)
       assert.deepEqual(ids(own), ['connector.files', 'connector.http', 'connector.ldap'])
-      assert.deepEqual(ids(other), [])
+      // Agent02 runs no connector: the selection plans nothing there, and says where they run.
+      assert.equal(other.code, 2, other.stdout + other.stderr)
+      assert.match(
+        other.stderr,
+        /^idm-preflight: --only connector\.\*: nothing to run at stage before on Agent02's host$/m,
+      )
+      assert.match(other.stderr, /connector\.ldap runs on SandboxAgent's host: check --agent SandboxAgent/)
     } finally {
       await sb.stop()
     }

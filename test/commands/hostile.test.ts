@@ -74,15 +74,33 @@ describe('non-regular and huge files are refused at once (exit 2), never read fo
     for (const ref of [secretFifo, '/dev/zero']) {
       const file = join(dir, `ref-${ref === '/dev/zero' ? 'zero' : 'fifo'}.yaml`)
       await writeFile(file, saasEnv(dir, `    openIdClient: { id: Job, secret: "\${file:${ref}}" }\n`))
-      for (const args of [
-        ['validate', file],
-        ['check', '-c', file],
-      ]) {
-        const r = await runCli(args, {timeoutMs: 15000})
-        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`)
-        assert.match(r.stdout + r.stderr, /not a regular file/)
-        clean(r)
-      }
+      const r = await runCli(['validate', file], {timeoutMs: 15000})
+      assert.equal(r.code, 2, `validate ${file}: ${r.stdout}${r.stderr}`)
+      assert.match(r.stdout + r.stderr, /not a regular file/)
+      clean(r)
+      // check reads a secret only for a check that needs it: the SMTP password, here.
+      const needed = join(dir, `smtp-${ref === '/dev/zero' ? 'zero' : 'fifo'}.yaml`)
+      await writeFile(
+        needed,
+        saasEnv(
+          dir,
+          `smtp:\n  host: 127.0.0.1\n  port: 1\n  username: idm\n  password: "\${file:${ref}}"\n  fromAddress: a@contoso.com\n`,
+        ),
+      )
+      const run = await runCli(['check', '-c', needed, '--only', 'smtp.server', '--format', 'json'], {timeoutMs: 15000})
+      assert.equal(run.code, 3, `${run.stdout}${run.stderr}`)
+      const result = (
+        JSON.parse(run.stdout) as {results: {id: string; status: string; message: string}[]}
+      ).results.find((x) => x.id === 'smtp.server')
+      assert.equal(result!.status, 'error')
+      assert.match(result!.message, /not a regular file.*: smtp\.server 127\.0\.0\.1:1 cannot run$/)
+      clean(run)
+      const all = await runCli(['check', '-c', needed, '--only', 'smtp.server', '--require-secrets'], {
+        timeoutMs: 15000,
+      })
+      assert.equal(all.code, 2, `${all.stdout}${all.stderr}`)
+      assert.match(all.stderr, /not a regular file/)
+      clean(all)
     }
     // A FIFO as network.caFile: the run ends (the check that needs it errors) instead of hanging.
     const caFifo = fifo(join(dir, 'ca-fifo.pem'))

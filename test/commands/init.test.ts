@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {existsSync} from 'node:fs'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -40,9 +41,7 @@ describe('init', () => {
         'pickup',
         '--from-address',
         'no-reply@contoso.com',
-        '--certificates',
-        'store',
-        '--certificate-thumbprint',
+        '--agent-encryption-thumbprint',
         'ab'.repeat(20),
       ],
     ],
@@ -173,6 +172,7 @@ describe('init', () => {
         ['Topology', down],
         ['Product version', ''],
         ['Organization', 'Fabrikam'],
+        ['Name of this environment', ''],
         ['Server URL', 'http://idm.fabrikam.com'],
         ['must use https', '\u0015https://idm.fabrikam.com'],
         ['DNS alias', ''],
@@ -185,9 +185,12 @@ describe('init', () => {
         ["Agent's HTTPS URL", ''],
         ['Agent working directory', ''],
         ['Agent service account', ''],
-        ['Encryption certificate', ''],
+        ["Server's encryption certificate", ''],
+        ["Server's IdentityServer certificate", ''],
+        ["Server site's TLS certificate", ''],
+        ["Agent's encryption certificate", ''],
+        ["Agent site's TLS certificate", ''],
         ['Mail', ''],
-        ['Scaffold', 'n'],
       ],
       {cwd: dir, timeoutMs: 45_000},
     )
@@ -199,9 +202,122 @@ describe('init', () => {
     assert.equal(env.server.serviceAccount, 'FABRIKAM\\svc-idm')
     assert.equal(
       env.server.database.connectionString,
-      'Data Source=sql01;Database=UsercubeFabrikam;Integrated Security=SSPI;Min Pool Size=10;Encrypt=false',
+      'Data Source=sql01;Database=UsercubeFabrikam;Integrated Security=SSPI;Encrypt=true;Min Pool Size=10',
     )
     assert.equal(env.agents[0].identifier, 'FabrikamAD')
     assert.equal(env.agents[0].url, 'https://idm-agent.fabrikam.com')
+  })
+
+  test('first-hour rough edges: the name is an answer, implied flags are said, conflicts refused, a domain account, Encrypt=true', async () => {
+    const base = ['--organization', 'Contoso', '--server-url', 'https://idm.contoso.com', '--yes']
+    // The name is asked (a flag here), never written without being an answer.
+    const named = await runCli(['init', '--out', 'named.yaml', ...base, ...account, '--name', 'contoso-test'], {
+      cwd: dir,
+    })
+    assert.equal(named.code, 0, named.stderr)
+    const env = parse(await readFile(join(dir, 'named.yaml'), 'utf8'))
+    assert.equal(env.name, 'contoso-test')
+    // The default TLS certificate is self-signed: said, with what a CA's certificate needs instead.
+    assert.match(
+      named.stdout,
+      /Self-signed \(scaffold creates it\): server\.tlsCertificate; .*cert\.tls refuse it until/,
+    )
+    // Suggested encrypted, as Microsoft.Data.SqlClient defaults to.
+    assert.match(env.server.database.connectionString, /;Encrypt=true;/)
+    assert.doesNotMatch(env.server.database.connectionString, /Encrypt=false/)
+    // --smtp-host without --mail: implies smtp, and says so.
+    const implied = await runCli(
+      ['init', '--out', 'implied.yaml', ...base, ...account, '--smtp-host', 'smtp.contoso.com'],
+      {
+        cwd: dir,
+      },
+    )
+    assert.equal(implied.code, 0, implied.stderr)
+    assert.match(implied.stderr, /--smtp-host implies --mail smtp/)
+    assert.equal(parse(await readFile(join(dir, 'implied.yaml'), 'utf8')).smtp.host, 'smtp.contoso.com')
+    // With another --mail, or a flag the topology does not ask: exit 2, never dropped.
+    const refused: [string[], RegExp][] = [
+      [['--mail', 'none', '--smtp-host', 'smtp.contoso.com'], /--smtp-host goes with --mail smtp, not --mail none/],
+      [['--agent-url', 'https://a.contoso.com'], /--agent-url does not apply to topology on-prem-integrated/],
+      [['--from-address', 'a@contoso.com'], /--from-address goes with --mail smtp or --mail pickup, not --mail none/],
+      [
+        ['--server-encryption', 'store', '--server-encryption-file', 'x.pfx'],
+        /--server-encryption-file goes with --server-encryption file, not --server-encryption store/,
+      ],
+    ]
+    for (const [extra, message] of refused) {
+      const r = await runCli(['init', '--out', 'refused.yaml', ...base, ...account, ...extra], {cwd: dir})
+      assert.equal(r.code, 2, extra.join(' '))
+      assert.match(r.stderr, message)
+      assert.equal(existsSync(join(dir, 'refused.yaml')), false)
+    }
+    // The prompt asks DOMAIN\user: an account without a domain, or a built-in one, is refused.
+    for (const bad of ['svc-idm', 'IIS AppPool\\Usercube', '.\\svc-idm']) {
+      const r = await runCli(['init', '--out', 'account.yaml', ...base, '--service-account', bad], {cwd: dir})
+      assert.equal(r.code, 2, bad)
+      assert.match(r.stderr, /a domain account written DOMAIN\\user/)
+    }
+    // A file path implies the choice: --agent-encryption-file means --agent-encryption file.
+    const file = await runCli(
+      ['init', '--out', 'file.yaml', ...base, ...account, '--server-encryption-file', 'D:/pki/server.pfx'],
+      {cwd: dir},
+    )
+    assert.equal(file.code, 0, file.stderr)
+    const f = parse(await readFile(join(dir, 'file.yaml'), 'utf8'))
+    assert.deepEqual(f.server.encryptionCertificate, {file: 'D:/pki/server.pfx', password: '${env:IDM_SERVER_PFX}'})
+  })
+
+  test('each side has its own certificates and variables; the agent gets its TLS and the server public part', async () => {
+    const r = await runCli(
+      [
+        'init',
+        '--out',
+        'sides.yaml',
+        '--topology',
+        'on-prem-separate',
+        '--organization',
+        'Contoso',
+        '--server-url',
+        'https://idm.contoso.com',
+        '--agent-id',
+        'ContosoAD',
+        '--agent-encryption-file',
+        'C:/pki/agent.pfx',
+        '--server-encryption-file',
+        'C:/pki/server.pfx',
+        '--agent-tls-thumbprint',
+        'cd'.repeat(20),
+        '--yes',
+        ...account,
+      ],
+      {cwd: dir},
+    )
+    assert.equal(r.code, 0, r.stderr)
+    const env = parse(await readFile(join(dir, 'sides.yaml'), 'utf8'))
+    const agent = env.agents[0]
+    assert.deepEqual(env.server.encryptionCertificate, {file: 'C:/pki/server.pfx', password: '${env:IDM_SERVER_PFX}'})
+    assert.deepEqual(agent.encryptionCertificate, {file: 'C:/pki/agent.pfx', password: '${env:IDM_AGENT_PFX}'})
+    assert.deepEqual(agent.tlsCertificate, {
+      store: {thumbprint: 'CD'.repeat(20), storeLocation: 'LocalMachine', storeName: 'My'},
+    })
+    // Made by scaffold from the server's, in the agent's Certificates folder (the one rule).
+    assert.deepEqual(agent.identityServerCertificate, {
+      file: 'C:/identitymanagerContosoAgent/Certificates/IdentityServer-Public.pfx',
+      password: '${env:IDM_IDENTITYSERVER_PFX}',
+    })
+    assert.equal(env.server.identityServerCertificate.file, 'C:/identitymanagerContoso/Certificates/IdentityServer.pfx')
+    assert.match(
+      r.stdout,
+      /IDM_IDENTITYSERVER_PFX +the password of C:\/identitymanagerContoso\/Certificates\/IdentityServer\.pfx \(the server's IdentityServer key pair, which signs the tokens agents verify; the agent's is its public part, which scaffold exports with the same password \(or cert create --public-from, on the server's host\): scaffold --server --generate-certificates creates it/,
+    )
+    // The server first, then the agent; both on the Windows host.
+    assert.match(
+      r.stdout,
+      /idm-preflight scaffold -c sides\.yaml --server --generate-certificates {3}# the server's first: the agent's IdentityServer is its public part; on the Windows host \(here, add --target DIR\)\n {2}idm-preflight scaffold -c sides\.yaml --generate-certificates {3}# on the Windows host/,
+    )
+    assert.match(
+      r.stdout,
+      /Put these certificates where the file names them:\n {2}C:\/pki\/server\.pfx {2}\(server\.encryptionCertificate\)\n {2}C:\/pki\/agent\.pfx/,
+    )
   })
 })

@@ -203,6 +203,8 @@ describe('demo', () => {
       const places = new Set([...report.picture.nodes, ...report.picture.links].map((x: {id: string}) => x.id))
       for (const r of report.results) assert.ok(places.has(r.place), `${r.id} ${r.target}: ${r.place}`)
       assert.match(r.stdout + r.stderr, /report\.html \(open it in a browser\)/)
+      // The scaffolded agent has every secret (the check run itself resolved only what it needed).
+      assert.match(r.stdout + r.stderr, /scaffolded agent SandboxAgent into .*: \d+ files, 0 problems/)
       // The environment file stays valid for re-runs by hand.
       const v = await runCli(['validate', join(dir, 'idm-preflight.yaml')])
       assert.equal(v.code, 0, v.stdout)

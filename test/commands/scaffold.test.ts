@@ -269,4 +269,135 @@ describe('scaffold', () => {
     assert.equal(u.code, 2)
     for (const x of [r, u]) assert.ok(!hasStackTrace(x.stderr))
   })
+
+  test('without --target, the working directory the file names, said; a Windows path on another system is exit 2', async () => {
+    const env = ENVS['saas-pfx']!.replace('workingDirectory: /srv/idm-agent', 'workingDirectory: ./from-file')
+    await writeFile(join(dir, 'from-file.yaml'), env)
+    const r = await runCli(['scaffold', '-c', join(dir, 'from-file.yaml')], {env: SECRETS})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `Scaffolded agent ContosoAD in ${join(dir, 'from-file')} \\(from agents\\[0\\]\\.workingDirectory of .*from-file\\.yaml\\)`,
+      ),
+    )
+    assert.ok(existsSync(join(dir, 'from-file', 'Runtime', 'appsettings.json')))
+    const json = JSON.parse(
+      (await runCli(['scaffold', '-c', join(dir, 'from-file.yaml'), '--json'], {env: SECRETS})).stdout,
+    )
+    assert.equal(json.targetFrom, 'agents[0].workingDirectory')
+    assert.equal(json.target, join(dir, 'from-file'))
+    // A Windows path cannot be written here: said, with what to do, and nothing named ./C:.
+    const win = ENVS['saas-pfx']!.replace(
+      'workingDirectory: /srv/idm-agent',
+      'workingDirectory: C:/identitymanagerContosoAgent',
+    )
+    await writeFile(join(dir, 'win.yaml'), win)
+    for (const args of [[], ['--target', 'C:/identitymanagerContosoAgent']]) {
+      const w = await runCli(['scaffold', '-c', join(dir, 'win.yaml'), ...args], {env: SECRETS, cwd: dir})
+      assert.equal(w.code, 2, w.stdout + w.stderr)
+      assert.match(
+        w.stderr,
+        /C:\/identitymanagerContosoAgent, a Windows path: it cannot be written on linux|--target C:\/identitymanagerContosoAgent is a Windows path: it cannot be written on linux/,
+      )
+      assert.match(
+        w.stderr,
+        /hint: run scaffold on the Windows host, or (pass --target DIR|give --target a folder of this system)/,
+      )
+      assert.equal(existsSync(join(dir, 'C:')), false)
+      assert.ok(!hasStackTrace(w.stderr))
+    }
+    // --server: refused in SaaS (Netwrix's), and not with --agent.
+    const saasServer = await runCli(['scaffold', '-c', join(dir, 'from-file.yaml'), '--server'], {env: SECRETS})
+    assert.equal(saasServer.code, 2)
+    assert.match(saasServer.stderr, /--server: in SaaS Netwrix hosts the server/)
+  })
+
+  test('--generate-certificates: a TLS certificate for the site host, the public part of the server IdentityServer', async () => {
+    const base = join(dir, 'gen-all')
+    const env = `version: 1
+name: gen
+product: "6.2"
+topology: on-prem-separate
+organization: Contoso
+server:
+  url: https://idm.contoso.com
+  workingDirectory: ./gen-all/server
+  serviceAccount: svc-idm
+  database: { connectionString: "Data Source=.;Database=U;Integrated Security=SSPI;Encrypt=true" }
+  license: "\${env:IDM_LICENSE}"
+  encryptionCertificate: { file: ./gen-all/server/Certificates/Server-Files.pfx, password: "\${env:IDM_PFX}" }
+  identityServerCertificate: { file: ./gen-all/server/Certificates/IdentityServer.pfx, password: "\${env:IDS}" }
+agents:
+  - identifier: ContosoAD
+    url: https://idm-agent.contoso.com
+    workingDirectory: ./gen-all/agent
+    serviceAccount: svc-idm
+    encryptionCertificate: { file: ./gen-all/agent/Certificates/ContosoAD-Files.pfx, password: "\${env:IDM_PFX}" }
+    identityServerCertificate: { file: ./gen-all/agent/Certificates/IdentityServer-Public.pfx, password: "\${env:IDS}" }
+    tlsCertificate: { file: ./gen-all/agent/Certificates/ContosoAD-Tls.pfx, password: "\${env:TLS}" }
+    openIdClient: { id: Job, secret: "\${env:IDM_JOB}" }
+`
+    await writeFile(join(dir, 'gen-all.yaml'), env)
+    const secrets = {...SECRETS, IDS: 'Ids-Pa55', TLS: 'Tls-Pa55'}
+    // The agent first: its IdentityServer comes from the server's, not there yet. Nothing is written.
+    const early = await runCli(['scaffold', '-c', join(dir, 'gen-all.yaml'), '--generate-certificates'], {env: secrets})
+    assert.equal(early.code, 2, early.stdout + early.stderr)
+    assert.match(
+      early.stderr,
+      /agents\[0\]\.identityServerCertificate: its public part comes from server\.identityServerCertificate/,
+    )
+    assert.match(
+      early.stderr,
+      /hint: scaffold the server first \(idm-preflight scaffold -c .* --server --generate-certificates\)/,
+    )
+    assert.equal(existsSync(join(base, 'agent', 'Certificates', 'ContosoAD-Files.pfx')), false, 'no half-made set')
+    const server = await runCli(['scaffold', '-c', join(dir, 'gen-all.yaml'), '--server', '--generate-certificates'], {
+      env: secrets,
+    })
+    assert.ok([0, 3].includes(server.code!), server.stdout + server.stderr)
+    assert.match(server.stdout, /Scaffolded the server in /)
+    const agent = await runCli(['scaffold', '-c', join(dir, 'gen-all.yaml'), '--generate-certificates'], {env: secrets})
+    assert.equal(agent.code, 0, agent.stdout + agent.stderr)
+    assert.match(
+      agent.stdout,
+      /created +Certificates\/IdentityServer-Public\.pfx {2}\(the public part of server\.identityServerCertificate, no private key\)/,
+    )
+    for (const s of Object.values(secrets))
+      assert.ok(!(server.stdout + agent.stdout).includes(s), 'a secret was printed')
+    const inspect = (file: string, variable: string) =>
+      runCli(['cert', 'inspect', file, '--password-env', variable, '--json'], {env: secrets})
+    const tls = JSON.parse((await inspect(join(base, 'agent', 'Certificates', 'ContosoAD-Tls.pfx'), 'TLS')).stdout)
+    const leaf = JSON.stringify(tls)
+    assert.match(leaf, /DNS:idm-agent\.contoso\.com/)
+    assert.match(leaf, /1\.3\.6\.1\.5\.5\.7\.3\.1/)
+    const pub = await inspect(join(base, 'agent', 'Certificates', 'IdentityServer-Public.pfx'), 'IDS')
+    const ids = await inspect(join(base, 'server', 'Certificates', 'IdentityServer.pfx'), 'IDS')
+    const thumb = (t: string) => /"thumbprint": "([0-9A-F]{40})"/.exec(t)?.[1]
+    assert.ok(thumb(pub.stdout), pub.stdout + pub.stderr)
+    assert.equal(thumb(pub.stdout), thumb(ids.stdout), 'the same certificate')
+    assert.match(pub.stdout, /"hasPrivateKey": false/)
+    // The https binding imports the TLS certificate scaffold made, by its thumbprint.
+    assert.match(
+      agent.stdout,
+      new RegExp(`certificate ${thumb(JSON.stringify(tls, null, 2))} imported from .*ContosoAD-Tls\\.pfx`),
+    )
+  })
+
+  test('--generate-certificates keeps an encryption certificate chosen in the store: no file replaces it', async () => {
+    const target = join(dir, 'out', 'store-kept')
+    const r = await runCli(
+      ['scaffold', '-c', join(dir, 'separate-store.yaml'), '--target', target, '--generate-certificates'],
+      {env: SECRETS},
+    )
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(
+      r.stdout,
+      /note: agents\[0\]\.encryptionCertificate is in the certificate store: kept, no file created for it/,
+    )
+    assert.doesNotMatch(r.stdout, /Change it to/)
+    assert.equal(existsSync(join(target, 'Certificates')), false)
+    const s = JSON.parse(await readFile(join(target, 'Runtime', 'appsettings.json'), 'utf8'))
+    assert.equal(s.EncryptionCertificate.Thumbprint, '0123456789ABCDEF0123456789ABCDEF01234567')
+  })
 })

@@ -242,6 +242,10 @@ server:
   serviceAccount: CONTOSO\\svc-idm
   database:
     connectionString: "\${env:IDM_SQL}"
+agents:
+  - identifier: A1
+    url: https://a1.contoso.com
+    workingDirectory: /tmp/idm-a1
 `,
     )
     const env = {IDM_SQL: 'Server=sql01;Database=Idm;User ID=idm;Password=Top;Secret9tail=x'}

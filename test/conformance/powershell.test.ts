@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFile, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {INETSTP_SCRIPT} from '../../checks/host-iis.js'
@@ -24,12 +24,20 @@ import {NO_PWSH, parseErrors, runPwsh} from '../helpers/dotnet.js'
  * real .NET enums) and does what it says.
  */
 
-/** Hostile values: quotes of every kind, subexpressions, backticks. */
+/**
+ * Hostile values: quotes of every kind, subexpressions, backticks. Each is still an account name
+ * that validate lets through (no `;`, `"`, `,` or `:`, which it refuses): the quoting must hold
+ * for what passes.
+ */
 const HOSTILE = [
-  "CONTOSO\\svc'; Start-Process calc; '",
-  "CONTOSO\\svc\u2019$(Write-Output ('INJ' + 'ECTED'))\u2018",
-  'a`b"c$d{e}',
+  "CONTOSO\\svc' $(Start-Process calc) '",
+  "CONTOSO\\svc\u2019$(Write-Output INJ$('ECTED'))\u2018",
+  "CONTOSO\\a`b'c$d{e}",
 ]
+
+/** PowerShell's error text without its colours and the frame it wraps long lines in. */
+// eslint-disable-next-line no-control-regex
+const flat = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').replace(/\s*\n\s*\|?\s*/g, ' ')
 
 describe('PowerShell parses and runs what we write', {skip: NO_PWSH}, () => {
   let dir: string
@@ -118,6 +126,54 @@ describe('PowerShell parses and runs what we write', {skip: NO_PWSH}, () => {
       },
     )
   }
+
+  test(
+    'set-permissions.ps1 refuses a Temp or a Runtime that is a link (a reparse point), even with -WhatIf, before its icacls',
+    {timeout: 60_000},
+    async () => {
+      const envFile = join(dir, 'links.yaml')
+      await writeFile(envFile, ENVS['saas-pfx']!)
+      for (const sub of ['Temp', 'Runtime']) {
+        const target = join(dir, `wd-link-${sub}`)
+        const r = await runCli(['scaffold', '-c', envFile, '--target', target], {env: SECRETS})
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        const outside = join(dir, `outside-${sub}`)
+        await mkdir(outside, {recursive: true})
+        await rm(join(target, sub), {recursive: true})
+        await symlink(outside, join(target, sub))
+        const script = join(target, 'set-permissions.ps1')
+        // -WhatIf: without it, on Linux, the account's SID check stops the script first (the test below).
+        for (const args of ['-WhatIf']) {
+          const ps = runPwsh(`& '${script.replace(/'/g, "''")}' ${args}`)
+          assert.notEqual(ps.status, 0, ps.stdout)
+          assert.match(flat(ps.stdout + ps.stderr), new RegExp(`${sub} is a link or a junction: not followed`))
+          assert.doesNotMatch(ps.stdout, new RegExp(`icacls "${outside}|granted .* on ${outside}`))
+        }
+      }
+    },
+  )
+
+  test(
+    'set-permissions.ps1 checks the account has a SID before any grant (here, on Linux, it has none)',
+    {timeout: 60_000},
+    async () => {
+      const envFile = join(dir, 'sid.yaml')
+      await writeFile(envFile, ENVS['saas-pfx']!)
+      const target = join(dir, 'wd-sid')
+      const r = await runCli(['scaffold', '-c', envFile, '--target', target], {env: SECRETS})
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      const script = join(target, 'set-permissions.ps1')
+      const ps = runPwsh(`& '${script.replace(/'/g, "''")}'`)
+      assert.notEqual(ps.status, 0, ps.stdout)
+      assert.match(flat(ps.stdout + ps.stderr), /is not an account here \(its name translates to no SID\)/)
+      assert.doesNotMatch(ps.stdout, /granted/)
+      // -WhatIf warns and still shows the plan.
+      const what = runPwsh(`& '${script.replace(/'/g, "''")}' -WhatIf`)
+      assert.equal(what.status, 0, what.stderr)
+      assert.match(flat(what.stdout + what.stderr), /is not an account here/)
+      assert.match(what.stdout, /^icacls /m)
+    },
+  )
 
   test("FileSystemRights: our names and values are .NET's, and what .NET prints we read to the same mask", () => {
     const r = runPwsh(`

@@ -3,7 +3,7 @@ import {describe, test} from 'node:test'
 import {parse} from 'yaml'
 import {defineCheck, type CheckDefinition} from '../../src/core/check.js'
 import type {Environment} from '../../src/core/environment.js'
-import {planChecks} from '../../src/core/planner.js'
+import {leftOutNote, planChecks, type LeftOut} from '../../src/core/planner.js'
 import {loadChecks} from '../../src/core/registry.js'
 import {validators} from '../../src/core/validators.js'
 import {onPremEnv, saasEnv} from '../helpers/envs.js'
@@ -134,39 +134,137 @@ describe('planner', () => {
   })
 })
 
-describe('--agent: one rule for what it keeps, with true reasons', () => {
-  test("on premises, the server's instances are skipped as the server's; the agent's and shared ones run", async () => {
-    const checks = await loadChecks()
-    const env = {
-      ...onprem,
-      server: {
-        ...onprem.server,
-        database: {connectionString: 'Server=sql01;Database=Idm;User ID=idm;Password=x'},
-        identityServerCertificate: {file: './certs/idsrv.pfx', password: 'x'},
+describe('--server and --agent: each host plans exactly its own checks', () => {
+  const checks = loadChecks()
+  const env = {
+    ...onprem,
+    server: {
+      ...onprem.server,
+      database: {connectionString: 'Server=sql01;Database=Idm;User ID=idm;Password=x'},
+      identityServerCertificate: {file: './certs/idsrv.pfx', password: 'x'},
+    },
+    agents: [
+      ...onprem.agents!,
+      {
+        ...onprem.agents![0]!,
+        identifier: 'ContosoHR',
+        alias: 'idm-agent-hr.contoso.com',
+        url: 'https://idm-agent-hr.contoso.com',
+        workingDirectory: '/tmp/idm-agent-hr',
       },
-    } as Environment
-    const plan = planChecks(env, checks, {stage: 'after', baseDir: '/', agent: 'contosoad'})
-    const skipOf = (id: string, target?: string) =>
-      plan.filter((p) => p.id === id && (!target || p.target === target)).map((p) => p.skip)
-    for (const id of ['sql.connection', 'sql.requirements'])
-      assert.deepEqual(skipOf(id), [
-        "the server's: --agent contosoad checks that agent's host; run without --agent on the server",
-      ])
-    assert.match(skipOf('cert.encryption', 'server')[0]!, /^the server's/)
-    assert.match(skipOf('tls.endpoint', onprem.server.url)[0]!, /^the server's/)
-    assert.match(skipOf('folders.layout', '/tmp/idm-server')[0]!, /^the server's/)
-    // Never "nothing to check" for something that exists in the environment.
+    ],
+    connectors: [
+      {
+        identifier: 'AD',
+        agent: 'ContosoAD',
+        connections: [{identifier: 'ADExport', type: 'ldap', servers: [{host: 'dc01'}], baseDN: 'DC=c'}],
+      },
+      {
+        identifier: 'HR',
+        agent: 'ContosoHR',
+        connections: [
+          {identifier: 'HRDatabase', type: 'sql', connectionString: 'Server=hr01;Database=HR;User ID=hr;Password=x'},
+        ],
+      },
+    ],
+  } as Environment
+  const keys = (plan: {id: string; target: string}[]) => plan.map((p) => `${p.id} ${p.target}`)
+
+  test("on premises, --agent leaves out the server's and the other agent's instances, with what they are", async () => {
+    const leftOut: LeftOut[] = []
+    const plan = planChecks(env, await checks, {stage: 'after', baseDir: '/', agent: 'contosoad', leftOut})
+    const ids = new Set(plan.map((p) => p.id))
+    for (const id of ['sql.connection', 'sql.requirements']) {
+      assert.ok(!ids.has(id), `${id} is the server's`)
+      assert.ok(leftOut.some((l) => l.id === id && l.role === 'server'))
+    }
+    for (const key of ['cert.encryption server', `tls.endpoint ${onprem.server.url}`, 'folders.layout /tmp/idm-server'])
+      assert.ok(!keys(plan).includes(key), key)
+    // The other agent's: its connector, its alias, its folders.
+    assert.ok(!ids.has('connector.sql'))
+    assert.ok(leftOut.some((l) => l.id === 'connector.sql' && l.target === 'ContosoHR:HRDatabase'))
+    assert.ok(!keys(plan).includes('dns.alias idm-agent-hr.contoso.com'))
+    assert.ok(leftOut.some((l) => l.id === 'folders.layout' && l.agent === 'ContosoHR'))
+    // No skip says "another host's": what is here runs here.
     assert.ok(
-      !plan.some((p) => p.skip === 'nothing to check in this environment'),
-      JSON.stringify(plan.map((p) => [p.id, p.skip])),
+      !plan.some((p) => /the server's|another agent/.test(p.skip ?? '')),
+      JSON.stringify(plan.map((p) => p.skip)),
     )
-    // The agent's own and what every host shares still run.
-    assert.equal(skipOf('folders.layout', '/tmp/idm-agent')[0], undefined)
-    assert.equal(skipOf('server.reachability')[0], undefined)
-    assert.equal(skipOf('dns.alias', 'idm.contoso.com')[0], undefined)
-    // Without --agent, the server's instances run.
-    const all = planChecks(env, checks, {stage: 'after', baseDir: '/'})
-    assert.equal(all.find((p) => p.id === 'sql.connection')!.skip, undefined)
+    // The agent's own and what every host checks still run.
+    const run = keys(plan.filter((p) => !p.skip))
+    for (const key of [
+      'folders.layout /tmp/idm-agent',
+      `server.reachability ${onprem.server.url}`,
+      'dns.alias idm.contoso.com',
+      'dns.alias idm-agent.contoso.com',
+      'connector.ldap ContosoAD:ADExport@dc01:636',
+      'proxy.settings network',
+    ])
+      assert.ok(run.includes(key), `${key} in ${run.join(', ')}`)
+    assert.match(
+      leftOutNote(env, leftOut, {agent: 'ContosoAD'})!,
+      /check --server on the server's host, check --agent ContosoHR on ContosoHR's host$/,
+    )
+  })
+
+  test("--server plans the server's own, the database and what every host checks; never an agent's", async () => {
+    const leftOut: LeftOut[] = []
+    const plan = planChecks(env, await checks, {stage: 'after', baseDir: '/', server: true, leftOut})
+    const ids = new Set(plan.map((p) => p.id))
+    for (const id of ['server.reachability', 'connector.ldap', 'connector.sql', 'connector.files', 'settings.files'])
+      assert.ok(!ids.has(id), `${id} is the agents'`)
+    const run = keys(plan.filter((p) => !p.skip))
+    for (const key of [
+      'sql.connection server',
+      'cert.encryption server',
+      'folders.layout /tmp/idm-server',
+      'dns.alias idm.contoso.com',
+      'smtp.server smtp.contoso.com:587',
+    ])
+      assert.ok(run.includes(key), `${key} in ${run.join(', ')}`)
+    assert.ok(!run.some((k) => /idm-agent|ContosoAD|ContosoHR/.test(k)), run.join(', '))
+    assert.ok(
+      plan.every((p) => p.role === 'server' || p.role === 'any'),
+      JSON.stringify(plan.map((p) => [p.id, p.role])),
+    )
+    assert.match(
+      leftOutNote(env, leftOut, {server: true})!,
+      /^left out \d+ instances that other hosts check \(.*server\.reachability.*\): run check --agent ContosoAD on ContosoAD's host, check --agent ContosoHR on ContosoHR's host$/,
+    )
+  })
+
+  test('the three roles together plan every instance of a run without a role, each once per owning role', async () => {
+    const list = await checks
+    const opts = {stage: 'after' as const, baseDir: '/', platform: 'win32' as const}
+    const all = planChecks(env, list, opts)
+    const union = new Set(
+      [{server: true}, {agent: 'ContosoAD'}, {agent: 'ContosoHR'}].flatMap((r) =>
+        keys(planChecks(env, list, {...opts, ...r})),
+      ),
+    )
+    assert.deepEqual([...union].sort(), [...new Set(keys(all))].sort())
+    // An agent's own instance is planned on its host only; the server's on the server's only.
+    const server = keys(planChecks(env, await checks, {stage: 'after', baseDir: '/', server: true}))
+    const hr = keys(planChecks(env, await checks, {stage: 'after', baseDir: '/', agent: 'ContosoHR'}))
+    assert.ok(server.includes('cert.encryption server') && !hr.includes('cert.encryption server'))
+    assert.ok(hr.includes('cert.encryption ContosoHR') && !server.includes('cert.encryption ContosoHR'))
+  })
+
+  test("the integrated agent shares the server's host: --agent and --server leave nothing out", async () => {
+    const integrated = {
+      ...parse(onPremEnv()),
+      topology: 'on-prem-integrated',
+      agents: [{identifier: 'Local2'}],
+    } as Environment
+    for (const r of [{server: true}, {agent: 'Local2'}]) {
+      const leftOut: LeftOut[] = []
+      const plan = planChecks(integrated, await checks, {stage: 'after', baseDir: '/', leftOut, ...r})
+      assert.deepEqual(leftOut, [])
+      assert.deepEqual(
+        keys(plan),
+        keys(planChecks(integrated, await checks, {stage: 'after', baseDir: '/', agent: r.agent})),
+      )
+    }
   })
 })
 
@@ -201,5 +299,23 @@ describe('docs links follow the site and the product version', () => {
     for (const p of plan.filter((x) => x.docs.includes('docs.netwrix.com')))
       assert.match(p.docs, /\/identitymanager\/(current|6_3|6_2)\//, `${p.id}: ${p.docs}`)
     assert.ok(plan.filter((x) => x.docs.includes('/identitymanager/current/')).length >= 10)
+  })
+})
+
+describe('the note of what a role left out', () => {
+  test('SaaS has no server host to send anyone to; a fleet is named, not listed', async () => {
+    const env = {
+      ...saas,
+      agents: ['A1', 'A2', 'A3', 'A4', 'A5'].map((identifier) => ({...saas.agents![0]!, identifier})),
+    } as Environment
+    const leftOut: LeftOut[] = []
+    planChecks(env, await loadChecks(), {stage: 'after', baseDir: '/', agent: 'A1', leftOut})
+    const note = leftOutNote(env, leftOut, {agent: 'A1'})!
+    assert.doesNotMatch(note, /--server/)
+    assert.match(note, /run check --agent ID on each other agent's host \(4: A2, A3, A4, …\)$/)
+    assert.ok(
+      leftOut.every((l) => l.role === 'agent' && l.agent !== 'A1'),
+      JSON.stringify(leftOut),
+    )
   })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {maskUrlPasswords, Redactor, urlCredentials} from '../../src/core/redact.js'
+import {clip, maskUrlPasswords, Redactor, urlCredentials} from '../../src/core/redact.js'
 import type {CheckResult} from '../../src/core/report.js'
 
 const result = (over: Partial<CheckResult> = {}): CheckResult => ({
@@ -85,5 +85,57 @@ describe('echoes of credentials', () => {
     assert.deepEqual(urlCredentials('http://bob:pa/ss99@proxy:3128'), {user: 'bob', password: 'pa/ss99'})
     assert.deepEqual(urlCredentials('http://bob:p%40ss@proxy:3128'), {user: 'bob', password: 'p@ss'})
     assert.equal(urlCredentials('http://proxy:3128'), undefined)
+  })
+})
+
+describe('cuts and encodings never leave part of a secret', () => {
+  const pw = 'S3cr3tPa55w0rd!'
+  const r = new Redactor()
+  r.addCredential('idm@contoso.com', pw)
+
+  test('a cut through the secret: the part before the mark is hidden, whatever glues it', () => {
+    for (let at = 0; at < 30; at++) {
+      const text = clip(`${'x'.repeat(at)}${pw} tail`, 20)
+      const out = r.redact(text)
+      for (let i = 0; i + 4 <= pw.length; i++) assert.ok(!out.includes(pw.slice(i, i + 4)), `${at}: ${out}`)
+    }
+    assert.equal(r.redact(clip(`${'e'.repeat(195)}${pw}`, 200)), `${'e'.repeat(195)}***…`)
+  })
+
+  test('the part after a mark that ends a secret is hidden too', () => {
+    assert.equal(r.redact(`…${pw.slice(6)} rest`), '…*** rest')
+  })
+
+  test('a 4-character run before a mark that begins no secret is kept', () => {
+    assert.equal(r.redact(clip('the server answered Healthy and more', 27)), 'the server answered Healthy…')
+  })
+
+  test('base64 at every byte offset (an AUTH PLAIN blob behind 0, 1, 2 or 3 bytes), hex and percent-encoding', () => {
+    for (const prefix of ['', 'a', 'ab', 'abc', 'abcd']) {
+      const blob = Buffer.from(`${prefix}\0idm@contoso.com\0${pw}`).toString('base64')
+      const out = r.redact(`535 ${blob} ${blob.replace(/\+/g, '-').replace(/\//g, '_')}`)
+      const core = Buffer.from(pw).toString('base64').slice(0, 8)
+      assert.ok(!out.includes(blob.slice(-12)), `${prefix}: ${out}`)
+      assert.ok(!out.includes(core), `${prefix}: ${out}`)
+    }
+    const hex = Buffer.from(pw).toString('hex')
+    assert.equal(r.redact(`${hex} ${hex.toUpperCase()}`), '*** ***')
+    const percent = [...Buffer.from(pw)].map((c) => `%${c.toString(16)}`).join('')
+    assert.equal(r.redact(`a=${percent}&b=${encodeURIComponent(pw)}`), 'a=***&b=***')
+  })
+
+  test('echoed inside JSON or HTML (escaped), or in another case', () => {
+    const q = new Redactor()
+    q.add('Wq8"3<Zr>\\9&x')
+    const json = JSON.stringify({echo: 'Wq8"3<Zr>\\9&x'})
+    assert.equal(q.redact(json), '{"echo":"***"}')
+    assert.equal(q.redact('<p>Wq8&quot;3&lt;Zr&gt;\\9&amp;x</p>'), '<p>***</p>')
+    assert.equal(r.redact(`AUTH ${pw.toUpperCase()} / ${pw.toLowerCase()}`), 'AUTH *** / ***')
+  })
+
+  test('short secrets get no short encodings (hex of "a" is 61, which is not hidden)', () => {
+    const short = new Redactor()
+    short.add('a')
+    assert.equal(short.redact('timeout: 61 s, port 6161'), 'timeout: 61 s, port 6161')
   })
 })

@@ -55,6 +55,14 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, t
       default: '3des',
     }),
     force: Flags.boolean({description: 'overwrite an existing file (a .bak of it is kept)'}),
+    'public-from': Flags.string({
+      description:
+        "no new key: write the certificate of this PFX without its private key (a separate agent's IdentityServer: the server's public part)",
+    }),
+    'public-from-password-env': Flags.string({
+      description: 'with --public-from: the variable holding the password of that PFX (default: asked)',
+      dependsOn: ['public-from'],
+    }),
     password: Flags.string({hidden: true, description: 'refused: a password never goes on the command line'}),
   }
 
@@ -71,6 +79,7 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, t
       ])
     const out = resolve(flags.out)
     await refuseOverwrite(out, flags.out, flags.force)
+    if (flags['public-from']) return this.publicPart(flags, out)
     const password = await readPassword({envVar: flags['password-env'], confirm: true, purpose: flags.out})
     let created
     try {
@@ -121,6 +130,68 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password, t
         ].join('\n'),
       )
     }
+    return result
+  }
+
+  /**
+   * `--public-from`: the certificate of a PFX, without its private key, as a PFX. What a separate
+   * agent's IdentityServer needs of the server's ("at least the server's public key",
+   * protect-agent-server-communication page), made on the server's host so that the private key
+   * never travels.
+   */
+  private async publicPart(flags: {[k: string]: unknown}, out: string) {
+    const [{UsageError}, {readPassword}, {publicPartPfx}, {loadCertificateFile}, {writeUserFile}, {redactor}] =
+      await Promise.all([
+        import('../../core/errors.js'),
+        import('../../lib/secret-input.js'),
+        import('../../lib/cert-create.js'),
+        import('../../lib/certificates.js'),
+        import('../../core/write.js'),
+        import('../../core/redact.js'),
+      ])
+    const source = flags['public-from'] as string
+    const sourceEnv = flags['public-from-password-env'] as string | undefined
+    let sourcePassword: string | undefined
+    if (sourceEnv) {
+      sourcePassword = process.env[sourceEnv]
+      if (sourcePassword === undefined)
+        throw new UsageError(`--public-from-password-env ${sourceEnv}: the environment variable is not set`)
+      redactor.add(sourcePassword)
+    } else sourcePassword = await readPassword({purpose: `${source} (to read its certificate)`, allowEmpty: true})
+    const r = await loadCertificateFile(source, sourcePassword)
+    const der = r.ok ? r.file.ders[0] : undefined
+    if (!r.ok || !der)
+      throw new UsageError(
+        `--public-from ${source}: ${r.ok ? 'holds no certificate' : r.detail}`,
+        [],
+        r.ok ? 'give the PFX of the certificate' : 'check the file and its password (--public-from-password-env)',
+      )
+    const password = await readPassword({
+      envVar: flags['password-env'] as string | undefined,
+      confirm: true,
+      purpose: flags.out as string,
+    })
+    const pfx = await publicPartPfx(Buffer.from(der, 'base64'), password!, flags['pfx-encryption'] as '3des' | 'aes256')
+    await writeUserFile(out, pfx, {mode: 0o600, force: flags.force as boolean, shown: flags.out as string})
+    const leaf = r.file.leaf!
+    const result = {
+      file: out,
+      publicFrom: source,
+      subject: leaf.subject,
+      thumbprint: leaf.thumbprint,
+      privateKey: false,
+    }
+    if (!this.jsonEnabled())
+      await this.out(
+        [
+          `Created ${flags.out}: the certificate of ${source}, without its private key (PKCS#12, mode 0600)`,
+          `  subject     ${leaf.subject}`,
+          `  thumbprint  ${leaf.thumbprint}`,
+          'environment file (the agent):',
+          `  identityServerCertificate: { file: ${flags.out}, password: "\${env:${(flags['password-env'] as string | undefined) ?? 'IDM_IDENTITYSERVER_PFX'}}" }`,
+          '',
+        ].join('\n'),
+      )
     return result
   }
 }

@@ -4,10 +4,12 @@ import {BaseCommand} from '../../core/base-command.js'
 import {exitCodesHelp} from '../../core/exit-codes.js'
 
 export default class ChecksList extends BaseCommand {
-  static override summary = 'List every check: id, summary, topologies, stage and docs link'
+  static override summary = 'List every check: id, summary, topologies, stage, role and docs link'
   static override description =
     flow(`Every check idm-preflight knows, in the order reports show them. Use the ids (or globs such
-as tls.*) with check --only / --skip and in checks.skip; a waiver names an exact id.
+as tls.*) with check --only / --skip and in checks.skip; a waiver names an exact id. The role
+says which host runs it where server and agents are apart: check --server, check --agent ID,
+or both (each its own instances).
 
 ${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
   static override examples = ['<%= config.bin %> checks list', '<%= config.bin %> checks list --json | jq -r ".[].id"']
@@ -34,6 +36,7 @@ ${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
       topologies: [...c.topologies],
       platforms: c.platforms ? [...c.platforms] : ['all'],
       stage: c.stages ?? c.stage ?? 'before',
+      roles: [...(c.roles ?? ['server', 'agent'])],
       optIn: c.optIn ? `--${c.optIn.flag}` : undefined,
       docs: c.docs,
     }))
@@ -42,7 +45,7 @@ ${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
       const lines = rows.map((r) => {
         // The names --topology and the environment file take, never abbreviated.
         const topo = r.topologies.length === 3 ? ['all'] : r.topologies
-        return `${r.id.padEnd(w)}  ${r.summary}\n${' '.repeat(w)}  topologies: ${topo.join(', ')} · stage: ${r.stage}${r.platforms[0] === 'all' ? '' : ` · ${r.platforms.join('/')} only`}${r.optIn ? ` · opt-in ${r.optIn}` : ''}\n${' '.repeat(w)}  ${r.docs}`
+        return `${r.id.padEnd(w)}  ${r.summary}\n${' '.repeat(w)}  topologies: ${topo.join(', ')} · stage: ${r.stage} · role: ${r.roles.join(', ')}${r.platforms[0] === 'all' ? '' : ` · ${r.platforms.join('/')} only`}${r.optIn ? ` · opt-in ${r.optIn}` : ''}\n${' '.repeat(w)}  ${r.docs}`
       })
       await this.out(`${lines.join('\n')}\n`)
     }

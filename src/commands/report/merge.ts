@@ -54,7 +54,7 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
   async run() {
     const {argv, flags} = await this.parse(ReportMerge)
     const files = argv as string[]
-    const [{readReport, mergeReports, refuseSameFile}, {emitReport, outputsOf}, {checkOutputs}] = await Promise.all([
+    const [{readReports, mergeReports, refuseSameFile}, {emitReport, outputsOf}, {checkOutputs}] = await Promise.all([
       import('../../core/report-merge.js'),
       import('../../core/report-output.js'),
       import('../../core/write.js'),
@@ -66,7 +66,7 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
       outputs.map((o) => o.file),
       inputs,
     )
-    const reports = await Promise.all(files.map(async (file) => ({file, report: await readReport(file)})))
+    const reports = await readReports(files)
     const merged = mergeReports(reports, {allowMixedStages: flags['allow-mixed-stages']})
     await emitReport(
       merged,

@@ -37,7 +37,7 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
 
   async run() {
     const {args, flags} = await this.parse(ReportShow)
-    const [{readReport, recompute}, {emitReport, outputsOf}, {checkOutputs}] = await Promise.all([
+    const [{readReports, recompute}, {emitReport, outputsOf}, {checkOutputs}] = await Promise.all([
       import('../../core/report-merge.js'),
       import('../../core/report-output.js'),
       import('../../core/write.js'),
@@ -48,7 +48,7 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
       outputs.map((o) => o.file),
       inputs,
     )
-    const report = recompute(await readReport(args.file))
+    const report = recompute((await readReports([args.file]))[0]!.report)
     await emitReport(
       report,
       outputs,
