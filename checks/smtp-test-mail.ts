@@ -4,6 +4,7 @@ import {netwrixDocs} from '../src/core/docs.js'
 import {clip} from '../src/core/redact.js'
 import {resolveName, ResolutionError} from '../src/lib/resolver.js'
 import {smtpParams, smtpParamsSchema, transportMode} from '../src/lib/smtp-settings.js'
+import {isIpLiteral} from '../src/lib/tls-probe.js'
 import {trustedCAs} from '../src/lib/trust.js'
 
 interface Params {
@@ -69,7 +70,8 @@ export default defineCheck<Params, Facts>({
       host: address,
       port: p.port,
       ...transportMode(p.secureSocketOption, p.port),
-      tls: {servername: p.host, ca: await trustedCAs(p.caFile)},
+      // No SNI for an IP address (RFC 6066; Node warns with DEP0123).
+      tls: {...(isIpLiteral(p.host) ? {} : {servername: p.host}), ca: await trustedCAs(p.caFile)},
       ...(p.username ? {auth: {user: p.username, pass: p.password ?? ''}} : {}),
       connectionTimeout: Math.round(ctx.timeoutMs * 0.5),
       greetingTimeout: Math.round(ctx.timeoutMs * 0.6),

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {flow} from '../core/help.js'
 import {BaseCommand} from '../core/base-command.js'
 import {EXIT_CODES_HELP} from '../core/exit-codes.js'
-import {formatFromOutput} from '../core/report-output.js'
 
 export default class Check extends BaseCommand {
   static override summary = 'Check an environment before or after installing Identity Manager'
@@ -78,7 +77,12 @@ ${EXIT_CODES_HELP}`)
       description: 'report format (default: text, or from the --output extension)',
       options: ['text', 'json', 'junit', 'tap', 'html'],
     }),
-    output: Flags.string({char: 'o', description: 'write the report to this file (stdout gets a summary line)'}),
+    output: Flags.string({
+      char: 'o',
+      description:
+        'write the report to this file, format from its extension; repeat for several (the text report stays on a terminal)',
+      multiple: true,
+    }),
     timeout: Flags.string({description: 'per-check timeout, e.g. 5s, 1500ms (default: checks.timeout or 5s)'}),
     concurrency: Flags.integer({
       description: 'checks run at once (default: checks.concurrency or 16)',
@@ -98,20 +102,34 @@ ${EXIT_CODES_HELP}`)
   }
 
   async run() {
-    // Ctrl-C from here on ends with the partial report (checks not yet run are reported as such);
-    // a second Ctrl-C kills at once.
+    // Ctrl-C (SIGINT) or SIGTERM from here on ends with the partial report (checks not yet run are
+    // reported as such), on the terminal and in every --output, exit 130 or 143; a second one
+    // ends at once.
     // Not `once`: a library's exit hook (signal-exit) re-raises the signal when it finds no other
     // listener left, which killed the run before it could write its report.
     const abort = new AbortController()
-    const onSigint = () => {
-      if (abort.signal.aborted) process.exit(130)
-      abort.abort(new Error('interrupted'))
+    const {Interruption} = await import('../core/exit-codes.js')
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      if (abort.signal.aborted) process.exit(new Interruption(signal).exitCode)
+      abort.abort(new Interruption(signal))
     }
+    const onSigint = () => onSignal('SIGINT')
+    const onSigterm = () => onSignal('SIGTERM')
     process.on('SIGINT', onSigint)
+    process.on('SIGTERM', onSigterm)
+    try {
+      return await this.checkRun(abort.signal)
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+      process.removeListener('SIGTERM', onSigterm)
+    }
+  }
+
+  private async checkRun(signal: AbortSignal) {
     const {flags} = await this.parse(Check)
     // --json is the JSON report on stdout: another --format for stdout would be silently dropped
     // (with --output, the file gets that format and stdout the JSON).
-    if (this.jsonEnabled() && flags.format && flags.format !== 'json' && !flags.output) {
+    if (this.jsonEnabled() && flags.format && flags.format !== 'json' && !flags.output?.length) {
       const {UsageError} = await import('../core/errors.js')
       throw new UsageError(
         `--json and --format ${flags.format} conflict: --json prints the JSON report on stdout`,
@@ -119,19 +137,23 @@ ${EXIT_CODES_HELP}`)
         `drop --json for the ${flags.format} report, drop --format for JSON, or add --output FILE for a ${flags.format} file beside the JSON`,
       )
     }
-    const [{loadChecks}, {discoverConfig}, session] = await Promise.all([
+    const [{loadChecks}, {discoverConfig}, session, {outputsOf, emitReport, textOnTerminal}] = await Promise.all([
       import('../core/registry.js'),
       import('../core/config.js'),
       import('../core/session.js'),
+      import('../core/report-output.js'),
     ])
     const checks = await loadChecks()
-    const format = (flags.format ?? formatFromOutput(flags.output) ?? 'text') as
+    const outputs = outputsOf(flags.output, flags.format)
+    const format = (outputs.length === 1 ? outputs[0]!.format : (flags.format ?? 'text')) as
       'text' | 'json' | 'junit' | 'tap' | 'html'
     // A plan is a list, not a report: written as text or JSON only, never as text under another name.
-    if (flags.plan && format !== 'text' && format !== 'json') {
+    const notPlan = flags.plan ? outputs.find((o) => o.format !== 'text' && o.format !== 'json') : undefined
+    if (flags.plan && (notPlan || (format !== 'text' && format !== 'json'))) {
       const {UsageError} = await import('../core/errors.js')
+      const f = notPlan?.format ?? format
       throw new UsageError(
-        `--plan prints the plan as text or JSON, not as ${format}${flags.output && !flags.format ? ` (from ${flags.output})` : ''}`,
+        `--plan prints the plan as text or JSON, not as ${f}${notPlan && !flags.format ? ` (from ${notPlan.file})` : ''}`,
         [],
         'use --format json (or an --output ending in .json or .txt), or drop --plan to get the report',
       )
@@ -149,24 +171,28 @@ ${EXIT_CODES_HELP}`)
       strict: flags.strict,
       sendTestMail: flags['send-test-mail'],
       toolVersion: this.config.version,
-      signal: abort.signal,
+      signal,
       planOnly: flags.plan,
     }
+    const {checkOutputs, writeOutput} = await import('../core/write.js')
     let prepared: Awaited<ReturnType<typeof session.prepareSession>>
     try {
       prepared = await session.prepareSession(checks, options)
     } catch (e) {
       // CI reads the JUnit file: a configuration error still writes one, with one error testcase.
-      if (flags.output && format === 'junit' && (e as {exitCode?: number}).exitCode === 2)
-        await writeConfigurationError(flags.output, options.config, e as Parameters<typeof writeConfigurationError>[2])
+      if ((e as {exitCode?: number}).exitCode === 2)
+        for (const o of outputs)
+          if (o.format === 'junit')
+            await writeConfigurationError(o.file, options.config, e as Parameters<typeof writeConfigurationError>[2])
       throw e
     }
-    // Every file this run reads: --output may be none of them (checked now, and again at the write).
+    // Every file this run reads: --output may be none of them (checked now, and again at the write),
+    // nor twice the same, nor in a folder that is not there: said now, not after the run.
     const inputs = session.inputFiles(prepared)
-    if (flags.output) {
-      const {refuseInputAsOutput} = await import('../core/write.js')
-      await refuseInputAsOutput(flags.output, inputs)
-    }
+    await checkOutputs(
+      outputs.map((o) => o.file),
+      inputs,
+    )
 
     if (flags.plan) {
       const {referenceName} = await import('../core/plan-secrets.js')
@@ -192,16 +218,7 @@ ${EXIT_CODES_HELP}`)
         instances: rows,
         ...(note ? {notes: [note]} : {}),
       }
-      if (this.jsonEnabled()) return planView
-      if (format === 'json') {
-        const text = `${JSON.stringify(planView, null, 2)}\n`
-        if (flags.output) {
-          const {writeOutput} = await import('../core/write.js')
-          await writeOutput(flags.output, text, inputs)
-          await this.out(`plan (json) written to ${flags.output}\n`)
-        } else await this.out(text)
-        return planView
-      }
+      if (this.jsonEnabled() && outputs.length === 0) return planView
       const w = Math.max(...rows.map((r) => r.id.length))
       const tw = Math.max(...rows.map((r) => r.target.length))
       // Whose host runs each instance: the server's, an agent's (which), or any host's.
@@ -214,39 +231,34 @@ ${EXIT_CODES_HELP}`)
       const n = rows.filter((r) => !r.skip).length
       const on = options.server ? ", the server's host" : options.agent ? `, ${options.agent}'s host` : ''
       const text = `${lines.join('\n')}\n${note ? `note: ${note}\n` : ''}${rows.length} planned, ${n} to run, ${rows.length - n} skipped (${planView.topology}, stage ${options.stage}${on})\n`
-      if (flags.output) {
-        const {writeOutput} = await import('../core/write.js')
-        await writeOutput(flags.output, text, inputs)
-        await this.out(`plan written to ${flags.output}\n`)
-      } else await this.out(text)
+      const json = `${JSON.stringify(planView, null, 2)}\n`
+      if (outputs.length === 0) {
+        await this.out(format === 'json' ? json : text)
+        return planView
+      }
+      for (const o of outputs) {
+        await writeOutput(o.file, o.format === 'json' ? json : text, inputs)
+        if (!this.jsonEnabled()) await this.out(`plan${o.format === 'json' ? ' (json)' : ''} written to ${o.file}\n`)
+      }
       return planView
     }
 
+    // Progress is drawn on stderr whenever the text report goes to the terminal: without --output,
+    // or with only files as outputs and stdout a terminal.
+    const terminal = await textOnTerminal(outputs, this.jsonEnabled())
     const showProgress =
       !this.jsonEnabled() &&
-      format === 'text' &&
-      !flags.output &&
+      (outputs.length === 0 ? format === 'text' : terminal) &&
       process.stdout.isTTY === true &&
       process.stderr.isTTY === true
     const progress = showProgress ? await (await import('../core/progress.js')).startProgress(prepared.plan) : undefined
     const report = await session.runSession(prepared, options, progress ?? {})
     await progress?.done()
-    process.removeListener('SIGINT', onSigint)
 
-    const {render} = await import('../reporters/index.js')
-    if (flags.output) {
-      const {writeOutput} = await import('../core/write.js')
-      await writeOutput(flags.output, await render(report, format, false), inputs)
-      const {summaryLine} = await import('../reporters/text.js')
-      const {isStdout} = await import('../core/write.js')
-      const summary = `${summaryLine(report)}\nreport (${format}) written to ${flags.output}`
-      // The report itself is on stdout: the summary goes to stderr, so that a pipe gets only the report.
-      if (isStdout(flags.output)) this.err(summary)
-      else if (!this.jsonEnabled()) await this.out(`${summary}\n`)
-    } else if (!this.jsonEnabled()) {
-      const color = format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color']
-      await this.out(await render(report, format, color, {quiet: flags.quiet}))
-    }
+    const color = process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color']
+    await emitReport(report, outputs, {format, color, quiet: flags.quiet, json: this.jsonEnabled()}, inputs, (t) =>
+      this.out(t),
+    )
     process.exitCode = report.exitCode
     return report
   }

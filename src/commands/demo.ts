@@ -44,16 +44,26 @@ ${EXIT_CODES_HELP}`)
 
   async run() {
     const {flags} = await this.parse(Demo)
-    const [{startSandbox}, {mkdir}, {join, resolve}, {loadChecks}, session, {render}, {writeFileAtomic}] =
-      await Promise.all([
-        import('../sandbox/index.js'),
-        import('node:fs/promises'),
-        import('node:path'),
-        import('../core/registry.js'),
-        import('../core/session.js'),
-        import('../reporters/index.js'),
-        import('../core/write.js'),
-      ])
+    const [
+      {startSandbox},
+      {chmod, mkdir, mkdtemp, rm},
+      {join, resolve},
+      {tmpdir},
+      {loadChecks},
+      session,
+      {render},
+      {writeFileAtomic},
+    ] = await Promise.all([
+      import('../sandbox/index.js'),
+      import('node:fs/promises'),
+      import('node:path'),
+      import('node:os'),
+      import('../core/registry.js'),
+      import('../core/session.js'),
+      import('../reporters/index.js'),
+      import('../core/write.js'),
+    ])
+    const {Interruption} = await import('../core/exit-codes.js')
     const dir = flags.dir ? resolve(flags.dir) : undefined
     const json = this.jsonEnabled()
     const say = (s: string) => (json ? undefined : this.err(s))
@@ -65,8 +75,47 @@ ${EXIT_CODES_HELP}`)
       if (cleared) say(`cleared ${flags.dir} (--force): ${cleared} entries an earlier demo left`)
       await mkdir(dir, {recursive: true})
     }
-    const sb = await startSandbox({dir, topology: flags.topology as 'saas' | 'on-prem-separate'})
+    // The folder holds the sandbox's secrets (PFX passwords, connection strings): a temp folder of
+    // ours is removed if the demo is stopped (Ctrl-C, SIGTERM) before it is done; a --dir is left,
+    // and said.
+    let folder = dir
+    let sb: Awaited<ReturnType<typeof startSandbox>> | undefined
+    let stopping = false
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      const code = new Interruption(signal).exitCode
+      if (stopping) process.exit(code)
+      stopping = true
+      if (!folder) process.exit(code)
+      void (async () => {
+        await Promise.race([sb?.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())])
+        if (dir)
+          this.err(
+            `\ndemo ${new Interruption(signal).message}: its folder ${folder} is left as it was; it holds the sandbox's secrets (certificate passwords, connection strings): remove it when done`,
+          )
+        else {
+          const removed = await rm(folder, {recursive: true, force: true, maxRetries: 5, retryDelay: 50}).then(
+            () => true,
+            () => false,
+          )
+          this.err(
+            removed
+              ? `\ndemo ${new Interruption(signal).message}: removed its folder ${folder} (it held the sandbox's secrets)`
+              : `\ndemo ${new Interruption(signal).message}: could not remove its folder ${folder}; it holds the sandbox's secrets: remove it`,
+          )
+        }
+        process.exit(code)
+      })()
+    }
+    const onSigint = () => onSignal('SIGINT')
+    const onSigterm = () => onSignal('SIGTERM')
+    process.on('SIGINT', onSigint)
+    process.on('SIGTERM', onSigterm)
+    folder = dir ?? (await mkdtemp(join(tmpdir(), 'idm-preflight-sandbox-')))
+    // As the sandbox does with a temp folder of its own: the service account traverses it to its
+    // working directory (the secrets stay in a 0700 folder and 0600 files).
+    if (!dir) await chmod(folder, 0o755)
     try {
+      sb = await startSandbox({dir: folder, topology: flags.topology as 'saas' | 'on-prem-separate'})
       say(`Sandbox on 127.0.0.1 (stand-ins, not Identity Manager), in ${sb.dir}`)
       say(`  DNS      127.0.0.1:${sb.ports.dns}  (${sb.names.server}, ${sb.names.agent}, ${sb.names.smtp})`)
       say(`  server   https://${sb.names.server}:${sb.ports.server}  (GET /hc answers Healthy)`)
@@ -128,6 +177,9 @@ ${EXIT_CODES_HELP}`)
       }
       say(`test mails received by the sandbox SMTP server: ${sb.smtpMessages.length}`)
       if (flags['keep-running']) {
+        // From here Ctrl-C is how the sandbox is stopped: the folder and its reports stay.
+        process.removeListener('SIGINT', onSigint)
+        process.removeListener('SIGTERM', onSigterm)
         say(`\nThe sandbox keeps running. In another terminal, try:`)
         say(`  idm-preflight check --config ${sb.envFile} --stage after`)
         say(`  idm-preflight check --config ${sb.envFile} --plan`)
@@ -140,7 +192,12 @@ ${EXIT_CODES_HELP}`)
       process.exitCode = report.exitCode
       return {dir: sb.dir, envFile: sb.envFile, ports: sb.ports, testMails: sb.smtpMessages.length, scaffolded, report}
     } finally {
-      await sb.stop()
+      process.removeListener('SIGINT', onSigint)
+      process.removeListener('SIGTERM', onSigterm)
+      // Stopped by a signal: its handler removes the folder and ends the process; what the run
+      // was doing (writing into the folder being removed) ends there, unreported.
+      if (stopping) await new Promise<never>(() => undefined)
+      await sb?.stop()
     }
   }
 }

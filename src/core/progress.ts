@@ -51,6 +51,9 @@ export async function startProgress(plan: readonly CheckInstance[]): Promise<Pro
   const listr = new Listr(tasks, {
     concurrent: true,
     exitOnError: false,
+    // listr2's own SIGINT handler ends the process with exit 127 and no report: the command
+    // handles Ctrl-C (the partial report, exit 130), and every task settles with its results.
+    registerSignalListeners: false,
     // The report that follows lists every check again: the progress list is cleared when it ends.
     rendererOptions: {processOutput: new ProcessOutput(process.stderr, process.stderr), clearOutput: true} as never,
   })

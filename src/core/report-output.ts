@@ -1,48 +1,109 @@
 import {Flags} from '@oclif/core'
 import type {Report} from './report.js'
+import type {InputNames} from './write.js'
+
+export type ReportFormat = 'text' | 'json' | 'junit' | 'tap' | 'html'
 
 /** The flags of the commands that render a saved report (report show, report merge). */
 export const REPORT_FLAGS = {
   format: Flags.string({char: 'f', description: 'output format', options: ['text', 'json', 'junit', 'tap', 'html']}),
-  output: Flags.string({char: 'o', description: 'write to this file (stdout gets a summary line)'}),
+  output: Flags.string({
+    char: 'o',
+    description: 'write to this file, format from its extension; repeat for several (stdout gets a summary line)',
+    multiple: true,
+  }),
   'no-color': Flags.boolean({description: 'plain text, no colours (also NO_COLOR=1)'}),
+  quiet: Flags.boolean({char: 'q', description: 'text report: only what is not a pass, and the summary'}),
 }
 
-/** The format a report file name asks for (.html, .json, .xml, .tap), else undefined. */
-export function formatFromOutput(output: string | undefined): 'html' | 'json' | 'junit' | 'tap' | undefined {
+/** The format a report file name asks for (.html, .json, .xml, .tap, .txt), else undefined. */
+export function formatFromOutput(output: string | undefined): ReportFormat | undefined {
   if (!output) return undefined
   if (/\.html?$/i.test(output)) return 'html'
   if (/\.json$/i.test(output)) return 'json'
   if (/\.xml$/i.test(output)) return 'junit'
   if (/\.tap$/i.test(output)) return 'tap'
+  if (/\.txt$/i.test(output)) return 'text'
   return undefined
 }
 
+/** One `--output` and the format written there. */
+export interface Output {
+  file: string
+  format: ReportFormat
+}
+
 /**
- * Renders a saved (or merged) report to stdout or --output, as check does: the file is written
- * atomically and never replaces one of the inputs; stdout then gets the summary line.
+ * The format of each `--output`: one output takes `--format`, else its extension; of several,
+ * each takes its extension, and `--format` (else text) is for those without a known one.
+ */
+export function outputsOf(outputs: readonly string[] | undefined, format: string | undefined): Output[] {
+  const list = outputs ?? []
+  return list.map((file) => ({
+    file,
+    format: (list.length === 1
+      ? (format ?? formatFromOutput(file) ?? 'text')
+      : (formatFromOutput(file) ?? format ?? 'text')) as ReportFormat,
+  }))
+}
+
+/** How a run's report is shown besides its files. */
+export interface Display {
+  /** `--format` (for stdout when no --output, and for an --output without a known extension). */
+  format?: string
+  color: boolean
+  quiet?: boolean
+  /** --json: the command returns the report as JSON itself; nothing else goes to stdout. */
+  json?: boolean
+}
+
+/**
+ * Whether the text report goes to the terminal although the report is written to files: stdout
+ * is a terminal and none of the outputs is stdout.
+ */
+export async function textOnTerminal(outputs: readonly Output[], json = false): Promise<boolean> {
+  if (json || outputs.length === 0 || process.stdout.isTTY !== true) return false
+  const {isStdout} = await import('./write.js')
+  return !outputs.some((o) => isStdout(o.file))
+}
+
+/**
+ * Writes a report to every `--output` (each in its format; never one of the inputs) and shows it:
+ * without outputs, the report on stdout in `--format`; with them, the text report too when stdout
+ * is a terminal, else the summary line; then one "written to" line per file (on stderr when one of
+ * the outputs is stdout, so that a pipe gets only the report).
  */
 export async function emitReport(
   report: Report,
-  flags: {format?: string; output?: string; 'no-color'?: boolean},
-  inputs: readonly string[],
+  outputs: readonly Output[],
+  display: Display,
+  inputs: readonly string[] | InputNames,
   out: (text: string) => Promise<void>,
 ): Promise<void> {
-  const o = {
-    format: flags.format ?? formatFromOutput(flags.output) ?? 'text',
-    output: flags.output,
-    inputs,
-    color: process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color'],
-  }
   const {render} = await import('../reporters/index.js')
-  const format = o.format as Parameters<typeof render>[1]
-  if (!o.output) return out(await render(report, format, o.color && format === 'text'))
+  if (outputs.length === 0) {
+    if (display.json) return
+    const format = (display.format ?? 'text') as ReportFormat
+    return out(await render(report, format, display.color && format === 'text', {quiet: display.quiet}))
+  }
   const [{writeOutput, isStdout}, {summaryLine}] = await Promise.all([
     import('./write.js'),
     import('../reporters/text.js'),
   ])
-  await writeOutput(o.output, await render(report, format, false), o.inputs)
-  const line = `${summaryLine(report)}\nreport (${format}) written to ${o.output}\n`
-  if (isStdout(o.output)) process.stderr.write(line)
-  else await out(line)
+  // Each format rendered once, whatever the number of files that want it.
+  const rendered = new Map<ReportFormat, Promise<string>>()
+  const renderOnce = (f: ReportFormat) => {
+    if (!rendered.has(f)) rendered.set(f, render(report, f, false))
+    return rendered.get(f)!
+  }
+  for (const o of outputs) await writeOutput(o.file, await renderOnce(o.format), inputs)
+  const written = outputs.map((o) => `report (${o.format}) written to ${o.file}`).join('\n')
+  if (display.json) return
+  if (outputs.some((o) => isStdout(o.file))) {
+    process.stderr.write(`${summaryLine(report)}\n${written}\n`)
+    return
+  }
+  if (await textOnTerminal(outputs, display.json))
+    return out(`${await render(report, 'text', display.color, {quiet: display.quiet})}${written}\n`)
+  await out(`${summaryLine(report)}\n${written}\n`)
 }

@@ -55,10 +55,11 @@ export function buildReportSchema(): Record<string, unknown> {
       },
       environment: {type: 'string'},
       topology: {enum: ['saas', 'on-prem-integrated', 'on-prem-separate']},
-      stage: {enum: ['before', 'after']},
+      // `mixed`: a merge of both stages (report merge --allow-mixed-stages), each row with its own.
+      stage: {enum: ['before', 'after', 'mixed']},
       startedAt: {type: 'string', format: 'date-time'},
       durationMs: {type: 'integer', minimum: 0},
-      exitCode: {enum: [0, 3, 4, 130]},
+      exitCode: {enum: [0, 3, 4, 130, 143]},
       strict: {type: 'boolean'},
       interrupted: {type: 'boolean'},
       summary,
@@ -92,6 +93,21 @@ export function buildReportSchema(): Record<string, unknown> {
             data: {},
             place: {type: 'string'},
             host: {type: 'string'},
+            hosts: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['host', 'status', 'message'],
+                properties: {
+                  host: {type: 'string'},
+                  status: {enum: [...STATUSES]},
+                  message: {type: 'string'},
+                  remediation: {type: 'string'},
+                },
+              },
+            },
+            stage: {enum: ['before', 'after']},
           },
         },
       },
@@ -157,6 +173,7 @@ export function buildReportSchema(): Record<string, unknown> {
           required: ['host', 'stage', 'startedAt', 'exitCode', 'summary', 'file'],
           properties: {
             host: runHost,
+            label: {type: 'string'},
             stage: {enum: ['before', 'after']},
             startedAt: {type: 'string', format: 'date-time'},
             exitCode: {type: 'integer'},

@@ -18,8 +18,23 @@ export interface CheckResult {
   data: unknown
   /** Where the result is in the data-flow picture: a component (`server`, `agent:X`) or a link (`agent:X>server`). */
   place?: string
-  /** In a merged report: the host whose run gave the result. */
+  /** In a merged report: the host (or hosts, comma-separated) whose runs gave the result. */
   host?: string
+  /**
+   * In a merged report, when several hosts checked the same thing (same check, target and place):
+   * what each one saw. The row's status is the worst of them.
+   */
+  hosts?: HostVerdict[]
+  /** In a merged report of both stages (`--allow-mixed-stages`): the stage this row was run at. */
+  stage?: 'before' | 'after'
+}
+
+/** One host's verdict on a row of a merged report. */
+export interface HostVerdict {
+  host: string
+  status: Status
+  message: string
+  remediation?: string
 }
 
 /** Which host ran the check, and as which installation (`--server`, `--agent`). */
@@ -51,6 +66,8 @@ export interface EnvironmentSummary {
 /** One host's run, in a merged report. */
 export interface MergedRun {
   host: RunHost
+  /** How the merged rows name this run's host (`hosts[].host`). */
+  label?: string
   stage: string
   startedAt: string
   exitCode: number
@@ -106,4 +123,9 @@ export function exitCodeFor(summary: Summary, strict: boolean): ExitCode {
 /** The worst of several statuses (error > fail > warn > pass > skip). */
 export function worst(statuses: readonly Status[]): Status {
   return statuses.reduce<Status>((w, s) => (SEVERITY[s] > SEVERITY[w] ? s : w), 'skip')
+}
+
+/** Where a row of a merged report comes from: ` @ hosts`, and ` [stage x]` in a merge of both stages. */
+export function rowOrigin(r: Pick<CheckResult, 'host' | 'stage'>): string {
+  return `${r.host ? ` @ ${r.host}` : ''}${r.stage ? ` [stage ${r.stage}]` : ''}`
 }

@@ -1,10 +1,12 @@
 import {performance} from 'node:perf_hooks'
 import type {Finding} from './check.js'
 import {formatDuration} from './duration.js'
+import {Interruption} from './exit-codes.js'
 import type {Waiver} from './environment.js'
 import type {CheckInstance} from './planner.js'
 import type {Redactor} from './redact.js'
 import {stripControlDeep} from './terminal.js'
+import {plainTlsResult} from './tls-words.js'
 import {worst, type CheckResult} from './report.js'
 
 export interface RunOptions {
@@ -56,11 +58,11 @@ export async function runChecks(plan: readonly CheckInstance[], opts: RunOptions
         : inst.error
           ? base(inst, 'error', inst.error, unresolvedFix(inst), 0, {phase: 'secrets'})
           : opts.signal?.aborted
-            ? base(inst, 'skip', 'not run: interrupted (Ctrl-C)', '', 0, {phase: 'interrupted'})
+            ? base(inst, 'skip', `not run: ${interruption(opts.signal)}`, '', 0, {phase: 'interrupted'})
             : await runOne(inst, opts, now)
       const final = applyWaiver(r, opts.waivers ?? [], now())
       // What a peer said is printed later: no terminal control sequences, no secrets.
-      const clean = stripControlDeep(final)
+      const clean = stripControlDeep(plainTlsResult(final))
       results[i] = opts.redactor ? opts.redactor.redactResult(clean) : clean
       opts.onResult?.(i, results[i]!)
     }
@@ -159,7 +161,9 @@ async function runOne(inst: CheckInstance, opts: RunOptions, now: () => Date): P
       )
     }
     if (opts.signal?.aborted)
-      return base(inst, 'error', 'interrupted (Ctrl-C) before it could conclude', '', ms, {phase: 'interrupted'})
+      return base(inst, 'error', `${interruption(opts.signal)} before it could conclude`, '', ms, {
+        phase: 'interrupted',
+      })
     return base(
       inst,
       'error',
@@ -217,6 +221,11 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     )
   })
+}
+
+/** How a result says what stopped the run: "interrupted (Ctrl-C)", "interrupted (SIGTERM)". */
+function interruption(signal: AbortSignal): string {
+  return signal.reason instanceof Interruption ? signal.reason.message : 'interrupted (Ctrl-C)'
 }
 
 function errorText(e: unknown): string {

@@ -4,7 +4,7 @@ import type {CheckDefinition, Stage} from './check.js'
 import {loadEnvironmentOrThrow, type LoadedEnvironment} from './config.js'
 import {parseTimeout} from './duration.js'
 import {UsageError} from './errors.js'
-import {ExitCode} from './exit-codes.js'
+import {interruptedExitCode} from './exit-codes.js'
 import {idMatcher, selectorToRegExp, splitList} from './glob.js'
 import {leftOutNote, type CheckInstance, type LeftOut} from './planner.js'
 import type {systemHostOf} from './picture.js'
@@ -283,7 +283,7 @@ export async function runSession(
     stage: o.stage,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    exitCode: o.signal?.aborted ? ExitCode.Interrupted : exitCodeFor(summary, o.strict),
+    exitCode: o.signal?.aborted ? interruptedExitCode(o.signal) : exitCodeFor(summary, o.strict),
     strict: o.strict === true,
     interrupted: o.signal?.aborted ?? false,
     summary,

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {constants} from 'node:fs'
+import {constants, open as openFd} from 'node:fs'
 import {copyFile, link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {UsageError} from './errors.js'
@@ -11,7 +11,8 @@ import {UsageError} from './errors.js'
  *   writers exactly one creates the file and the other is told);
  * - a replaced file keeps its previous version as `.bak` and is swapped in by `rename`;
  * - a device, a pipe or a link to one (`/dev/stdout`, `/dev/null`) is written through, never
- *   replaced;
+ *   replaced; a pipe is opened without waiting for a reader; a link to a file is refused (it
+ *   would rewrite another file in place); `--output` never makes a folder;
  * - a temporary file left by a killed run (our own naming, its process gone) is removed by the
  *   next write beside it;
  * - a failure the user can fix (permissions, a full disk, a missing folder) is a usage error
@@ -181,36 +182,59 @@ export async function replaceFile(file: string, data: string | Buffer, opts: {mo
   return existed
 }
 
-const STD_STREAMS: Record<string, () => NodeJS.WriteStream> = {
-  '/dev/stdout': () => process.stdout,
-  '/dev/fd/1': () => process.stdout,
-  '/proc/self/fd/1': () => process.stdout,
-  '-': () => process.stdout,
-  '/dev/stderr': () => process.stderr,
-  '/dev/fd/2': () => process.stderr,
-  '/proc/self/fd/2': () => process.stderr,
+/** The names of this process's standard streams, as `--output` may give them. */
+const STD_STREAMS: Record<string, 'stdout' | 'stderr'> = {
+  '/dev/stdout': 'stdout',
+  '/dev/fd/1': 'stdout',
+  '/proc/self/fd/1': 'stdout',
+  '-': 'stdout',
+  '/dev/stderr': 'stderr',
+  '/dev/fd/2': 'stderr',
+  '/proc/self/fd/2': 'stderr',
+}
+
+/** Which standard stream `--output` names, if any. */
+function stdStream(file: string): 'stdout' | 'stderr' | undefined {
+  return STD_STREAMS[file] ?? STD_STREAMS[resolve(file)]
 }
 
 /** Whether `--output` names this process's standard output. */
 export function isStdout(file: string): boolean {
-  return STD_STREAMS[file] === STD_STREAMS['-'] || STD_STREAMS[resolve(file)] === STD_STREAMS['-']
+  return stdStream(file) === 'stdout'
+}
+
+/** How a command names its inputs when `--output` is one of them. */
+export interface InputNames {
+  /** The inputs, the first one the main input (the environment file, or the report read). */
+  files: readonly string[]
+  /** Says what `input` (at `index` in `files`) is: "the environment file", "a report being merged (x.json)". */
+  describe?: (input: string, index: number) => string
+}
+
+const describeCheckInput = (input: string, index: number) =>
+  index === 0 ? 'the environment file' : `an input of this run (${input})`
+
+function inputNames(inputs: readonly string[] | InputNames): InputNames {
+  return Array.isArray(inputs) ? {files: inputs} : (inputs as InputNames)
 }
 
 /**
  * `--output` may be none of the run's inputs (the environment file first, then a secret file,
- * the CA or a certificate file), directly or through a link: a usage error naming which.
+ * the CA or a certificate file; for `report show`/`report merge` the reports read), directly or
+ * through a link: a usage error naming which.
  */
-export async function refuseInputAsOutput(file: string, inputs: readonly string[]): Promise<void> {
+export async function refuseInputAsOutput(file: string, inputs: readonly string[] | InputNames): Promise<void> {
+  const {files, describe = describeCheckInput} = inputNames(inputs)
   const real = await realpath(resolve(file)).catch(() => undefined)
   if (real) {
     // A 100-agent run has some 300 inputs (PFX files, secrets): asked all at once.
-    const unique = [...new Set(inputs)]
+    const unique = [...new Set(files)]
     const reals = await Promise.all(unique.map((input) => realpath(resolve(input)).catch(() => undefined)))
     for (const [i, input] of unique.entries()) {
       const other = reals[i]
       if (other && other === real)
         throw new UsageError(
-          `--output ${file} is ${input === inputs[0] ? 'the environment file' : `an input of this run (${input})`}: not overwritten`,
+          `--output ${file} is ${describe(input, files.indexOf(input))}: not overwritten`,
           [],
           'write the report to another file',
         )
@@ -218,32 +242,115 @@ export async function refuseInputAsOutput(file: string, inputs: readonly string[
   }
 }
 
+/** Where `--output` would write, as far as can be told before writing: the refusals of writeOutput, early. */
+async function judgeTarget(file: string): Promise<void> {
+  if (stdStream(file)) return
+  const target = resolve(file)
+  const link = await lstat(target).catch(() => undefined)
+  if (!link) {
+    // Never a folder tree made from a typo: the folder must be there.
+    const folder = dirname(target)
+    const st = await stat(folder).catch((e: NodeJS.ErrnoException) => e)
+    if (st instanceof Error) {
+      if (st.code === 'ENOENT')
+        throw new UsageError(
+          `cannot write ${file}: the folder ${folder} does not exist`,
+          [],
+          `create it first (mkdir -p ${folder}), or choose another --output`,
+        )
+      if (st.code === 'ENOTDIR') throw writeError(st, file)
+      return
+    }
+    if (!st.isDirectory()) throw writeError(Object.assign(new Error('not a folder'), {code: 'ENOTDIR'}), file)
+    return
+  }
+  if (link.isSymbolicLink()) {
+    const st = await stat(target).catch(() => undefined)
+    // A link to a device or a pipe (/dev/fd/63 of `-o >(gzip > r.gz)`) is written through; a link
+    // to a file is not: writing through it would rewrite another file in place, without a .bak.
+    if (!st || st.isFile() || st.isDirectory()) {
+      const to = await realpath(target).catch(() => undefined)
+      throw new UsageError(
+        `--output ${file} is a symbolic link${to ? ` (to ${to})` : ''}: not followed`,
+        [],
+        to && st?.isFile() ? `name the file itself (--output ${to}), or remove the link` : 'choose another --output',
+      )
+    }
+    return
+  }
+  if (link.isDirectory()) throw writeError(Object.assign(new Error('is a directory'), {code: 'EISDIR'}), file)
+  if (link.isBlockDevice() || link.isSocket())
+    throw new UsageError(
+      `cannot write ${file}: it is a ${link.isSocket() ? 'socket' : 'block device'}`,
+      [],
+      'write the report to a file, /dev/stdout or /dev/null',
+    )
+}
+
 /**
- * Writes a report to `--output`: never over one of the run's inputs (refuseInputAsOutput);
- * through devices, pipes and links to them (`/dev/stdout`, `/dev/null`: written to, never
- * replaced); atomically over a regular file.
+ * Everything that can be said about the `--output` files before the run: none twice, none an
+ * input, each one's folder there, no link to a file, no socket or disk. Usage errors (exit 2),
+ * so that a long run does not end in a refusal.
  */
-export async function writeOutput(file: string, data: string, inputs: readonly string[]): Promise<void> {
+export async function checkOutputs(outputs: readonly string[], inputs: readonly string[] | InputNames): Promise<void> {
+  const seen = new Map<string, string>()
+  for (const o of outputs) {
+    const key = stdStream(o) ?? (await realpath(resolve(o)).catch(() => undefined)) ?? resolve(o)
+    const twice = seen.get(key)
+    if (twice !== undefined)
+      throw new UsageError(
+        twice === o ? `--output ${o} is given twice` : `--output ${twice} and --output ${o} are the same file`,
+        [],
+        'give each --output once (the format of each comes from its extension)',
+      )
+    seen.set(key, o)
+  }
+  for (const o of outputs) {
+    await refuseInputAsOutput(o, inputs)
+    await judgeTarget(o)
+  }
+}
+
+/**
+ * Writes a report to `--output`: never over one of the run's inputs (refuseInputAsOutput), never
+ * through a link to a file nor into a folder that is not there (judgeTarget); to the process's
+ * standard streams as streams; into a pipe opened without waiting for a reader (none: exit 2,
+ * never a hang); through devices (`/dev/null`); atomically over a regular file.
+ */
+export async function writeOutput(file: string, data: string, inputs: readonly string[] | InputNames): Promise<void> {
   await refuseInputAsOutput(file, inputs)
   const target = resolve(file)
   // The process's own standard streams: written to as streams (opening /dev/stdout fails when it
   // is a socket, as under many CI runners).
-  const std = STD_STREAMS[file] ?? STD_STREAMS[target]
+  const std = stdStream(file)
   if (std) {
     await new Promise<void>((resolve, reject) =>
-      std().write(data, (e) =>
+      process[std].write(data, (e) =>
         e && (e as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(writeError(e, file)) : resolve(),
       ),
     )
     return
   }
   try {
-    const link = await lstat(target).catch(() => undefined)
-    const st = link ? await stat(target).catch(() => undefined) : undefined
-    if (link && (link.isSymbolicLink() || (st && !st.isFile()))) {
-      if (st?.isDirectory()) throw Object.assign(new Error('is a directory'), {code: 'EISDIR'})
-      // A device, a pipe, or a link: write through it (O_TRUNC is ignored by devices and pipes).
-      const fh = await open(target, constants.O_WRONLY | (st?.isFile() ? constants.O_TRUNC : 0))
+    await judgeTarget(file)
+    const st = await stat(target).catch(() => undefined)
+    if (st?.isFIFO()) {
+      // Opened without waiting: no reader is ENXIO (exit 2) instead of a run that never ends; the
+      // socket then waits for the reader to take each part.
+      const fd = await new Promise<number>((resolve, reject) =>
+        openFd(target, constants.O_WRONLY | constants.O_NONBLOCK, (e, fd) => (e ? reject(e) : resolve(fd))),
+      )
+      const {Socket} = await import('node:net')
+      const pipe = new Socket({fd, readable: false, writable: true})
+      await new Promise<void>((resolve, reject) => {
+        pipe.once('error', reject)
+        pipe.end(data, () => resolve())
+      }).finally(() => pipe.destroy())
+      return
+    }
+    if (st && !st.isFile()) {
+      // A device (/dev/null): written to, never replaced.
+      const fh = await open(target, constants.O_WRONLY)
       try {
         await fh.writeFile(data)
       } finally {

@@ -4,6 +4,7 @@ import tls, {type TLSSocket} from 'node:tls'
 import {clip, urlCredentials} from '../core/redact.js'
 import {parseProxy} from './proxy.js'
 import {lookupVia, resolveName, ResolutionError} from './resolver.js'
+import {isIpLiteral} from './tls-probe.js'
 import {trustedContext} from './trust.js'
 
 export interface HttpFacts {
@@ -75,7 +76,8 @@ export async function probeHttps(o: HttpProbeOptions): Promise<HttpFacts> {
         const s = tls.connect({
           host: u.hostname,
           port,
-          servername: u.hostname,
+          // No SNI for an IP address (RFC 6066; Node warns with DEP0123).
+          ...(isIpLiteral(u.hostname) ? {} : {servername: u.hostname}),
           secureContext,
           rejectUnauthorized: false,
           lookup: lookup as never,
@@ -269,7 +271,12 @@ function startTls(
   signal: AbortSignal,
 ): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({socket: raw, servername, secureContext, rejectUnauthorized: false})
+    const s = tls.connect({
+      socket: raw,
+      ...(isIpLiteral(servername) ? {} : {servername}),
+      secureContext,
+      rejectUnauthorized: false,
+    })
     s.once('secureConnect', () => resolve(s))
     s.once('error', (e) => reject(tagPhase(e, 'tls')))
     signal.addEventListener('abort', () => s.destroy(new Error('aborted')), {once: true})

@@ -5,6 +5,7 @@ import {transportMode, type SmtpSettings} from './smtp-settings.js'
 
 export type {SmtpSettings}
 import {resolveName, ResolutionError} from './resolver.js'
+import {isIpLiteral} from './tls-probe.js'
 import {trustedCAs} from './trust.js'
 import {describeCertificate, type CertificateInfo} from './x509.js'
 
@@ -66,14 +67,15 @@ export async function probeSmtp(s: SmtpSettings, signal: AbortSignal, timeoutMs:
     host: facts.address,
     port: s.port,
     ...mode,
-    servername: s.host,
+    // No SNI for an IP address (RFC 6066; Node warns with DEP0123).
+    ...(isIpLiteral(s.host) ? {} : {servername: s.host}),
     name: localHostname(),
     connectionTimeout: Math.round(timeoutMs * 0.5),
     greetingTimeout: Math.round(timeoutMs * 0.6),
     socketTimeout: Math.round(timeoutMs * 0.8),
     socketCloseTimeout: 0,
     // Judge trust ourselves (to report the certificate), and send no credentials unless trusted.
-    tls: {servername: s.host, ca, rejectUnauthorized: false},
+    tls: {...(isIpLiteral(s.host) ? {} : {servername: s.host}), ca, rejectUnauthorized: false},
     logger: transcriptLogger(transcript),
     debug: true,
   })

@@ -2,6 +2,7 @@ import {createSocket} from 'node:dgram'
 import {connect as netConnect} from 'node:net'
 import type {Connection} from 'tedious'
 import {resolveName, ResolutionError} from './resolver.js'
+import {isIpLiteral} from './tls-probe.js'
 import {trustedCAs} from './trust.js'
 import type {SqlParams} from './sql-settings.js'
 import {commonJs} from '../core/interop.js'
@@ -138,7 +139,8 @@ export async function probeSql<T>(
       database: p.database,
       encrypt: p.encrypt === 'strict' ? 'strict' : p.encrypt === 'mandatory',
       trustServerCertificate: p.trustServerCertificate,
-      serverName: p.hostNameInCertificate ?? (p.local ? 'localhost' : p.host),
+      // No SNI for an IP address (RFC 6066; Node warns with DEP0123): tedious then names none.
+      serverName: p.hostNameInCertificate ?? (p.local ? 'localhost' : isIpLiteral(p.host) ? undefined : p.host),
       connectTimeout: Math.max(500, Math.round(ctx.timeoutMs * 0.9)),
       requestTimeout: Math.max(500, Math.round(ctx.timeoutMs * 0.9)),
       appName: 'idm-preflight',

@@ -41,7 +41,7 @@ table{border-collapse:collapse;width:100%;font-size:.93em}th,td{text-align:left;
 th{background:#fafafa}td.st span{display:inline-block;min-width:3.6em;text-align:center}
 tr.hl td,tr:target td{background:#fff8c4}.fix{color:#333;margin-top:3px}.fix::before{content:"Fix: ";font-weight:600}
 ul.problems{margin:0;padding-left:1.1em}ul.problems li{margin:0 0 4px}
-.waiver{color:#7a4f01;margin-top:3px}.target{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
+.waiver{color:#7a4f01;margin-top:3px}.stage{color:#555;font-size:.9em}.verdict{white-space:nowrap;margin:1px 0}.target{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
 .nolink{color:#555;font-size:.85em;word-break:break-all}
 tr.fold td{border-bottom:none;padding-top:2px}button.unfold{background:none;border:none;color:#555;cursor:pointer;padding:0;font:inherit}
 button.unfold:hover{text-decoration:underline}
@@ -124,6 +124,15 @@ const SCRIPT = `
   apply();
 })();
 `
+
+/** A merged row's hosts: each with its verdict when they disagree. */
+function hostsCell(r: CheckResult): string {
+  if (!r.hosts?.length) return esc(r.host ?? '')
+  if (new Set(r.hosts.map((h) => h.status)).size === 1) return r.hosts.map((h) => `<div>${esc(h.host)}</div>`).join('')
+  return r.hosts
+    .map((h) => `<div class="verdict"><span class="chip s-${h.status}">${h.status}</span> ${esc(h.host)}</div>`)
+    .join('')
+}
 
 /** The page's CSP: nothing loads, and no script runs but SCRIPT (no inline handler, no `javascript:`). */
 export const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'; img-src data:; base-uri 'none'; form-action 'none'`
@@ -286,8 +295,8 @@ export async function renderHtml(report: Report): Promise<string> {
     return (
       `<tr class="result" id="${rowId(r)}" data-status="${r.status}" data-place="${esc(r.place ?? '')}" data-check="${esc(r.id)}">` +
       `<td class="st"><span class="chip s-${r.status}">${r.status.toUpperCase()}</span></td>` +
-      `<td><b>${esc(r.id)}</b><div class="target">${esc(r.target)}</div></td>` +
-      (merged ? `<td>${esc(r.host ?? '')}</td>` : '') +
+      `<td><b>${esc(r.id)}</b><div class="target">${esc(r.target)}</div>${r.stage ? `<div class="stage">stage ${esc(r.stage)}</div>` : ''}</td>` +
+      (merged ? `<td>${hostsCell(r)}</td>` : '') +
       `<td>${result}` +
       (r.waiver
         ? `<div class="waiver">waiver: ${esc(r.waiver.reason)} (until ${esc(r.waiver.until)}${r.waiver.expired ? ', expired' : ''})</div>`

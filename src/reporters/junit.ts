@@ -1,4 +1,5 @@
-import {isFailure, type CheckResult, type Report} from '../core/report.js'
+import {interruptionName} from '../core/exit-codes.js'
+import {isFailure, rowOrigin, type CheckResult, type Report} from '../core/report.js'
 
 /** XML 1.0 cannot carry most control characters, even escaped: drop them. */
 function clean(s: string): string {
@@ -48,7 +49,7 @@ export function renderJunit(report: Report): string {
     out.push(`  <testsuite name="idm-preflight" tests="1" failures="1" errors="0" skipped="0" time="0.000">`)
     out.push(`    <testcase classname="idm-preflight" name="run" time="${secs(report.durationMs)}">`)
     out.push(
-      `      <failure type="interrupted" message="interrupted (Ctrl-C): this report is partial">the run was stopped before every check concluded (exit 130)</failure>`,
+      `      <failure type="interrupted" message="interrupted (${interruptionName(report.exitCode)}): this report is partial">the run was stopped before every check concluded (exit ${report.exitCode})</failure>`,
     )
     out.push('    </testcase>', '  </testsuite>')
   }
@@ -61,7 +62,7 @@ export function renderJunit(report: Report): string {
     )
     for (const r of results) {
       out.push(
-        `    <testcase classname="${xmlAttr(id)}" name="${xmlAttr(r.host ? `${r.target} @ ${r.host}` : r.target)}" time="${secs(r.durationMs)}">`,
+        `    <testcase classname="${xmlAttr(id)}" name="${xmlAttr(`${r.target}${rowOrigin(r)}`)}" time="${secs(r.durationMs)}">`,
       )
       const detail = [r.message, r.remediation && `fix: ${r.remediation}`, `docs: ${r.docs}`].filter(Boolean).join('\n')
       if (isFailure(r, report.strict)) {

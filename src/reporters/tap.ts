@@ -1,4 +1,5 @@
-import {isFailure, type Report} from '../core/report.js'
+import {interruptionName} from '../core/exit-codes.js'
+import {isFailure, rowOrigin, type Report} from '../core/report.js'
 
 /** A YAML-safe one-line scalar for TAP diagnostics. */
 function yamlScalar(s: string): string {
@@ -12,7 +13,7 @@ function yamlScalar(s: string): string {
 export function renderTap(report: Report): string {
   const out = ['TAP version 14', `1..${report.results.length}`]
   report.results.forEach((r, i) => {
-    const name = `${r.id} ${r.target}${r.host ? ` @ ${r.host}` : ''}`.replace(/#/g, '\\#')
+    const name = `${r.id} ${r.target}${rowOrigin(r)}`.replace(/#/g, '\\#')
     const n = i + 1
     if (r.status === 'skip') {
       out.push(`ok ${n} - ${name} # SKIP ${r.message.replace(/\n/g, ' ')}`)
@@ -34,6 +35,7 @@ export function renderTap(report: Report): string {
   out.push(
     `# pass ${s.pass}, warn ${s.warn}, fail ${s.fail}, error ${s.error}, skip ${s.skip}${report.strict ? ' (--strict: warnings fail)' : ''}`,
   )
-  if (report.interrupted) out.push('Bail out! interrupted (Ctrl-C): this report is partial')
+  if (report.interrupted)
+    out.push(`Bail out! interrupted (${interruptionName(report.exitCode)}): this report is partial`)
   return `${out.join('\n')}\n`
 }

@@ -1,6 +1,7 @@
 import {FLOWS, SEVERITY, type Finding, type Flow, type Status} from '../core/check.js'
 import {formatDuration} from '../core/duration.js'
-import type {CheckResult, Report} from '../core/report.js'
+import {interruptionName} from '../core/exit-codes.js'
+import {rowOrigin, type CheckResult, type Report} from '../core/report.js'
 import {plainStyle, type Style} from './style.js'
 
 const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL ', skip: 'SKIP ', error: 'ERROR'}
@@ -36,7 +37,8 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
     for (const r of results) {
       const icon = paint(style, r.status, ICON[r.status])
       const target = targetText(r)
-      const findings = problemFindings(r)
+      // A row several hosts saw says what each saw, in one line (its message).
+      const findings = r.hosts?.length ? [] : problemFindings(r)
       if (findings.length > 1) {
         // Several problems: one line each, with its own fix under it.
         const waived = r.waiver && !r.waiver.expired ? `  waived until ${r.waiver.until} (${r.waiver.reason}):` : ''
@@ -60,25 +62,73 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
     lines.push(
       '',
       style.fail(
-        `INTERRUPTED (Ctrl-C): this report is partial; ${report.results.filter((r) => (r.data as {phase?: string} | null)?.phase === 'interrupted').length} check(s) did not conclude`,
+        `INTERRUPTED (${interruptionName(report.exitCode)}): this report is partial; ${report.results.filter((r) => (r.data as {phase?: string} | null)?.phase === 'interrupted').length} check(s) did not conclude`,
       ),
     )
-  // A long run scrolls away: the failures again, each with its fix, just above the summary.
+  if (report.runs?.length) {
+    lines.push('', style.bold(`Hosts (${report.runs.length}):`))
+    for (const l of hostLines(report)) lines.push(l)
+  }
+  // A long run scrolls away: the failures again, each with its fix, just above the summary. A fix
+  // several hosts need is said once, with its hosts.
   const failed = report.results.filter((r) => r.status === 'fail' || r.status === 'error')
   if (failed.length > 1 || (failed.length === 1 && report.results.length > 12)) {
-    lines.push('', style.bold(`To fix (${failed.length}):`))
-    for (const r of failed)
+    const recap = new Map<
+      string,
+      {status: Status; id: string; fix: string; targets: Set<string>; hosts: Set<string>; stage?: string}
+    >()
+    for (const r of failed) {
+      const seen = r.hosts?.length
+        ? r.hosts
+            .filter((h) => h.status === 'fail' || h.status === 'error')
+            .map((h) => ({status: h.status, fix: h.remediation || h.message, host: h.host}))
+        : [{status: r.status, fix: r.remediation || r.message, host: r.host}]
+      for (const x of seen) {
+        const key = JSON.stringify([x.status, r.id, x.fix, r.stage ?? ''])
+        const e = recap.get(key) ?? {
+          status: x.status,
+          id: r.id,
+          fix: x.fix,
+          targets: new Set(),
+          hosts: new Set(),
+          stage: r.stage,
+        }
+        if (r.target !== '-') e.targets.add(r.target)
+        if (x.host) e.hosts.add(x.host)
+        recap.set(key, e)
+      }
+    }
+    lines.push('', style.bold(`To fix (${recap.size}):`))
+    for (const e of recap.values())
       lines.push(
-        `  - ${paint(style, r.status, r.status)} ${r.id}${r.target === '-' ? '' : ` ${r.target}`}${r.host ? ` @ ${r.host}` : ''}: ${r.remediation || r.message}`,
+        `  - ${paint(style, e.status, e.status)} ${e.id}${e.targets.size ? ` ${[...e.targets].join(', ')}` : ''}${rowOrigin({host: [...e.hosts].join(', ') || undefined, stage: e.stage as CheckResult['stage']})}: ${e.fix}`,
       )
   }
   lines.push('', summaryLine(report, style))
   return `${lines.join('\n')}\n`
 }
 
-/** A result's target as the report's column shows it: `-` when there is none, and the host of a merged run. */
+/** A result's target as the report's column shows it: `-` when there is none, and where a merged row comes from. */
 function targetText(r: CheckResult): string {
-  return `${r.target || '-'}${r.host ? ` @ ${r.host}` : ''}`
+  return `${r.target || '-'}${rowOrigin(r)}`
+}
+
+/** The runs of a merged report, one line each: host, role, stage, counts, exit code, file. */
+function hostLines(report: Report): string[] {
+  const runs = report.runs ?? []
+  const label = (r: (typeof runs)[number]) => r.label ?? `${r.host.name}${r.host.agent ? ` (${r.host.agent})` : ''}`
+  const w = Math.min(
+    40,
+    runs.reduce((m, r) => Math.max(m, label(r).length), 0),
+  )
+  const roles = runs.some((r) => r.host.role)
+  return runs.map((r) => {
+    const counts = (['pass', 'warn', 'fail', 'error', 'skip'] as const)
+      .filter((k) => r.summary[k])
+      .map((k) => `${r.summary[k]} ${k}`)
+      .join(', ')
+    return `  ${label(r).padEnd(w)}${roles ? `  ${(r.host.role ?? '').padEnd(6)}` : ''}  stage ${r.stage}  ${counts || 'no result'}  exit ${r.exitCode}  ${r.file}`
+  })
 }
 
 /** The warn/fail findings behind a result (from `data.findings`), worst first. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {existsSync} from 'node:fs'
-import {readFile, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {Ajv} from 'ajv'
@@ -144,6 +144,8 @@ describe('check', () => {
   })
 
   test('--output writes the report (format from the extension) and prints a summary', async () => {
+    // The folder must be there: --output never makes one (test/commands/output.test.ts).
+    await mkdir(join(dir, 'reports'), {recursive: true})
     const out = join(dir, 'reports', 'report.xml')
     const r = await runCli(['check', ...ONLY, '-c', failing, '--output', out], {env: noProxyEnv})
     assert.equal(r.code, 3)

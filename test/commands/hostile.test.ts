@@ -307,7 +307,7 @@ describe('text from peers cannot drive the terminal', () => {
   })
 })
 
-describe('--output never replaces an input, and writes through devices and links', () => {
+describe('--output never replaces an input, writes through devices, never through a link to a file', () => {
   let env: string
   before(async () => {
     env = join(dir, 'out-env.yaml')
@@ -332,19 +332,24 @@ describe('--output never replaces an input, and writes through devices and links
     assert.equal(await readFile(env, 'utf8'), before)
   })
 
-  test('/dev/null stays a device, /dev/stdout gets the report, a link is written through', async () => {
+  test('/dev/null stays a device, /dev/stdout gets the report alone, a link to a file is refused', async () => {
     const r = await run('/dev/null')
     assert.equal(r.code, 0, r.stderr)
     assert.ok((await stat('/dev/null')).isCharacterDevice())
     const s = await run('/dev/stdout', ['--format', 'json'])
     assert.equal(s.code, 0, s.stderr)
-    assert.match(s.stdout, /"schemaVersion": 1/)
+    // Only the report on stdout (the summary and "written to" on stderr): a pipe gets valid JSON.
+    assert.equal(JSON.parse(s.stdout).schemaVersion, 1)
+    assert.match(s.stderr, /report \(json\) written to \/dev\/stdout/)
+    // Writing through a link would rewrite the file it points to in place, without a .bak.
     const real = join(dir, 'real-report.json')
     await writeFile(real, 'old')
     await symlink(real, join(dir, 'report-link.json'))
-    assert.equal((await run(join(dir, 'report-link.json'))).code, 0)
-    assert.ok((await lstat(join(dir, 'report-link.json'))).isSymbolicLink(), 'the link was replaced')
-    assert.match(await readFile(real, 'utf8'), /"schemaVersion": 1/)
+    const link = await run(join(dir, 'report-link.json'))
+    assert.equal(link.code, 2, link.stdout + link.stderr)
+    assert.match(link.stderr, /report-link\.json is a symbolic link \(to .*real-report\.json\): not followed/)
+    assert.ok((await lstat(join(dir, 'report-link.json'))).isSymbolicLink())
+    assert.equal(await readFile(real, 'utf8'), 'old')
   })
 
   test('write failures are exit 2 naming the file: ENOSPC (/dev/full), ENOTDIR', async () => {

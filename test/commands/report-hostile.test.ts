@@ -69,9 +69,15 @@ describe('report show and report merge strip control sequences from a saved repo
     test(`report show --format ${format}, and report merge of it: no ESC, BEL or CR, no forged TAP line`, async () => {
       const file = join(dir, 'hostile.json')
       await writeFile(file, JSON.stringify(hostile))
+      // Another host's run of the same (the same file twice is refused: it would count twice).
+      const other = join(dir, 'hostile-other.json')
+      await writeFile(
+        other,
+        JSON.stringify({...hostile, host: {name: 'other-host'}, startedAt: '2026-12-02T00:00:00.000Z'}),
+      )
       for (const args of [
         ['report', 'show', file],
-        ['report', 'merge', file, file],
+        ['report', 'merge', file, other],
       ]) {
         const out = join(dir, `out-${format}`)
         const r = await runCli([...args, '--format', format, '--output', out])

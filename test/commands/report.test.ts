@@ -92,26 +92,35 @@ describe('reports: places in the picture, report merge and report show', () => {
     assert.ok(reports[0]!.picture!.links.some((l) => l.id === 'agent:SandboxAgent>system:AD/ADExport'))
   })
 
-  test('report merge: one report of the installation, each result labelled with its host', async () => {
+  test('report merge: one report of the installation, one row per thing checked, with its hosts', async () => {
     const r = await runCli(['report', 'merge', ...files, '--format', 'json'])
     assert.equal(r.code, 3, r.stderr)
     const merged = JSON.parse(r.stdout) as Report
-    assert.equal(
-      merged.results.length,
-      reports.reduce((n, x) => n + x.results.length, 0),
-    )
+    // The same check of the same thing (check, target, place) from several hosts is one row.
+    const key = (x: Report['results'][number]) => JSON.stringify([x.id, x.target, x.place])
+    const keys = new Set(reports.flatMap((x) => x.results.map(key)))
+    assert.equal(merged.results.length, keys.size)
+    assert.ok(merged.results.length < reports.reduce((n, x) => n + x.results.length, 0))
+    assert.equal(new Set(merged.results.map(key)).size, merged.results.length, 'each row once')
+    const dns = merged.results.find((x) => x.id === 'dns.alias' && x.target === sb.names.server)!
+    assert.equal(dns.hosts?.length, 4, JSON.stringify(dns))
     assert.equal(merged.runs!.length, 4)
     assert.deepEqual(
       merged.runs!.map((x) => x.file),
       files,
     )
-    const labels = new Set(merged.results.map((x) => x.host))
+    const labels = new Set(merged.results.flatMap((x) => x.hosts?.map((h) => h.host) ?? [x.host]))
     assert.equal(labels.size, 4, [...labels].join(', '))
-    assert.equal(
-      merged.summary.fail,
-      reports.reduce((n, x) => n + x.summary.fail, 0),
-    )
+    assert.deepEqual(merged.summary, {
+      pass: merged.results.filter((x) => x.status === 'pass').length,
+      warn: merged.results.filter((x) => x.status === 'warn').length,
+      fail: merged.results.filter((x) => x.status === 'fail').length,
+      error: merged.results.filter((x) => x.status === 'error').length,
+      skip: merged.results.filter((x) => x.status === 'skip').length,
+    })
     assert.ok(merged.summary.fail > 0)
+    // Each run's own summary is its results'.
+    for (const [i, run] of merged.runs!.entries()) assert.deepEqual(run.summary, reports[i]!.summary)
     // The merged report is itself a valid report: show reads it back.
     const back = join(dir, 'merged.json')
     await writeFile(back, r.stdout)
@@ -121,12 +130,12 @@ describe('reports: places in the picture, report merge and report show', () => {
   })
 
   test('report merge writes HTML, JUnit and TAP by the --output extension', async () => {
+    const total = (JSON.parse((await runCli(['report', 'merge', ...files, '--json'])).stdout) as Report).results.length
     const html = join(dir, 'fleet.html')
     const r = await runCli(['report', 'merge', ...files, '--output', html])
     assert.equal(r.code, 3, r.stderr)
     assert.match(r.stdout, /report \(html\) written to .*fleet\.html/)
     const page = await readFile(html, 'utf8')
-    const total = reports.reduce((n, x) => n + x.results.length, 0)
     assert.equal(page.match(/<tr class="result"/g)?.length, total)
     assert.equal(page.match(/<a class="place box"[^>]*data-kind=/g)?.length, reports[0]!.picture!.nodes.length)
     assert.doesNotMatch(page, /<(link|img|iframe|object|embed)\b|\bsrc=|url\((?!#)/i, 'self-contained: nothing to load')

@@ -139,6 +139,9 @@ describe('examples/ansible: three hosts, one merged report', {skip: NO_ANSIBLE},
       // The merged report holds what the three hosts checked (how it folds a check of the same
       // target from several hosts into one row is report merge's own business).
       assert.deepEqual(new Set(merged.results.map((x) => `${x.id} ${x.target}`)), keys)
+      // One row per thing checked (check, target, place), whatever the number of hosts that checked it.
+      const rows = new Set(merged.results.map((x) => JSON.stringify([x.id, x.target, x.place])))
+      assert.equal(rows.size, merged.results.length)
       assert.equal(merged.summary.fail + merged.summary.error, 0, JSON.stringify(merged.summary))
       await access(join(reports, 'fleet.html'))
       // Secrets stay out of Ansible's output: the role's run is no_log.

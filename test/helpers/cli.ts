@@ -63,11 +63,12 @@ export function hasStackTrace(text: string): boolean {
 
 /**
  * Runs the built CLI under a real pseudo-terminal (python3's pty), typing `answers` when the
- * output matches each prompt in turn. For prompts that must only appear on a terminal.
+ * output matches each prompt in turn. For prompts that must only appear on a terminal, and for
+ * Ctrl-C as a terminal sends it (`{keys: '\u0003'}`) or a signal (`{signal: 'SIGTERM'}`).
  */
 export function runCliInPty(
   args: readonly string[],
-  answers: [expect: string, answer: string][],
+  answers: [expect: string, answer: string | {keys: string} | {signal: 'SIGINT' | 'SIGTERM'}][],
   opts: {cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number} = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {

@@ -2,10 +2,12 @@
 
 usage: pty-run.py TIMEOUT_SECONDS SCRIPT_JSON -- COMMAND...
 SCRIPT_JSON is a list of [expect_regex, answer] pairs: when the output so far (since the last
-answer) matches expect_regex, answer followed by Enter is typed. Prints the whole terminal output
+answer) matches expect_regex, answer followed by Enter is typed. An answer may instead be
+{"keys": "\u0003"} (typed as is: Ctrl-C, which the terminal turns into SIGINT for the command's
+process group) or {"signal": "SIGTERM"} (sent to the command). Prints the whole terminal output
 and exits with the command's exit code (124 on timeout).
 """
-import json, os, pty, re, select, signal, sys, time
+import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
 
 def main():
     timeout = float(sys.argv[1])
@@ -16,6 +18,8 @@ def main():
         os.environ['TERM'] = 'xterm'
         os.environ['COLUMNS'] = '120'
         os.execvp(cmd[0], cmd)
+    # A terminal of 40 rows and 120 columns (an unsized one says 0: progress drawers show nothing).
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))
     out = b''
     pending = b''
     step = 0
@@ -38,7 +42,13 @@ def main():
             pending += data
         if step < len(script) and re.search(script[step][0], pending.decode('utf-8', 'replace')):
             time.sleep(0.05)
-            os.write(fd, script[step][1].encode() + b'\r')
+            answer = script[step][1]
+            if isinstance(answer, dict) and 'signal' in answer:
+                os.kill(pid, getattr(signal, answer['signal']))
+            elif isinstance(answer, dict):
+                os.write(fd, answer['keys'].encode())
+            else:
+                os.write(fd, answer.encode() + b'\r')
             step += 1
             pending = b''
         done, st = os.waitpid(pid, os.WNOHANG)
