@@ -67,6 +67,16 @@ export async function textOnTerminal(outputs: readonly Output[], json = false): 
   return !outputs.some((o) => isStdout(o.file))
 }
 
+/** `report show` and `report merge`: their flags as the display, colour only on a terminal. */
+export function reportDisplay(flags: {format?: string; quiet?: boolean; 'no-color'?: boolean}, json: boolean): Display {
+  return {
+    format: flags.format,
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color'],
+    quiet: flags.quiet,
+    json,
+  }
+}
+
 /**
  * Writes a report to every `--output` (each in its format; never one of the inputs) and shows it:
  * without outputs, the report on stdout in `--format`; with them, the text report too when stdout

@@ -54,11 +54,12 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
   async run() {
     const {argv, flags} = await this.parse(ReportMerge)
     const files = argv as string[]
-    const [{readReports, mergeReports, refuseSameFile}, {emitReport, outputsOf}, {checkOutputs}] = await Promise.all([
-      import('../../core/report-merge.js'),
-      import('../../core/report-output.js'),
-      import('../../core/write.js'),
-    ])
+    const [{readReports, mergeReports, refuseSameFile}, {emitReport, outputsOf, reportDisplay}, {checkOutputs}] =
+      await Promise.all([
+        import('../../core/report-merge.js'),
+        import('../../core/report-output.js'),
+        import('../../core/write.js'),
+      ])
     await refuseSameFile(files)
     const outputs = outputsOf(flags.output, flags.format)
     const inputs = {files, describe: (input: string) => `one of the reports being merged (${input})`}
@@ -68,18 +69,7 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
     )
     const reports = await readReports(files)
     const merged = mergeReports(reports, {allowMixedStages: flags['allow-mixed-stages']})
-    await emitReport(
-      merged,
-      outputs,
-      {
-        format: flags.format,
-        color: process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color'],
-        quiet: flags.quiet,
-        json: this.jsonEnabled(),
-      },
-      inputs,
-      (t) => this.out(t),
-    )
+    await emitReport(merged, outputs, reportDisplay(flags, this.jsonEnabled()), inputs, (t) => this.out(t))
     process.exitCode = merged.exitCode
     return merged
   }

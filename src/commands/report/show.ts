@@ -37,7 +37,7 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
 
   async run() {
     const {args, flags} = await this.parse(ReportShow)
-    const [{readReports, recompute}, {emitReport, outputsOf}, {checkOutputs}] = await Promise.all([
+    const [{readReports, recompute}, {emitReport, outputsOf, reportDisplay}, {checkOutputs}] = await Promise.all([
       import('../../core/report-merge.js'),
       import('../../core/report-output.js'),
       import('../../core/write.js'),
@@ -49,18 +49,7 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
       inputs,
     )
     const report = recompute((await readReports([args.file]))[0]!.report)
-    await emitReport(
-      report,
-      outputs,
-      {
-        format: flags.format,
-        color: process.stdout.isTTY === true && !process.env.NO_COLOR && !flags['no-color'],
-        quiet: flags.quiet,
-        json: this.jsonEnabled(),
-      },
-      inputs,
-      (t) => this.out(t),
-    )
+    await emitReport(report, outputs, reportDisplay(flags, this.jsonEnabled()), inputs, (t) => this.out(t))
     process.exitCode = report.exitCode
     return report
   }
