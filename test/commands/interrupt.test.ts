@@ -46,7 +46,7 @@ describe('check under a terminal', () => {
       assert.match(r.stdout, /idm-preflight: sandbox \(saas, stage before\)/)
       assert.match(
         r.stdout,
-        /ERROR tls\.endpoint +https:\/\/idm\.sandbox\.test:\d+ {2}interrupted \(Ctrl-C\) before it could conclude/,
+        /ERROR tls\.endpoint +https:\/\/idm\.sandbox\.test:\d+ +interrupted \(Ctrl-C\) before it could conclude/,
       )
       assert.match(r.stdout, /INTERRUPTED \(Ctrl-C\): this report is partial/)
       assert.match(r.stdout, /\(exit 130\)\r?\nreport \(json\) written to .*ctrl-c\.json/)
