@@ -161,16 +161,8 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
         print: this.jsonEnabled() ? undefined : (t) => this.out(t),
         root: this.config.root,
       })
-    try {
-      return await this.write(flags)
-    } catch (e) {
-      // Ctrl-C at a question: cancelled, quietly; nothing was written.
-      if (e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError')) {
-        this.err('\ninit: cancelled; nothing was written')
-        return this.exit(130)
-      }
-      throw e
-    }
+    // Ctrl-C at a question: cancelled, quietly, nothing written (BaseCommand says it, exit 130).
+    return this.write(flags)
   }
 
   private async write(flags: InitFlags) {

@@ -34,6 +34,12 @@ export abstract class BaseCommand extends Command {
     const error: Error & {oclif?: {exit?: number}; code?: string} = isParseError(caught)
       ? parseErrorToUsage(caught, this.id ?? '', this.ctor as unknown as CommandShape)
       : caught
+    // Ctrl-C (or Esc) at a prompt: cancelled, quietly, exit 130, the same at every command's
+    // question. A command that has written something before asking catches it itself and says so.
+    if (isPromptCancel(error)) {
+      this.err(`\n${(this.id ?? 'idm-preflight').replaceAll(':', ' ')}: cancelled; nothing was written`)
+      return this.exit(ExitCode.Interrupted)
+    }
     // this.exit() carries its exit code: let oclif end with it.
     if (error.oclif?.exit !== undefined && !(error instanceof UsageError)) {
       if (error.oclif.exit === ExitCode.Usage || error.code === 'EEXIT') return super.catch(error) as never
@@ -80,4 +86,9 @@ function redactUsageError(e: UsageError): UsageError {
     e.hint === undefined ? undefined : redactor.redact(e.hint),
   )
   return r
+}
+
+/** @inquirer's error when its prompt is closed by Ctrl-C (ExitPromptError) or aborted. */
+export function isPromptCancel(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError')
 }
