@@ -63,7 +63,8 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
         "no new key: write the certificate of this PFX without its private key (a separate agent's IdentityServer: the server's public part)",
     }),
     'public-from-password-env': Flags.string({
-      description: 'with --public-from: the variable holding the password of that PFX (default: asked)',
+      description:
+        'with --public-from: the variable holding the password of that PFX (default: the --password-env one, else asked)',
       dependsOn: ['public-from'],
     }),
     password: Flags.string({hidden: true, description: 'refused: a password never goes on the command line'}),
@@ -159,21 +160,40 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
         import('../../core/redact.js'),
       ])
     const source = flags['public-from'] as string
-    const sourceEnv = flags['public-from-password-env'] as string | undefined
+    // The source's password: --public-from-password-env; without it, --password-env's, since the
+    // public part usually keeps the password of the PFX it comes from (as scaffold exports it);
+    // without either, asked on a terminal.
+    const ownEnv = flags['public-from-password-env'] as string | undefined
+    const sourceEnv = ownEnv ?? (flags['password-env'] as string | undefined)
+    const sourceFlag = ownEnv ? '--public-from-password-env' : '--password-env'
     let sourcePassword: string | undefined
     if (sourceEnv) {
       sourcePassword = process.env[sourceEnv]
       if (sourcePassword === undefined)
-        throw new UsageError(`--public-from-password-env ${sourceEnv}: the environment variable is not set`)
+        throw new UsageError(
+          `${sourceFlag} ${sourceEnv}: the environment variable ${sourceEnv} is not set`,
+          [],
+          `set it first: export ${sourceEnv}=…`,
+        )
       redactor.add(sourcePassword)
-    } else sourcePassword = await readPassword({purpose: `${source} (to read its certificate)`, allowEmpty: true})
+    } else if (!process.stdin.isTTY)
+      throw new UsageError(
+        `no password given for --public-from ${source}: this is not a terminal, so there is nobody to ask`,
+        [],
+        'pass --public-from-password-env VAR (or --password-env VAR when both PFX share the password)',
+      )
+    else sourcePassword = await readPassword({purpose: `${source} (to read its certificate)`, allowEmpty: true})
     const r = await loadCertificateFile(source, sourcePassword)
     const der = r.ok ? r.file.ders[0] : undefined
     if (!r.ok || !der)
       throw new UsageError(
-        `--public-from ${source}: ${r.ok ? 'holds no certificate' : r.detail}`,
+        `--public-from ${source}: ${r.ok ? 'holds no certificate' : r.detail}${sourceEnv ? ` (password from ${sourceFlag} ${sourceEnv})` : ''}`,
         [],
-        r.ok ? 'give the PFX of the certificate' : 'check the file and its password (--public-from-password-env)',
+        r.ok
+          ? 'give the PFX of the certificate'
+          : ownEnv || !sourceEnv
+            ? 'check the file and its password (--public-from-password-env VAR)'
+            : `when ${source}'s password differs from the new file's, pass it with --public-from-password-env VAR`,
       )
     const password = await readPassword({
       envVar: flags['password-env'] as string | undefined,
