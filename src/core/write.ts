@@ -129,6 +129,7 @@ export async function createExclusive(file: string, data: string | Buffer, opts:
  * The check is repeated at the moment of writing (createExclusive): this one only fails early.
  */
 export async function refuseOverwrite(file: string, shown: string, force: boolean, flag = '--out'): Promise<void> {
+  await refuseMissingFolder(file, shown, flag)
   if (
     !force &&
     (await lstat(resolve(file)).then(
@@ -137,6 +138,23 @@ export async function refuseOverwrite(file: string, shown: string, force: boolea
     ))
   )
     throw existsError(shown, flag)
+}
+
+/**
+ * A user's file goes into a folder that is there: never a folder tree made from a typo (as
+ * `check -o`, see judgeTarget). This tool's own policy. A usage error naming the folder.
+ */
+export async function refuseMissingFolder(file: string, shown: string, flag = '--out'): Promise<void> {
+  const folder = dirname(resolve(file))
+  const st = await stat(folder).catch((e: NodeJS.ErrnoException) => e)
+  if (st instanceof Error && (st.code === 'ENOENT' || st.code === 'ENOTDIR'))
+    throw new UsageError(
+      `cannot write ${shown}: the folder ${folder} does not exist`,
+      [],
+      `create it first (mkdir -p ${folder}), or choose another ${flag}`,
+    )
+  if (!(st instanceof Error) && !st.isDirectory())
+    throw new UsageError(`cannot write ${shown}: ${folder} is not a folder`, [], `choose another ${flag}`)
 }
 
 function existsError(shown: string, flag: string): UsageError {
