@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {UsageError} from './errors.js'
 import type {Report} from './report.js'
 import type {InputNames} from './write.js'
 
@@ -39,12 +40,45 @@ export interface Output {
  */
 export function outputsOf(outputs: readonly string[] | undefined, format: string | undefined): Output[] {
   const list = outputs ?? []
+  // This tool's own policy: a file's name never says one format while it holds another (text in
+  // report.pdf, JUnit in r.html). A name without an extension (/dev/stdout, a pipe) takes --format.
+  for (const file of list) {
+    const known = formatFromOutput(file)
+    if (known && format && format !== known && list.length === 1)
+      throw new UsageError(
+        `--format ${format} and --output ${file} conflict: ${extensionOf(file)} is a ${known} report`,
+        [],
+        `drop --format (the extension decides), or name the file ${replaceExtension(file, EXTENSION[format as ReportFormat])}`,
+      )
+    const ext = extensionOf(file)
+    if (!known && ext && !format)
+      throw new UsageError(
+        `--output ${file}: ${ext} is not a report format this tool writes`,
+        [],
+        `end the name in .txt, .json, .html, .xml (JUnit) or .tap, or give --format for it`,
+      )
+  }
   return list.map((file) => ({
     file,
     format: (list.length === 1
       ? (format ?? formatFromOutput(file) ?? 'text')
       : (formatFromOutput(file) ?? format ?? 'text')) as ReportFormat,
   }))
+}
+
+/** The extension each format's file takes. */
+const EXTENSION: Record<ReportFormat, string> = {text: '.txt', json: '.json', junit: '.xml', tap: '.tap', html: '.html'}
+
+/** A file name's extension (".pdf"), or undefined (none, or a dot file's name). */
+function extensionOf(file: string): string | undefined {
+  const base = file.split(/[\\/]/).pop() ?? ''
+  const dot = base.lastIndexOf('.')
+  return dot > 0 && dot < base.length - 1 ? base.slice(dot) : undefined
+}
+
+function replaceExtension(file: string, ext: string): string {
+  const old = extensionOf(file)
+  return old ? file.slice(0, -old.length) + ext : file + ext
 }
 
 /** How a run's report is shown besides its files. */
