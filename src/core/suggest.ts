@@ -28,3 +28,24 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const limit = Math.max(2, Math.floor(word.length / 3))
   return best !== undefined && bestD <= limit ? best : undefined
 }
+
+/**
+ * The candidates `word` is part of: those that start with it first (`tls` → tls.endpoint), then
+ * those with a dotted part that does (cert.tls), then those that contain it; at most `max`.
+ */
+export function containing(word: string, candidates: readonly string[], max = 6): string[] {
+  const w = word.toLowerCase()
+  if (w.length < 2) return []
+  const rank = (c: string) => {
+    const l = c.toLowerCase()
+    if (l.startsWith(w)) return 0
+    if (l.split(/[.:-]/).some((part) => part.startsWith(w))) return 1
+    return l.includes(w) ? 2 : 3
+  }
+  return candidates
+    .map((c, i) => ({c, i, r: rank(c)}))
+    .filter((x) => x.r < 3)
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .slice(0, max)
+    .map((x) => x.c)
+}

@@ -26,21 +26,23 @@ ${exitCodesHelp({0: 'the check was shown', 2: 'no check has this id'})}`)
 
   async run() {
     const {args} = await this.parse(ChecksShow)
-    const [{loadChecks}, {describeCheck, renderCheckText}, {UsageError}, {didYouMean}] = await Promise.all([
-      import('../../core/registry.js'),
-      import('../../core/check-explain.js'),
-      import('../../core/errors.js'),
-      import('../../core/schema-errors.js'),
-    ])
+    const [{loadChecks}, {describeCheck, renderCheckText}, {UsageError}, {didYouMean}, {containing}] =
+      await Promise.all([
+        import('../../core/registry.js'),
+        import('../../core/check-explain.js'),
+        import('../../core/errors.js'),
+        import('../../core/schema-errors.js'),
+        import('../../core/suggest.js'),
+      ])
     const checks = await loadChecks()
     const check = checks.find((c) => c.id === args.id.toLowerCase())
     if (!check) {
-      const hint = didYouMean(
-        args.id,
-        checks.map((c) => c.id),
-      )
+      const ids = checks.map((c) => c.id)
+      // A part of an id (`tls`): the ids it is part of; else a typo's closest id.
+      const parts = containing(args.id, ids)
+      const hint = parts.length === 1 ? parts[0] : parts.length ? undefined : didYouMean(args.id, ids)
       throw new UsageError(
-        `no check has the id "${args.id}"`,
+        `no check has the id "${args.id}"${parts.length > 1 ? `; the ids with "${args.id}": ${parts.join(', ')}` : ''}`,
         [],
         hint ? `did you mean ${hint}? (checks list gives every id)` : 'checks list gives every id',
       )
