@@ -1,3 +1,4 @@
+import {statSync} from 'node:fs'
 import {UsageError} from './errors.js'
 import {didYouMean} from './suggest.js'
 
@@ -54,10 +55,16 @@ export function unknownCommand(
     const rest = words.slice(n)
     if (rest.length === 0 || Object.keys(cmd.args ?? {}).length > 0 || cmd.strict === false) return undefined
     const name = words.slice(0, n).join(' ')
+    // An environment file given as validate takes it: the flag that takes it here.
+    const file = rest.length === 1 && cmd.flags?.config ? rest[0]! : undefined
+    const looksLikeFile = file !== undefined && (/\.(ya?ml|json)$/i.test(file) || isFile(file))
+    const config = cmd.flags?.config?.char ? `-${cmd.flags.config.char}` : '--config'
     return new UsageError(
-      `${name} takes no argument: ${rest.join(' ')}`,
+      `${name} takes no argument: ${rest.join(' ')}${looksLikeFile ? `; did you mean ${config} ${file}?` : ''}`,
       [],
-      `idm-preflight ${name} --help lists its flags`,
+      looksLikeFile
+        ? `idm-preflight ${name} ${config} ${file} (the environment file is a flag here)`
+        : `idm-preflight ${name} --help lists its flags`,
     )
   }
   const spaced = Object.keys(commands).map((id) => id.replaceAll(':', ' '))
@@ -126,6 +133,8 @@ export function parseErrorToUsage(
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
+  const together = exclusiveFlags(lines)
+  if (together) return new UsageError(`${name}: ${together.message}`, [], together.hint ?? hint)
   let first = lines[0] ?? 'invalid flags'
   if (/^The following errors? occurred:$/.test(first)) first = lines.slice(1).join('; ') || first
   first = first.replace(/^Flag (--[\w-]+) expects a value$/, '$1 needs a value')
@@ -136,4 +145,44 @@ export function parseErrorToUsage(
     first = `--${option[1]} ${option[2]} is not one of ${allowed.join(', ')}${guess ? `; did you mean ${guess}?` : ''}`
   }
   return new UsageError(`${name}: ${first.replace(/:$/, '')}`, [], hint)
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** What to do instead of two flags that exclude each other, by the pair (sorted, joined by +). */
+const EXCLUSIVE_HINTS: Record<string, string> = {
+  'agent+server': "--server on the server's host, --agent ID on that agent's",
+}
+
+/**
+ * oclif's "--agent=X cannot also be provided when using --server" (each way round) as one line:
+ * "--server and --agent X cannot be given together" (a boolean flag without its value).
+ */
+function exclusiveFlags(lines: readonly string[]): {message: string; hint?: string} | undefined {
+  const said = lines.filter((l) => !/^The following errors? occurred:$/.test(l))
+  const re = /^--([\w-]+)(?:=(.*?))? cannot also be provided when using --([\w-]+)$/
+  const matches = said.map((l) => re.exec(l))
+  if (said.length === 0 || matches.some((m) => !m)) return undefined
+  const values = new Map<string, string | undefined>()
+  const order: string[] = []
+  const pairs = new Map<string, [string, string]>()
+  for (const m of matches as RegExpExecArray[]) {
+    const [, flag, value, using] = m as unknown as [string, string, string | undefined, string]
+    const boolean = value === undefined || value === 'true' || value === 'false'
+    if (!values.has(flag) || values.get(flag) === undefined) values.set(flag, boolean ? undefined : value)
+    if (!values.has(using)) values.set(using, undefined)
+    for (const f of [using, flag]) if (!order.includes(f)) order.push(f)
+    const key = [flag, using].sort().join('+')
+    if (!pairs.has(key)) pairs.set(key, order.indexOf(using) <= order.indexOf(flag) ? [using, flag] : [flag, using])
+  }
+  const shown = (f: string) => `--${f}${values.get(f) === undefined ? '' : ` ${values.get(f)}`}`
+  const parts = [...pairs.values()].map(([a, b]) => `${shown(a)} and ${shown(b)}`)
+  const hints = [...pairs.keys()].map((k) => EXCLUSIVE_HINTS[k]).filter(Boolean)
+  return {message: `${parts.join('; ')} cannot be given together`, hint: hints.length ? hints.join('; ') : undefined}
 }
