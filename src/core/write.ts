@@ -147,14 +147,18 @@ export async function refuseOverwrite(file: string, shown: string, force: boolea
 export async function refuseMissingFolder(file: string, shown: string, flag = '--out'): Promise<void> {
   const folder = dirname(resolve(file))
   const st = await stat(folder).catch((e: NodeJS.ErrnoException) => e)
-  if (st instanceof Error && (st.code === 'ENOENT' || st.code === 'ENOTDIR'))
+  if (st instanceof Error && st.code === 'ENOENT')
     throw new UsageError(
       `cannot write ${shown}: the folder ${folder} does not exist`,
       [],
       `create it first (mkdir -p ${folder}), or choose another ${flag}`,
     )
-  if (!(st instanceof Error) && !st.isDirectory())
-    throw new UsageError(`cannot write ${shown}: ${folder} is not a folder`, [], `choose another ${flag}`)
+  if ((st instanceof Error && st.code === 'ENOTDIR') || (!(st instanceof Error) && !st.isDirectory()))
+    throw new UsageError(
+      `cannot write ${shown}: a folder on the way is a file (${folder})`,
+      [],
+      `choose another ${flag}`,
+    )
 }
 
 function existsError(shown: string, flag: string): UsageError {

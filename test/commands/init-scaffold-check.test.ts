@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
-import {readFile, stat} from 'node:fs/promises'
+import {mkdir, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
@@ -31,6 +31,8 @@ describe('init → scaffold --generate-certificates → check, no edit in betwee
       const sb = topology === 'saas' ? saas : onPrem
       const home = join(dir, topology)
       const env = join(home, 'idm-preflight.yaml')
+      // init writes into a folder that is there (never a tree made from a typo).
+      await mkdir(home)
       const serverDir = join(home, 'server')
       const agentDir = join(home, 'agent')
       const sandboxPfx = (await readFile(join(sb.dir, 'secrets', 'pfx-password'), 'utf8')).trim()
