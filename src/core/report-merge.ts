@@ -17,6 +17,7 @@ import {
   type Summary,
 } from './report.js'
 import {ExitCode} from './exit-codes.js'
+import {jsonErrorWords} from './source.js'
 
 /**
  * The reports read by one command are JSON of at most this size together (100 agents' results
@@ -83,7 +84,7 @@ async function readOne(file: string, maxBytes: number): Promise<{report: Report;
     json = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''))
   } catch (e) {
     throw new UsageError(
-      `${file} is not JSON: ${(e as Error).message}`,
+      `${file} is not JSON: ${jsonErrorWords((e as Error).message)}`,
       [],
       'name a JSON report written by check --format json (an HTML, JUnit or text report cannot be read back)',
     )

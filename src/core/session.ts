@@ -78,6 +78,17 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
       [],
       `run check --agent ID on each agent's host${env.agents?.length ? ` (${env.agents.map((a) => a.identifier).join(', ')})` : ''}`,
     )
+  // `--agent "$AGENT"` with an empty variable is a mistake, not "no role": a full run would merge wrongly.
+  if (o.agent !== undefined && o.agent.trim() === '') {
+    const ids = (env.agents ?? []).map((a) => a.identifier)
+    throw new UsageError(
+      '--agent was given an empty name',
+      [],
+      ids.length
+        ? `agents in this file: ${ids.join(', ')} (or leave --agent out for every check from this host)`
+        : 'this file has no agents: leave --agent out',
+    )
+  }
   if (o.agent && !(env.agents ?? []).some((a) => a.identifier.toLowerCase() === o.agent!.toLowerCase())) {
     const ids = (env.agents ?? []).map((a) => a.identifier)
     throw new UsageError(
@@ -265,7 +276,7 @@ export async function runSession(
   // Where each result is in the picture (results are in plan order).
   const {pictureOf, placer, runHostOf, systemHostOf} = await import('./picture.js')
   const picture = pictureOf(env)
-  const component = runHostOf(env, o.agent)
+  const component = o.server ? 'server' : runHostOf(env, o.agent)
   const place = placer(picture, component)
   results.forEach((r, i) => (r.place = place(s.plan[i]!)))
   const clean = (v: string) => redactor.redact(stripControl(v))
