@@ -18,6 +18,7 @@ import {
 } from './report.js'
 import {ExitCode} from './exit-codes.js'
 import {jsonErrorWords} from './source.js'
+import {stripControl} from './terminal.js'
 
 /**
  * The reports read by one command are JSON of at most this size together (100 agents' results
@@ -295,7 +296,8 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
         'merge the reports of one environment file',
       )
   }
-  const runs = inputs.flatMap(({file, report}, i) => runsOf(file, report, i))
+  // A file name is the user's argument: printed in the hosts table, so no control sequence.
+  const runs = inputs.flatMap(({file, report}, i) => runsOf(stripControl(file), report, i))
   // The same run twice (one file given twice, or a copy of it) would count every result twice.
   const seenRun = new Map<string, HostRun>()
   for (const run of runs) {

@@ -81,3 +81,17 @@ describe('the adversarial pass of session 8', () => {
     assert.match(r.stdout + r.stderr, /SandboxAgent/)
   })
 })
+
+describe('control sequences and bidirectional overrides in names and arguments', () => {
+  const ESC = '\u001b'
+  test('an unknown command, an unknown check id and a file name: their control sequences never reach the terminal', async () => {
+    const hostile = `x${ESC}[31mRED${ESC}]0;TITLE\u0007${ESC}[0m\u202Eevil`
+    for (const args of [[hostile], ['checks', 'show', hostile], ['validate', `/tmp/${hostile}.yaml`]]) {
+      const r = await runCli(args, {timeoutMs: 60_000})
+      assert.equal(r.code, 2, r.stdout + r.stderr)
+      assert.ok(!(r.stdout + r.stderr).includes(ESC), `an escape reached the terminal: ${JSON.stringify(r.stderr)}`)
+      assert.ok(!(r.stdout + r.stderr).includes('\u202E'), 'a right-to-left override reached the terminal')
+      assert.match(r.stdout + r.stderr, /RED/)
+    }
+  })
+})
