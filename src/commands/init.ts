@@ -153,6 +153,7 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
           product: flags.product,
           organization: flags.organization,
           agentUrl: flags['agent-url'],
+          agentId: flags['agent-id'],
           serverWorkingDirectory: flags['working-directory'],
           databaseServer: flags['database-server'],
           databaseName: flags['database-name'],
