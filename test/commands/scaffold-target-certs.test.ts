@@ -18,6 +18,7 @@ const SECRETS = {
 
 describe('scaffold --generate-certificates --target with Windows working directories', () => {
   let dir: string
+  let initOut = ''
   let cleanup: () => Promise<void>
   before(async () => {
     ;({dir, cleanup} = await tempDir())
@@ -53,8 +54,17 @@ describe('scaffold --generate-certificates --target with Windows working directo
       {cwd: dir},
     )
     assert.equal(r.code, 0, r.stdout + r.stderr)
+    initOut = r.stdout
   })
   after(() => cleanup())
+
+  test("init's Next: lines say --target, and for the agent --server-target", () => {
+    assert.match(initOut, /--server --generate-certificates .*\(here, add --target DIR\)\n/)
+    assert.match(
+      initOut,
+      /scaffold -c contoso-prod\.yaml --generate-certificates .*add --target DIR, and --server-target SRV/,
+    )
+  })
 
   const valid = async (path: string, password: string, privateKey: boolean) => {
     assert.ok(existsSync(path), `${path} was not created`)
