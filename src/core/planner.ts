@@ -9,6 +9,7 @@ import {
   type Stage,
 } from './check.js'
 import type {Environment} from './environment.js'
+import {leftOutText, type LeftOutSummary} from './report.js'
 import {docsForProduct} from './docs.js'
 import {idMatcher} from './glob.js'
 import type {Validators} from './validators.js'
@@ -225,26 +226,32 @@ function elsewhere(check: CheckDefinition, t: PlannedTarget<unknown>, role: Role
 }
 
 /**
- * The note a run with --server or --agent adds about what it left out: which checks, and the
- * runs on the other hosts that check them. Undefined when nothing was left out.
+ * What a run with --server or --agent left out: which checks, and the runs on the other hosts
+ * that check them (its note is `leftOutText` of it). Undefined when nothing was left out.
  */
+export function leftOutSummary(
+  env: Environment,
+  leftOut: readonly LeftOut[],
+  o: {server?: boolean; agent?: string},
+): LeftOutSummary | undefined {
+  if (leftOut.length === 0) return undefined
+  const agentId = o.agent?.toLowerCase()
+  return {
+    instances: leftOut.length,
+    checks: [...new Set(leftOut.map((l) => l.id))],
+    server: !o.server && env.topology !== 'saas',
+    agents: (env.agents ?? []).map((a) => a.identifier).filter((id) => id.toLowerCase() !== agentId),
+  }
+}
+
+/** The note a run with --server or --agent adds about what it left out; undefined when nothing was. */
 export function leftOutNote(
   env: Environment,
   leftOut: readonly LeftOut[],
   o: {server?: boolean; agent?: string},
 ): string | undefined {
-  if (leftOut.length === 0) return undefined
-  const ids = [...new Set(leftOut.map((l) => l.id))]
-  const agentId = o.agent?.toLowerCase()
-  const others = (env.agents ?? []).map((a) => a.identifier).filter((id) => id.toLowerCase() !== agentId)
-  // A fleet is named, not listed: past a few agents, how many and the first ones.
-  const agents =
-    others.length <= 3
-      ? others.map((id) => `check --agent ${id} on ${id}'s host`)
-      : [`check --agent ID on each other agent's host (${others.length}: ${others.slice(0, 3).join(', ')}, …)`]
-  const elsewhere = [...(o.server || env.topology === 'saas' ? [] : ["check --server on the server's host"]), ...agents]
-  const n = leftOut.length
-  return `left out ${n} instance${n === 1 ? '' : 's'} that other hosts check (${ids.join(', ')}): run ${elsewhere.join(', ')}`
+  const s = leftOutSummary(env, leftOut, o)
+  return s && leftOutText(s)
 }
 
 /** A check's `plan` that produces params its own schema rejects is a bug in that check. */

@@ -7,10 +7,13 @@ import type {Status} from './check.js'
 import {sanitizeReport} from './report-sanitize.js'
 import {
   exitCodeFor,
+  leftOutText,
+  missingPartText,
   summarize,
   worst,
   type CheckResult,
   type HostVerdict,
+  type LeftOutSummary,
   type MergedRun,
   type Report,
   type RunHost,
@@ -135,6 +138,7 @@ interface HostRun {
   stage: 'before' | 'after'
   startedAt: string
   results: CheckResult[]
+  leftOut?: LeftOutSummary
 }
 
 /**
@@ -171,6 +175,7 @@ function runsOf(file: string, report: Report, i: number): HostRun[] {
         stage,
         startedAt: report.startedAt,
         results: report.results,
+        ...(report.leftOut ? {leftOut: report.leftOut} : {}),
       },
     ]
   }
@@ -185,6 +190,7 @@ function runsOf(file: string, report: Report, i: number): HostRun[] {
       stage: run.stage === 'after' ? 'after' : 'before',
       startedAt: run.startedAt,
       results: byRun.get(label) ?? [],
+      ...(run.leftOut ? {leftOut: run.leftOut} : {}),
     }
   })
 }
@@ -360,6 +366,7 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
       exitCode: runExitCode(run.report, summary),
       summary,
       file: run.file,
+      ...(run.leftOut ? {leftOut: run.leftOut} : {}),
     }
   })
   let start = Infinity
@@ -370,11 +377,15 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
     end = Math.max(end, t + report.durationMs)
   }
   const summary = summarize(results)
-  // A note several hosts made (an expired waiver) is said once, with its hosts.
+  // A note several hosts made (an expired waiver) is said once, with its hosts. A run's note on
+  // what it left out is not: the merge says instead which of the runs it names are missing.
   const notes = new Map<string, string[]>()
   for (const run of runs)
-    for (const n of run.report.runs?.length ? [] : run.report.notes) notes.set(n, [...(notes.get(n) ?? []), run.label])
-  const carried = inputs.flatMap(({report}) => (report.runs?.length ? report.notes : []))
+    for (const n of run.report.runs?.length ? [] : run.report.notes)
+      if (!run.leftOut || n !== leftOutText(run.leftOut)) notes.set(n, [...(notes.get(n) ?? []), run.label])
+  const {missing, said} = missingParts(runs)
+  // A merged input's notes on missing parts are said again from its runs, against this merge.
+  const carried = inputs.flatMap(({report}) => (report.runs?.length ? report.notes : [])).filter((n) => !said.has(n))
   return {
     schemaVersion: 1,
     tool: head!.report.tool,
@@ -388,11 +399,40 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
     interrupted,
     summary,
     results,
-    notes: [...new Set([...[...notes].map(([n, on]) => `${andList(on)}: ${n}`), ...carried])],
+    notes: [...new Set([...missing, ...[...notes].map(([n, on]) => `${andList(on)}: ${n}`), ...carried])],
     picture,
     ...(head!.report.environmentSummary ? {environmentSummary: head!.report.environmentSummary} : {}),
     runs: merged,
   }
+}
+
+/**
+ * The parts of the installation that a run left out (--server, --agent) and that no run of the
+ * merge checks: the runs each left-out note names, less those merged (a `--server` run; an
+ * `--agent ID` run, IDs compared case-insensitively). `said`: every such note this merge could
+ * say, so that a merged input's own are replaced.
+ */
+function missingParts(runs: readonly HostRun[]): {missing: string[]; said: Set<string>} {
+  const server = runs.some((r) => r.host.role === 'server')
+  const agents = new Set(runs.flatMap((r) => (r.host.agent ? [r.host.agent.toLowerCase()] : [])))
+  const missing = new Set<string>()
+  const said = new Set<string>()
+  for (const {leftOut} of runs) {
+    if (!leftOut) continue
+    if (leftOut.server) {
+      const text = missingPartText({server: true})
+      said.add(text)
+      if (!server) missing.add(text)
+    }
+    for (const agent of leftOut.agents) {
+      const text = missingPartText({agent})
+      said.add(text)
+      if (!agents.has(agent.toLowerCase())) missing.add(text)
+    }
+  }
+  // The server's part first, then the agents' in the order the runs named them.
+  const serverText = missingPartText({server: true})
+  return {missing: [...missing].sort((a, b) => Number(b === serverText) - Number(a === serverText)), said}
 }
 
 /** A run's exit code from its results: an interrupted run keeps its 130 or 143. */

@@ -3,7 +3,7 @@ import {copyFile, readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
-import type {CheckResult, Report} from '../../src/core/report.js'
+import {leftOutText, type CheckResult, type LeftOutSummary, type Report} from '../../src/core/report.js'
 import {hasStackTrace, runCli, tempDir} from '../helpers/cli.js'
 
 /**
@@ -264,6 +264,86 @@ describe('report merge adds up', () => {
     assert.match(html.stdout, /<tr><td>AGT09<\/td><td>agent<\/td>/)
     const text = await runCli(['report', 'merge', file('role-srv.json'), file('role-agt.json')])
     assert.match(text.stdout, /^ {2}SRV09 +server +stage before/m)
+  })
+})
+
+describe("report merge says a run's left-out note only for the runs it names that are not merged", () => {
+  // contoso-prod's three hosts, each run with its role: what each left out and the runs it names.
+  const roleRun = (name: string, host: Report['host'], leftOut: LeftOutSummary, s: number, notes: string[] = []) => {
+    const r = report(host, hostRows('pass', host!.agent ? `agent:${host!.agent}` : 'server'), {
+      startedAt: `2026-12-01T12:00:0${s}.000Z`,
+    })
+    r.leftOut = leftOut
+    r.notes = [leftOutText(leftOut), ...notes]
+    return writeFile(file(name), JSON.stringify(r))
+  }
+  const checks = ['connector.ldap', 'server.reachability']
+  before(async () => {
+    await roleRun(
+      'lo-srv.json',
+      {name: 'SRV01', role: 'server'},
+      {instances: 24, checks, server: false, agents: ['ContosoAD', 'ContosoHR']},
+      1,
+    )
+    await roleRun(
+      'lo-ad.json',
+      {name: 'AGT01', agent: 'ContosoAD', role: 'agent'},
+      {instances: 12, checks, server: true, agents: ['ContosoHR']},
+      2,
+      ['waiver for tls.protocols expired on 2026-01-01: "legacy"'],
+    )
+    await roleRun(
+      'lo-hr.json',
+      {name: 'AGT02', agent: 'ContosoHR', role: 'agent'},
+      {instances: 12, checks, server: true, agents: ['contosoad']},
+      3,
+    )
+  })
+  const merge = async (...names: string[]) => {
+    const r = await runCli(['report', 'merge', ...names.map(file), '--format', 'json'])
+    assert.equal(r.code, 3, r.stderr) // each host's proxy.settings fails
+    return JSON.parse(r.stdout) as Report
+  }
+
+  test('every run named is merged: no left-out note, the other notes kept', async () => {
+    const m = await merge('lo-srv.json', 'lo-ad.json', 'lo-hr.json')
+    assert.deepEqual(m.notes, ['AGT01 (ContosoAD): waiver for tls.protocols expired on 2026-01-01: "legacy"'])
+    assert.deepEqual(
+      m.runs!.map((r) => r.leftOut?.instances),
+      [24, 12, 12],
+    )
+    const text = await runCli(['report', 'merge', ...['lo-srv.json', 'lo-ad.json', 'lo-hr.json'].map(file)])
+    assert.equal(text.code, 3, text.stderr)
+    assert.doesNotMatch(text.stdout, /left out|not checked/)
+  })
+
+  test('a run named is missing: its part is said not checked, once, whoever named it', async () => {
+    const m = await merge('lo-srv.json', 'lo-ad.json')
+    assert.deepEqual(m.notes, [
+      "ContosoHR's part was not checked: no --agent ContosoHR report in this merge",
+      'AGT01 (ContosoAD): waiver for tls.protocols expired on 2026-01-01: "legacy"',
+    ])
+    const agents = await merge('lo-ad.json', 'lo-hr.json')
+    assert.deepEqual(agents.notes.slice(0, 1), ["the server's part was not checked: no --server report in this merge"])
+    assert.equal(agents.notes.filter((n) => /not checked/.test(n)).length, 1)
+    const text = await runCli(['report', 'merge', file('lo-srv.json'), file('lo-ad.json')])
+    assert.match(text.stdout, /ContosoHR's part was not checked: no --agent ContosoHR report in this merge/)
+    assert.doesNotMatch(text.stdout, /left out/)
+  })
+
+  test('a merged report merged again with the missing run: the note goes', async () => {
+    const partial = await runCli(['report', 'merge', file('lo-srv.json'), file('lo-ad.json'), '--format', 'json'])
+    await writeFile(file('lo-partial.json'), partial.stdout)
+    const m = await merge('lo-partial.json', 'lo-hr.json')
+    assert.deepEqual(m.notes, ['AGT01 (ContosoAD): waiver for tls.protocols expired on 2026-01-01: "legacy"'])
+  })
+
+  test('a report of an earlier version (no leftOut) keeps its note as it was', async () => {
+    const old = JSON.parse(await readFile(file('lo-hr.json'), 'utf8')) as Report
+    delete old.leftOut
+    await writeFile(file('lo-hr-old.json'), JSON.stringify(old))
+    const m = await merge('lo-srv.json', 'lo-ad.json', 'lo-hr-old.json')
+    assert.ok(m.notes.includes(`AGT02 (ContosoHR): ${old.notes[0]}`), m.notes.join('\n'))
   })
 })
 
