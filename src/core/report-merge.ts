@@ -273,6 +273,25 @@ function rowKey(r: CheckResult, host: string, stage: string | undefined): string
 export interface MergeOptions {
   /** Runs of both stages may be merged; each row then says its stage. */
   allowMixedStages?: boolean
+  /** Two runs of one host part (same role and agent, same stage) may be merged; the second is labelled `#2`. */
+  allowRepeatedRuns?: boolean
+}
+
+/**
+ * The part of the installation a run checks, for the refusal of repeated runs: `--server`, or
+ * `--agent ID` (whatever host ran it: an old and a fresh run of one part are two verdicts on one
+ * thing); a run without a role checks everything from where it stands, so only the same host's
+ * is a repeat.
+ */
+function partOf(run: HostRun): {key: string; text: string} {
+  const role = run.host.role ?? (run.host.agent ? 'agent' : 'all')
+  if (role === 'server') return {key: JSON.stringify(['server', run.stage]), text: "the server's part (--server)"}
+  if (role === 'agent' && run.host.agent)
+    return {
+      key: JSON.stringify(['agent', run.host.agent.toLowerCase(), run.stage]),
+      text: `${run.host.agent}'s part (--agent ${run.host.agent})`,
+    }
+  return {key: JSON.stringify(['all', run.host.name, run.stage]), text: `every check from ${run.host.name}`}
 }
 
 /**
@@ -325,6 +344,25 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
       [],
       'merge the reports of one stage, or add --allow-mixed-stages (each row then says its stage)',
     )
+  }
+  // Two runs of one part at one stage (an old and a fresh run of an agent's host): both kept, the
+  // old one's verdicts would decide the exit code unseen. Refused unless two hosts really run it.
+  if (!opts.allowRepeatedRuns) {
+    const seenPart = new Map<string, HostRun>()
+    for (const run of runs) {
+      const part = partOf(run)
+      const other = seenPart.get(part.key)
+      if (other) {
+        const [older, newer] = Date.parse(other.startedAt) <= Date.parse(run.startedAt) ? [other, run] : [run, other]
+        const where = (r: HostRun) => `${r.file}${r.file === (r === older ? newer : older).file ? ` (${r.label})` : ''}`
+        throw new UsageError(
+          `${where(older)} and ${where(newer)} are two runs of ${part.text} at stage ${run.stage}, started ${older.startedAt} and ${newer.startedAt}: one merge has one run of each part`,
+          [],
+          `keep the newer one (${newer.file}), or pass --allow-repeated-runs when two hosts really run the same agent`,
+        )
+      }
+      seenPart.set(part.key, run)
+    }
   }
   // Two runs of one host (and installation) that are not the same run: each keeps its own label.
   const seen = new Map<string, number>()

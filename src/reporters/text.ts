@@ -146,7 +146,20 @@ export function summaryLine(report: Report, style: Style = plainStyle): string {
   const parts = (['pass', 'warn', 'fail', 'error', 'skip'] as const).map((k) =>
     s[k] > 0 ? paint(style, k, `${s[k]} ${k}`) : `${s[k]} ${k}`,
   )
-  return `${total} check${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.durationMs)} (exit ${report.exitCode})`
+  return `${total} check${total === 1 ? '' : 's'}: ${parts.join(', ')} ${timeText(report)} (exit ${report.exitCode})`
+}
+
+/**
+ * How long a report took: one run's duration; a merged report's is the span from the first run's
+ * start to the last one's end (runs of several hosts, maybe days apart), said as such, in UTC.
+ */
+function timeText(report: Report): string {
+  if (!report.runs?.length) return `in ${formatDuration(report.durationMs)}`
+  const start = Date.parse(report.startedAt)
+  const [from, to] = [start, start + report.durationMs].map((t) => new Date(t).toISOString())
+  const sameDay = from!.slice(0, 10) === to!.slice(0, 10)
+  const at = (iso: string) => (sameDay ? iso.slice(11, 19) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`)
+  return `runs from ${at(from!)} to ${at(to!)} UTC`
 }
 
 function paint(style: Style, status: Status, text: string): string {

@@ -267,6 +267,66 @@ describe('report merge adds up', () => {
   })
 })
 
+describe('report merge: two runs of one part are refused; the time is the span of the runs', () => {
+  test('an old and a fresh run of one agent: exit 2 naming both files and starts; --allow-repeated-runs keeps both', async () => {
+    const old = report({name: 'AGT01', agent: 'ContosoAD'}, [row('connector.ldap', 'ad', 'error')], {
+      startedAt: '2026-11-30T09:00:00.000Z',
+    })
+    await writeFile(file('agt1-old.json'), JSON.stringify(old))
+    const refused = await runCli(['report', 'merge', file('srv.json'), file('agt1-old.json'), file('agt1.json')])
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr)
+    assert.match(
+      refused.stderr,
+      /agt1-old\.json and .*agt1\.json are two runs of ContosoAD's part \(--agent ContosoAD\) at stage before, started 2026-11-30T09:00:00\.000Z and 2026-12-01T10:00:02\.000Z/,
+    )
+    assert.match(
+      refused.stderr,
+      /keep the newer one \(.*agt1\.json\), or pass --allow-repeated-runs when two hosts really run the same agent/,
+    )
+    assert.ok(!hasStackTrace(refused.stderr), refused.stderr)
+    // Another host running the same agent is the same part.
+    const moved = {...old, host: {name: 'AGT05', agent: 'contosoad', role: 'agent'}}
+    await writeFile(file('agt5.json'), JSON.stringify(moved))
+    const other = await runCli(['report', 'merge', file('agt1.json'), file('agt5.json')])
+    assert.equal(other.code, 2, other.stdout + other.stderr)
+    const allowed = await runCli([
+      'report',
+      'merge',
+      file('srv.json'),
+      file('agt1-old.json'),
+      file('agt1.json'),
+      '--allow-repeated-runs',
+      '--json',
+    ])
+    assert.equal(allowed.code, 3, allowed.stderr)
+    assert.deepEqual(
+      (JSON.parse(allowed.stdout) as Report).runs!.map((r) => r.label),
+      ['SRV01', 'AGT01 (ContosoAD)', 'AGT01 (ContosoAD) #2'],
+    )
+  })
+
+  test('runs without a role from two hosts are two vantage points, not a repeat', async () => {
+    const laptop = report({name: 'LAPTOP'}, hostRows('pass', 'server'), {startedAt: '2026-12-01T10:00:09.000Z'})
+    await writeFile(file('laptop.json'), JSON.stringify(laptop))
+    const r = await runCli(['report', 'merge', file('srv.json'), file('laptop.json'), '--json'])
+    assert.equal(r.code, 3, r.stderr)
+    // The same host's two runs without a role are.
+    await writeFile(file('srv-again.json'), JSON.stringify({...laptop, host: {name: 'SRV01'}}))
+    const again = await runCli(['report', 'merge', file('srv.json'), file('srv-again.json')])
+    assert.equal(again.code, 2, again.stdout + again.stderr)
+    assert.match(again.stderr, /two runs of every check from SRV01 at stage before/)
+  })
+
+  test("the summary line says the span of the runs, not one run's time", async () => {
+    const r = await runCli(['report', 'merge', ...three()])
+    assert.equal(r.code, 3, r.stderr)
+    // Started 10:00:01, :02 and :03, each 1 s long.
+    assert.match(r.stdout, /^5 checks: .* runs from 10:00:01 to 10:00:04 UTC \(exit 3\)$/m)
+    const show = await runCli(['report', 'show', file('srv.json')])
+    assert.match(show.stdout, /^3 checks: .* in 1(?:\.0)?s \(exit 3\)$/m)
+  })
+})
+
 describe("report merge says a run's left-out note only for the runs it names that are not merged", () => {
   // contoso-prod's three hosts, each run with its role: what each left out and the runs it names.
   const roleRun = (name: string, host: Report['host'], leftOut: LeftOutSummary, s: number, notes: string[] = []) => {
