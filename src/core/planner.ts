@@ -28,6 +28,8 @@ export interface CheckInstance {
   params: unknown
   /** Set when the instance is not run: the reason is reported as a `skip`. */
   skip?: string
+  /** Set when the skip is the user's own selection (--only, --skip): the text report folds those rows. */
+  deselected?: Deselected
   /** Set when the instance cannot run (a secret it needs is unset): reported as an `error`. */
   error?: string
   /** Whose host runs it: `server`, `agent` (one agent's, `agent` names it, or every agent's), or `any` host (unset: any). */
@@ -37,6 +39,18 @@ export interface CheckInstance {
   /** The `${env:}`/`${file:}` references it needs, as written (the session fills this in). */
   secrets?: string[]
   check: CheckDefinition
+}
+
+/** The user's own selection that left an instance out: the flag and its patterns as given. */
+export interface Deselected {
+  flag: '--only' | '--skip'
+  patterns: string[]
+}
+
+/** The skip reason of an instance the user's own selection left out. */
+const DESELECTED_REASON: Record<Deselected['flag'], string> = {
+  '--only': 'not selected by --only',
+  '--skip': 'skipped by --skip',
 }
 
 /** An instance a run with --server or --agent left out: another host checks it. */
@@ -109,13 +123,21 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     const docs = docsForProduct(check.docs, env.product)
     const base = {id: check.id, flow: check.flow, docs, check, params: {}, stage: check.stage ?? 'before'}
     const checkRole = roleOf(check, undefined)
+    // What the user's own --only/--skip leaves out says so, whatever else would skip it.
+    const deselected: Deselected | undefined =
+      only && !only(check.id)
+        ? {flag: '--only', patterns: opts.only!}
+        : skipFlag?.(check.id)
+          ? {flag: '--skip', patterns: opts.skip!}
+          : undefined
     if (!check.topologies.includes(env.topology)) {
       out.push({
         ...base,
         ...checkRole,
         target: '-',
         title: check.summary,
-        skip: `does not apply to topology ${env.topology}`,
+        skip: deselected ? DESELECTED_REASON[deselected.flag] : `does not apply to topology ${env.topology}`,
+        ...(deselected ? {deselected} : {}),
       })
       continue
     }
@@ -143,7 +165,9 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
         ...checkRole,
         target: '-',
         title: check.summary,
-        error: `cannot be planned while a reference it reads is not resolved (${(e as Error).message})`,
+        ...(deselected
+          ? {skip: DESELECTED_REASON[deselected.flag], deselected}
+          : {error: `cannot be planned while a reference it reads is not resolved (${(e as Error).message})`}),
       })
       continue
     }
@@ -169,20 +193,21 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
         ...checkRole,
         target: '-',
         title: check.summary,
-        skip: check.emptyReason?.(env, ctx) ?? 'nothing to check in this environment',
+        skip: deselected
+          ? DESELECTED_REASON[deselected.flag]
+          : (check.emptyReason?.(env, ctx) ?? 'nothing to check in this environment'),
+        ...(deselected ? {deselected} : {}),
       })
       continue
     }
     for (const t of targets) {
       assertParams(check, t.params, t.target, opts.validators)
       const stage = t.stage ?? check.stage ?? 'before'
-      let skip = t.skip
+      let skip = deselected ? DESELECTED_REASON[deselected.flag] : t.skip
       if (!skip && check.platforms && !check.platforms.includes(platform))
         skip = `runs on ${check.platforms.join('/')} only (this host is ${platform})`
       if (!skip && STAGE_ORDER[stage] > STAGE_ORDER[opts.stage]) skip = `runs after installation: use --stage ${stage}`
       if (!skip && check.optIn && !opts.optIn?.has(check.optIn.flag)) skip = `opt-in: run with --${check.optIn.flag}`
-      if (!skip && only && !only(check.id)) skip = 'not selected by --only'
-      if (!skip && skipFlag?.(check.id)) skip = 'skipped by --skip'
       if (!skip && skipFile?.(check.id)) skip = 'skipped by checks.skip in the environment file'
       out.push({
         ...base,
@@ -193,6 +218,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
         params: t.params,
         stage,
         skip,
+        ...(deselected ? {deselected} : {}),
       })
     }
   }
