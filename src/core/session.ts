@@ -6,10 +6,10 @@ import {parseTimeout} from './duration.js'
 import {UsageError} from './errors.js'
 import {interruptedExitCode} from './exit-codes.js'
 import {idMatcher, selectorToRegExp, splitList} from './glob.js'
-import {leftOutNote, type CheckInstance, type LeftOut} from './planner.js'
+import {leftOutSummary, type CheckInstance, type LeftOut} from './planner.js'
 import type {systemHostOf} from './picture.js'
 import {maskUrlPasswords, redactor} from './redact.js'
-import {exitCodeFor, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
+import {exitCodeFor, leftOutText, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
 import type {Environment} from './environment.js'
 import {runChecks} from './runner.js'
 import {walkStrings} from './semantics.js'
@@ -262,8 +262,8 @@ export async function runSession(
   })
   const summary = summarize(results)
   const notes: string[] = []
-  const left = leftOutNote(env, s.leftOut, o)
-  if (left) notes.push(left)
+  const left = leftOutSummary(env, s.leftOut, o)
+  if (left) notes.push(leftOutText(left))
   const today = startedAt.toISOString().slice(0, 10)
   for (const w of env.checks?.waivers ?? []) {
     if (w.until < today)
@@ -300,6 +300,7 @@ export async function runSession(
     summary,
     results,
     notes: notes.map((n) => redactor.redact(stripControl(n))),
+    ...(left ? {leftOut: {...left, agents: left.agents.map(clean)}} : {}),
     host: {
       name: clean(hostname()),
       ...(agentId ? {agent: agentId} : {}),
