@@ -72,7 +72,11 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
         process.stdout.write(
           `${JSON.stringify({status: 'error', exitCode: unknown.exitCode, error: unknown.message, hint: unknown.hint}, null, 2)}\n`,
         )
-      else process.stderr.write(`idm-preflight: ${unknown.message}\n  hint: ${unknown.hint}\n`)
+      else {
+        // The unknown word is the user's: printed without its control sequences, if any.
+        const {stripControl} = await import('./core/terminal.js')
+        process.stderr.write(stripControl(`idm-preflight: ${unknown.message}\n  hint: ${unknown.hint}\n`))
+      }
     } else await run(argv, config)
     await flush()
   } catch (error) {

@@ -188,6 +188,9 @@ ${EXIT_CODES_HELP}`)
           process.once('SIGINT', r)
           process.once('SIGTERM', r)
         })
+        say(
+          `\nsandbox stopped; its folder ${sb.dir} is left with the reports, and holds the sandbox's secrets (certificate passwords, connection strings): remove it when done`,
+        )
       }
       process.exitCode = report.exitCode
       return {dir: sb.dir, envFile: sb.envFile, ports: sb.ports, testMails: sb.smtpMessages.length, scaffolded, report}

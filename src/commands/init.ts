@@ -153,6 +153,7 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
           product: flags.product,
           organization: flags.organization,
           agentUrl: flags['agent-url'],
+          agentId: flags['agent-id'],
           serverWorkingDirectory: flags['working-directory'],
           databaseServer: flags['database-server'],
           databaseName: flags['database-name'],
@@ -297,7 +298,17 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
       const {isWindowsPath} = await import('../lib/paths.js')
       const steps = scaffoldSteps(answers, certificates, flags.out, shWord).map((st) =>
         isWindowsPath(st.workingDirectory) && process.platform !== 'win32'
-          ? {...st, note: [st.note, 'on the Windows host (here, add --target DIR)'].filter(Boolean).join('; ')}
+          ? {
+              ...st,
+              note: [
+                st.note,
+                // A separate agent's IdentityServer public part is exported from the server's PFX,
+                // which --target wrote elsewhere: --server-target says where.
+                `on the Windows host (here, add --target DIR${answers.topology === 'on-prem-separate' && !/ --server\b/.test(st.command) ? ', and --server-target SRV: where the server was written' : ''})`,
+              ]
+                .filter(Boolean)
+                .join('; '),
+            }
           : st,
       )
       lines.push('', 'Next:', `  idm-preflight validate ${shWord(flags.out)}`)

@@ -73,6 +73,10 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       description:
         "create the certificates that are not there yet: the encryption certificate, and those the environment file names in the working directory (the server's IdentityServer key pair, a separate agent's copy of its public part, a self-signed TLS certificate)",
     }),
+    'server-target': Flags.string({
+      description:
+        "with --generate-certificates --target, for an agent: where scaffold --server --target wrote the server (its Certificates/IdentityServer.pfx gives the agent's public part)",
+    }),
     'password-env': Flags.string({
       description:
         "with --generate-certificates: the variable holding the PFX password (default: the environment file's encryptionCertificate.password)",
@@ -127,6 +131,11 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
           [],
           'run scaffold on the Windows host, or give --target a folder of this system (then copy it there)',
         )
+      // The environment file names a path of another system (a Windows host): --target is where
+      // its files are written here, to be copied there; the certificates it names under that
+      // path are written at the same place under --target. A path of this system given another
+      // --target is replaced by it, as before.
+      if (isWindowsPath(t.workingDirectory) && !onWindows) t.settingsWorkingDirectory = t.workingDirectory
       t.workingDirectory = resolve(flags.target)
     } else {
       if (isWindowsPath(t.workingDirectory) && !onWindows)
@@ -153,9 +162,14 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
         import('../core/semantics.js'),
         import('../scaffold/apply.js'),
       ])
-      const {make, notes} = certificatesToMake(env, t, index, loaded.baseDir)
+      const {make, notes} = certificatesToMake(env, t, index, loaded.baseDir, flags['server-target'])
       certificateNotes.push(...notes)
-      generated = make.find((m) => m.purpose === 'encryption')?.path
+      // The settings name it as the product's host sees it (the environment file's path).
+      generated = make.find((m) => m.purpose === 'encryption')?.settingsPath
+      if (t.settingsWorkingDirectory && make.length)
+        certificateNotes.push(
+          `the certificates are written under ${shownTarget}, as the settings name them under ${t.settingsWorkingDirectory}: copy ${shownTarget} there (the environment file and the settings keep the paths of the product's host)`,
+        )
       // Everything is judged before anything is written: a missing password or source leaves no
       // half-made set of certificates.
       const todo: {m: (typeof make)[number]; password: string; der?: Buffer}[] = []
@@ -164,7 +178,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
         // A private key is never written through a link (a Certificates that points elsewhere).
         const link = rel.startsWith('..') ? undefined : await linkOnTheWay(m.path, rel.replace(/\\/g, '/'), true)
         if (link) {
-          if (generated === m.path) generated = undefined
+          if (generated === m.settingsPath) generated = undefined
           extra.push({
             relative: rel,
             action: 'skipped',
@@ -298,7 +312,11 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     if (root && !existedBefore) root.action = 'created'
     const placeholders = items
       .filter((i) => typeof i.content === 'string')
-      .flatMap((i) => [...(i.content as string).matchAll(/<REQUIRED: ([^>]*)>/g)].map((m) => `${i.relative}: ${m[1]}`))
+      .flatMap((i) =>
+        [...(i.content as string).matchAll(/<REQUIRED: ([^>]*)>/g)].map(
+          (m) => `${i.relative}: ${i.relative.endsWith('.json') ? jsonUnescaped(m[1]!) : m[1]}`,
+        ),
+      )
     const all = [...results, ...extra]
     if (!this.jsonEnabled()) {
       const verb = (a: string) => (flags['dry-run'] && a !== 'unchanged' && a !== 'skipped' ? `would be ${a}` : a)
@@ -375,5 +393,14 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       outsideCertificates: outside,
       iisSite: site,
     }
+  }
+}
+
+/** A placeholder found in a JSON file's text, as a person reads it (`\"Local\"` is `"Local"`). */
+function jsonUnescaped(text: string): string {
+  try {
+    return JSON.parse(`"${text}"`) as string
+  } catch {
+    return text
   }
 }

@@ -152,7 +152,9 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
         lines.push(
           `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${skippedText(skipped)} (${skipped.map((s) => s.file).join(', ')})`,
         )
-      await this.out(`${lines.join('\n')}\n`)
+      // File names are the user's arguments: printed without control sequences.
+      const {stripControl} = await import('../core/terminal.js')
+      await this.out(stripControl(`${lines.join('\n')}\n`))
     }
     const warned = results.some((r) => r.warnings > 0)
     const exitCode = invalid > 0 ? 2 : flags.strict && warned ? 4 : 0

@@ -3,6 +3,7 @@ import {isParseError, parseErrorToUsage, type CommandShape} from './cli-errors.j
 import {formatDiagnostic, UsageError} from './errors.js'
 import {ExitCode, ISSUES_URL} from './exit-codes.js'
 import {maskUrlPasswords, redactor} from './redact.js'
+import {stripControl} from './terminal.js'
 
 /**
  * What every idm-preflight command shares: errors become the documented exit codes with a clear
@@ -63,9 +64,10 @@ export abstract class BaseCommand extends Command {
           )}\n`,
         )
       } else {
-        this.err(`idm-preflight: ${usage.message}`)
-        for (const d of usage.diagnostics) this.err(`  ${formatDiagnostic(d)}`)
-        if (usage.hint) this.err(`  hint: ${usage.hint}`)
+        // A file name or an argument may hold terminal control sequences: never passed to the terminal.
+        this.err(stripControl(`idm-preflight: ${usage.message}`))
+        for (const d of usage.diagnostics) this.err(stripControl(`  ${formatDiagnostic(d)}`))
+        if (usage.hint) this.err(stripControl(`  hint: ${usage.hint}`))
       }
       return this.exit(ExitCode.Usage)
     }

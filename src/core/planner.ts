@@ -9,6 +9,7 @@ import {
   type Stage,
 } from './check.js'
 import type {Environment} from './environment.js'
+import {leftOutText, type LeftOutSummary} from './report.js'
 import {docsForProduct} from './docs.js'
 import {idMatcher} from './glob.js'
 import type {Validators} from './validators.js'
@@ -27,6 +28,8 @@ export interface CheckInstance {
   params: unknown
   /** Set when the instance is not run: the reason is reported as a `skip`. */
   skip?: string
+  /** Set when the skip is the user's own selection (--only, --skip): the text report folds those rows. */
+  deselected?: Deselected
   /** Set when the instance cannot run (a secret it needs is unset): reported as an `error`. */
   error?: string
   /** Whose host runs it: `server`, `agent` (one agent's, `agent` names it, or every agent's), or `any` host (unset: any). */
@@ -36,6 +39,18 @@ export interface CheckInstance {
   /** The `${env:}`/`${file:}` references it needs, as written (the session fills this in). */
   secrets?: string[]
   check: CheckDefinition
+}
+
+/** The user's own selection that left an instance out: the flag and its patterns as given. */
+export interface Deselected {
+  flag: '--only' | '--skip'
+  patterns: string[]
+}
+
+/** The skip reason of an instance the user's own selection left out. */
+const DESELECTED_REASON: Record<Deselected['flag'], string> = {
+  '--only': 'not selected by --only',
+  '--skip': 'skipped by --skip',
 }
 
 /** An instance a run with --server or --agent left out: another host checks it. */
@@ -108,13 +123,21 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
     const docs = docsForProduct(check.docs, env.product)
     const base = {id: check.id, flow: check.flow, docs, check, params: {}, stage: check.stage ?? 'before'}
     const checkRole = roleOf(check, undefined)
+    // What the user's own --only/--skip leaves out says so, whatever else would skip it.
+    const deselected: Deselected | undefined =
+      only && !only(check.id)
+        ? {flag: '--only', patterns: opts.only!}
+        : skipFlag?.(check.id)
+          ? {flag: '--skip', patterns: opts.skip!}
+          : undefined
     if (!check.topologies.includes(env.topology)) {
       out.push({
         ...base,
         ...checkRole,
         target: '-',
         title: check.summary,
-        skip: `does not apply to topology ${env.topology}`,
+        skip: deselected ? DESELECTED_REASON[deselected.flag] : `does not apply to topology ${env.topology}`,
+        ...(deselected ? {deselected} : {}),
       })
       continue
     }
@@ -142,7 +165,9 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
         ...checkRole,
         target: '-',
         title: check.summary,
-        error: `cannot be planned while a reference it reads is not resolved (${(e as Error).message})`,
+        ...(deselected
+          ? {skip: DESELECTED_REASON[deselected.flag], deselected}
+          : {error: `cannot be planned while a reference it reads is not resolved (${(e as Error).message})`}),
       })
       continue
     }
@@ -168,20 +193,21 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
         ...checkRole,
         target: '-',
         title: check.summary,
-        skip: check.emptyReason?.(env, ctx) ?? 'nothing to check in this environment',
+        skip: deselected
+          ? DESELECTED_REASON[deselected.flag]
+          : (check.emptyReason?.(env, ctx) ?? 'nothing to check in this environment'),
+        ...(deselected ? {deselected} : {}),
       })
       continue
     }
     for (const t of targets) {
       assertParams(check, t.params, t.target, opts.validators)
       const stage = t.stage ?? check.stage ?? 'before'
-      let skip = t.skip
+      let skip = deselected ? DESELECTED_REASON[deselected.flag] : t.skip
       if (!skip && check.platforms && !check.platforms.includes(platform))
         skip = `runs on ${check.platforms.join('/')} only (this host is ${platform})`
       if (!skip && STAGE_ORDER[stage] > STAGE_ORDER[opts.stage]) skip = `runs after installation: use --stage ${stage}`
       if (!skip && check.optIn && !opts.optIn?.has(check.optIn.flag)) skip = `opt-in: run with --${check.optIn.flag}`
-      if (!skip && only && !only(check.id)) skip = 'not selected by --only'
-      if (!skip && skipFlag?.(check.id)) skip = 'skipped by --skip'
       if (!skip && skipFile?.(check.id)) skip = 'skipped by checks.skip in the environment file'
       out.push({
         ...base,
@@ -192,6 +218,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
         params: t.params,
         stage,
         skip,
+        ...(deselected ? {deselected} : {}),
       })
     }
   }
@@ -225,26 +252,32 @@ function elsewhere(check: CheckDefinition, t: PlannedTarget<unknown>, role: Role
 }
 
 /**
- * The note a run with --server or --agent adds about what it left out: which checks, and the
- * runs on the other hosts that check them. Undefined when nothing was left out.
+ * What a run with --server or --agent left out: which checks, and the runs on the other hosts
+ * that check them (its note is `leftOutText` of it). Undefined when nothing was left out.
  */
+export function leftOutSummary(
+  env: Environment,
+  leftOut: readonly LeftOut[],
+  o: {server?: boolean; agent?: string},
+): LeftOutSummary | undefined {
+  if (leftOut.length === 0) return undefined
+  const agentId = o.agent?.toLowerCase()
+  return {
+    instances: leftOut.length,
+    checks: [...new Set(leftOut.map((l) => l.id))],
+    server: !o.server && env.topology !== 'saas',
+    agents: (env.agents ?? []).map((a) => a.identifier).filter((id) => id.toLowerCase() !== agentId),
+  }
+}
+
+/** The note a run with --server or --agent adds about what it left out; undefined when nothing was. */
 export function leftOutNote(
   env: Environment,
   leftOut: readonly LeftOut[],
   o: {server?: boolean; agent?: string},
 ): string | undefined {
-  if (leftOut.length === 0) return undefined
-  const ids = [...new Set(leftOut.map((l) => l.id))]
-  const agentId = o.agent?.toLowerCase()
-  const others = (env.agents ?? []).map((a) => a.identifier).filter((id) => id.toLowerCase() !== agentId)
-  // A fleet is named, not listed: past a few agents, how many and the first ones.
-  const agents =
-    others.length <= 3
-      ? others.map((id) => `check --agent ${id} on ${id}'s host`)
-      : [`check --agent ID on each other agent's host (${others.length}: ${others.slice(0, 3).join(', ')}, …)`]
-  const elsewhere = [...(o.server || env.topology === 'saas' ? [] : ["check --server on the server's host"]), ...agents]
-  const n = leftOut.length
-  return `left out ${n} instance${n === 1 ? '' : 's'} that other hosts check (${ids.join(', ')}): run ${elsewhere.join(', ')}`
+  const s = leftOutSummary(env, leftOut, o)
+  return s && leftOutText(s)
 }
 
 /** A check's `plan` that produces params its own schema rejects is a bug in that check. */

@@ -261,16 +261,47 @@ function replaceTokens(text: string, secret: string): string {
  */
 export function maskUrlPasswords(text: string): string {
   if (!text.includes('://') || !text.includes('@')) return text
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>]*)@/gi, (all, scheme: string, info: string) => {
+  // A scan, not one regex: `/([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>]*)@/gi` backtracked over every run
+  // of letters (a 100 KB message took 9 s, 400 KB over a minute). Same matches: for each `://`,
+  // the scheme is the run of [a-z0-9+.-] before it from its first letter, the user information
+  // runs to the last `@` before a space, quote or angle bracket.
+  let out = ''
+  let copied = 0
+  let i = text.indexOf('://')
+  while (i !== -1) {
+    let start = i
+    while (start > copied && SCHEME_CHAR.test(text[start - 1]!)) start--
+    while (start < i && !LETTER.test(text[start]!)) start++
+    if (start === i) {
+      // No scheme before this `://`: the next one may have one.
+      i = text.indexOf('://', i + 3)
+      continue
+    }
+    let end = i + 3
+    while (end < text.length && !URL_STOP.test(text[end]!)) end++
+    const at = text.lastIndexOf('@', end - 1)
+    if (at < i + 3) {
+      // No user information here; a later `://` in the same run would find none either.
+      i = text.indexOf('://', end)
+      continue
+    }
+    const info = text.slice(i + 3, at)
     const colon = info.indexOf(':')
-    if (colon < 0) return all
-    const user = info.slice(0, colon)
-    const password = info.slice(colon + 1)
+    const user = colon < 0 ? '' : info.slice(0, colon)
+    const password = colon < 0 ? '' : info.slice(colon + 1)
     // `host:443/path?mail=a@b` is a port and a path, not a password.
-    if (/[/?#]/.test(user) || /^\d{1,5}(?:[/?#]|$)/.test(password)) return all
-    return `${scheme}${user}:***@`
-  })
+    if (colon >= 0 && !/[/?#]/.test(user) && !/^\d{1,5}(?:[/?#]|$)/.test(password)) {
+      out += `${text.slice(copied, i + 3)}${user}:***@`
+      copied = at + 1
+    }
+    i = text.indexOf('://', at + 1)
+  }
+  return copied === 0 ? text : out + text.slice(copied)
 }
+
+const SCHEME_CHAR = /[a-z0-9+.-]/i
+const LETTER = /[a-z]/i
+const URL_STOP = /[\s"'<>]/
 
 /**
  * The user name and password of a URL's userinfo, read leniently: up to the last `@`, so that a

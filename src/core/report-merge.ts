@@ -7,16 +7,21 @@ import type {Status} from './check.js'
 import {sanitizeReport} from './report-sanitize.js'
 import {
   exitCodeFor,
+  leftOutText,
+  missingPartText,
   summarize,
   worst,
   type CheckResult,
   type HostVerdict,
+  type LeftOutSummary,
   type MergedRun,
   type Report,
   type RunHost,
   type Summary,
 } from './report.js'
 import {ExitCode} from './exit-codes.js'
+import {jsonErrorWords} from './source.js'
+import {stripControl} from './terminal.js'
 
 /**
  * The reports read by one command are JSON of at most this size together (100 agents' results
@@ -83,7 +88,7 @@ async function readOne(file: string, maxBytes: number): Promise<{report: Report;
     json = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''))
   } catch (e) {
     throw new UsageError(
-      `${file} is not JSON: ${(e as Error).message}`,
+      `${file} is not JSON: ${jsonErrorWords((e as Error).message)}`,
       [],
       'name a JSON report written by check --format json (an HTML, JUnit or text report cannot be read back)',
     )
@@ -135,6 +140,7 @@ interface HostRun {
   stage: 'before' | 'after'
   startedAt: string
   results: CheckResult[]
+  leftOut?: LeftOutSummary
 }
 
 /**
@@ -171,6 +177,7 @@ function runsOf(file: string, report: Report, i: number): HostRun[] {
         stage,
         startedAt: report.startedAt,
         results: report.results,
+        ...(report.leftOut ? {leftOut: report.leftOut} : {}),
       },
     ]
   }
@@ -185,6 +192,7 @@ function runsOf(file: string, report: Report, i: number): HostRun[] {
       stage: run.stage === 'after' ? 'after' : 'before',
       startedAt: run.startedAt,
       results: byRun.get(label) ?? [],
+      ...(run.leftOut ? {leftOut: run.leftOut} : {}),
     }
   })
 }
@@ -267,6 +275,25 @@ function rowKey(r: CheckResult, host: string, stage: string | undefined): string
 export interface MergeOptions {
   /** Runs of both stages may be merged; each row then says its stage. */
   allowMixedStages?: boolean
+  /** Two runs of one host part (same role and agent, same stage) may be merged; the second is labelled `#2`. */
+  allowRepeatedRuns?: boolean
+}
+
+/**
+ * The part of the installation a run checks, for the refusal of repeated runs: `--server`, or
+ * `--agent ID` (whatever host ran it: an old and a fresh run of one part are two verdicts on one
+ * thing); a run without a role checks everything from where it stands, so only the same host's
+ * is a repeat.
+ */
+function partOf(run: HostRun): {key: string; text: string} {
+  const role = run.host.role ?? (run.host.agent ? 'agent' : 'all')
+  if (role === 'server') return {key: JSON.stringify(['server', run.stage]), text: "the server's part (--server)"}
+  if (role === 'agent' && run.host.agent)
+    return {
+      key: JSON.stringify(['agent', run.host.agent.toLowerCase(), run.stage]),
+      text: `${run.host.agent}'s part (--agent ${run.host.agent})`,
+    }
+  return {key: JSON.stringify(['all', run.host.name, run.stage]), text: `every check from ${run.host.name}`}
 }
 
 /**
@@ -294,7 +321,8 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
         'merge the reports of one environment file',
       )
   }
-  const runs = inputs.flatMap(({file, report}, i) => runsOf(file, report, i))
+  // A file name is the user's argument: printed in the hosts table, so no control sequence.
+  const runs = inputs.flatMap(({file, report}, i) => runsOf(stripControl(file), report, i))
   // The same run twice (one file given twice, or a copy of it) would count every result twice.
   const seenRun = new Map<string, HostRun>()
   for (const run of runs) {
@@ -319,6 +347,25 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
       [],
       'merge the reports of one stage, or add --allow-mixed-stages (each row then says its stage)',
     )
+  }
+  // Two runs of one part at one stage (an old and a fresh run of an agent's host): both kept, the
+  // old one's verdicts would decide the exit code unseen. Refused unless two hosts really run it.
+  if (!opts.allowRepeatedRuns) {
+    const seenPart = new Map<string, HostRun>()
+    for (const run of runs) {
+      const part = partOf(run)
+      const other = seenPart.get(part.key)
+      if (other) {
+        const [older, newer] = Date.parse(other.startedAt) <= Date.parse(run.startedAt) ? [other, run] : [run, other]
+        const where = (r: HostRun) => `${r.file}${r.file === (r === older ? newer : older).file ? ` (${r.label})` : ''}`
+        throw new UsageError(
+          `${where(older)} and ${where(newer)} are two runs of ${part.text} at stage ${run.stage}, started ${older.startedAt} and ${newer.startedAt}: one merge has one run of each part`,
+          [],
+          `keep the newer one (${newer.file}), or pass --allow-repeated-runs when two hosts really run the same agent`,
+        )
+      }
+      seenPart.set(part.key, run)
+    }
   }
   // Two runs of one host (and installation) that are not the same run: each keeps its own label.
   const seen = new Map<string, number>()
@@ -360,6 +407,7 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
       exitCode: runExitCode(run.report, summary),
       summary,
       file: run.file,
+      ...(run.leftOut ? {leftOut: run.leftOut} : {}),
     }
   })
   let start = Infinity
@@ -370,11 +418,15 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
     end = Math.max(end, t + report.durationMs)
   }
   const summary = summarize(results)
-  // A note several hosts made (an expired waiver) is said once, with its hosts.
+  // A note several hosts made (an expired waiver) is said once, with its hosts. A run's note on
+  // what it left out is not: the merge says instead which of the runs it names are missing.
   const notes = new Map<string, string[]>()
   for (const run of runs)
-    for (const n of run.report.runs?.length ? [] : run.report.notes) notes.set(n, [...(notes.get(n) ?? []), run.label])
-  const carried = inputs.flatMap(({report}) => (report.runs?.length ? report.notes : []))
+    for (const n of run.report.runs?.length ? [] : run.report.notes)
+      if (!run.leftOut || n !== leftOutText(run.leftOut)) notes.set(n, [...(notes.get(n) ?? []), run.label])
+  const {missing, said} = missingParts(runs)
+  // A merged input's notes on missing parts are said again from its runs, against this merge.
+  const carried = inputs.flatMap(({report}) => (report.runs?.length ? report.notes : [])).filter((n) => !said.has(n))
   return {
     schemaVersion: 1,
     tool: head!.report.tool,
@@ -388,11 +440,40 @@ export function mergeReports(inputs: readonly {file: string; report: Report}[], 
     interrupted,
     summary,
     results,
-    notes: [...new Set([...[...notes].map(([n, on]) => `${andList(on)}: ${n}`), ...carried])],
+    notes: [...new Set([...missing, ...[...notes].map(([n, on]) => `${andList(on)}: ${n}`), ...carried])],
     picture,
     ...(head!.report.environmentSummary ? {environmentSummary: head!.report.environmentSummary} : {}),
     runs: merged,
   }
+}
+
+/**
+ * The parts of the installation that a run left out (--server, --agent) and that no run of the
+ * merge checks: the runs each left-out note names, less those merged (a `--server` run; an
+ * `--agent ID` run, IDs compared case-insensitively). `said`: every such note this merge could
+ * say, so that a merged input's own are replaced.
+ */
+function missingParts(runs: readonly HostRun[]): {missing: string[]; said: Set<string>} {
+  const server = runs.some((r) => r.host.role === 'server')
+  const agents = new Set(runs.flatMap((r) => (r.host.agent ? [r.host.agent.toLowerCase()] : [])))
+  const missing = new Set<string>()
+  const said = new Set<string>()
+  for (const {leftOut} of runs) {
+    if (!leftOut) continue
+    if (leftOut.server) {
+      const text = missingPartText({server: true})
+      said.add(text)
+      if (!server) missing.add(text)
+    }
+    for (const agent of leftOut.agents) {
+      const text = missingPartText({agent})
+      said.add(text)
+      if (!agents.has(agent.toLowerCase())) missing.add(text)
+    }
+  }
+  // The server's part first, then the agents' in the order the runs named them.
+  const serverText = missingPartText({server: true})
+  return {missing: [...missing].sort((a, b) => Number(b === serverText) - Number(a === serverText)), said}
 }
 
 /** A run's exit code from its results: an interrupted run keeps its 130 or 143. */

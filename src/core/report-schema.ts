@@ -24,6 +24,21 @@ export function buildReportSchema(): Record<string, unknown> {
       },
     },
   }
+  const leftOut = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['instances', 'checks', 'server', 'agents'],
+    properties: {
+      instances: count,
+      checks: {type: 'array', items: {type: 'string'}},
+      server: {type: 'boolean', description: 'check --server checks some of them'},
+      agents: {
+        type: 'array',
+        items: {type: 'string'},
+        description: 'the agents whose check --agent ID checks the others',
+      },
+    },
+  }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://idm-preflight.dev/schema/report.schema.json',
@@ -112,6 +127,8 @@ export function buildReportSchema(): Record<string, unknown> {
         },
       },
       notes: {type: 'array', items: {type: 'string'}},
+      // What a run with --server or --agent left out, and the runs that check it.
+      leftOut,
       host: runHost,
       picture: {
         type: 'object',
@@ -179,6 +196,7 @@ export function buildReportSchema(): Record<string, unknown> {
             exitCode: {type: 'integer'},
             summary: summary,
             file: {type: 'string'},
+            leftOut,
           },
         },
       },

@@ -63,6 +63,45 @@ export interface EnvironmentSummary {
   connections?: string[]
 }
 
+/**
+ * What a run with --server or --agent left out (instances another host checks) and the runs that
+ * check it: the run's note is said from this, and `report merge` keeps that note only for the runs
+ * it names that are not in the merge.
+ */
+export interface LeftOutSummary {
+  /** How many instances were left out. */
+  instances: number
+  /** The checks they are instances of. */
+  checks: string[]
+  /** Whether `check --server` (on the server's host) checks some of them. */
+  server: boolean
+  /** The agents whose `check --agent ID` checks the others (every other agent of the environment). */
+  agents: string[]
+}
+
+/** How many other agents the note names one by one; past that, how many and the first ones. */
+const NAMED_AGENTS = 3
+
+/** The note a run with --server or --agent adds about what it left out. */
+export function leftOutText(l: LeftOutSummary): string {
+  const agents =
+    l.agents.length <= NAMED_AGENTS
+      ? l.agents.map((id) => `check --agent ${id} on ${id}'s host`)
+      : [
+          `check --agent ID on each other agent's host (${l.agents.length}: ${l.agents.slice(0, NAMED_AGENTS).join(', ')}, …)`,
+        ]
+  const elsewhere = [...(l.server ? ["check --server on the server's host"] : []), ...agents]
+  const n = l.instances
+  return `left out ${n} instance${n === 1 ? '' : 's'} that other hosts check (${l.checks.join(', ')}): run ${elsewhere.join(', ')}`
+}
+
+/** In a merged report: a part a run left out whose run is not in the merge (`server`, or an agent's identifier). */
+export function missingPartText(part: {server: true} | {agent: string}): string {
+  return 'server' in part
+    ? "the server's part was not checked: no --server report in this merge"
+    : `${part.agent}'s part was not checked: no --agent ${part.agent} report in this merge`
+}
+
 /** One host's run, in a merged report. */
 export interface MergedRun {
   host: RunHost
@@ -73,6 +112,8 @@ export interface MergedRun {
   exitCode: number
   summary: Summary
   file: string
+  /** What this run left out (--server, --agent), as its report said. */
+  leftOut?: LeftOutSummary
 }
 
 export type Summary = Record<Status, number>
@@ -95,6 +136,8 @@ export interface Report {
   results: CheckResult[]
   /** Things worth knowing that are not results: expired or unused waivers, the resolver used. */
   notes: string[]
+  /** Set by a run with --server or --agent that left out other hosts' instances (the first note says it). */
+  leftOut?: LeftOutSummary
   host?: RunHost
   picture?: Picture
   environmentSummary?: EnvironmentSummary

@@ -106,7 +106,8 @@ function unresolvedFix(inst: CheckInstance): string {
 }
 
 function skipped(inst: CheckInstance): CheckResult {
-  return base(inst, 'skip', inst.skip!, '', 0, undefined)
+  // The user's own --only/--skip is said in data, so that the text report can fold those rows.
+  return base(inst, 'skip', inst.skip!, '', 0, inst.deselected ? {deselected: inst.deselected} : undefined)
 }
 
 function base(

@@ -6,10 +6,10 @@ import {parseTimeout} from './duration.js'
 import {UsageError} from './errors.js'
 import {interruptedExitCode} from './exit-codes.js'
 import {idMatcher, selectorToRegExp, splitList} from './glob.js'
-import {leftOutNote, type CheckInstance, type LeftOut} from './planner.js'
+import {leftOutSummary, type CheckInstance, type LeftOut} from './planner.js'
 import type {systemHostOf} from './picture.js'
 import {maskUrlPasswords, redactor} from './redact.js'
-import {exitCodeFor, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
+import {exitCodeFor, leftOutText, summarize, type CheckResult, type EnvironmentSummary, type Report} from './report.js'
 import type {Environment} from './environment.js'
 import {runChecks} from './runner.js'
 import {walkStrings} from './semantics.js'
@@ -78,6 +78,17 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
       [],
       `run check --agent ID on each agent's host${env.agents?.length ? ` (${env.agents.map((a) => a.identifier).join(', ')})` : ''}`,
     )
+  // `--agent "$AGENT"` with an empty variable is a mistake, not "no role": a full run would merge wrongly.
+  if (o.agent !== undefined && o.agent.trim() === '') {
+    const ids = (env.agents ?? []).map((a) => a.identifier)
+    throw new UsageError(
+      '--agent was given an empty name',
+      [],
+      ids.length
+        ? `agents in this file: ${ids.join(', ')} (or leave --agent out for every check from this host)`
+        : 'this file has no agents: leave --agent out',
+    )
+  }
   if (o.agent && !(env.agents ?? []).some((a) => a.identifier.toLowerCase() === o.agent!.toLowerCase())) {
     const ids = (env.agents ?? []).map((a) => a.identifier)
     throw new UsageError(
@@ -251,8 +262,8 @@ export async function runSession(
   })
   const summary = summarize(results)
   const notes: string[] = []
-  const left = leftOutNote(env, s.leftOut, o)
-  if (left) notes.push(left)
+  const left = leftOutSummary(env, s.leftOut, o)
+  if (left) notes.push(leftOutText(left))
   const today = startedAt.toISOString().slice(0, 10)
   for (const w of env.checks?.waivers ?? []) {
     if (w.until < today)
@@ -265,7 +276,7 @@ export async function runSession(
   // Where each result is in the picture (results are in plan order).
   const {pictureOf, placer, runHostOf, systemHostOf} = await import('./picture.js')
   const picture = pictureOf(env)
-  const component = runHostOf(env, o.agent)
+  const component = o.server ? 'server' : runHostOf(env, o.agent)
   const place = placer(picture, component)
   results.forEach((r, i) => (r.place = place(s.plan[i]!)))
   const clean = (v: string) => redactor.redact(stripControl(v))
@@ -289,6 +300,7 @@ export async function runSession(
     summary,
     results,
     notes: notes.map((n) => redactor.redact(stripControl(n))),
+    ...(left ? {leftOut: {...left, agents: left.agents.map(clean)}} : {}),
     host: {
       name: clean(hostname()),
       ...(agentId ? {agent: agentId} : {}),

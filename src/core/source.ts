@@ -81,7 +81,7 @@ export function parseSource(
     return fail(at(file, 1, 1, 'is not valid UTF-8 text: save it as UTF-8 (YAML or JSON)'))
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
+  if (onlyComments(text)) {
     return fail(
       at(
         file,
@@ -224,11 +224,7 @@ function jsonSyntaxDiagnostic(file: string, text: string, e: Error): Diagnostic 
   } else if (/end of JSON input/i.test(e.message)) {
     ;({line, column} = offsetToPos(text, text.length))
   }
-  const msg = e.message
-    .replace(/^JSON\.parse: /, '')
-    .replace(/ in JSON at position \d+.*$/, '')
-    .replace(/, ".*$/s, '')
-  return at(file, line, column, `JSON syntax error: ${msg}`)
+  return at(file, line, column, `JSON syntax error: ${jsonErrorWords(e.message)}`)
 }
 
 function yamlMessage(code: string, message: string, text: string, line: number): string {
@@ -267,4 +263,29 @@ function firstDuplicateKey(root: unknown): {key: string; offset: number} | undef
     } else if (isSeq(node)) for (const item of node.items) stack.push(item)
   }
   return found
+}
+
+/**
+ * Nothing but blank lines and `#` comments. Line by line: the one-regex form
+ * `/^(\s*#.*\n?)*\s*$/` backtracked exponentially (each newline matched two ways): 26 comment
+ * lines at the top of a file took 16 s, and `init --from-workdir`'s header hung.
+ */
+function onlyComments(text: string): boolean {
+  for (const line of text.split('\n')) {
+    const t = line.trim()
+    if (t !== '' && !t.startsWith('#')) return false
+  }
+  return true
+}
+
+/**
+ * JSON.parse's message without the text it quotes: V8 adds some ten characters around an
+ * unexpected token (`Unexpected token 'I', ..."assword": Ir1KnzZrAH"... is not valid JSON`), which
+ * is the start of a password written without quotes. Only the kind of error is kept.
+ */
+export function jsonErrorWords(message: string): string {
+  const m = message.replace(/^JSON\.parse: /, '')
+  if (/^Unexpected token/i.test(m))
+    return 'unexpected character (a value without its double quotes, single quotes, or a missing comma?)'
+  return m.replace(/ in JSON at position \d+.*$/s, '').replace(/,? *(?:\.\.\.)?".*$/s, '')
 }

@@ -7,8 +7,10 @@
 /* eslint-disable no-control-regex -- matching control characters is the point of this module */
 const ESCAPES =
   /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[ -/]*[0-~])|\u009b[0-?]*[ -/]*[@-~]/g
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
-const ANY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+// With the bidirectional overrides and isolates (U+202A-202E, U+2066-2069): invisible, they can
+// show a target or a message reversed ("Trojan Source").
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+const ANY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 /* eslint-enable no-control-regex */
 
 /** `text` without terminal escape sequences and control characters (tab and newline kept). */

@@ -16,9 +16,17 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
   const lines: string[] = []
   lines.push(style.bold(`idm-preflight: ${report.environment} (${report.topology}, stage ${report.stage})`))
   const groups = new Map<Flow, CheckResult[]>()
+  // Rows the user's own --only or --skip left out: one line per selection, not one row each
+  // (JSON, JUnit and TAP keep the rows). Other skips (stage, platform, opt-in) stay listed.
+  const deselected = new Map<string, number>()
   for (const r of report.results) {
     // --quiet: only what needs attention.
     if (opts.quiet && (r.status === 'pass' || r.status === 'skip')) continue
+    const by = r.status === 'skip' ? deselectedBy(r) : undefined
+    if (by) {
+      deselected.set(by, (deselected.get(by) ?? 0) + 1)
+      continue
+    }
     const g = groups.get(r.flow) ?? []
     g.push(r)
     groups.set(r.flow, g)
@@ -57,6 +65,11 @@ export function renderText(report: Report, style: Style = plainStyle, opts: {qui
       }
     }
   }
+  if (deselected.size) lines.push('')
+  for (const [by, n] of deselected)
+    lines.push(
+      style.dim(`${n} check${n === 1 ? '' : 's'} ${by.startsWith('--only') ? 'not selected' : 'skipped'} (${by})`),
+    )
   for (const n of report.notes) lines.push('', style.warn(`note: ${n}`))
   if (report.interrupted)
     lines.push(
@@ -132,6 +145,13 @@ function hostLines(report: Report): string[] {
 }
 
 /** The warn/fail findings behind a result (from `data.findings`), worst first. */
+/** The user's selection that left a skipped row out (`--only tls.*`), from the row's data; else undefined. */
+function deselectedBy(r: CheckResult): string | undefined {
+  const d = (r.data as {deselected?: {flag?: unknown; patterns?: unknown}} | null)?.deselected
+  if (!d || (d.flag !== '--only' && d.flag !== '--skip') || !Array.isArray(d.patterns)) return undefined
+  return `${d.flag} ${d.patterns.map(String).join(',')}`
+}
+
 function problemFindings(r: CheckResult): Finding[] {
   if (r.status === 'pass' || r.status === 'skip') return []
   const fs = (r.data as {findings?: Finding[]} | null)?.findings ?? []
@@ -146,7 +166,20 @@ export function summaryLine(report: Report, style: Style = plainStyle): string {
   const parts = (['pass', 'warn', 'fail', 'error', 'skip'] as const).map((k) =>
     s[k] > 0 ? paint(style, k, `${s[k]} ${k}`) : `${s[k]} ${k}`,
   )
-  return `${total} check${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.durationMs)} (exit ${report.exitCode})`
+  return `${total} check${total === 1 ? '' : 's'}: ${parts.join(', ')} ${timeText(report)} (exit ${report.exitCode})`
+}
+
+/**
+ * How long a report took: one run's duration; a merged report's is the span from the first run's
+ * start to the last one's end (runs of several hosts, maybe days apart), said as such, in UTC.
+ */
+function timeText(report: Report): string {
+  if (!report.runs?.length) return `in ${formatDuration(report.durationMs)}`
+  const start = Date.parse(report.startedAt)
+  const [from, to] = [start, start + report.durationMs].map((t) => new Date(t).toISOString())
+  const sameDay = from!.slice(0, 10) === to!.slice(0, 10)
+  const at = (iso: string) => (sameDay ? iso.slice(11, 19) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`)
+  return `runs from ${at(from!)} to ${at(to!)} UTC`
 }
 
 function paint(style: Style, status: Status, text: string): string {

@@ -7,11 +7,13 @@ import {
   STORE_LOCATIONS,
   STORE_NAMES,
   type Environment,
+  type Product,
   type Topology,
 } from '../core/environment.js'
 import {UsageError} from '../core/errors.js'
 import {FileReadError, readRegularFile} from '../core/read.js'
 import {urlCredentials} from '../core/redact.js'
+import {VERSIONS} from '../core/versions.js'
 import {isProtectedPassword} from '../lib/certificates.js'
 import {isWindowsPath} from '../lib/paths.js'
 import {MAX_SETTINGS_BYTES} from '../lib/settings-files.js'
@@ -19,7 +21,7 @@ import {roleOf, settingOf as get} from '../lib/settings-rules.js'
 import {parseJsonc} from './jsonc.js'
 import {detectProductPrefix} from './plan.js'
 import {readWebConfig, renderJson} from './render.js'
-import {agentData, scaffoldTarget, serverData} from './settings.js'
+import {agentData, PLACEHOLDER_PREFIX, scaffoldTarget, serverData} from './settings.js'
 
 /**
  * `init --from-workdir`: the environment file that describes an installation already there (a
@@ -73,6 +75,8 @@ export interface AdoptOptions {
   databaseServer?: string
   databaseName?: string
   databaseAuth?: string
+  /** The agent's identifier, when the settings do not say it (scaffold's placeholder) or to replace it. */
+  agentId?: string
 }
 
 const RUNTIME_FILES = ['appsettings.json', 'appsettings.agent.json'] as const
@@ -102,6 +106,8 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
   const variables: AdoptedVariable[] = []
   const secrets: Record<string, string> = {}
   const ref = (name: string, value: string, file: string, key: string, field: string) => {
+    if (value.startsWith(PLACEHOLDER_PREFIX))
+      notes.push(`${field}: not set yet in ${file} ${key} (scaffold's placeholder): set ${name} to the real value`)
     let n = name
     for (let i = 2; secrets[n] !== undefined && secrets[n] !== value; i++) n = `${name}_${i}`
     if (secrets[n] === undefined) {
@@ -144,12 +150,20 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
       `topology ${topology}: an agent working directory whose ApplicationUri is ${saas ? 'a Netwrix tenant (*.usercube.com)' : 'not a Netwrix tenant'} (--topology to say otherwise)`,
     )
   }
-  const product =
-    o.product ??
-    (topology === 'saas' ? 'saas' : /^identitymanager$/i.test(prefix ?? '') ? '6.2' : prefix ? '6.1' : '6.2')
+  // Identitymanager-* names say 6.2 (as before: the rename came with it). Usercube-* is the name in
+  // the 6.1, 6.2 and 6.3 docs (VERSIONS' productFiles), and no runtime says nothing: no guess then,
+  // --product, else the newest on-premises version, said as not read from the files (this tool's
+  // own policy).
+  const newest = (Object.keys(VERSIONS) as Product[])
+    .filter((v) => v !== 'saas')
+    .sort((x, y) => Number(y) - Number(x))[0]!
+  const renamed = /^identitymanager$/i.test(prefix ?? '')
+  const product = o.product ?? (topology === 'saas' ? 'saas' : renamed ? '6.2' : newest)
   if (!o.product && topology !== 'saas')
     notes.push(
-      `product ${product}: ${prefix ? `the runtime's files are named ${prefix}-*` : 'no runtime files to tell'}${prefix && /^usercube$/i.test(prefix) ? ' (6.1, or a 6.2 upgraded from it: --product 6.2 to say so)' : ''}`,
+      renamed
+        ? `product ${product}: the runtime's files are named ${prefix}-*`
+        : `product ${product}: not read from the files (${prefix ? `${prefix}-* is the name in 6.1, 6.2 and 6.3` : 'no runtime files to tell'}): the newest on-premises version, --product to say otherwise`,
     )
 
   const mainName = 'Runtime/appsettings.json'
@@ -160,7 +174,22 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
   const server: Obj = {url}
   const agent: Obj = {}
   const openId = get(agentFile, 'OpenId')
-  const identifier = str(get(openId, 'AgentIdentifier'))
+  const written = str(get(openId, 'AgentIdentifier'))
+  // scaffold's own placeholder (`<REQUIRED: the AgentIdentifier …>`) is no identifier yet.
+  const placeholder = written?.startsWith(PLACEHOLDER_PREFIX) === true
+  if (placeholder && !o.agentId)
+    throw new UsageError(
+      `--from-workdir ${dirArg}: agent identifier not set yet in Runtime/appsettings.agent.json (scaffold's placeholder)`,
+      [],
+      'pass --agent-id ID (the AgentIdentifier of your XML configuration), or set OpenId:AgentIdentifier in the file',
+    )
+  if (o.agentId && written && !placeholder && o.agentId !== written)
+    notes.push(`agent identifier ${o.agentId}: from --agent-id (Runtime/appsettings.agent.json says ${written})`)
+  else if (o.agentId && placeholder)
+    notes.push(
+      `agent identifier ${o.agentId}: from --agent-id (Runtime/appsettings.agent.json holds scaffold's placeholder)`,
+    )
+  const identifier = o.agentId ?? written
   if (identifier) agent.identifier = identifier
   const license = str(get(main, 'License'))
   if (license !== undefined) server.license = ref('IDM_LICENSE', license, mainName, 'License', 'server.license')
@@ -210,7 +239,8 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
                   'ConnectionString',
                   'server.database.connectionString',
                 )
-              : `Data Source=${o.databaseServer};Database=${o.databaseName};Integrated Security=SSPI;Min Pool Size=10;Encrypt=false`,
+              : // As init writes it (Encrypt=true, Microsoft.Data.SqlClient's default since version 4).
+                `Data Source=${o.databaseServer};Database=${o.databaseName};Integrated Security=SSPI;Encrypt=true;Min Pool Size=10`,
         }
     }
     const agentUrl = o.agentUrl ?? (await agentUrlOf(wd))
@@ -239,6 +269,41 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
     )
     if (ids) agent.identityServerCertificate = ids
   }
+  // The site's host name and https certificate are not in the settings files: read back from the
+  // install-iis-site.ps1 scaffold wrote, else said as missing.
+  const side = role === 'server' ? server : agent
+  const sideField = role === 'server' ? 'server' : 'agents[0]'
+  const site = await siteOf(wd)
+  if (site) {
+    if (site.hostName) side.alias = site.hostName
+    const storeName = (STORE_NAMES as readonly string[]).includes(site.storeName ?? '') ? site.storeName : 'My'
+    if (site.pfxFile)
+      side.tlsCertificate = {
+        file: site.pfxFile,
+        password: ref(
+          role === 'server' ? 'IDM_SERVER_TLS_PFX' : 'IDM_AGENT_TLS_PFX',
+          '',
+          'install-iis-site.ps1',
+          '$PfxFile (its password is not stored: the one the PFX was made with)',
+          `${sideField}.tlsCertificate.password`,
+        ),
+      }
+    else if (site.thumbprint || site.certSubject)
+      side.tlsCertificate = {
+        store: {
+          ...(site.thumbprint ? {thumbprint: site.thumbprint} : {subject: site.certSubject}),
+          storeLocation: 'LocalMachine',
+          storeName,
+        },
+      }
+    const read = [site.hostName ? 'alias' : '', side.tlsCertificate ? 'tlsCertificate' : ''].filter(Boolean)
+    if (read.length) notes.push(`${read.join(' and ')}: from install-iis-site.ps1 in the working directory`)
+  } else
+    unexpressed.push({
+      file: 'install-iis-site.ps1',
+      key: `${sideField}.alias, ${sideField}.tlsCertificate`,
+      why: "not in the settings files (no install-iis-site.ps1 scaffold wrote): add them (the site's host name and https certificate)",
+    })
   const clients = get(openId, 'OpenIdClients')
   const def = str(get(openId, 'DefaultOpenIdClient'))
   if (isObj(clients) && Object.keys(clients).length) {
@@ -435,6 +500,29 @@ async function agentUrlOf(wd: string): Promise<string | undefined> {
   const port = /^\$Port = (\d+)/m.exec(text)?.[1]
   if (!host) return undefined
   return `https://${host}${port && port !== '443' ? `:${port}` : ''}`
+}
+
+/** The IIS site install-iis-site.ps1 (as scaffold wrote it) makes: its host name and certificate. */
+async function siteOf(
+  wd: string,
+): Promise<
+  {hostName?: string; thumbprint?: string; certSubject?: string; storeName?: string; pfxFile?: string} | undefined
+> {
+  let text: string
+  try {
+    text = (await readRegularFile(join(wd, 'install-iis-site.ps1'), MAX_SETTINGS_BYTES)).toString('utf8')
+  } catch {
+    return undefined
+  }
+  const pfx = psVariable(text, 'PfxFile')
+  return {
+    hostName: psVariable(text, 'HostName'),
+    thumbprint: psVariable(text, 'Thumbprint'),
+    certSubject: psVariable(text, 'CertSubject'),
+    storeName: psVariable(text, 'CertStoreName'),
+    // The script holds a Windows path with backslashes; the environment file writes them forward.
+    pfxFile: pfx && isWindowsPath(pfx) ? pfx.replace(/\\/g, '/') : pfx,
+  }
 }
 
 /** A `$Name = '…'` line of a script scaffold wrote (psString quoting: '' is one quote). */
@@ -780,7 +868,7 @@ export async function runAdopt(r: AdoptRun): Promise<Record<string, unknown>> {
       check.diagnostics.filter((d) => d.severity === 'error').map((d) => ({...d, file: r.shown})),
       a.role === 'agent' && a.env.topology === 'on-prem-separate'
         ? "a separate agent's files do not say where the server is installed, nor (without a scaffolded install-iis-site.ps1) the agent's own URL: give --working-directory (the server's), --database-server and --database-name (and --database-auth sql for a SQL login), and --agent-url"
-        : 'give the answers it lacks as init flags (--topology, --product, --organization, --agent-url)',
+        : 'give the answers it lacks as init flags (--topology, --product, --organization, --agent-url, --agent-id)',
     )
   await writeUserFile(r.out, text, {force: r.force, shown: r.shown})
   if (r.print) {

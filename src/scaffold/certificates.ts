@@ -1,4 +1,4 @@
-import {basename, isAbsolute, relative, resolve, sep} from 'node:path'
+import {basename, isAbsolute, join, relative, resolve, sep} from 'node:path'
 import type {Environment} from '../core/environment.js'
 import {isReference} from '../core/semantics.js'
 import {isWindowsPath} from '../lib/paths.js'
@@ -82,8 +82,10 @@ export interface CertificateToMake {
   purpose: CertificatePurpose
   /** Where the environment file describes it: `agents[0].encryptionCertificate`. */
   field: string
-  /** As this host writes it (absolute). */
+  /** As this host writes it (absolute): under --target when one is given. */
   path: string
+  /** As the settings and the environment file name it (on the product's host). */
+  settingsPath: string
   /** As loaded: the value, or the reference itself when it could not be resolved. */
   password?: string
   subject: string
@@ -109,14 +111,21 @@ export function certificatesToMake(
   t: ScaffoldTarget,
   index: number,
   baseDir: string,
+  /** Where the server was written with --target (its IdentityServer.pfx gives an agent's public part). */
+  serverTarget?: string,
 ): {make: CertificateToMake[]; notes: string[]} {
-  const wd = t.workingDirectory
+  // The working directory as the environment file names it; with --target the files go under
+  // t.workingDirectory instead, at the same place relative to it (to be copied to the host).
+  const wd = t.settingsWorkingDirectory ?? t.workingDirectory
   const abs = (p: string) => (isAbsolute(p) || isWindowsPath(p) ? p : resolve(baseDir, p))
-  const inside = (p: string) => {
-    if (isWindowsPath(p) !== isWindowsPath(wd)) return false
-    const rel = isWindowsPath(p) ? posixRelative(wd, p) : relative(wd, p)
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
+  const under = (dir: string, p: string) => {
+    if (isWindowsPath(p) !== isWindowsPath(dir)) return undefined
+    const rel = isWindowsPath(p) ? posixRelative(dir, p) : relative(dir, p)
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined
   }
+  const inside = (p: string) => under(wd, p) !== undefined
+  /** Where this host writes the file the settings name `p` (inside the working directory). */
+  const local = (p: string) => (t.settingsWorkingDirectory ? join(t.workingDirectory, ...under(wd, p)!.split('/')) : p)
   const refs = t.role === 'agent' ? (t.agent ?? {identifier: t.owner}) : env.server
   const base = t.role === 'agent' ? `agents[${index}]` : 'server'
   const owner = t.role === 'agent' ? t.owner : 'server'
@@ -133,7 +142,8 @@ export function certificatesToMake(
     make.push({
       purpose: 'encryption',
       field: `${base}.encryptionCertificate`,
-      path: named ?? certificatePath(wd, owner, 'encryption'),
+      path: local(named ?? certificatePath(wd, owner, 'encryption')),
+      settingsPath: named ?? certificatePath(wd, owner, 'encryption'),
       password: enc?.password,
       subject: `CN=${owner === 'server' ? 'Server' : owner} Identity Manager Files, O=${org}`,
       renamed: !named,
@@ -147,7 +157,8 @@ export function certificatesToMake(
       make.push({
         purpose: 'identity-server',
         field,
-        path: idsFile,
+        path: local(idsFile),
+        settingsPath: idsFile,
         password: ids!.password,
         subject: `CN=${org} IdentityServer, O=${org}`,
         renamed: false,
@@ -156,16 +167,32 @@ export function certificatesToMake(
       notes.push(`${field}.file ${ids!.file}: the PFX Netwrix gives you, not created here`)
     else {
       const server = env.server.identityServerCertificate
-      if (server?.file && !isReference(server.file))
+      const serverFile = server?.file && !isReference(server.file) ? abs(server.file) : undefined
+      // The server's file as this host reads it: where `scaffold --server --target DIR` wrote it
+      // when the file names a path of the server's host (the same place under DIR).
+      const serverWd = env.server.workingDirectory ? abs(env.server.workingDirectory) : undefined
+      const serverRel = serverFile && serverWd ? under(serverWd, serverFile) : undefined
+      const serverLocal =
+        serverFile && serverTarget && serverRel
+          ? join(resolve(serverTarget), ...serverRel.split('/'))
+          : serverFile && isWindowsPath(serverFile) && process.platform !== 'win32'
+            ? undefined
+            : serverFile
+      if (serverFile && !serverLocal)
+        notes.push(
+          `${field}.file ${ids!.file}: its public part comes from the server's ${serverFile}, not on this system: pass --server-target DIR (where scaffold --server --target DIR wrote it), or on the server's host: idm-preflight cert create --public-from ${serverFile} --out ${ids!.file}`,
+        )
+      else if (server && serverLocal)
         make.push({
           purpose: 'identity-server-public',
           field,
-          path: idsFile,
+          path: local(idsFile),
+          settingsPath: idsFile,
           password: ids!.password,
           subject: '',
           publicFrom: {
             field: 'server.identityServerCertificate',
-            path: abs(server.file),
+            path: serverLocal,
             ...(server.password !== undefined ? {password: server.password} : {}),
           },
           renamed: false,
@@ -186,7 +213,8 @@ export function certificatesToMake(
       make.push({
         purpose: 'tls',
         field: `${base}.tlsCertificate`,
-        path: tlsFile,
+        path: local(tlsFile),
+        settingsPath: tlsFile,
         password: tls!.password,
         subject: `CN=${host}, O=${org}`,
         dnsNames: [host],

@@ -18,6 +18,12 @@ export interface ScaffoldTarget {
   /** Whose settings: the agent's identifier, or `server`. */
   owner: string
   workingDirectory: string
+  /**
+   * With `scaffold --target DIR`: the working directory as the environment file names it (on the
+   * product's host, often a Windows path), while `workingDirectory` is DIR, where the files are
+   * written to be copied there. Certificates the file names under it are written under DIR.
+   */
+  settingsWorkingDirectory?: string
   /** Where the environment file names the working directory (`agents[0].workingDirectory`). */
   workingDirectoryField?: string
   serviceAccount?: string

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {parseJsonc} from '../../src/scaffold/jsonc.js'
@@ -30,6 +30,11 @@ async function settings(dir: string, file: string): Promise<unknown> {
 async function valuesOf(dir: string, a: Adopted): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const v of a.variables) {
+    // A TLS certificate's password is in no file (install-iis-site.ps1 names the PFX only).
+    if (v.file === 'install-iis-site.ps1') {
+      out[v.name] = 'a TLS password not in the files'
+      continue
+    }
     if (v.file === 'Runtime/web.config') {
       const env = readWebConfig(await readFile(join(dir, v.file), 'utf8')).environment
       out[v.name] = env[v.key.split('/').at(-1)!]!
@@ -244,5 +249,157 @@ describe('init --from-workdir, what could go wrong', () => {
     } finally {
       await cleanup()
     }
+  })
+})
+
+describe('init --from-workdir on folders scaffold just wrote (a new user trial)', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  before(async () => ({dir, cleanup} = await tempDir()))
+  after(() => cleanup())
+  const PASSWORDS = {
+    IDM_SERVER_PFX: 'srv-enc-pw-1',
+    IDM_IDENTITYSERVER_PFX: 'ids-pw-2',
+    IDM_SERVER_TLS_PFX: 'srv-tls-pw-3',
+    IDM_AGENT_PFX: 'ag-enc-pw-4',
+    IDM_AGENT_TLS_PFX: 'ag-tls-pw-5',
+    IDM_JOB_SECRET: 'job-secret-6',
+    IDM_LICENSE: 'license-7',
+  }
+  const init = (cwd: string, wd: string, agentWd: string) =>
+    runCli(
+      [
+        'init',
+        '--yes',
+        '--topology',
+        'on-prem-separate',
+        '--product',
+        '6.3',
+        '--organization',
+        'Contoso',
+        '--server-url',
+        'https://idm.contoso.com',
+        '--service-account',
+        'CONTOSO\\svc-idm',
+        '--agent-url',
+        'https://agent.contoso.com',
+        '--agent-id',
+        'ContosoAD',
+        '--working-directory',
+        wd,
+        '--agent-working-directory',
+        agentWd,
+        '--server-tls',
+        'create',
+        '--agent-tls',
+        'create',
+        '-o',
+        'contoso-prod.yaml',
+      ],
+      {cwd},
+    )
+
+  test('a 6.3 agent with a TLS certificate and an alias: adopted, scaffold --dry-run of it changes nothing', async () => {
+    const d = join(dir, 'agent')
+    await mkdir(d)
+    assert.equal((await init(d, join(d, 'Server'), join(d, 'ContosoAD'))).code, 0)
+    for (const role of [['--server'], ['--agent', 'ContosoAD']]) {
+      const s = await runCli(['scaffold', '-c', 'contoso-prod.yaml', ...role, '--generate-certificates'], {
+        cwd: d,
+        env: PASSWORDS,
+      })
+      assert.ok(s.code === 0 || s.code === 3, s.stdout + s.stderr)
+    }
+    const flags = [
+      '--working-directory',
+      join(d, 'Server'),
+      '--database-server',
+      '.',
+      '--database-name',
+      'UsercubeContoso',
+    ]
+    const r = await runCli(['init', '--from-workdir', './ContosoAD', '-o', 'adopted.yaml', ...flags], {cwd: d})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    // 6.3 names its files Usercube-* too: not a reason to say 6.1.
+    assert.match(r.stdout, /product 6\.3: not read from the files/)
+    assert.doesNotMatch(r.stdout, /the runtime's files are named Usercube/)
+    const text = await readFile(join(d, 'adopted.yaml'), 'utf8')
+    assert.match(text, /^product: "6\.3"$/m)
+    assert.match(text, /^ {4}alias: agent\.contoso\.com$/m)
+    assert.match(
+      text,
+      /tlsCertificate:\n\s+file: .*ContosoAD\/Certificates\/ContosoAD-Tls\.pfx\n\s+password: "\$\{env:IDM_AGENT_TLS_PFX\}"/,
+    )
+    // The connection string rebuilt from the flags is the one init writes (Encrypt=true).
+    const original = await readFile(join(d, 'contoso-prod.yaml'), 'utf8')
+    const cs = (t: string) => /connectionString: (.*)/.exec(t)?.[1]
+    assert.equal(cs(text), cs(original))
+    const again = await runCli(['scaffold', '-c', 'adopted.yaml', '--agent', 'ContosoAD', '--dry-run'], {
+      cwd: d,
+      env: PASSWORDS,
+    })
+    assert.equal(again.code, 0, again.stdout + again.stderr)
+    const items = again.stdout.split('\n').filter((l) => /^ {2}\S/.test(l))
+    assert.ok(items.length >= 12, again.stdout)
+    for (const l of items) assert.match(l, /^ {2}unchanged /, again.stdout)
+  })
+
+  test("a server scaffolded with --target: scaffold's agent identifier placeholder asks for --agent-id, which is honoured", async () => {
+    const d = join(dir, 'server')
+    await mkdir(d)
+    assert.equal((await init(d, 'C:/IdentityManager/Server', 'C:/IdentityManager/ContosoAD')).code, 0)
+    const s = await runCli(['scaffold', '-c', 'contoso-prod.yaml', '--server', '--target', './srv'], {
+      cwd: d,
+      env: PASSWORDS,
+    })
+    assert.ok(s.code === 0 || s.code === 3, s.stdout + s.stderr)
+    const r = await runCli(['init', '--from-workdir', './srv', '-o', 'a.yaml'], {cwd: d})
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.match(
+      r.stderr,
+      /agent identifier not set yet in Runtime\/appsettings\.agent\.json \(scaffold's placeholder\)\n {2}hint: pass --agent-id ID/,
+    )
+    assert.doesNotMatch(r.stderr, /may contain only letters/)
+    const ok = await runCli(['init', '--from-workdir', './srv', '-o', 'a.yaml', '--agent-id', 'ContosoAD', '--json'], {
+      cwd: d,
+    })
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+    const j = JSON.parse(ok.stdout) as Adopted
+    assert.equal((j.environment.agents as {identifier: string}[])[0]!.identifier, 'ContosoAD')
+  })
+
+  test('without install-iis-site.ps1, the alias and the TLS certificate are listed as not in the settings files', async () => {
+    const d = join(dir, 'noscript')
+    await mkdir(d)
+    assert.equal((await init(d, join(d, 'Server'), join(d, 'ContosoAD'))).code, 0)
+    for (const role of [['--server'], ['--agent', 'ContosoAD']]) {
+      const s = await runCli(['scaffold', '-c', 'contoso-prod.yaml', ...role, '--generate-certificates'], {
+        cwd: d,
+        env: PASSWORDS,
+      })
+      assert.ok(s.code === 0 || s.code === 3, s.stdout + s.stderr)
+    }
+    await rm(join(d, 'ContosoAD', 'install-iis-site.ps1'))
+    const r = await runCli(
+      [
+        'init',
+        '--from-workdir',
+        './ContosoAD',
+        '-o',
+        'a.yaml',
+        '--agent-url',
+        'https://agent.contoso.com',
+        '--working-directory',
+        join(d, 'Server'),
+        '--database-server',
+        '.',
+        '--database-name',
+        'UsercubeContoso',
+      ],
+      {cwd: d},
+    )
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /agents\[0\]\.alias, agents\[0\]\.tlsCertificate: not in the settings files/)
+    assert.doesNotMatch(r.stdout, /Everything in the settings files is expressed/)
   })
 })

@@ -63,10 +63,40 @@ describe('check', () => {
     assert.match(r.stdout, /^idm-preflight: contoso-saas \(saas, stage before\)/)
     assert.match(r.stdout, /this host\n(?: {2}SKIP .*\n)* {2}PASS {2}host\.resources/)
     assert.match(r.stdout, /network settings\n(?: {2}SKIP .*\n)* {2}PASS {2}proxy\.settings/)
-    // What --only leaves out is reported as skipped, as --skip does: nothing silently missing.
-    assert.match(r.stdout, /SKIP {2}dns\.alias .* not selected by --only/)
+    // What --only leaves out is reported as skipped, as --skip does: nothing silently missing; the
+    // text report says those rows in one line, JSON keeps each.
+    assert.doesNotMatch(r.stdout, /not selected by --only/)
+    const folded = /^(\d+) checks not selected \(--only host\.resources,proxy\.settings\)$/m.exec(r.stdout)
+    assert.ok(folded, r.stdout)
+    const json = await runCli(['check', ...ONLY, '-c', ok, '--format', 'json'], {env: noProxyEnv})
+    const rows = (JSON.parse(json.stdout) as Report).results.filter((x) => x.message === 'not selected by --only')
+    assert.ok(rows.some((x) => x.id === 'dns.alias'))
+    assert.equal(Number(folded[1]), rows.length)
     assert.match(r.stdout, /(\d+) checks: 2 pass, 0 warn, 0 fail, 0 error, \d+ skip in .* \(exit 0\)/)
     assert.equal(r.stderr, '', 'no progress when stdout is not a terminal')
+  })
+
+  test('--skip is folded as --only is; a selected check skipped for another reason stays listed; -q shows neither', async () => {
+    const sel = ['--only', 'host.resources,proxy.settings,smtp.server', '--skip', 'proxy.*']
+    const r = await runCli(['check', ...sel, '-c', ok], {env: noProxyEnv})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^1 check skipped \(--skip proxy\.\*\)$/m)
+    // Whatever else would skip them (a later stage, no targets), unselected checks are "not selected".
+    assert.match(r.stdout, /^\d+ checks not selected \(--only host\.resources,proxy\.settings,smtp\.server\)$/m)
+    assert.doesNotMatch(
+      r.stdout,
+      /SKIP +proxy\.settings|skipped by --skip|not selected by --only|runs after installation/,
+    )
+    assert.match(r.stdout, /^ {2}SKIP {2}smtp\.server +\S+ +no smtp section in the environment file$/m)
+    const json = await runCli(['check', ...sel, '-c', ok, '--format', 'json'], {env: noProxyEnv})
+    const rows = (JSON.parse(json.stdout) as Report).results
+    assert.deepEqual(
+      rows.filter((x) => x.id === 'proxy.settings').map((x) => [x.status, x.message]),
+      [['skip', 'skipped by --skip']],
+    )
+    assert.ok(rows.filter((x) => x.id.startsWith('tls.')).every((x) => x.message === 'not selected by --only'))
+    const q = await runCli(['check', ...sel, '-c', ok, '-q'], {env: noProxyEnv})
+    assert.doesNotMatch(q.stdout, /not selected|skipped|SKIP/)
   })
 
   test('exit 3 on a failure, with the fix and the docs link', async () => {

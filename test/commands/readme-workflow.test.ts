@@ -78,6 +78,19 @@ describe("README's workflow: a server host and two agent hosts, end to end", () 
         }
       }
       await access(join(dir, 'fleet.html'))
+      // Each run's note says what it left out and the runs that check it; merged together, none
+      // is missing: no such note. Without ContosoHR's run, its part is said not checked.
+      const server = JSON.parse(await readFile(join(dir, 'server.json'), 'utf8')) as Report
+      assert.ok(server.leftOut && server.notes.some((n) => n.startsWith('left out ')), server.notes.join('\n'))
+      const all = await runCli(['report', 'merge', 'server.json', 'agent-ad.json', 'agent-hr.json', '--json'], {
+        cwd: dir,
+      })
+      assert.equal(all.code, 0, all.stderr)
+      assert.deepEqual((JSON.parse(all.stdout) as Report).notes, [])
+      const two = await runCli(['report', 'merge', 'server.json', 'agent-ad.json'], {cwd: dir})
+      assert.equal(two.code, 0, two.stderr)
+      assert.match(two.stdout, /Agent02's part was not checked: no --agent Agent02 report in this merge/)
+      assert.doesNotMatch(two.stdout, /left out/)
     } finally {
       await cleanup()
     }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
-import {readFileSync, rmSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync} from 'node:fs'
 import {chmod, mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {COMMANDS} from '../../src/commands-index.js'
+import {PRODUCTS} from '../../src/core/environment.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
 import {BIN, ROOT, tempDir} from '../helpers/cli.js'
 
@@ -192,6 +193,39 @@ describe("README.md's environment file", () => {
       for (const d of file.diagnostics) assert.match(d.message, /^environment variable IDM_\w+ is not set/)
     } finally {
       await cleanup()
+    }
+  })
+})
+
+describe("README.md and docs/*.md say the secrets' behaviour as check has it", () => {
+  const docs = () => [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ]
+  /** A file's sentences: each paragraph's lines joined, split after a full stop. */
+  const sentences = (text: string) =>
+    text
+      .split(/\n\s*\n/)
+      .map((p) => p.replace(/\s*\n\s*/g, ' '))
+      .flatMap((p) => p.split(/(?<=\.)\s+(?=[A-Z`*])/))
+
+  test('an unset secret is exit 2 only with --require-secrets (else the checks that need it are errors)', () => {
+    const wrong = docs().flatMap((f) =>
+      sentences(readFileSync(join(ROOT, f), 'utf8'))
+        .filter((s) => /\b(unset|not set)\b/.test(s) && /exit 2/.test(s) && !s.includes('--require-secrets'))
+        .map((s) => `${f}: ${s}`),
+    )
+    assert.deepEqual(wrong, [])
+  })
+
+  test("the sample files' product comment lists every version, and the sample is the newest on premises", () => {
+    for (const f of ['README.md', 'docs/environment-file.md']) {
+      const m = /^product: '([^']+)' # ([^:\n]+)/m.exec(readFileSync(join(ROOT, f), 'utf8'))
+      assert.ok(m, `${f} shows a product line`)
+      assert.deepEqual(m[2]!.trim().split(' | '), [...PRODUCTS], f)
+      assert.equal(m[1], PRODUCTS.filter((p) => p !== 'saas').at(-1), f)
     }
   })
 })

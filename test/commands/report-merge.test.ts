@@ -3,7 +3,7 @@ import {copyFile, readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
-import type {CheckResult, Report} from '../../src/core/report.js'
+import {leftOutText, type CheckResult, type LeftOutSummary, type Report} from '../../src/core/report.js'
 import {hasStackTrace, runCli, tempDir} from '../helpers/cli.js'
 
 /**
@@ -264,6 +264,146 @@ describe('report merge adds up', () => {
     assert.match(html.stdout, /<tr><td>AGT09<\/td><td>agent<\/td>/)
     const text = await runCli(['report', 'merge', file('role-srv.json'), file('role-agt.json')])
     assert.match(text.stdout, /^ {2}SRV09 +server +stage before/m)
+  })
+})
+
+describe('report merge: two runs of one part are refused; the time is the span of the runs', () => {
+  test('an old and a fresh run of one agent: exit 2 naming both files and starts; --allow-repeated-runs keeps both', async () => {
+    const old = report({name: 'AGT01', agent: 'ContosoAD'}, [row('connector.ldap', 'ad', 'error')], {
+      startedAt: '2026-11-30T09:00:00.000Z',
+    })
+    await writeFile(file('agt1-old.json'), JSON.stringify(old))
+    const refused = await runCli(['report', 'merge', file('srv.json'), file('agt1-old.json'), file('agt1.json')])
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr)
+    assert.match(
+      refused.stderr,
+      /agt1-old\.json and .*agt1\.json are two runs of ContosoAD's part \(--agent ContosoAD\) at stage before, started 2026-11-30T09:00:00\.000Z and 2026-12-01T10:00:02\.000Z/,
+    )
+    assert.match(
+      refused.stderr,
+      /keep the newer one \(.*agt1\.json\), or pass --allow-repeated-runs when two hosts really run the same agent/,
+    )
+    assert.ok(!hasStackTrace(refused.stderr), refused.stderr)
+    // Another host running the same agent is the same part.
+    const moved = {...old, host: {name: 'AGT05', agent: 'contosoad', role: 'agent'}}
+    await writeFile(file('agt5.json'), JSON.stringify(moved))
+    const other = await runCli(['report', 'merge', file('agt1.json'), file('agt5.json')])
+    assert.equal(other.code, 2, other.stdout + other.stderr)
+    const allowed = await runCli([
+      'report',
+      'merge',
+      file('srv.json'),
+      file('agt1-old.json'),
+      file('agt1.json'),
+      '--allow-repeated-runs',
+      '--json',
+    ])
+    assert.equal(allowed.code, 3, allowed.stderr)
+    assert.deepEqual(
+      (JSON.parse(allowed.stdout) as Report).runs!.map((r) => r.label),
+      ['SRV01', 'AGT01 (ContosoAD)', 'AGT01 (ContosoAD) #2'],
+    )
+  })
+
+  test('runs without a role from two hosts are two vantage points, not a repeat', async () => {
+    const laptop = report({name: 'LAPTOP'}, hostRows('pass', 'server'), {startedAt: '2026-12-01T10:00:09.000Z'})
+    await writeFile(file('laptop.json'), JSON.stringify(laptop))
+    const r = await runCli(['report', 'merge', file('srv.json'), file('laptop.json'), '--json'])
+    assert.equal(r.code, 3, r.stderr)
+    // The same host's two runs without a role are.
+    await writeFile(file('srv-again.json'), JSON.stringify({...laptop, host: {name: 'SRV01'}}))
+    const again = await runCli(['report', 'merge', file('srv.json'), file('srv-again.json')])
+    assert.equal(again.code, 2, again.stdout + again.stderr)
+    assert.match(again.stderr, /two runs of every check from SRV01 at stage before/)
+  })
+
+  test("the summary line says the span of the runs, not one run's time", async () => {
+    const r = await runCli(['report', 'merge', ...three()])
+    assert.equal(r.code, 3, r.stderr)
+    // Started 10:00:01, :02 and :03, each 1 s long.
+    assert.match(r.stdout, /^5 checks: .* runs from 10:00:01 to 10:00:04 UTC \(exit 3\)$/m)
+    const show = await runCli(['report', 'show', file('srv.json')])
+    assert.match(show.stdout, /^3 checks: .* in 1(?:\.0)?s \(exit 3\)$/m)
+  })
+})
+
+describe("report merge says a run's left-out note only for the runs it names that are not merged", () => {
+  // contoso-prod's three hosts, each run with its role: what each left out and the runs it names.
+  const roleRun = (name: string, host: Report['host'], leftOut: LeftOutSummary, s: number, notes: string[] = []) => {
+    const r = report(host, hostRows('pass', host!.agent ? `agent:${host!.agent}` : 'server'), {
+      startedAt: `2026-12-01T12:00:0${s}.000Z`,
+    })
+    r.leftOut = leftOut
+    r.notes = [leftOutText(leftOut), ...notes]
+    return writeFile(file(name), JSON.stringify(r))
+  }
+  const checks = ['connector.ldap', 'server.reachability']
+  before(async () => {
+    await roleRun(
+      'lo-srv.json',
+      {name: 'SRV01', role: 'server'},
+      {instances: 24, checks, server: false, agents: ['ContosoAD', 'ContosoHR']},
+      1,
+    )
+    await roleRun(
+      'lo-ad.json',
+      {name: 'AGT01', agent: 'ContosoAD', role: 'agent'},
+      {instances: 12, checks, server: true, agents: ['ContosoHR']},
+      2,
+      ['waiver for tls.protocols expired on 2026-01-01: "legacy"'],
+    )
+    await roleRun(
+      'lo-hr.json',
+      {name: 'AGT02', agent: 'ContosoHR', role: 'agent'},
+      {instances: 12, checks, server: true, agents: ['contosoad']},
+      3,
+    )
+  })
+  const merge = async (...names: string[]) => {
+    const r = await runCli(['report', 'merge', ...names.map(file), '--format', 'json'])
+    assert.equal(r.code, 3, r.stderr) // each host's proxy.settings fails
+    return JSON.parse(r.stdout) as Report
+  }
+
+  test('every run named is merged: no left-out note, the other notes kept', async () => {
+    const m = await merge('lo-srv.json', 'lo-ad.json', 'lo-hr.json')
+    assert.deepEqual(m.notes, ['AGT01 (ContosoAD): waiver for tls.protocols expired on 2026-01-01: "legacy"'])
+    assert.deepEqual(
+      m.runs!.map((r) => r.leftOut?.instances),
+      [24, 12, 12],
+    )
+    const text = await runCli(['report', 'merge', ...['lo-srv.json', 'lo-ad.json', 'lo-hr.json'].map(file)])
+    assert.equal(text.code, 3, text.stderr)
+    assert.doesNotMatch(text.stdout, /left out|not checked/)
+  })
+
+  test('a run named is missing: its part is said not checked, once, whoever named it', async () => {
+    const m = await merge('lo-srv.json', 'lo-ad.json')
+    assert.deepEqual(m.notes, [
+      "ContosoHR's part was not checked: no --agent ContosoHR report in this merge",
+      'AGT01 (ContosoAD): waiver for tls.protocols expired on 2026-01-01: "legacy"',
+    ])
+    const agents = await merge('lo-ad.json', 'lo-hr.json')
+    assert.deepEqual(agents.notes.slice(0, 1), ["the server's part was not checked: no --server report in this merge"])
+    assert.equal(agents.notes.filter((n) => /not checked/.test(n)).length, 1)
+    const text = await runCli(['report', 'merge', file('lo-srv.json'), file('lo-ad.json')])
+    assert.match(text.stdout, /ContosoHR's part was not checked: no --agent ContosoHR report in this merge/)
+    assert.doesNotMatch(text.stdout, /left out/)
+  })
+
+  test('a merged report merged again with the missing run: the note goes', async () => {
+    const partial = await runCli(['report', 'merge', file('lo-srv.json'), file('lo-ad.json'), '--format', 'json'])
+    await writeFile(file('lo-partial.json'), partial.stdout)
+    const m = await merge('lo-partial.json', 'lo-hr.json')
+    assert.deepEqual(m.notes, ['AGT01 (ContosoAD): waiver for tls.protocols expired on 2026-01-01: "legacy"'])
+  })
+
+  test('a report of an earlier version (no leftOut) keeps its note as it was', async () => {
+    const old = JSON.parse(await readFile(file('lo-hr.json'), 'utf8')) as Report
+    delete old.leftOut
+    await writeFile(file('lo-hr-old.json'), JSON.stringify(old))
+    const m = await merge('lo-srv.json', 'lo-ad.json', 'lo-hr-old.json')
+    assert.ok(m.notes.includes(`AGT02 (ContosoHR): ${old.notes[0]}`), m.notes.join('\n'))
   })
 })
 

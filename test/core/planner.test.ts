@@ -52,6 +52,23 @@ describe('planner', () => {
       only.filter((p) => p.skip).map((p) => [p.id, p.skip]),
       [['dns.alias', 'not selected by --only']],
     )
+    // Unselected, a check says so whatever else would skip it (its stage, its topology), with the selection.
+    const extra = [
+      perAgent('tls.later', {stage: 'after'}),
+      perAgent('tls.onprem', {topologies: ['on-prem-integrated']}),
+    ]
+    const later = planChecks(saas, [...checks, ...extra], {
+      stage: 'before',
+      baseDir: '/',
+      only: ['dns.*'],
+    })
+    assert.deepEqual(
+      later.filter((p) => p.id.startsWith('tls.')).map((p) => [p.skip, p.deselected]),
+      later
+        .filter((p) => p.id.startsWith('tls.'))
+        .map(() => ['not selected by --only', {flag: '--only', patterns: ['dns.*']}]),
+    )
+    assert.ok(later.some((p) => p.id === 'tls.later') && later.some((p) => p.id === 'tls.onprem'))
     const fam = planChecks(saas, checks, {stage: 'before', baseDir: '/', only: ['dns']})
     assert.deepEqual(
       fam.filter((p) => !p.skip).map((p) => p.id),

@@ -15,13 +15,16 @@ fix is said once, with its hosts. The summary and exit code are computed from th
 taken from the saved numbers.
 
 Refused, naming the files (exit 2): reports of another environment (name or topology) or schema
-version, the same run twice (one file given twice, or a copy), and runs of both stages unless
---allow-mixed-stages (each row then says its stage).
+version, the same run twice (one file given twice, or a copy), runs of both stages unless
+--allow-mixed-stages (each row then says its stage), and two runs of one part at one stage (two
+--agent ContosoAD runs, two --server runs, or one host's two runs without a role: an old and a
+fresh run) unless --allow-repeated-runs (two hosts that really run the same agent, a web farm's
+servers).
 
 The format comes from --format, else from the --output extension (.html, .json, .xml, .tap), else text.
 --output may be repeated, one format per file.
 
-${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, given twice, of another schema version, environment or stage', 3: 'a run has a fail or an error', 4: 'warnings, with --strict in a run', 130: 'a run was interrupted', 143: 'a run was stopped by SIGTERM'})}`)
+${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, given twice, of another schema version, environment or stage, or a second run of one part', 3: 'a run has a fail or an error', 4: 'warnings, with --strict in a run', 130: 'a run was interrupted', 143: 'a run was stopped by SIGTERM'})}`)
   static override examples = [
     {
       description: 'The fleet page from the reports of three hosts',
@@ -43,6 +46,10 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
     ...REPORT_FLAGS,
     'allow-mixed-stages': Flags.boolean({
       description: 'merge reports of --stage before and --stage after (each row says its stage)',
+    }),
+    'allow-repeated-runs': Flags.boolean({
+      description:
+        'merge two runs of one part (same --server or --agent ID, same stage): two hosts that run the same agent',
     }),
   }
 
@@ -68,7 +75,10 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
       inputs,
     )
     const reports = await readReports(files)
-    const merged = mergeReports(reports, {allowMixedStages: flags['allow-mixed-stages']})
+    const merged = mergeReports(reports, {
+      allowMixedStages: flags['allow-mixed-stages'],
+      allowRepeatedRuns: flags['allow-repeated-runs'],
+    })
     await emitReport(merged, outputs, reportDisplay(flags, this.jsonEnabled()), inputs, (t) => this.out(t))
     process.exitCode = merged.exitCode
     return merged
