@@ -18,6 +18,7 @@ import {isProtectedPassword} from '../lib/certificates.js'
 import {isWindowsPath} from '../lib/paths.js'
 import {MAX_SETTINGS_BYTES} from '../lib/settings-files.js'
 import {roleOf, settingOf as get} from '../lib/settings-rules.js'
+import {suggestedConnectionString} from './init.js'
 import {parseJsonc} from './jsonc.js'
 import {detectProductPrefix} from './plan.js'
 import {readWebConfig, renderJson} from './render.js'
@@ -171,6 +172,30 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
   const certificate = (block: unknown, file: string, path: string, field: string, pwVar: string, ids: boolean) =>
     certificateOf(block, file, path, field, pwVar, ids, runtime, ref)
 
+  /** The encryption and IdentityServer certificates of the main settings file, for `server` or `agents[0]`. */
+  const certificatesOf = (owner: string, encryptionVar: string) => {
+    const out: Record<string, unknown> = {}
+    const enc = certificate(
+      get(main, 'EncryptionCertificate'),
+      mainName,
+      'EncryptionCertificate',
+      `${owner}.encryptionCertificate`,
+      encryptionVar,
+      false,
+    )
+    if (enc) out.encryptionCertificate = enc
+    const ids = certificate(
+      get(main, 'IdentityServer'),
+      mainName,
+      'IdentityServer',
+      `${owner}.identityServerCertificate`,
+      'IDM_IDENTITYSERVER_PFX',
+      true,
+    )
+    if (ids) out.identityServerCertificate = ids
+    return out
+  }
+
   const server: Obj = {url}
   const agent: Obj = {}
   const openId = get(agentFile, 'OpenId')
@@ -206,24 +231,7 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
           ? ref('IDM_SQL_CONNECTION', cs, mainName, 'ConnectionString', 'server.database.connectionString')
           : cs,
       }
-    const enc = certificate(
-      get(main, 'EncryptionCertificate'),
-      mainName,
-      'EncryptionCertificate',
-      'server.encryptionCertificate',
-      'IDM_SERVER_PFX',
-      false,
-    )
-    if (enc) server.encryptionCertificate = enc
-    const ids = certificate(
-      get(main, 'IdentityServer'),
-      mainName,
-      'IdentityServer',
-      'server.identityServerCertificate',
-      'IDM_IDENTITYSERVER_PFX',
-      true,
-    )
-    if (ids) server.identityServerCertificate = ids
+    Object.assign(server, certificatesOf('server', 'IDM_SERVER_PFX'))
   } else {
     if (topology === 'on-prem-separate') {
       // The server's own facts are not in an agent's files: the init flags that say them.
@@ -239,8 +247,8 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
                   'ConnectionString',
                   'server.database.connectionString',
                 )
-              : // As init writes it (Encrypt=true, Microsoft.Data.SqlClient's default since version 4).
-                `Data Source=${o.databaseServer};Database=${o.databaseName};Integrated Security=SSPI;Encrypt=true;Min Pool Size=10`,
+              : // As init writes it.
+                suggestedConnectionString(o.databaseServer, o.databaseName, 'windows'),
         }
     }
     const agentUrl = o.agentUrl ?? (await agentUrlOf(wd))
@@ -250,24 +258,7 @@ export async function adoptWorkdir(dirArg: string, o: AdoptOptions = {}): Promis
     }
     agent.workingDirectory = wd
     if (account) agent.serviceAccount = account
-    const enc = certificate(
-      get(main, 'EncryptionCertificate'),
-      mainName,
-      'EncryptionCertificate',
-      'agents[0].encryptionCertificate',
-      'IDM_AGENT_PFX',
-      false,
-    )
-    if (enc) agent.encryptionCertificate = enc
-    const ids = certificate(
-      get(main, 'IdentityServer'),
-      mainName,
-      'IdentityServer',
-      'agents[0].identityServerCertificate',
-      'IDM_IDENTITYSERVER_PFX',
-      true,
-    )
-    if (ids) agent.identityServerCertificate = ids
+    Object.assign(agent, certificatesOf('agents[0]', 'IDM_AGENT_PFX'))
   }
   // The site's host name and https certificate are not in the settings files: read back from the
   // install-iis-site.ps1 scaffold wrote, else said as missing.

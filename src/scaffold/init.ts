@@ -547,11 +547,8 @@ export function environmentFromAnswers(a: Answers): {
     server.database = {
       connectionString:
         a.databaseAuth === 'sql'
-          ? ref(
-              'IDM_SQL_CONNECTION',
-              `Data Source=${a.databaseServer};Database=${a.databaseName};User ID=<login>;Password=<password>;Encrypt=true;Min Pool Size=10`,
-            )
-          : `Data Source=${a.databaseServer};Database=${a.databaseName};Integrated Security=SSPI;Encrypt=true;Min Pool Size=10`,
+          ? ref('IDM_SQL_CONNECTION', suggestedConnectionString(a.databaseServer, a.databaseName, 'sql'))
+          : suggestedConnectionString(a.databaseServer, a.databaseName, 'windows'),
     }
     const sc = {dir: serverDir, owner: 'server', side: 'server' as const}
     const enc = cert({
@@ -810,4 +807,18 @@ export async function resolveAnswers(o: {
     throw new AnswerError(q.flag, `--${q.flag} ${q.notAsked?.(a) ?? `does not apply to topology ${a.topology}`}`)
   }
   return r
+}
+
+/**
+ * The connection string init suggests (and `init --from-workdir` writes for a separate agent, whose
+ * files do not hold the server's): Encrypt=true, Microsoft.Data.SqlClient's default since version 4;
+ * a SQL login's string shows where the login and password go and is kept behind a reference.
+ */
+export function suggestedConnectionString(
+  server: string | undefined,
+  database: string | undefined,
+  auth: 'sql' | 'windows',
+): string {
+  const who = auth === 'sql' ? 'User ID=<login>;Password=<password>' : 'Integrated Security=SSPI'
+  return `Data Source=${server};Database=${database};${who};Encrypt=true;Min Pool Size=10`
 }
