@@ -1,5 +1,5 @@
-import {netwrixDocs} from '../src/core/docs.js'
-import {certificateCheck} from '../src/lib/cert-check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {certificateCheck} from '../src/probes/certificates/cert-check.js'
 
 export default certificateCheck({
   id: 'cert.tls',

@@ -1,6 +1,6 @@
-import {defineCheck, type FileRuleFinding, type Finding} from '../src/core/check.js'
-import {isReference} from '../src/core/semantics.js'
-import {netwrixDocs} from '../src/core/docs.js'
+import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/check.js'
+import {isReference} from '../src/environment/semantics.js'
+import {netwrixDocs} from '../src/model/docs.js'
 import {
   accountOf,
   connectionsOf,
@@ -8,9 +8,9 @@ import {
   noConnectionReason,
   ownedBy,
   sourcesRootPathsOf,
-} from '../src/lib/connectors.js'
-import {insideRoot, type Facts, type FileSpec, type Params} from '../src/lib/files-probe.js'
-import {isWindowsPath} from '../src/lib/paths.js'
+} from '../src/product/connectors.js'
+import {insideRoot, type Facts, type FileSpec, type Params} from '../src/probes/files/files-probe.js'
+import {isWindowsPath} from '../src/base/paths.js'
 
 /** Most directory entries read to find a regex's newest file: a drop folder, not a file system. */
 const MAX_ENTRIES = 20000
@@ -74,7 +74,7 @@ export default defineCheck<Params, Facts>({
   },
   title: (p) => `${p.connection} → ${p.files.map((f) => f.path).join(', ') || p.outputFolders.join(', ')}`,
   async probe(p, ctx) {
-    const {probeFiles} = await import('../src/lib/files-probe.js')
+    const {probeFiles} = await import('../src/probes/files/files-probe.js')
     return probeFiles(p, ctx.signal, MAX_ENTRIES)
   },
   evaluate(p, f): Finding[] {

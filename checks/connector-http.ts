@@ -1,10 +1,10 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import type {Connection} from '../src/core/environment.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
-import type {HttpFacts} from '../src/lib/http-probe.js'
-import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
-import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import type {Connection} from '../src/model/environment.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/connectors.js'
+import type {HttpFacts} from '../src/probes/http/http-probe.js'
+import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/network.js'
+import {bypassesProxy, displayProxy} from '../src/product/proxy.js'
 
 interface Params extends NetworkParams {
   owner: string
@@ -129,7 +129,7 @@ export default defineCheck<Params, HttpFacts>({
   },
   title: (p) => `${p.connection} → ${p.url}`,
   async probe(p, ctx) {
-    const {probeHttps} = await import('../src/lib/http-probe.js')
+    const {probeHttps} = await import('../src/probes/http/http-probe.js')
     const authorization =
       p.auth === 'basic'
         ? `Basic ${Buffer.from(`${p.username}:${p.password ?? ''}`).toString('base64')}`

@@ -1,9 +1,9 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {ldapAuthType} from '../src/core/semantics.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
-import type {LdapFacts, LdapParams} from '../src/lib/ldap-probe.js'
-import {networkParams, networkParamsSchema} from '../src/lib/network.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {ldapAuthType} from '../src/environment/semantics.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/connectors.js'
+import type {LdapFacts, LdapParams} from '../src/probes/ldap/ldap-probe.js'
+import {networkParams, networkParamsSchema} from '../src/environment/network.js'
 
 /** Active Directory's sub-codes of a failed bind (data NNN in its diagnostic message). */
 const AD_BIND_CODES: Record<string, string> = {
@@ -111,7 +111,7 @@ export default defineCheck<LdapParams, LdapFacts>({
     })
   },
   title: (p) => `${p.connection} → ${p.security === 'ldaps' ? 'ldaps' : 'ldap'}://${p.host}:${p.port}`,
-  probe: async (p, ctx) => (await import('../src/lib/ldap-probe.js')).probeLdap(p, ctx),
+  probe: async (p, ctx) => (await import('../src/probes/ldap/ldap-probe.js')).probeLdap(p, ctx),
   evaluate(p, f): Finding[] {
     const where = `${p.host}:${p.port}`
     const ad = p.activeDirectory || f.rootDse?.activeDirectory === true

@@ -1,15 +1,21 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {accountOf, connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/lib/connectors.js'
-import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {
+  accountOf,
+  connectionsOf,
+  connectorParamsSchema,
+  noConnectionReason,
+  ownedBy,
+} from '../src/product/connectors.js'
+import type {SqlConnectFacts} from '../src/probes/sql/sql-probe.js'
 import {
   SQL_PLACEHOLDER,
   sqlParamsOf,
   sqlParamsSchema,
   sqlSettingsSchema,
   type SqlParams,
-} from '../src/lib/sql-settings.js'
-import {sqlConnectionFindings} from '../src/lib/sql-verdicts.js'
+} from '../src/probes/sql/sql-settings.js'
+import {sqlConnectionFindings} from '../src/probes/sql/sql-verdicts.js'
 
 type Params = SqlParams & {owner: string; system: string; connection: string}
 
@@ -56,7 +62,7 @@ export default defineCheck<Params, SqlConnectFacts>({
   },
   title: (p) =>
     `${p.connection} → SQL Server ${p.host}${p.instance ? `\\${p.instance}` : ''}${p.port ? `,${p.port}` : ''}`,
-  probe: async (p, ctx) => (await import('../src/lib/sql-probe.js')).probeSql(p, ctx),
+  probe: async (p, ctx) => (await import('../src/probes/sql/sql-probe.js')).probeSql(p, ctx),
   evaluate: (p, f): Finding[] =>
     sqlConnectionFindings(p, f, {
       host: "the agent's host",

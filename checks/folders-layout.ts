@@ -1,8 +1,8 @@
 import {lstat, realpath, stat} from 'node:fs/promises'
 import {join, relative, sep} from 'node:path'
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {folderRules, planWorkdirs, workdirParamsSchema, type WorkdirParams} from '../src/lib/folders.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {folderRules, planWorkdirs, workdirParamsSchema, type WorkdirParams} from '../src/product/folders.js'
 
 interface Entry {
   name: string

@@ -1,7 +1,7 @@
 import {isAbsolute, resolve} from 'node:path'
-import {defineCheck, type Finding, type PlannedTarget} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import type {CertificateRef} from '../src/core/environment.js'
+import {defineCheck, type Finding, type PlannedTarget} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import type {CertificateRef} from '../src/model/environment.js'
 import {
   appPoolOf,
   expectedSite,
@@ -12,11 +12,11 @@ import {
   type ExpectedSite,
   type IisFacts,
   type IisSiteFacts,
-} from '../src/lib/iis.js'
-import {isWindowsPath} from '../src/lib/paths.js'
-import {sharedAnswers} from '../src/lib/shared-answer.js'
-import {psString} from '../src/lib/quote.js'
-import {powershellJson} from '../src/lib/windows.js'
+} from '../src/product/iis.js'
+import {isWindowsPath} from '../src/base/paths.js'
+import {sharedAnswers} from '../src/base/shared-answer.js'
+import {psString} from '../src/base/quote.js'
+import {powershellJson} from '../src/probes/windows/windows.js'
 
 interface VersionFacts {
   installed: boolean
@@ -404,7 +404,9 @@ export default defineCheck<Params, Facts>({
         ctx.signal,
       ),
       c?.file
-        ? import('../src/lib/certificates.js').then(({loadCertificateFile}) => loadCertificateFile(c.file!, c.password))
+        ? import('../src/probes/pki/certificates.js').then(({loadCertificateFile}) =>
+            loadCertificateFile(c.file!, c.password),
+          )
         : undefined,
     ])
     const thumbprint = cert?.ok ? cert.file.leaf?.thumbprint : undefined

@@ -1,12 +1,12 @@
 import {statfs} from 'node:fs/promises'
 import {availableParallelism, hostname, totalmem} from 'node:os'
 import {dirname, resolve} from 'node:path'
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {workingDirectories} from '../src/core/environment.js'
-import {isReference} from '../src/core/semantics.js'
-import {parseConnectionString} from '../src/lib/connection-string.js'
-import {isWindowsPath} from '../src/lib/paths.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {workingDirectories} from '../src/model/environment.js'
+import {isReference} from '../src/environment/semantics.js'
+import {parseConnectionString} from '../src/environment/connection-string.js'
+import {isWindowsPath} from '../src/base/paths.js'
 
 interface Params {
   workingDirectories: string[]

@@ -1,8 +1,8 @@
 import {access} from 'node:fs/promises'
 import {join} from 'node:path'
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {versionRules} from '../src/core/versions.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {versionRules} from '../src/model/versions.js'
 
 interface Params {
   /** The ASP.NET Core major of the product version (VERSIONS' `runtime`: 8, or 10 for SaaS agents). */
@@ -43,7 +43,7 @@ export default defineCheck<Params, Facts>({
     required: ['minMajor'],
     properties: {minMajor: {type: 'integer'}, download: {type: 'string'}},
   },
-  // The version's runtime rule and the page it rests on (src/core/versions.ts).
+  // The version's runtime rule and the page it rests on (src/model/versions.ts).
   plan: (env) => {
     const r = versionRules(env.product).runtime
     return [
@@ -133,7 +133,7 @@ export default defineCheck<Params, Facts>({
   },
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {
-    how: "Runs dotnet --list-runtimes and looks for Microsoft.AspNetCore.App of the product version's major (8 for 6.1, 6.2 and 6.3; 10 for a SaaS agent: src/core/versions.ts); on Windows also for the ASP.NET Core Module V2 of IIS (aspnetcorev2.dll), which the hosting bundle installs.",
+    how: "Runs dotnet --list-runtimes and looks for Microsoft.AspNetCore.App of the product version's major (8 for 6.1, 6.2 and 6.3; 10 for a SaaS agent: src/model/versions.ts); on Windows also for the ASP.NET Core Module V2 of IIS (aspnetcorev2.dll), which the hosting bundle installs.",
     verdicts: [
       {status: 'pass', when: "the version's ASP.NET Core runtime is installed (and, on Windows, the IIS module)"},
       {

@@ -1,7 +1,7 @@
-import {defineCheck, type FileRuleFinding, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {isReference} from '../src/core/semantics.js'
-import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/lib/proxy.js'
+import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {isReference} from '../src/environment/semantics.js'
+import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/product/proxy.js'
 
 interface Params {
   /** What the environment file says the product will see (network.httpsProxy / noProxy). */
@@ -107,7 +107,7 @@ export default defineCheck<Params, Facts>({
     return out
   },
   data: (f) => ({env: {HTTPS_PROXY: f.env.HTTPS_PROXY && displayProxy(f.env.HTTPS_PROXY), NO_PROXY: f.env.NO_PROXY}}),
-  // The file's own values are judged by the rules evaluate applies to them (src/lib/proxy.ts):
+  // The file's own values are judged by the rules evaluate applies to them (src/product/proxy.ts):
   // validate says them without this host's variables, which only check can see.
   fileRules(env) {
     const out: FileRuleFinding[] = []

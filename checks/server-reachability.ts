@@ -1,9 +1,9 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {clip} from '../src/core/redact.js'
-import type {HttpFacts} from '../src/lib/http-probe.js'
-import {networkParams, networkParamsSchema, type NetworkParams} from '../src/lib/network.js'
-import {bypassesProxy, displayProxy} from '../src/lib/proxy.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {clip} from '../src/base/redact.js'
+import type {HttpFacts} from '../src/probes/http/http-probe.js'
+import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/network.js'
+import {bypassesProxy, displayProxy} from '../src/product/proxy.js'
 
 interface Params extends NetworkParams {
   url: string
@@ -62,7 +62,7 @@ export default defineCheck<Params, Facts>({
   },
   title: (p) => `Agent → ${p.url}`,
   async probe(p, ctx) {
-    const {probeHttps} = await import('../src/lib/http-probe.js')
+    const {probeHttps} = await import('../src/probes/http/http-probe.js')
     const common = {
       proxy: p.proxy,
       dnsServers: p.dnsServers,

@@ -1,7 +1,7 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import type {Diagnostic} from '../src/core/errors.js'
-import {isWindowsPath} from '../src/lib/paths.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import type {Diagnostic} from '../src/base/errors.js'
+import {isWindowsPath} from '../src/base/paths.js'
 import {scaffoldTarget} from '../src/scaffold/settings.js'
 
 interface Params {
@@ -59,7 +59,7 @@ export default defineCheck<Params, Facts>({
   },
   title: (p) => `${p.file} in ${p.workingDirectory}`,
   async probe(p) {
-    const {checkSettingsFiles} = await import('../src/lib/settings-files.js')
+    const {checkSettingsFiles} = await import('../src/product/settings-files.js')
     const r = await checkSettingsFiles(p.workingDirectory, p.expectedApplicationUri, p.role)
     const f = r.files.find((x) => x.file.endsWith(p.file))!
     return {exists: f.exists, diagnostics: f.diagnostics}

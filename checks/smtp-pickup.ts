@@ -2,10 +2,10 @@ import {randomBytes} from 'node:crypto'
 import {rm, stat, writeFile} from 'node:fs/promises'
 import {userInfo} from 'node:os'
 import {isAbsolute, join, resolve} from 'node:path'
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {isWindowsPath} from '../src/lib/paths.js'
-import {smtpParams} from '../src/lib/smtp-settings.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {isWindowsPath} from '../src/base/paths.js'
+import {smtpParams} from '../src/probes/smtp/smtp-settings.js'
 
 interface Params {
   directory: string
@@ -163,7 +163,7 @@ async function accountRights(
 ): Promise<Pick<Facts, 'account' | 'accountUnknown'>> {
   if (process.platform === 'win32') {
     const {aclScript, effectiveWindowsRights, parseAclJson, powershellJson, windowsAccount} =
-      await import('../src/lib/windows.js')
+      await import('../src/probes/windows/windows.js')
     const who = await windowsAccount(account, signal)
     const eff = effectiveWindowsRights(
       parseAclJson(await powershellJson(aclScript(path), signal)),
@@ -173,7 +173,8 @@ async function accountRights(
     )
     return {account: {name: account, rights: {r: eff.r, w: eff.w, x: eff.x}, source: 'computed'}}
   }
-  const {effectiveRights, readFolders, resolvePosixAccount, verifyAsAccount} = await import('../src/lib/posix-acl.js')
+  const {effectiveRights, readFolders, resolvePosixAccount, verifyAsAccount} =
+    await import('../src/probes/files/posix-acl.js')
   const who = await resolvePosixAccount(account, signal)
   if (!who)
     return {

@@ -1,9 +1,9 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {clip} from '../src/core/redact.js'
-import type {SmtpFacts} from '../src/lib/smtp-probe.js'
-import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/lib/smtp-settings.js'
-import {certSummary} from '../src/lib/x509.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {clip} from '../src/base/redact.js'
+import type {SmtpFacts} from '../src/probes/smtp/smtp-probe.js'
+import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/probes/smtp/smtp-settings.js'
+import {certSummary} from '../src/probes/pki/x509.js'
 
 type Params = SmtpSettings & {useDefaultCredentials?: boolean}
 
@@ -44,7 +44,7 @@ export default defineCheck<Params, SmtpFacts>({
   },
   title: (p) => `SMTP ${p.host}:${p.port}`,
   probe: async (p, ctx) =>
-    (await import('../src/lib/smtp-probe.js')).probeSmtp(
+    (await import('../src/probes/smtp/smtp-probe.js')).probeSmtp(
       p.useDefaultCredentials ? {...p, username: undefined} : p,
       ctx.signal,
       ctx.timeoutMs,

@@ -1,11 +1,11 @@
 import {hostname} from 'node:os'
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {clip} from '../src/core/redact.js'
-import {resolveName, ResolutionError} from '../src/lib/resolver.js'
-import {smtpParams, smtpParamsSchema, transportMode} from '../src/lib/smtp-settings.js'
-import {isIpLiteral} from '../src/lib/tls-probe.js'
-import {trustedCAs} from '../src/lib/trust.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {clip} from '../src/base/redact.js'
+import {resolveName, ResolutionError} from '../src/probes/dns/resolver.js'
+import {smtpParams, smtpParamsSchema, transportMode} from '../src/probes/smtp/smtp-settings.js'
+import {isIpLiteral} from '../src/probes/tls/tls-probe.js'
+import {trustedCAs} from '../src/probes/pki/trust.js'
 
 interface Params {
   host: string

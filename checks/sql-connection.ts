@@ -1,8 +1,8 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
-import {planSql, sqlParamsSchema, sqlSettingsSchema, type SqlParams} from '../src/lib/sql-settings.js'
-import {SERVER_SIDE, sqlConnectionFindings} from '../src/lib/sql-verdicts.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import type {SqlConnectFacts} from '../src/probes/sql/sql-probe.js'
+import {planSql, sqlParamsSchema, sqlSettingsSchema, type SqlParams} from '../src/probes/sql/sql-settings.js'
+import {SERVER_SIDE, sqlConnectionFindings} from '../src/probes/sql/sql-verdicts.js'
 
 export default defineCheck<SqlParams, SqlConnectFacts>({
   id: 'sql.connection',
@@ -16,7 +16,7 @@ export default defineCheck<SqlParams, SqlConnectFacts>({
   params: sqlParamsSchema,
   plan: (env, ctx) => planSql(env, ctx.baseDir, ctx.settings).map((t) => ({...t, owner: 'server' as const})),
   title: (p) => `SQL Server ${p.host}${p.instance ? `\\${p.instance}` : ''}${p.port ? `,${p.port}` : ''}`,
-  probe: async (p, ctx) => (await import('../src/lib/sql-probe.js')).probeSql(p, ctx),
+  probe: async (p, ctx) => (await import('../src/probes/sql/sql-probe.js')).probeSql(p, ctx),
   evaluate: (p, f): Finding[] => sqlConnectionFindings(p, f, SERVER_SIDE),
   // What `checks show` says beyond the definition (verdicts, and the docs sentences it rests on).
   explain: {

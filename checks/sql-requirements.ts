@@ -1,10 +1,10 @@
-import {defineCheck, type Finding} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import type {SqlConnectFacts} from '../src/lib/sql-probe.js'
-import {planSql, sqlParamsSchema, withCheckLogin, type SqlParams} from '../src/lib/sql-settings.js'
-import type {Product} from '../src/core/environment.js'
-import {commonJs} from '../src/core/interop.js'
-import {versionRules} from '../src/core/versions.js'
+import {defineCheck, type Finding} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import type {SqlConnectFacts} from '../src/probes/sql/sql-probe.js'
+import {planSql, sqlParamsSchema, withCheckLogin, type SqlParams} from '../src/probes/sql/sql-settings.js'
+import type {Product} from '../src/model/environment.js'
+import {commonJs} from '../src/base/interop.js'
+import {versionRules} from '../src/model/versions.js'
 
 /** The connection's params, and the oldest SQL Server the product version supports (VERSIONS' `sqlServer`). */
 type Params = SqlParams & {minSqlServer?: {major: number; name: string}}
@@ -123,7 +123,7 @@ export default defineCheck<Params, Facts>({
     ),
   title: (p) => `SQL Server requirements on ${p.database ?? p.host}`,
   async probe(p, ctx) {
-    const {probeSql} = await import('../src/lib/sql-probe.js')
+    const {probeSql} = await import('../src/probes/sql/sql-probe.js')
     return probeSql(p, ctx, async (conn) => {
       const {Request} = commonJs(await import('tedious'))
       const row: Record<string, string | null> = {}

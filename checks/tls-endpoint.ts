@@ -1,6 +1,6 @@
-import {defineCheck, type Finding, type PlannedTarget} from '../src/core/check.js'
-import {netwrixDocs} from '../src/core/docs.js'
-import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/lib/network.js'
+import {defineCheck, type Finding, type PlannedTarget} from '../src/model/check.js'
+import {netwrixDocs} from '../src/model/docs.js'
+import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/environment/network.js'
 import {
   DEFAULT_MIN_PROTOCOL,
   protocolName,
@@ -8,9 +8,9 @@ import {
   TLS_PROTOCOLS,
   tlsKeyFindings,
   type TlsProtocol,
-} from '../src/lib/tls-policy.js'
-import type {TlsFacts} from '../src/lib/tls-probe.js'
-import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/lib/x509.js'
+} from '../src/probes/pki/tls-policy.js'
+import type {TlsFacts} from '../src/probes/tls/tls-probe.js'
+import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/probes/pki/x509.js'
 
 interface Params extends NetworkParams {
   url: string
@@ -116,7 +116,7 @@ export default defineCheck<Params, TlsFacts>({
   },
   title: (p) => `TLS ${p.url}`,
   probe: async (p, ctx) =>
-    (await import('../src/lib/tls-probe.js')).probeTls({
+    (await import('../src/probes/tls/tls-probe.js')).probeTls({
       host: p.host,
       port: p.port,
       dnsServers: p.dnsServers,

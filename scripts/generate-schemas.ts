@@ -2,17 +2,17 @@
  * Writes schema/environment.schema.json and schema/report.schema.json from the code (the
  * registry's checks included), and, when run from dist/, the precompiled validators
  * (ajv standalone) that spare every command the ~60 ms of compiling the schemas at start-up.
- * Run by `npm run build`; test/core/schema.test.ts fails when the committed files are stale.
+ * Run by `npm run build`; test/environment/schema.test.ts fails when the committed files are stale.
  */
 import {mkdir, writeFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {Ajv} from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import standaloneModule from 'ajv/dist/standalone/index.js'
-import {buildEnvironmentSchema} from '../src/core/environment-schema.js'
-import {loadChecks} from '../src/core/registry.js'
-import {buildReportSchema} from '../src/core/report-schema.js'
-import {AJV_OPTIONS, ENVIRONMENT_FORMATS} from '../src/core/validators.js'
+import {buildEnvironmentSchema} from '../src/environment/environment-schema.js'
+import {loadChecks} from '../src/run/registry.js'
+import {buildReportSchema} from '../src/report/report-schema.js'
+import {AJV_OPTIONS, ENVIRONMENT_FORMATS} from '../src/environment/validators.js'
 
 const fromDist = fileURLToPath(import.meta.url).includes('/dist/scripts/')
 /** The repository root, whether this runs from dist/scripts (built) or scripts/ (tsx). */

@@ -1,8 +1,8 @@
 import type {Interfaces} from '@oclif/core'
-import {provideAssets} from './core/assets.js'
-import {loadChecks, provideChecks, type BundledChecks} from './core/registry.js'
-import {provideGeneratedValidators} from './core/validators.js'
-import {commonJs} from './core/interop.js'
+import {provideAssets} from './io/assets.js'
+import {loadChecks, provideChecks, type BundledChecks} from './run/registry.js'
+import {provideGeneratedValidators} from './environment/validators.js'
+import {commonJs} from './base/interop.js'
 
 /**
  * What a build of idm-preflight holds besides its code: scripts/bundle.ts writes an entry point
@@ -46,7 +46,7 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
   }
   const [{Config, Plugin, run, flush, handle}, {COMMANDS}] = await Promise.all([
     import('@oclif/core').then(commonJs),
-    import('./commands-index.js'),
+    import('./commands/index.js'),
   ])
   // The explicit discovery strategy would import package.json's target from disk: the commands are
   // here already (and a standalone executable has no such file).
@@ -64,7 +64,7 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
       jitPlugins: false,
     })
     // A command that does not exist is said as the tool says its own errors, with a did-you-mean.
-    const {unknownCommand} = await import('./core/cli-errors.js')
+    const {unknownCommand} = await import('./cli/cli-errors.js')
     const unknown = unknownCommand(argv, COMMANDS, Object.keys(build.pjson.oclif.topics ?? {}))
     if (unknown) {
       process.exitCode = unknown.exitCode
@@ -74,7 +74,7 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
         )
       else {
         // The unknown word is the user's: printed without its control sequences, if any.
-        const {stripControl} = await import('./core/terminal.js')
+        const {stripControl} = await import('./base/terminal.js')
         process.stderr.write(stripControl(`idm-preflight: ${unknown.message}\n  hint: ${unknown.hint}\n`))
       }
     } else await run(argv, config)

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../core/help.js'
-import {BaseCommand} from '../core/base-command.js'
-import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+import {flow} from '../cli/help.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {EXIT_CODES_HELP} from '../base/exit-codes.js'
 
 export default class Check extends BaseCommand {
   static override summary = 'Check an environment before or after installing Identity Manager'
@@ -108,7 +108,7 @@ ${EXIT_CODES_HELP}`)
     // Not `once`: a library's exit hook (signal-exit) re-raises the signal when it finds no other
     // listener left, which killed the run before it could write its report.
     const abort = new AbortController()
-    const {Interruption} = await import('../core/exit-codes.js')
+    const {Interruption} = await import('../base/exit-codes.js')
     const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
       if (abort.signal.aborted) process.exit(new Interruption(signal).exitCode)
       abort.abort(new Interruption(signal))
@@ -130,7 +130,7 @@ ${EXIT_CODES_HELP}`)
     // --json is the JSON report on stdout: another --format for stdout would be silently dropped
     // (with --output, the file gets that format and stdout the JSON).
     if (this.jsonEnabled() && flags.format && flags.format !== 'json' && !flags.output?.length) {
-      const {UsageError} = await import('../core/errors.js')
+      const {UsageError} = await import('../base/errors.js')
       throw new UsageError(
         `--json and --format ${flags.format} conflict: --json prints the JSON report on stdout`,
         [],
@@ -138,10 +138,10 @@ ${EXIT_CODES_HELP}`)
       )
     }
     const [{loadChecks}, {discoverConfig}, session, {outputsOf, emitReport, textOnTerminal}] = await Promise.all([
-      import('../core/registry.js'),
-      import('../core/config.js'),
-      import('../core/session.js'),
-      import('../core/report-output.js'),
+      import('../run/registry.js'),
+      import('../environment/config.js'),
+      import('../run/session.js'),
+      import('../report/formats/output.js'),
     ])
     const checks = await loadChecks()
     const outputs = outputsOf(flags.output, flags.format)
@@ -150,7 +150,7 @@ ${EXIT_CODES_HELP}`)
     // A plan is a list, not a report: written as text or JSON only, never as text under another name.
     const notPlan = flags.plan ? outputs.find((o) => o.format !== 'text' && o.format !== 'json') : undefined
     if (flags.plan && (notPlan || (format !== 'text' && format !== 'json'))) {
-      const {UsageError} = await import('../core/errors.js')
+      const {UsageError} = await import('../base/errors.js')
       const f = notPlan?.format ?? format
       throw new UsageError(
         `--plan prints the plan as text or JSON, not as ${f}${notPlan && !flags.format ? ` (from ${notPlan.file})` : ''}`,
@@ -174,7 +174,7 @@ ${EXIT_CODES_HELP}`)
       signal,
       planOnly: flags.plan,
     }
-    const {checkOutputs, writeOutput} = await import('../core/write.js')
+    const {checkOutputs, writeOutput} = await import('../io/write.js')
     let prepared: Awaited<ReturnType<typeof session.prepareSession>>
     try {
       prepared = await session.prepareSession(checks, options)
@@ -195,8 +195,8 @@ ${EXIT_CODES_HELP}`)
     )
 
     if (flags.plan) {
-      const {referenceName} = await import('../core/plan-secrets.js')
-      const {leftOutNote} = await import('../core/planner.js')
+      const {referenceName} = await import('../run/plan-secrets.js')
+      const {leftOutNote} = await import('../run/planner.js')
       const rows = prepared.plan.map((p) => ({
         id: p.id,
         target: p.target,
@@ -251,7 +251,7 @@ ${EXIT_CODES_HELP}`)
       (outputs.length === 0 ? format === 'text' : terminal) &&
       process.stdout.isTTY === true &&
       process.stderr.isTTY === true
-    const progress = showProgress ? await (await import('../core/progress.js')).startProgress(prepared.plan) : undefined
+    const progress = showProgress ? await (await import('../run/progress.js')).startProgress(prepared.plan) : undefined
     const report = await session.runSession(prepared, options, progress ?? {})
     await progress?.done()
 
@@ -271,9 +271,9 @@ async function writeConfigurationError(
   e: Error & {diagnostics?: {message: string; path: string; line: number; severity: string}[]},
 ): Promise<void> {
   const [{xmlAttr, xmlText}, {writeOutput}, {redactor}] = await Promise.all([
-    import('../reporters/junit.js'),
-    import('../core/write.js'),
-    import('../core/redact.js'),
+    import('../report/formats/junit.js'),
+    import('../io/write.js'),
+    import('../base/redact.js'),
   ])
   const errors = (e.diagnostics ?? []).filter((d) => d.severity === 'error')
   const detail = [e.message, ...errors.map((d) => `${config}:${d.line}  ${d.path}  ${redactor.redact(d.message)}`)]

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../core/help.js'
-import {BaseCommand} from '../core/base-command.js'
-import {EXIT_CODES_HELP} from '../core/exit-codes.js'
+import {flow} from '../cli/help.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {EXIT_CODES_HELP} from '../base/exit-codes.js'
 
 export default class Demo extends BaseCommand {
   static override summary = 'Run idm-preflight against a built-in sandbox environment on 127.0.0.1'
@@ -58,12 +58,12 @@ ${EXIT_CODES_HELP}`)
       import('node:fs/promises'),
       import('node:path'),
       import('node:os'),
-      import('../core/registry.js'),
-      import('../core/session.js'),
-      import('../reporters/index.js'),
-      import('../core/write.js'),
+      import('../run/registry.js'),
+      import('../run/session.js'),
+      import('../report/formats/index.js'),
+      import('../io/write.js'),
     ])
-    const {Interruption} = await import('../core/exit-codes.js')
+    const {Interruption} = await import('../base/exit-codes.js')
     const dir = flags.dir ? resolve(flags.dir) : undefined
     const json = this.jsonEnabled()
     const say = (s: string) => (json ? undefined : this.err(s))
@@ -153,11 +153,11 @@ ${EXIT_CODES_HELP}`)
         import('../scaffold/settings.js'),
         import('../scaffold/plan.js'),
         import('../scaffold/apply.js'),
-        import('../lib/settings-files.js'),
-        import('../core/redact.js'),
+        import('../product/settings-files.js'),
+        import('../base/redact.js'),
       ])
       // Scaffold writes every secret the sandbox has (a check run resolves only what it needs).
-      const {loadEnvironmentOrThrow} = await import('../core/config.js')
+      const {loadEnvironmentOrThrow} = await import('../environment/config.js')
       const {env} = await loadEnvironmentOrThrow(sb.envFile, await loadChecks(), {secrets: 'require', redactor})
       const target = scaffoldTarget(env, undefined, prepared.loaded.baseDir)
       let scaffolded: {dir: string; files: number; problems: number} | undefined

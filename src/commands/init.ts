@@ -1,8 +1,8 @@
 import {Flags, type Interfaces} from '@oclif/core'
-import {PRODUCTS} from '../core/environment.js'
-import {flow} from '../core/help.js'
-import {BaseCommand} from '../core/base-command.js'
-import {exitCodesHelp} from '../core/exit-codes.js'
+import {PRODUCTS} from '../model/environment.js'
+import {flow} from '../cli/help.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {exitCodesHelp} from '../base/exit-codes.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Write an environment file, answering a few questions (or from flags)'
@@ -169,11 +169,11 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
   private async write(flags: InitFlags) {
     const [init, {UsageError}, {rm}, {resolve, dirname, join}, {stringifyEnvironment}, write] = await Promise.all([
       import('../scaffold/init.js'),
-      import('../core/errors.js'),
+      import('../base/errors.js'),
       import('node:fs/promises'),
       import('node:path'),
-      import('../core/yaml-out.js'),
-      import('../core/write.js'),
+      import('../environment/yaml-out.js'),
+      import('../io/write.js'),
     ])
     const {QUESTIONS, environmentFromAnswers, resolveAnswers, AnswerError, questionOf, commandLine, shWord} = init
     const out = resolve(flags.out)
@@ -194,7 +194,7 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
     }
 
     // `$schema` for editors: the path from the file to the schema of this very installation.
-    const schemaComment = await (await import('../core/schema-ref.js')).schemaLine(out, this.config.root)
+    const schemaComment = await (await import('../environment/schema-ref.js')).schemaLine(out, this.config.root)
     /** The environment file's text for the answers, and its errors as this tool judges it. */
     const judge = async (answers: Record<string, string | undefined>) => {
       const built = environmentFromAnswers(answers)
@@ -210,8 +210,8 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
         throw write.writeError(e, flags.out)
       })
       const [{loadEnvironment}, {loadChecks}] = await Promise.all([
-        import('../core/config.js'),
-        import('../core/registry.js'),
+        import('../environment/config.js'),
+        import('../run/registry.js'),
       ])
       const check = await loadEnvironment(probe, await loadChecks(), {secrets: 'static'}).finally(() =>
         rm(probe, {force: true}),
@@ -295,7 +295,7 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
           '',
           `Self-signed (scaffold creates ${selfSigned.length === 1 ? 'it' : 'them'}): ${selfSigned.map((c) => c.field).join(', ')}; browsers, agents and check's cert.tls refuse ${selfSigned.length === 1 ? 'it' : 'them'} until ${selfSigned.length === 1 ? 'it is' : 'they are'} added to their trust stores (for check: network.caFile); a certificate from your CA (--${selfSigned.map((c) => (c.field.startsWith('server') ? 'server' : 'agent')).join('-tls-file, --')}-tls-file) needs nothing more.`,
         )
-      const {isWindowsPath} = await import('../lib/paths.js')
+      const {isWindowsPath} = await import('../base/paths.js')
       const steps = scaffoldSteps(answers, certificates, flags.out, shWord).map((st) =>
         isWindowsPath(st.workingDirectory) && process.platform !== 'win32'
           ? {
@@ -338,7 +338,7 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
     steps: ScaffoldStep[],
     out: string,
   ): Promise<void> {
-    const {isWindowsPath} = await import('../lib/paths.js')
+    const {isWindowsPath} = await import('../base/paths.js')
     for (const st of steps) {
       if (isWindowsPath(st.workingDirectory) && process.platform !== 'win32') {
         this.err(

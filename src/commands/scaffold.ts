@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../core/help.js'
-import {BaseCommand} from '../core/base-command.js'
-import {exitCodesHelp} from '../core/exit-codes.js'
+import {flow} from '../cli/help.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {exitCodesHelp} from '../base/exit-codes.js'
 
 export default class Scaffold extends BaseCommand {
   static override summary = 'Create the working directory and settings files of an agent (or of the server, integrated)'
@@ -101,10 +101,10 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       {resolve, join, relative},
       {existsSync},
     ] = await Promise.all([
-      import('../core/registry.js'),
-      import('../core/config.js'),
-      import('../core/redact.js'),
-      import('../core/errors.js'),
+      import('../run/registry.js'),
+      import('../environment/config.js'),
+      import('../base/redact.js'),
+      import('../base/errors.js'),
       import('node:path'),
       import('node:fs'),
     ])
@@ -119,7 +119,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     const env = loaded.env
     const t = scaffoldTarget(env, flags.agent, loaded.baseDir, {server: flags.server})
     if ('error' in t) throw new UsageError(t.error, [], t.hint)
-    const {isWindowsPath} = await import('../lib/paths.js')
+    const {isWindowsPath} = await import('../base/paths.js')
     // A Windows path cannot be written from Linux or macOS: resolved here it would become a
     // folder named "C:" under the current one. Said, with what to do instead.
     const onWindows = process.platform === 'win32'
@@ -158,8 +158,8 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     if (flags['generate-certificates']) {
       const [{certificatesToMake}, {loadCertificateFile}, {isReference}, {linkOnTheWay}] = await Promise.all([
         import('../scaffold/certificates.js'),
-        import('../lib/certificates.js'),
-        import('../core/semantics.js'),
+        import('../probes/pki/certificates.js'),
+        import('../environment/semantics.js'),
         import('../scaffold/apply.js'),
       ])
       const {make, notes} = certificatesToMake(env, t, index, loaded.baseDir, flags['server-target'])
@@ -237,8 +237,8 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
       if (todo.length) {
         const [{createCertificate, publicPartPfx}, {createExclusive, FileExistsError, writeError}, {mkdir}, {dirname}] =
           await Promise.all([
-            import('../lib/cert-create.js'),
-            import('../core/write.js'),
+            import('../probes/pki/cert-create.js'),
+            import('../io/write.js'),
             import('node:fs/promises'),
             import('node:path'),
           ])

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {flow} from '../core/help.js'
-import {BaseCommand} from '../core/base-command.js'
-import {exitCodesHelp} from '../core/exit-codes.js'
+import {flow} from '../cli/help.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {exitCodesHelp} from '../base/exit-codes.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Validate environment files without touching the network'
@@ -52,18 +52,18 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
 
   async run() {
     const {argv, flags} = await this.parse(Validate)
-    const {loadChecks} = await import('../core/registry.js')
+    const {loadChecks} = await import('../run/registry.js')
     const checks = await loadChecks()
     if (flags['print-schema']) {
-      const {buildEnvironmentSchema} = await import('../core/environment-schema.js')
+      const {buildEnvironmentSchema} = await import('../environment/environment-schema.js')
       const schema = buildEnvironmentSchema(checks)
       if (!this.jsonEnabled()) await this.out(`${JSON.stringify(schema, null, 2)}\n`)
       return schema
     }
-    const {discoverConfig, loadEnvironment} = await import('../core/config.js')
-    const {expandFileArgs, jsonKind, skippedText} = await import('../core/files.js')
-    const {formatDiagnostic} = await import('../core/errors.js')
-    const {redactor} = await import('../core/redact.js')
+    const {discoverConfig, loadEnvironment} = await import('../environment/config.js')
+    const {expandFileArgs, jsonKind, skippedText} = await import('../environment/files.js')
+    const {formatDiagnostic} = await import('../base/errors.js')
+    const {redactor} = await import('../base/redact.js')
     const workdirs = flags.workdir ?? []
     const {files, skipped} =
       argv.length > 0
@@ -96,7 +96,7 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
       return {file, valid: res.ok, errors, warnings: res.diagnostics.length - errors, diagnostics}
     })
     if (workdirs.length) {
-      const {checkSettingsFiles} = await import('../lib/settings-files.js')
+      const {checkSettingsFiles} = await import('../product/settings-files.js')
       // The environment files given (if any) tell the server's ApplicationUri to compare with.
       // They also say whose a working directory is (an agent's, or the server's), so that a
       // separate agent holding the server's files is caught rather than taken for a server.
@@ -153,7 +153,7 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
           `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${skippedText(skipped)} (${skipped.map((s) => s.file).join(', ')})`,
         )
       // File names are the user's arguments: printed without control sequences.
-      const {stripControl} = await import('../core/terminal.js')
+      const {stripControl} = await import('../base/terminal.js')
       await this.out(stripControl(`${lines.join('\n')}\n`))
     }
     const warned = results.some((r) => r.warnings > 0)

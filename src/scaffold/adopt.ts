@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
-import {readTemplate} from '../core/assets.js'
+import {readTemplate} from '../io/assets.js'
 import {
   isSecretSettingKey,
   SECURE_SOCKET_OPTIONS,
@@ -9,17 +9,17 @@ import {
   type Environment,
   type Product,
   type Topology,
-} from '../core/environment.js'
-import {UsageError} from '../core/errors.js'
-import {FileReadError, readRegularFile} from '../core/read.js'
-import {urlCredentials} from '../core/redact.js'
-import {VERSIONS} from '../core/versions.js'
-import {isProtectedPassword} from '../lib/certificates.js'
-import {isWindowsPath} from '../lib/paths.js'
-import {MAX_SETTINGS_BYTES} from '../lib/settings-files.js'
-import {roleOf, settingOf as get} from '../lib/settings-rules.js'
+} from '../model/environment.js'
+import {UsageError} from '../base/errors.js'
+import {FileReadError, readRegularFile} from '../io/read.js'
+import {urlCredentials} from '../base/redact.js'
+import {VERSIONS} from '../model/versions.js'
+import {isProtectedPassword} from '../probes/pki/certificates.js'
+import {isWindowsPath} from '../base/paths.js'
+import {MAX_SETTINGS_BYTES} from '../product/settings-files.js'
+import {roleOf, settingOf as get} from '../product/settings-rules.js'
 import {suggestedConnectionString} from './init.js'
-import {parseJsonc} from './jsonc.js'
+import {parseJsonc} from '../io/jsonc.js'
 import {detectProductPrefix} from './plan.js'
 import {readWebConfig, renderJson} from './render.js'
 import {agentData, PLACEHOLDER_PREFIX, scaffoldTarget, serverData} from './settings.js'
@@ -818,7 +818,7 @@ export interface AdoptRun {
   force: boolean
   options: AdoptOptions
   print?: (text: string) => Promise<void>
-  /** The tool's own folder: `$schema` points at its schema (src/core/schema-ref.ts). */
+  /** The tool's own folder: `$schema` points at its schema (src/environment/schema-ref.ts). */
   root?: string
 }
 
@@ -835,15 +835,15 @@ export async function runAdopt(r: AdoptRun): Promise<Record<string, unknown>> {
     {loadEnvironment},
     {loadChecks},
   ] = await Promise.all([
-    import('../core/yaml-out.js'),
-    import('../core/write.js'),
+    import('../environment/yaml-out.js'),
+    import('../io/write.js'),
     import('node:fs/promises'),
-    import('../core/config.js'),
-    import('../core/registry.js'),
+    import('../environment/config.js'),
+    import('../run/registry.js'),
   ])
   await refuseOverwrite(r.out, r.shown, r.force)
   const a = await adoptWorkdir(r.dir, r.options)
-  const schema = r.root ? await (await import('../core/schema-ref.js')).schemaLine(r.out, r.root) : undefined
+  const schema = r.root ? await (await import('../environment/schema-ref.js')).schemaLine(r.out, r.root) : undefined
   const text = `${adoptedHeader(a, schema)}${stringifyEnvironment(a.env)}`
   // The file must pass validate: checked beside it, with the values found, before it replaces anything.
   const probe = join(dirname(r.out), `.idm-preflight-adopt-${process.pid}.yaml`)

@@ -1,9 +1,9 @@
-import type {Agent, Environment, ServerSection} from '../core/environment.js'
-import {isReference} from '../core/semantics.js'
-import {loadCertificateFile} from '../lib/certificates.js'
-import {expectedSite, type ExpectedSite} from '../lib/iis.js'
-import {isWindowsPath} from '../lib/paths.js'
-import {psString} from '../lib/quote.js'
+import type {Agent, Environment, ServerSection} from '../model/environment.js'
+import {isReference} from '../environment/semantics.js'
+import {loadCertificateFile} from '../probes/pki/certificates.js'
+import {expectedSite, type ExpectedSite} from '../product/iis.js'
+import {isWindowsPath} from '../base/paths.js'
+import {psString} from '../base/quote.js'
 import type {ScaffoldTarget} from './settings.js'
 
 /**

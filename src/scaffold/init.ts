@@ -1,6 +1,6 @@
-import {VERSIONS} from '../core/versions.js'
-import {httpsUrlProblem} from '../core/semantics.js'
-import {shString} from '../lib/quote.js'
+import {VERSIONS} from '../model/versions.js'
+import {httpsUrlProblem} from '../environment/semantics.js'
+import {shString} from '../base/quote.js'
 import {certificatePath, passwordVariable, type CertificatePurpose} from './cert-files.js'
 
 /**
@@ -153,7 +153,7 @@ export const QUESTIONS: Question[] = [
     message: 'Product version',
     fields: ['product'],
     // Only what goes with the topology is offered: SaaS is the product of topology saas, and only
-    // its. Newest first; the names are VERSIONS' (src/core/versions.ts).
+    // its. Newest first; the names are VERSIONS' (src/model/versions.ts).
     choices: (a) =>
       a.topology === 'saas'
         ? [{value: 'saas', name: VERSIONS.saas.name}]

@@ -1,20 +1,20 @@
 import {existsSync} from 'node:fs'
 import {readdir} from 'node:fs/promises'
-import {versionRules} from '../core/versions.js'
-import {UsageError} from '../core/errors.js'
-import {urlCredentials} from '../core/redact.js'
-import {FileReadError, readRegularFile} from '../core/read.js'
-import {MAX_SETTINGS_BYTES} from '../lib/settings-files.js'
+import {versionRules} from '../model/versions.js'
+import {UsageError} from '../base/errors.js'
+import {urlCredentials} from '../base/redact.js'
+import {FileReadError, readRegularFile} from '../io/read.js'
+import {MAX_SETTINGS_BYTES} from '../product/settings-files.js'
 import {join} from 'node:path'
-import {readTemplate} from '../core/assets.js'
-import type {Environment} from '../core/environment.js'
-import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../lib/folders.js'
-import {MAX_CERTIFICATE_BYTES} from '../lib/certificates.js'
-import {serverOnlyKeys} from '../lib/settings-rules.js'
+import {readTemplate} from '../io/assets.js'
+import type {Environment} from '../model/environment.js'
+import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../product/folders.js'
+import {MAX_CERTIFICATE_BYTES} from '../probes/pki/certificates.js'
+import {serverOnlyKeys} from '../product/settings-rules.js'
 import {outsideCertificates, relocatePath, type OutsideCertificate} from './certificates.js'
-import {isWindowsPath} from '../lib/paths.js'
-import {psString, shString} from '../lib/quote.js'
-import {parseJsonc} from './jsonc.js'
+import {isWindowsPath} from '../base/paths.js'
+import {psString, shString} from '../base/quote.js'
+import {parseJsonc} from '../io/jsonc.js'
 import {
   deepMerge,
   jsonText,
@@ -26,7 +26,7 @@ import {
 } from './render.js'
 import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
 import {iisSite, iisVariables} from './iis.js'
-import type {ExpectedSite} from '../lib/iis.js'
+import type {ExpectedSite} from '../product/iis.js'
 
 /** One thing scaffold writes. Paths are absolute; `relative` is what reports show. */
 export interface PlannedItem {

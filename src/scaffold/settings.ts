@@ -1,9 +1,9 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {Agent, CertificateRef, Environment} from '../core/environment.js'
-import {isSecretSettingKey} from '../core/environment.js'
-import {isReference, ldapAuthType} from '../core/semantics.js'
-import {escapeSettingsPassword} from '../lib/certificates.js'
-import {isWindowsPath} from '../lib/paths.js'
+import type {Agent, CertificateRef, Environment} from '../model/environment.js'
+import {isSecretSettingKey} from '../model/environment.js'
+import {isReference, ldapAuthType} from '../environment/semantics.js'
+import {escapeSettingsPassword} from '../probes/pki/certificates.js'
+import {isWindowsPath} from '../base/paths.js'
 
 /**
  * The data the settings templates are rendered from (DOMAIN.md §3-§5; where the product's docs

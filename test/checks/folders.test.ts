@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import layout from '../../checks/folders-layout.js'
 import permissions from '../../checks/folders-permissions.js'
-import type {WorkdirParams} from '../../src/lib/folders.js'
+import type {WorkdirParams} from '../../src/product/folders.js'
 import {
   computedReadable,
   effectiveRights,
@@ -15,8 +15,8 @@ import {
   resolvePosixAccount,
   verifyAsAccount,
   type AclEntry,
-} from '../../src/lib/posix-acl.js'
-import {effectiveWindowsRights, parseAclJson, parseAclsJson, rightsMask} from '../../src/lib/windows.js'
+} from '../../src/probes/files/posix-acl.js'
+import {effectiveWindowsRights, parseAclJson, parseAclsJson, rightsMask} from '../../src/probes/windows/windows.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {runCheck} from '../helpers/run-check.js'
 

@@ -3,8 +3,8 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import iis, {parseInetStp, siteFindings} from '../../checks/host-iis.js'
-import {planChecks} from '../../src/core/planner.js'
-import {parseBindingInformation, parseIisSites, type IisFacts} from '../../src/lib/iis.js'
+import {planChecks} from '../../src/run/planner.js'
+import {parseBindingInformation, parseIisSites, type IisFacts} from '../../src/product/iis.js'
 
 const ctx = {now: new Date('2026-12-01T00:00:00Z'), expiryWarningDays: 30}
 const fixture = async (name: string): Promise<IisFacts> =>

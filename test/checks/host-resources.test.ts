@@ -5,8 +5,8 @@ import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import {parse} from 'yaml'
 import check, {isLocalSqlHost} from '../../checks/host-resources.js'
-import {isWindowsPath} from '../../src/lib/paths.js'
-import type {Environment} from '../../src/core/environment.js'
+import {isWindowsPath} from '../../src/base/paths.js'
+import type {Environment} from '../../src/model/environment.js'
 import {onPremEnv} from '../helpers/envs.js'
 
 const ctx = {now: new Date(), expiryWarningDays: 30}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 import check from '../../checks/proxy-settings.js'
-import {bypassesProxy, displayProxy, httpsProxyProblems, parseProxy} from '../../src/lib/proxy.js'
+import {bypassesProxy, displayProxy, httpsProxyProblems, parseProxy} from '../../src/product/proxy.js'
 
 const ctx = {now: new Date('2026-11-22T00:00:00Z'), expiryWarningDays: 30}
 const serverUrl = 'https://idm.contoso.com'

@@ -7,8 +7,8 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import sqlConnection from '../../checks/sql-connection.js'
 import sqlRequirements from '../../checks/sql-requirements.js'
-import {parseConnectionString} from '../../src/lib/connection-string.js'
-import {planSql, type SqlParams} from '../../src/lib/sql-settings.js'
+import {parseConnectionString} from '../../src/environment/connection-string.js'
+import {planSql, type SqlParams} from '../../src/probes/sql/sql-settings.js'
 import {makeCA, serverCert} from '../../src/sandbox/pki.js'
 import {startDns, startHostile} from '../../src/sandbox/servers.js'
 import {startTdsEmulator, type TdsOptions} from '../../src/sandbox/tds.js'
@@ -388,7 +388,7 @@ describe('sql.connection and sql.requirements against the TDS emulator and hosti
   })
 
   test('checks load without importing tedious, node-forge, nodemailer or execa', () => {
-    const registry = JSON.stringify(new URL('dist/src/core/registry.js', `file://${ROOT}/`).href)
+    const registry = JSON.stringify(new URL('dist/src/run/registry.js', `file://${ROOT}/`).href)
     const code = `import {registerHooks} from 'node:module'; const seen = []; registerHooks({resolve(s, c, next) { seen.push(s); return next(s, c) }}); const r = await import(${registry}); await r.loadChecks(); console.log(JSON.stringify(seen.filter((s) => /^(tedious|node-forge|nodemailer|execa|dns2|listr2|@inquirer)/.test(s))))`
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {encoding: 'utf8', cwd: join(ROOT)})
     assert.equal(r.status, 0, r.stderr)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import type {Report} from '../../src/core/report.js'
+import type {Report} from '../../src/report/report.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
 import {hasStackTrace, runCli, tempDir} from '../helpers/cli.js'
 

@@ -8,7 +8,7 @@ import addFormatsModule from 'ajv-formats'
 import {XMLParser, XMLValidator} from 'fast-xml-parser'
 import {hasStackTrace, ROOT, runCli, tempDir} from '../helpers/cli.js'
 import {ONPREM_SECRETS, onPremEnv, saasEnv} from '../helpers/envs.js'
-import type {Report} from '../../src/core/report.js'
+import type {Report} from '../../src/report/report.js'
 
 /** Lenient host thresholds, so that the result does not depend on the machine running the tests. */
 const lenient = `checks:

@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {mkdir, readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import type {Report} from '../../src/core/report.js'
+import type {Report} from '../../src/report/report.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
 import {runCliInPty, tempDir} from '../helpers/cli.js'
 

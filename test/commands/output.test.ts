@@ -5,7 +5,7 @@ import {lstat, readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
-import type {Report} from '../../src/core/report.js'
+import type {Report} from '../../src/report/report.js'
 import {hasStackTrace, runCli, runCliInPty, tempDir} from '../helpers/cli.js'
 import {saasEnv} from '../helpers/envs.js'
 

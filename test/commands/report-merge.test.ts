@@ -3,7 +3,7 @@ import {copyFile, readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
-import {leftOutText, type CheckResult, type LeftOutSummary, type Report} from '../../src/core/report.js'
+import {leftOutText, type CheckResult, type LeftOutSummary, type Report} from '../../src/report/report.js'
 import {hasStackTrace, runCli, tempDir} from '../helpers/cli.js'
 
 /**

@@ -4,7 +4,7 @@ import {chmod, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
-import type {Report} from '../../src/core/report.js'
+import type {Report} from '../../src/report/report.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
 import {hasStackTrace, runCli, tempDir} from '../helpers/cli.js'
 

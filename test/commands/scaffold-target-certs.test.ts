@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
-import {loadCertificateFile} from '../../src/lib/certificates.js'
+import {loadCertificateFile} from '../../src/probes/pki/certificates.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 
 // A new user on Linux: init with the Windows host's working directories, then scaffold each

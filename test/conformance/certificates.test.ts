@@ -7,8 +7,8 @@ import tls from 'node:tls'
 import forge from 'node-forge'
 import reachability from '../../checks/server-reachability.js'
 import tlsEndpoint from '../../checks/tls-endpoint.js'
-import {createCertificate} from '../../src/lib/cert-create.js'
-import {loadCertificateFile} from '../../src/lib/certificates.js'
+import {createCertificate} from '../../src/probes/pki/cert-create.js'
+import {loadCertificateFile} from '../../src/probes/pki/certificates.js'
 import {issue, makeCA, rsaKey, serverCert, toPfx} from '../../src/sandbox/pki.js'
 import {tempDir} from '../helpers/cli.js'
 import {conformanceTool, dotnet, judge, NO_DOTNET} from '../helpers/dotnet.js'
@@ -80,7 +80,7 @@ describe('certificate files as .NET opens them', {skip: NO_DOTNET}, () => {
     // Not here: a PFX asking for two billion MAC iterations. X509CertificateLoader refuses more than
     // 300,000 (MacIterationLimit), the X509Certificate2 constructor computes them (2,000,000 took
     // 1 s, so this one would take half an hour); we refuse more than 10,000,000 at once
-    // (test/lib/forge-native.test.ts).
+    // (test/probes/pki/forge-native.test.ts).
     if (openssl) {
       const key = join(dir, 'k.pem')
       const cert = join(dir, 'c.pem')

@@ -11,7 +11,7 @@ import {
   powershellArgs,
   rightsMask,
   storeScript,
-} from '../../src/lib/windows.js'
+} from '../../src/probes/windows/windows.js'
 import {ENVS, SECRETS} from '../fixtures/scaffold-envs.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {NO_PWSH, parseErrors, runPwsh} from '../helpers/dotnet.js'

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import {before, describe, test} from 'node:test'
-import {KEYWORDS, parseConnectionString, RETIRED, type ConnectionString} from '../../src/lib/connection-string.js'
+import {
+  KEYWORDS,
+  parseConnectionString,
+  RETIRED,
+  type ConnectionString,
+} from '../../src/environment/connection-string.js'
 import {bad, ok} from '../fixtures/connection-strings.js'
 import {judge, NO_DOTNET} from '../helpers/dotnet.js'
 import {connectionStringCorpus} from './corpus.js'

@@ -5,7 +5,7 @@ import {access, chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {parse} from 'yaml'
-import type {Report} from '../../src/core/report.js'
+import type {Report} from '../../src/report/report.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
 import {BIN, ROOT, tempDir} from '../helpers/cli.js'
 
@@ -184,7 +184,7 @@ describe('examples/ansible: three hosts, one merged report', {skip: NO_ANSIBLE},
   })
 
   test('the examples are YAML; the CI templates use commands and flags this tool has', async () => {
-    const {COMMANDS} = await import('../../src/commands-index.js')
+    const {COMMANDS} = await import('../../src/commands/index.js')
     // Every YAML file of the examples parses (Ansible reads a broken task file only when it gets there).
     const {readdir} = await import('node:fs/promises')
     const examples = join(ROOT, 'examples')

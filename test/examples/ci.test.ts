@@ -3,7 +3,7 @@ import {access, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {parse} from 'yaml'
-import type {Report} from '../../src/core/report.js'
+import type {Report} from '../../src/report/report.js'
 import {startSandbox, type Sandbox} from '../../src/sandbox/index.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
 

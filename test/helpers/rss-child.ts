@@ -3,7 +3,7 @@
  * process's peak resident memory, so that a test can bound what a hostile peer costs.
  * Arguments: the check module's path, its params as JSON, the timeout in ms.
  */
-import {runChecks} from '../../src/core/runner.js'
+import {runChecks} from '../../src/run/runner.js'
 
 const [modulePath, paramsJson, timeoutMs] = process.argv.slice(2)
 const check = (await import(modulePath!)).default

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
-import type {CheckResult} from '../../src/core/report.js'
+import type {CheckResult} from '../../src/report/report.js'
 
 const CHILD = fileURLToPath(new URL('./rss-child.ts', import.meta.url))
 

@@ -1,6 +1,6 @@
-import type {CheckDefinition} from '../../src/core/check.js'
-import type {CheckResult} from '../../src/core/report.js'
-import {runChecks} from '../../src/core/runner.js'
+import type {CheckDefinition} from '../../src/model/check.js'
+import type {CheckResult} from '../../src/report/report.js'
+import {runChecks} from '../../src/run/runner.js'
 
 /**
  * Runs one check on `params` through the real runner (timeout, error wrapping) and returns its

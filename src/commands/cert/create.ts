@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../../core/help.js'
-import {BaseCommand} from '../../core/base-command.js'
-import {exitCodesHelp} from '../../core/exit-codes.js'
-import {MIN_NEW_PASSWORD} from '../../lib/secret-input.js'
+import {flow} from '../../cli/help.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../base/exit-codes.js'
+import {MIN_NEW_PASSWORD} from '../../cli/secret-input.js'
 
 export default class CertCreate extends BaseCommand {
   static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'
@@ -72,14 +72,14 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
 
   async run() {
     const {flags} = await this.parse(CertCreate)
-    const {UsageError} = await import('../../core/errors.js')
-    ;(await import('../../lib/secret-input.js')).refuseArgvPassword(flags.password)
+    const {UsageError} = await import('../../base/errors.js')
+    ;(await import('../../cli/secret-input.js')).refuseArgvPassword(flags.password)
     const [{resolve, relative}, {readPassword}, {createCertificate, snippets}, {refuseOverwrite, writeUserFile}] =
       await Promise.all([
         import('node:path'),
-        import('../../lib/secret-input.js'),
-        import('../../lib/cert-create.js'),
-        import('../../core/write.js'),
+        import('../../cli/secret-input.js'),
+        import('../../probes/pki/cert-create.js'),
+        import('../../io/write.js'),
       ])
     const out = resolve(flags.out)
     await refuseOverwrite(out, flags.out, flags.force)
@@ -152,12 +152,12 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
   private async publicPart(flags: {[k: string]: unknown}, out: string) {
     const [{UsageError}, {readPassword}, {publicPartPfx}, {loadCertificateFile}, {writeUserFile}, {redactor}] =
       await Promise.all([
-        import('../../core/errors.js'),
-        import('../../lib/secret-input.js'),
-        import('../../lib/cert-create.js'),
-        import('../../lib/certificates.js'),
-        import('../../core/write.js'),
-        import('../../core/redact.js'),
+        import('../../base/errors.js'),
+        import('../../cli/secret-input.js'),
+        import('../../probes/pki/cert-create.js'),
+        import('../../probes/pki/certificates.js'),
+        import('../../io/write.js'),
+        import('../../base/redact.js'),
       ])
     const source = flags['public-from'] as string
     // The source's password: --public-from-password-env; without it, --password-env's, since the

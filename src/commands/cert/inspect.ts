@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {flow} from '../../core/help.js'
-import {BaseCommand} from '../../core/base-command.js'
-import {exitCodesHelp} from '../../core/exit-codes.js'
+import {flow} from '../../cli/help.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../base/exit-codes.js'
 
 export default class CertInspect extends BaseCommand {
   static override summary = 'Judge one certificate file with the verdicts of check'
@@ -44,7 +44,7 @@ ${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadabl
 
   async run() {
     const {args, flags} = await this.parse(CertInspect)
-    ;(await import('../../lib/secret-input.js')).refuseArgvPassword(flags.password)
+    ;(await import('../../cli/secret-input.js')).refuseArgvPassword(flags.password)
     const [
       {resolve},
       {readPassword},
@@ -55,18 +55,18 @@ ${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadabl
       {certSummary},
     ] = await Promise.all([
       import('node:path'),
-      import('../../lib/secret-input.js'),
-      import('../../lib/cert-probe.js'),
-      import('../../lib/cert-verdicts.js'),
-      import('../../lib/windows.js'),
-      import('../../core/report.js'),
-      import('../../lib/x509.js'),
+      import('../../cli/secret-input.js'),
+      import('../../probes/certificates/cert-probe.js'),
+      import('../../probes/certificates/cert-verdicts.js'),
+      import('../../probes/windows/windows.js'),
+      import('../../report/report.js'),
+      import('../../probes/pki/x509.js'),
     ])
     // The file itself must be a readable regular file of sane size before anything is asked:
     // a FIFO, a device or a huge file is a usage error (exit 2), never a hang.
-    const {readRegularFile, FileReadError} = await import('../../core/read.js')
-    const {MAX_CERTIFICATE_BYTES} = await import('../../lib/certificates.js')
-    const {UsageError} = await import('../../core/errors.js')
+    const {readRegularFile, FileReadError} = await import('../../io/read.js')
+    const {MAX_CERTIFICATE_BYTES} = await import('../../probes/pki/certificates.js')
+    const {UsageError} = await import('../../base/errors.js')
     await readRegularFile(args.file, MAX_CERTIFICATE_BYTES).catch((e: unknown) => {
       if (e instanceof FileReadError)
         throw new UsageError(`${args.file} ${e.message}`, [], 'name a .pfx, .pem or .cer file')

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../../core/help.js'
-import {BaseCommand} from '../../core/base-command.js'
-import {exitCodesHelp} from '../../core/exit-codes.js'
+import {flow} from '../../cli/help.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../base/exit-codes.js'
 
 export default class ChecksList extends BaseCommand {
   static override summary = 'List every check: id, summary, topologies, stage, role and docs link'
@@ -24,8 +24,8 @@ ${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
 
   async run() {
     const {flags} = await this.parse(ChecksList)
-    const {loadChecks} = await import('../../core/registry.js')
-    const {FLOWS} = await import('../../core/check.js')
+    const {loadChecks} = await import('../../run/registry.js')
+    const {FLOWS} = await import('../../model/check.js')
     const flowOrder = Object.keys(FLOWS)
     const checks = (await loadChecks())
       .filter((c) => !flags.topology || c.topologies.includes(flags.topology as never))

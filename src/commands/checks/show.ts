@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
-import {flow} from '../../core/help.js'
-import {BaseCommand} from '../../core/base-command.js'
-import {exitCodesHelp} from '../../core/exit-codes.js'
+import {flow} from '../../cli/help.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../base/exit-codes.js'
 
 export default class ChecksShow extends BaseCommand {
   static override summary = 'One check in full: what it measures and how, its verdicts and fixes, its docs and settings'
@@ -28,11 +28,11 @@ ${exitCodesHelp({0: 'the check was shown', 2: 'no check has this id'})}`)
     const {args} = await this.parse(ChecksShow)
     const [{loadChecks}, {describeCheck, renderCheckText}, {UsageError}, {didYouMean}, {containing}] =
       await Promise.all([
-        import('../../core/registry.js'),
-        import('../../core/check-explain.js'),
-        import('../../core/errors.js'),
-        import('../../core/schema-errors.js'),
-        import('../../core/suggest.js'),
+        import('../../run/registry.js'),
+        import('../../cli/check-explain.js'),
+        import('../../base/errors.js'),
+        import('../../environment/schema-errors.js'),
+        import('../../base/suggest.js'),
       ])
     const checks = await loadChecks()
     const check = checks.find((c) => c.id === args.id.toLowerCase())

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
-import {flow} from '../../core/help.js'
-import {BaseCommand} from '../../core/base-command.js'
-import {exitCodesHelp} from '../../core/exit-codes.js'
-import {REPORT_FLAGS} from '../../core/report-output.js'
+import {flow} from '../../cli/help.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../base/exit-codes.js'
+import {REPORT_FLAGS} from '../../report/formats/output.js'
 
 export default class ReportMerge extends BaseCommand {
   static override summary = "Merge several hosts' JSON reports of one installation into one report"
@@ -63,9 +63,9 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
     const files = argv as string[]
     const [{readReports, mergeReports, refuseSameFile}, {emitReport, outputsOf, reportDisplay}, {checkOutputs}] =
       await Promise.all([
-        import('../../core/report-merge.js'),
-        import('../../core/report-output.js'),
-        import('../../core/write.js'),
+        import('../../report/report-merge.js'),
+        import('../../report/formats/output.js'),
+        import('../../io/write.js'),
       ])
     await refuseSameFile(files)
     const outputs = outputsOf(flags.output, flags.format)

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
-import {flow} from '../../core/help.js'
-import {BaseCommand} from '../../core/base-command.js'
-import {exitCodesHelp} from '../../core/exit-codes.js'
-import {REPORT_FLAGS} from '../../core/report-output.js'
+import {flow} from '../../cli/help.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {exitCodesHelp} from '../../base/exit-codes.js'
+import {REPORT_FLAGS} from '../../report/formats/output.js'
 
 export default class ReportShow extends BaseCommand {
   static override summary = 'Render a saved JSON report as HTML, text, JUnit or TAP'
@@ -38,9 +38,9 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
   async run() {
     const {args, flags} = await this.parse(ReportShow)
     const [{readReports, recompute}, {emitReport, outputsOf, reportDisplay}, {checkOutputs}] = await Promise.all([
-      import('../../core/report-merge.js'),
-      import('../../core/report-output.js'),
-      import('../../core/write.js'),
+      import('../../report/report-merge.js'),
+      import('../../report/formats/output.js'),
+      import('../../io/write.js'),
     ])
     const outputs = outputsOf(flags.output, flags.format)
     const inputs = {files: [args.file], describe: () => 'the report being read'}
