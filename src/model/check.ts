@@ -182,3 +182,36 @@ export interface CheckExplain {
 export function defineCheck<P, F>(def: CheckDefinition<P, F>): CheckDefinition<P, F> {
   return def
 }
+
+/**
+ * One check run on one target. The planner turns an environment into these (DESIGN.md §4);
+ * `check --plan` prints them; the runner runs them.
+ */
+export interface CheckInstance {
+  id: string
+  target: string
+  title: string
+  flow: Flow
+  docs: string
+  stage: Stage
+  params: unknown
+  /** Set when the instance is not run: the reason is reported as a `skip`. */
+  skip?: string
+  /** Set when the skip is the user's own selection (--only, --skip): the text report folds those rows. */
+  deselected?: Deselected
+  /** Set when the instance cannot run (a secret it needs is unset): reported as an `error`. */
+  error?: string
+  /** Whose host runs it: `server`, `agent` (one agent's, `agent` names it, or every agent's), or `any` host (unset: any). */
+  role?: 'server' | 'agent' | 'any'
+  /** With role `agent`: the agent whose own instance this is. */
+  agent?: string
+  /** The `${env:}`/`${file:}` references it needs, as written (the session fills this in). */
+  secrets?: string[]
+  check: CheckDefinition
+}
+
+/** The user's own selection that left an instance out: the flag and its patterns as given. */
+export interface Deselected {
+  flag: '--only' | '--skip'
+  patterns: string[]
+}

@@ -1,4 +1,4 @@
-import type {CheckInstance} from '../run/planner.js'
+import type {CheckInstance} from '../model/check.js'
 import type {Environment} from '../model/environment.js'
 import {parseConnectionString} from '../environment/connection-string.js'
 import {writtenHost} from '../environment/network.js'

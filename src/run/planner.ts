@@ -14,38 +14,8 @@ import {docsForProduct} from '../model/docs.js'
 import {idMatcher} from '../base/glob.js'
 import type {Validators} from '../environment/validators.js'
 
-/**
- * One check run on one target. The planner turns an environment into these (DESIGN.md §4);
- * `check --plan` prints them; the runner runs them.
- */
-export interface CheckInstance {
-  id: string
-  target: string
-  title: string
-  flow: Flow
-  docs: string
-  stage: Stage
-  params: unknown
-  /** Set when the instance is not run: the reason is reported as a `skip`. */
-  skip?: string
-  /** Set when the skip is the user's own selection (--only, --skip): the text report folds those rows. */
-  deselected?: Deselected
-  /** Set when the instance cannot run (a secret it needs is unset): reported as an `error`. */
-  error?: string
-  /** Whose host runs it: `server`, `agent` (one agent's, `agent` names it, or every agent's), or `any` host (unset: any). */
-  role?: 'server' | 'agent' | 'any'
-  /** With role `agent`: the agent whose own instance this is. */
-  agent?: string
-  /** The `${env:}`/`${file:}` references it needs, as written (the session fills this in). */
-  secrets?: string[]
-  check: CheckDefinition
-}
-
-/** The user's own selection that left an instance out: the flag and its patterns as given. */
-export interface Deselected {
-  flag: '--only' | '--skip'
-  patterns: string[]
-}
+export type {CheckInstance, Deselected} from '../model/check.js'
+import type {CheckInstance, Deselected} from '../model/check.js'
 
 /** The skip reason of an instance the user's own selection left out. */
 const DESELECTED_REASON: Record<Deselected['flag'], string> = {
