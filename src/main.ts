@@ -46,7 +46,7 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
   }
   const [{Config, Plugin, run, flush, handle}, {COMMANDS}] = await Promise.all([
     import('@oclif/core').then(commonJs),
-    import('./commands/index.js'),
+    import('./commands-index.js'),
   ])
   // The explicit discovery strategy would import package.json's target from disk: the commands are
   // here already (and a standalone executable has no such file).

@@ -102,7 +102,7 @@ describe(
       const suite = spawnSync('bash', ['-c', 'scripts/test'], {
         cwd: clone,
         encoding: 'utf8',
-        env: {...env(), IDM_PREFLIGHT_TESTS: 'test/cli/commands-index.test.ts test/commands/startup.test.ts'},
+        env: {...env(), IDM_PREFLIGHT_TESTS: 'test/commands-index.test.ts test/commands/startup.test.ts'},
         timeout: 540_000,
       })
       assert.equal(suite.status, 0, suite.stdout.slice(-3000) + suite.stderr.slice(-2000))

@@ -184,7 +184,7 @@ describe('examples/ansible: three hosts, one merged report', {skip: NO_ANSIBLE},
   })
 
   test('the examples are YAML; the CI templates use commands and flags this tool has', async () => {
-    const {COMMANDS} = await import('../../src/commands/index.js')
+    const {COMMANDS} = await import('../../src/commands-index.js')
     // Every YAML file of the examples parses (Ansible reads a broken task file only when it gets there).
     const {readdir} = await import('node:fs/promises')
     const examples = join(ROOT, 'examples')

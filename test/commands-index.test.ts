@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import {readdir} from 'node:fs/promises'
 import {join, relative} from 'node:path'
 import {test} from 'node:test'
-import {COMMANDS} from '../../src/commands/index.js'
-import {ROOT} from '../helpers/cli.js'
+import {COMMANDS} from '../src/commands-index.js'
+import {ROOT} from './helpers/cli.js'
 
 // The CLI finds its commands through this index (bundled, explicit discovery): a command file
 // that is not listed there does not exist for users ("command report:merge not found").

@@ -1,0 +1,161 @@
+/**
+ * The house rules (docs/development.md), over the import graph of src/ and checks/:
+ * - every module lives in a room, and a room imports only from rooms on its floor or below;
+ * - the rooms' graph has no cycle;
+ * - a room is entered by its door (index.ts) when imported statically; `import()` may name the
+ *   module it loads, so that a heavy module is loaded only by the command that needs it;
+ * - every room has a door, and no folder under src/ holds more than 15 source files directly.
+ */
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {readdirSync, readFileSync, statSync} from 'node:fs'
+import {dirname, join, normalize, relative} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import ts from 'typescript'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/** Floors, lowest first. A room is a folder; its sub-folders are rooms of their own. */
+const FLOORS: readonly (readonly string[])[] = [
+  // helpers that know nothing of Identity Manager
+  ['src/base'],
+  ['src/io'],
+  // the words every room shares: the environment file's shape, the check contract, the versions
+  ['src/model'],
+  // the environment file read and judged; the report as data
+  ['src/environment', 'src/report'],
+  // the product's rules and file formats; how each fact is observed
+  [
+    'src/product',
+    'src/probes/dns',
+    'src/probes/pki',
+    'src/probes/windows',
+    'src/probes/tls',
+    'src/probes/http',
+    'src/probes/smtp',
+    'src/probes/sql',
+    'src/probes/ldap',
+    'src/probes/files',
+    'src/probes/certificates',
+  ],
+  // what uses them: the checks, the run, scaffolding, the report's formats, the sandbox
+  ['checks', 'src/run', 'src/scaffold', 'src/report/formats', 'src/sandbox'],
+  // the command line
+  ['src/cli', 'src/commands', 'src/commands/cert', 'src/commands/checks', 'src/commands/report', 'src'],
+]
+const FLOOR = new Map(FLOORS.flatMap((rooms, floor) => rooms.map((room) => [room, floor] as const)))
+/** oclif's topic folders: their commands are listed by src/commands/index.ts, which is the door. */
+const NO_DOOR = new Set(['src', 'src/commands/cert', 'src/commands/checks', 'src/commands/report', 'checks'])
+
+interface Edge {
+  from: string
+  to: string
+  dynamic: boolean
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir)).flatMap((name) => {
+    const path = `${dir}/${name}`
+    if (statSync(join(ROOT, path)).isDirectory()) return sources(path)
+    return name.endsWith('.ts') ? [path] : []
+  })
+}
+
+function edgesOf(file: string): Edge[] {
+  const text = readFileSync(join(ROOT, file), 'utf8')
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS)
+  const edges: Edge[] = []
+  const add = (spec: string, dynamic: boolean) => {
+    if (!spec.startsWith('.')) return
+    const to = normalize(join(dirname(file), spec)).replace(/\.js$/, '.ts')
+    edges.push({from: file, to, dynamic})
+  }
+  const visit = (node: ts.Node) => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier)
+      add((node.moduleSpecifier as ts.StringLiteral).text, false)
+    else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    )
+      add(node.arguments[0].text, true)
+    ts.forEachChild(node, visit)
+  }
+  visit(sf)
+  return edges
+}
+
+const files = [...sources('src'), ...sources('checks')]
+const edges = files.flatMap(edgesOf)
+const roomOf = (file: string) => dirname(file)
+
+test('every module is in a room with a floor', () => {
+  const homeless = [...new Set(files.map(roomOf))].filter((room) => !FLOOR.has(room))
+  assert.deepEqual(homeless, [], 'give each new folder a floor in FLOORS (and a door)')
+})
+
+test('every import resolves to a file of src/ or checks/', () => {
+  const known = new Set(files)
+  const dangling = edges.filter((e) => !known.has(e.to)).map((e) => `${e.from} → ${e.to}`)
+  assert.deepEqual(dangling, [])
+})
+
+test('imports point down or across a floor, never up', () => {
+  const up = edges
+    .filter((e) => FLOOR.get(roomOf(e.to))! > FLOOR.get(roomOf(e.from))!)
+    .map((e) => `${e.from} (floor ${FLOOR.get(roomOf(e.from))}) → ${e.to} (floor ${FLOOR.get(roomOf(e.to))})`)
+  assert.deepEqual(up, [])
+})
+
+test('the rooms import one another without a cycle', () => {
+  const next = new Map<string, Set<string>>()
+  for (const e of edges) {
+    const [a, b] = [roomOf(e.from), roomOf(e.to)]
+    if (a !== b) next.set(a, (next.get(a) ?? new Set()).add(b))
+  }
+  const cycles: string[] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const walk = (room: string, path: string[]) => {
+    if (state.get(room) === 'done') return
+    if (state.get(room) === 'open') return void cycles.push([...path.slice(path.indexOf(room)), room].join(' → '))
+    state.set(room, 'open')
+    for (const to of next.get(room) ?? []) walk(to, [...path, room])
+    state.set(room, 'done')
+  }
+  for (const room of next.keys()) walk(room, [])
+  assert.deepEqual(cycles, [])
+})
+
+test('a room is entered statically through its door', () => {
+  const around = edges
+    .filter((e) => !e.dynamic && roomOf(e.from) !== roomOf(e.to) && !NO_DOOR.has(roomOf(e.to)))
+    .filter((e) => !e.to.endsWith('/index.ts'))
+    .map((e) => `${e.from} → ${e.to}`)
+  assert.deepEqual(around, [], 'import from the room’s index.ts, or load the module with import()')
+})
+
+test('every room has a door that says what lives there', () => {
+  const rooms = [...new Set(files.map(roomOf))].filter((room) => !NO_DOOR.has(room))
+  const missing = rooms.filter((room) => !files.includes(`${room}/index.ts`))
+  assert.deepEqual(missing, [])
+  const silent = rooms
+    .filter((room) => files.includes(`${room}/index.ts`))
+    .filter((room) => !/^\/\*\*/.test(readFileSync(join(ROOT, room, 'index.ts'), 'utf8')))
+  assert.deepEqual(silent, [], 'an index.ts begins with a comment saying what the room holds')
+})
+
+test('no folder under src/ holds more than 15 source files directly', () => {
+  const counts = new Map<string, number>()
+  for (const f of files.filter((f) => f.startsWith('src/'))) counts.set(roomOf(f), (counts.get(roomOf(f)) ?? 0) + 1)
+  const crowded = [...counts].filter(([, n]) => n > 15).map(([room, n]) => `${room}: ${n}`)
+  assert.deepEqual(crowded, [])
+})
+
+test('the graph is the real one: it sees the imports this file knows exist', () => {
+  // A parser that found nothing would let every rule above pass.
+  assert.ok(edges.length > 300, `only ${edges.length} imports found`)
+  assert.ok(edges.some((e) => e.dynamic), 'no import() found')
+  assert.ok(edges.some((e) => e.from === 'src/main.ts'))
+  assert.equal(relative(ROOT, join(ROOT, 'src')), 'src')
+})
