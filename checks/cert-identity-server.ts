@@ -1,5 +1,5 @@
-import {netwrixDocs} from '../src/model/docs.js'
-import {certificateCheck} from '../src/probes/certificates/cert-check.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {certificateCheck} from '../src/probes/certificates/index.js'
 
 export default certificateCheck({
   id: 'cert.identity-server',

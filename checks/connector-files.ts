@@ -1,6 +1,6 @@
-import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/check.js'
-import {isReference} from '../src/environment/semantics.js'
-import {netwrixDocs} from '../src/model/docs.js'
+import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/index.js'
+import {isReference} from '../src/environment/index.js'
+import {netwrixDocs} from '../src/model/index.js'
 import {
   accountOf,
   connectionsOf,
@@ -8,9 +8,9 @@ import {
   noConnectionReason,
   ownedBy,
   sourcesRootPathsOf,
-} from '../src/product/connectors.js'
-import {insideRoot, type Facts, type FileSpec, type Params} from '../src/probes/files/files-probe.js'
-import {isWindowsPath} from '../src/base/paths.js'
+} from '../src/product/index.js'
+import {insideRoot, type Facts, type FileSpec, type Params} from '../src/probes/files/index.js'
+import {isWindowsPath} from '../src/base/index.js'
 
 /** Most directory entries read to find a regex's newest file: a drop folder, not a file system. */
 const MAX_ENTRIES = 20000

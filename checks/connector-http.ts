@@ -1,10 +1,10 @@
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import type {Connection} from '../src/model/environment.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/connectors.js'
-import type {HttpFacts} from '../src/probes/http/http-probe.js'
-import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/network.js'
-import {bypassesProxy, displayProxy} from '../src/product/proxy.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import type {Connection} from '../src/model/index.js'
+import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/index.js'
+import type {HttpFacts} from '../src/probes/http/index.js'
+import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/index.js'
+import {bypassesProxy, displayProxy} from '../src/product/index.js'
 
 interface Params extends NetworkParams {
   owner: string

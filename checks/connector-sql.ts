@@ -1,21 +1,15 @@
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {
-  accountOf,
-  connectionsOf,
-  connectorParamsSchema,
-  noConnectionReason,
-  ownedBy,
-} from '../src/product/connectors.js'
-import type {SqlConnectFacts} from '../src/probes/sql/sql-probe.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {accountOf, connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/index.js'
+import type {SqlConnectFacts} from '../src/probes/sql/index.js'
 import {
   SQL_PLACEHOLDER,
   sqlParamsOf,
   sqlParamsSchema,
   sqlSettingsSchema,
   type SqlParams,
-} from '../src/probes/sql/sql-settings.js'
-import {sqlConnectionFindings} from '../src/probes/sql/sql-verdicts.js'
+} from '../src/probes/sql/index.js'
+import {sqlConnectionFindings} from '../src/probes/sql/index.js'
 
 type Params = SqlParams & {owner: string; system: string; connection: string}
 

@@ -1,8 +1,8 @@
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {isReference} from '../src/environment/semantics.js'
-import {networkParams, networkParamsSchema, writtenHost, type NetworkParams} from '../src/environment/network.js'
-import {FAILURE_TEXT, resolveName, ResolutionError, type ResolutionFailure} from '../src/probes/dns/resolver.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {isReference} from '../src/environment/index.js'
+import {networkParams, networkParamsSchema, writtenHost, type NetworkParams} from '../src/environment/index.js'
+import {FAILURE_TEXT, resolveName, ResolutionError, type ResolutionFailure} from '../src/probes/dns/index.js'
 
 interface Params extends NetworkParams {
   hostname: string

@@ -1,14 +1,14 @@
 import {join} from 'node:path'
 import {stat} from 'node:fs/promises'
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
 import {
   folderRules,
   planWorkdirs,
   SETTINGS_FILE_NAMES,
   workdirParamsSchema,
   type WorkdirParams,
-} from '../src/product/folders.js'
+} from '../src/product/index.js'
 import {
   computedReadableAll,
   effectiveRights,
@@ -18,8 +18,8 @@ import {
   rwxString,
   verifyAsAccount,
   type Rwx,
-} from '../src/probes/files/posix-acl.js'
-import {effectiveWindowsRights, readAcls, windowsAccount} from '../src/probes/windows/windows.js'
+} from '../src/probes/files/index.js'
+import {effectiveWindowsRights, readAcls, windowsAccount} from '../src/probes/windows/index.js'
 
 interface FolderRights {
   name: string

@@ -1,7 +1,7 @@
 import {isAbsolute, resolve} from 'node:path'
-import {defineCheck, type Finding, type PlannedTarget} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import type {CertificateRef} from '../src/model/environment.js'
+import {defineCheck, type Finding, type PlannedTarget} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import type {CertificateRef} from '../src/model/index.js'
 import {
   appPoolOf,
   expectedSite,
@@ -12,11 +12,11 @@ import {
   type ExpectedSite,
   type IisFacts,
   type IisSiteFacts,
-} from '../src/product/iis.js'
-import {isWindowsPath} from '../src/base/paths.js'
-import {sharedAnswers} from '../src/base/shared-answer.js'
-import {psString} from '../src/base/quote.js'
-import {powershellJson} from '../src/probes/windows/windows.js'
+} from '../src/product/index.js'
+import {isWindowsPath} from '../src/base/index.js'
+import {sharedAnswers} from '../src/base/index.js'
+import {psString} from '../src/base/index.js'
+import {powershellJson} from '../src/probes/windows/index.js'
 
 interface VersionFacts {
   installed: boolean

@@ -1,12 +1,12 @@
 import {statfs} from 'node:fs/promises'
 import {availableParallelism, hostname, totalmem} from 'node:os'
 import {dirname, resolve} from 'node:path'
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {workingDirectories} from '../src/model/environment.js'
-import {isReference} from '../src/environment/semantics.js'
-import {parseConnectionString} from '../src/environment/connection-string.js'
-import {isWindowsPath} from '../src/base/paths.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {workingDirectories} from '../src/model/index.js'
+import {isReference} from '../src/environment/index.js'
+import {parseConnectionString} from '../src/environment/index.js'
+import {isWindowsPath} from '../src/base/index.js'
 
 interface Params {
   workingDirectories: string[]

@@ -1,7 +1,7 @@
-import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {isReference} from '../src/environment/semantics.js'
-import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/product/proxy.js'
+import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {isReference} from '../src/environment/index.js'
+import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/product/index.js'
 
 interface Params {
   /** What the environment file says the product will see (network.httpsProxy / noProxy). */

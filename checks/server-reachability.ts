@@ -1,9 +1,9 @@
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {clip} from '../src/base/redact.js'
-import type {HttpFacts} from '../src/probes/http/http-probe.js'
-import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/network.js'
-import {bypassesProxy, displayProxy} from '../src/product/proxy.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {clip} from '../src/base/index.js'
+import type {HttpFacts} from '../src/probes/http/index.js'
+import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/index.js'
+import {bypassesProxy, displayProxy} from '../src/product/index.js'
 
 interface Params extends NetworkParams {
   url: string

@@ -1,8 +1,8 @@
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import type {Diagnostic} from '../src/base/errors.js'
-import {isWindowsPath} from '../src/base/paths.js'
-import {scaffoldTarget} from '../src/scaffold/settings.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import type {Diagnostic} from '../src/base/index.js'
+import {isWindowsPath} from '../src/base/index.js'
+import {scaffoldTarget} from '../src/scaffold/index.js'
 
 interface Params {
   workingDirectory: string

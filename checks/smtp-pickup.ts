@@ -2,10 +2,10 @@ import {randomBytes} from 'node:crypto'
 import {rm, stat, writeFile} from 'node:fs/promises'
 import {userInfo} from 'node:os'
 import {isAbsolute, join, resolve} from 'node:path'
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {isWindowsPath} from '../src/base/paths.js'
-import {smtpParams} from '../src/probes/smtp/smtp-settings.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {isWindowsPath} from '../src/base/index.js'
+import {smtpParams} from '../src/probes/smtp/index.js'
 
 interface Params {
   directory: string

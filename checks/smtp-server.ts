@@ -1,9 +1,9 @@
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {clip} from '../src/base/redact.js'
-import type {SmtpFacts} from '../src/probes/smtp/smtp-probe.js'
-import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/probes/smtp/smtp-settings.js'
-import {certSummary} from '../src/probes/pki/x509.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {clip} from '../src/base/index.js'
+import type {SmtpFacts} from '../src/probes/smtp/index.js'
+import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/probes/smtp/index.js'
+import {certSummary} from '../src/probes/pki/index.js'
 
 type Params = SmtpSettings & {useDefaultCredentials?: boolean}
 

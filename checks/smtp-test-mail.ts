@@ -1,11 +1,11 @@
 import {hostname} from 'node:os'
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {clip} from '../src/base/redact.js'
-import {resolveName, ResolutionError} from '../src/probes/dns/resolver.js'
-import {smtpParams, smtpParamsSchema, transportMode} from '../src/probes/smtp/smtp-settings.js'
-import {isIpLiteral} from '../src/probes/tls/tls-probe.js'
-import {trustedCAs} from '../src/probes/pki/trust.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {clip} from '../src/base/index.js'
+import {resolveName, ResolutionError} from '../src/probes/dns/index.js'
+import {smtpParams, smtpParamsSchema, transportMode} from '../src/probes/smtp/index.js'
+import {isIpLiteral} from '../src/probes/tls/index.js'
+import {trustedCAs} from '../src/probes/pki/index.js'
 
 interface Params {
   host: string

@@ -1,8 +1,8 @@
-import {defineCheck, type Finding} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import type {SqlConnectFacts} from '../src/probes/sql/sql-probe.js'
-import {planSql, sqlParamsSchema, sqlSettingsSchema, type SqlParams} from '../src/probes/sql/sql-settings.js'
-import {SERVER_SIDE, sqlConnectionFindings} from '../src/probes/sql/sql-verdicts.js'
+import {defineCheck, type Finding} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import type {SqlConnectFacts} from '../src/probes/sql/index.js'
+import {planSql, sqlParamsSchema, sqlSettingsSchema, type SqlParams} from '../src/probes/sql/index.js'
+import {SERVER_SIDE, sqlConnectionFindings} from '../src/probes/sql/index.js'
 
 export default defineCheck<SqlParams, SqlConnectFacts>({
   id: 'sql.connection',

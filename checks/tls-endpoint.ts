@@ -1,6 +1,6 @@
-import {defineCheck, type Finding, type PlannedTarget} from '../src/model/check.js'
-import {netwrixDocs} from '../src/model/docs.js'
-import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/environment/network.js'
+import {defineCheck, type Finding, type PlannedTarget} from '../src/model/index.js'
+import {netwrixDocs} from '../src/model/index.js'
+import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/environment/index.js'
 import {
   DEFAULT_MIN_PROTOCOL,
   protocolName,
@@ -8,9 +8,9 @@ import {
   TLS_PROTOCOLS,
   tlsKeyFindings,
   type TlsProtocol,
-} from '../src/probes/pki/tls-policy.js'
-import type {TlsFacts} from '../src/probes/tls/tls-probe.js'
-import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/probes/pki/x509.js'
+} from '../src/probes/pki/index.js'
+import type {TlsFacts} from '../src/probes/tls/index.js'
+import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/probes/pki/index.js'
 
 interface Params extends NetworkParams {
   url: string

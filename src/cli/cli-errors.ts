@@ -1,6 +1,6 @@
 import {statSync} from 'node:fs'
-import {UsageError} from '../base/errors.js'
-import {didYouMean} from '../base/suggest.js'
+import {UsageError} from '../base/index.js'
+import {didYouMean} from '../base/index.js'
 
 /** What this module reads of an oclif command class. */
 export interface CommandShape {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../cli/help.js'
-import {BaseCommand} from '../cli/base-command.js'
-import {EXIT_CODES_HELP} from '../base/exit-codes.js'
+import {flow} from '../cli/index.js'
+import {BaseCommand} from '../cli/index.js'
+import {EXIT_CODES_HELP} from '../base/index.js'
 
 export default class Check extends BaseCommand {
   static override summary = 'Check an environment before or after installing Identity Manager'

@@ -1,8 +1,8 @@
 import {Flags, type Interfaces} from '@oclif/core'
-import {PRODUCTS} from '../model/environment.js'
-import {flow} from '../cli/help.js'
-import {BaseCommand} from '../cli/base-command.js'
-import {exitCodesHelp} from '../base/exit-codes.js'
+import {PRODUCTS} from '../model/index.js'
+import {flow} from '../cli/index.js'
+import {BaseCommand} from '../cli/index.js'
+import {exitCodesHelp} from '../base/index.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Write an environment file, answering a few questions (or from flags)'

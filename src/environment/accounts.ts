@@ -1,4 +1,4 @@
-import {isWindowsPath} from '../base/paths.js'
+import {isWindowsPath} from '../base/index.js'
 
 /**
  * Why `account` cannot be the serviceAccount that the permission scripts grant to, or undefined.

@@ -8,7 +8,7 @@ import {
   STORE_LOCATIONS,
   STORE_NAMES,
   TOPOLOGIES,
-} from '../model/environment.js'
+} from '../model/index.js'
 
 /** What the schema needs to know of each registered check. */
 export interface CheckSchemaInfo {

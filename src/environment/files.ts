@@ -1,7 +1,7 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {UsageError} from '../base/errors.js'
-import {readRegularFile} from '../io/read.js'
+import {UsageError} from '../base/index.js'
+import {readRegularFile} from '../io/index.js'
 
 const ENV_EXT = /\.(ya?ml|json)$/i
 

@@ -1,5 +1,5 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {Environment} from '../model/environment.js'
+import type {Environment} from '../model/index.js'
 
 /** What every network check needs to see the network as the product will: resolver and trust. */
 export interface NetworkParams {

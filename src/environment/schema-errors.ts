@@ -1,8 +1,8 @@
 import type {ErrorObject} from 'ajv'
-import {isSecretPath} from '../model/environment.js'
-import {didYouMean} from '../base/suggest.js'
+import {isSecretPath} from '../model/index.js'
+import {didYouMean} from '../base/index.js'
 
-export {didYouMean, levenshtein} from '../base/suggest.js'
+export {didYouMean, levenshtein} from '../base/index.js'
 
 /** A JSON path segment list (`['agents', 0, 'identifier']`) as the dotted form users read. */
 export function dottedPath(path: readonly (string | number)[]): string {

@@ -1,7 +1,7 @@
-import {parseTimeout} from '../base/duration.js'
-import {controlCharacter} from '../base/terminal.js'
+import {parseTimeout} from '../base/index.js'
+import {controlCharacter} from '../base/index.js'
 import {serviceAccountProblems} from './accounts.js'
-import {isSecretSettingKey, type Connection, type Environment} from '../model/environment.js'
+import {isSecretSettingKey, type Connection, type Environment} from '../model/index.js'
 import {didYouMean} from './schema-errors.js'
 
 /** A rule the schema cannot express, found at a JSON path. */

@@ -1,6 +1,6 @@
 import type {Ajv, ValidateFunction} from 'ajv'
-import type {CheckDefinition} from '../model/check.js'
-import {commonJs} from '../base/interop.js'
+import type {CheckDefinition} from '../model/index.js'
+import {commonJs} from '../base/index.js'
 
 /** The ajv options every validator is compiled with, at build time and at run time alike. */
 export const AJV_OPTIONS = {allErrors: true, verbose: false, strict: true, allowUnionTypes: true} as const

@@ -1,6 +1,6 @@
 import {extname} from 'node:path'
 import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
-import type {Diagnostic} from '../base/errors.js'
+import type {Diagnostic} from '../base/index.js'
 import {FileReadError, readRegularFile, sizeText} from './read.js'
 
 /** How many alias uses a document may expand: enough for any real file, far from a bomb. */

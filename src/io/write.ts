@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {constants, open as openFd} from 'node:fs'
 import {copyFile, link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
-import {UsageError} from '../base/errors.js'
+import {UsageError} from '../base/index.js'
 
 /**
  * How the tool writes a user's files, in one place:

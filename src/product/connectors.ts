@@ -1,5 +1,5 @@
-import type {PlanContext} from '../model/check.js'
-import type {Agent, Connection, ConnectionType, Connector, Environment} from '../model/environment.js'
+import type {PlanContext} from '../model/index.js'
+import type {Agent, Connection, ConnectionType, Connector, Environment} from '../model/index.js'
 
 /** One connection of the environment, with the agent that runs it. */
 export interface PlannedConnection {

@@ -1,8 +1,8 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {PlannedTarget} from '../model/check.js'
-import {PRODUCTS, type Environment, type Product} from '../model/environment.js'
-import {versionRules} from '../model/versions.js'
-import {isWindowsPath} from '../base/paths.js'
+import type {PlannedTarget} from '../model/index.js'
+import {PRODUCTS, type Environment, type Product} from '../model/index.js'
+import {versionRules} from '../model/index.js'
+import {isWindowsPath} from '../base/index.js'
 
 /** Who runs in a working directory: a separate or SaaS agent, the server, or the server with its integrated agent. */
 export type WorkdirRole = 'agent' | 'server' | 'server+agent'

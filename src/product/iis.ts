@@ -1,8 +1,8 @@
 import {isIP} from 'node:net'
 import {isAbsolute, resolve} from 'node:path'
-import type {CertificateRef} from '../model/environment.js'
-import {urlHostPort, writtenHost} from '../environment/network.js'
-import {isWindowsPath} from '../base/paths.js'
+import type {CertificateRef} from '../model/index.js'
+import {urlHostPort, writtenHost} from '../environment/index.js'
+import {isWindowsPath} from '../base/index.js'
 
 /**
  * The IIS pool and site of an installation (DOMAIN.md §5.2), as scaffold's install-iis-site.ps1

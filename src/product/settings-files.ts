@@ -1,8 +1,8 @@
-import {FileReadError, readRegularFile} from '../io/read.js'
+import {FileReadError, readRegularFile} from '../io/index.js'
 import {join} from 'node:path'
-import type {Diagnostic} from '../base/errors.js'
-import {dottedPath} from '../environment/schema-errors.js'
-import {parseJsonc} from '../io/jsonc.js'
+import type {Diagnostic} from '../base/index.js'
+import {dottedPath} from '../environment/index.js'
+import {parseJsonc} from '../io/index.js'
 import {roleOf, settingsProblems, type SettingsFile} from './settings-rules.js'
 
 /** A settings file is a few kilobytes. */

@@ -1,6 +1,6 @@
-import {httpsUrlProblem, plainHttpWarning} from '../environment/semantics.js'
-import {isProtectedPassword} from '../probes/pki/certificates.js'
-import {ConnectionStringError, parseConnectionString} from '../environment/connection-string.js'
+import {httpsUrlProblem, plainHttpWarning} from '../environment/index.js'
+import {isProtectedPassword} from '../probes/pki/index.js'
+import {ConnectionStringError, parseConnectionString} from '../environment/index.js'
 
 /**
  * The rules for the product's settings files (DESIGN.md §4 `settings.files`), pure: required keys

@@ -1,7 +1,7 @@
-import type {CheckInstance} from '../model/check.js'
-import type {Environment} from '../model/environment.js'
-import {parseConnectionString} from '../environment/connection-string.js'
-import {writtenHost} from '../environment/network.js'
+import type {CheckInstance} from '../model/index.js'
+import type {Environment} from '../model/index.js'
+import {parseConnectionString} from '../environment/index.js'
+import {writtenHost} from '../environment/index.js'
 
 /**
  * The data-flow picture of an installation (DESIGN.md §5): its components (browsers, server,

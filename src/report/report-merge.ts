@@ -1,9 +1,9 @@
-import {UsageError} from '../base/errors.js'
+import {UsageError} from '../base/index.js'
 import type {Picture} from './picture.js'
 import {stat} from 'node:fs/promises'
-import {FileReadError, readRegularFile, sizeText} from '../io/read.js'
+import {FileReadError, readRegularFile, sizeText} from '../io/index.js'
 import {buildReportSchema} from './report-schema.js'
-import type {Status} from '../model/check.js'
+import type {Status} from '../model/index.js'
 import {sanitizeReport} from './report-sanitize.js'
 import {
   exitCodeFor,
@@ -19,9 +19,9 @@ import {
   type RunHost,
   type Summary,
 } from './report.js'
-import {ExitCode} from '../base/exit-codes.js'
-import {jsonErrorWords} from '../io/source.js'
-import {stripControl} from '../base/terminal.js'
+import {ExitCode} from '../base/index.js'
+import {jsonErrorWords} from '../io/index.js'
+import {stripControl} from '../base/index.js'
 
 /**
  * The reports read by one command are JSON of at most this size together (100 agents' results

@@ -1,4 +1,4 @@
-import {stripControl} from '../base/terminal.js'
+import {stripControl} from '../base/index.js'
 
 /**
  * Fields of a saved report that are one line wherever they are printed: a newline in one would

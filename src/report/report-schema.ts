@@ -1,5 +1,5 @@
-import {STATUSES} from '../model/check.js'
-import {FLOWS} from '../model/check.js'
+import {STATUSES} from '../model/index.js'
+import {FLOWS} from '../model/index.js'
 
 /** JSON Schema of the `--format json` report; committed as `schema/report.schema.json`. */
 export function buildReportSchema(): Record<string, unknown> {

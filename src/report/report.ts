@@ -1,5 +1,5 @@
-import {SEVERITY, type Flow, type Status} from '../model/check.js'
-import {ExitCode} from '../base/exit-codes.js'
+import {SEVERITY, type Flow, type Status} from '../model/index.js'
+import {ExitCode} from '../base/index.js'
 import type {Picture} from './picture.js'
 
 /** One row of every report: a check instance and its verdict. */

@@ -1,5 +1,5 @@
 import type {CheckInstance} from './planner.js'
-import type {CheckResult} from '../report/report.js'
+import type {CheckResult} from '../report/index.js'
 
 export interface Progress {
   onStart(i: number, inst: CheckInstance): void

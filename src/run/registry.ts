@@ -1,7 +1,7 @@
 import {readdir} from 'node:fs/promises'
 import {extname} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
-import type {CheckDefinition} from '../model/check.js'
+import type {CheckDefinition} from '../model/index.js'
 
 /** `checks/` beside `src/`: `dist/checks` once built, `checks/` when run from source through tsx. */
 const CHECKS_DIR = new URL('../../checks/', import.meta.url)

@@ -1,13 +1,13 @@
 import {performance} from 'node:perf_hooks'
-import type {Finding} from '../model/check.js'
-import {formatDuration} from '../base/duration.js'
-import {Interruption} from '../base/exit-codes.js'
-import type {Waiver} from '../model/environment.js'
+import type {Finding} from '../model/index.js'
+import {formatDuration} from '../base/index.js'
+import {Interruption} from '../base/index.js'
+import type {Waiver} from '../model/index.js'
 import type {CheckInstance} from './planner.js'
-import type {Redactor} from '../base/redact.js'
-import {stripControlDeep} from '../base/terminal.js'
-import {plainTlsResult} from '../report/tls-words.js'
-import {worst, type CheckResult} from '../report/report.js'
+import type {Redactor} from '../base/index.js'
+import {stripControlDeep} from '../base/index.js'
+import {plainTlsResult} from '../report/index.js'
+import {worst, type CheckResult} from '../report/index.js'
 
 export interface RunOptions {
   concurrency: number

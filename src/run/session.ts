@@ -1,14 +1,14 @@
 import {isAbsolute, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
-import type {CheckDefinition, Stage} from '../model/check.js'
-import {loadEnvironmentOrThrow, type LoadedEnvironment} from '../environment/config.js'
-import {parseTimeout} from '../base/duration.js'
-import {UsageError} from '../base/errors.js'
-import {interruptedExitCode} from '../base/exit-codes.js'
-import {idMatcher, selectorToRegExp, splitList} from '../base/glob.js'
+import type {CheckDefinition, Stage} from '../model/index.js'
+import {loadEnvironmentOrThrow, type LoadedEnvironment} from '../environment/index.js'
+import {parseTimeout} from '../base/index.js'
+import {UsageError} from '../base/index.js'
+import {interruptedExitCode} from '../base/index.js'
+import {idMatcher, selectorToRegExp, splitList} from '../base/index.js'
 import {leftOutSummary, type CheckInstance, type LeftOut} from './planner.js'
-import type {systemHostOf} from '../report/picture.js'
-import {maskUrlPasswords, redactor} from '../base/redact.js'
+import type {systemHostOf} from '../report/index.js'
+import {maskUrlPasswords, redactor} from '../base/index.js'
 import {
   exitCodeFor,
   leftOutText,
@@ -16,11 +16,11 @@ import {
   type CheckResult,
   type EnvironmentSummary,
   type Report,
-} from '../report/report.js'
-import type {Environment} from '../model/environment.js'
+} from '../report/index.js'
+import type {Environment} from '../model/index.js'
 import {runChecks} from './runner.js'
-import {walkStrings} from '../environment/semantics.js'
-import {stripControl} from '../base/terminal.js'
+import {walkStrings} from '../environment/index.js'
+import {stripControl} from '../base/index.js'
 
 /** The options of `check` that shape a run, independent of how the command parses them. */
 export interface SessionOptions {

@@ -1,6 +1,6 @@
 import {lstat, readdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {UsageError} from '../base/errors.js'
+import {UsageError} from '../base/index.js'
 
 /** The first line of the environment file the sandbox writes (src/sandbox/index.ts). */
 const SANDBOX_HEADER = '# idm-preflight sandbox environment:'

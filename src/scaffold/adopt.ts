@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
-import {readTemplate} from '../io/assets.js'
+import {readTemplate} from '../io/index.js'
 import {
   isSecretSettingKey,
   SECURE_SOCKET_OPTIONS,
@@ -9,17 +9,17 @@ import {
   type Environment,
   type Product,
   type Topology,
-} from '../model/environment.js'
-import {UsageError} from '../base/errors.js'
-import {FileReadError, readRegularFile} from '../io/read.js'
-import {urlCredentials} from '../base/redact.js'
-import {VERSIONS} from '../model/versions.js'
-import {isProtectedPassword} from '../probes/pki/certificates.js'
-import {isWindowsPath} from '../base/paths.js'
-import {MAX_SETTINGS_BYTES} from '../product/settings-files.js'
-import {roleOf, settingOf as get} from '../product/settings-rules.js'
+} from '../model/index.js'
+import {UsageError} from '../base/index.js'
+import {FileReadError, readRegularFile} from '../io/index.js'
+import {urlCredentials} from '../base/index.js'
+import {VERSIONS} from '../model/index.js'
+import {isProtectedPassword} from '../probes/pki/index.js'
+import {isWindowsPath} from '../base/index.js'
+import {MAX_SETTINGS_BYTES} from '../product/index.js'
+import {roleOf, settingOf as get} from '../product/index.js'
 import {suggestedConnectionString} from './init.js'
-import {parseJsonc} from '../io/jsonc.js'
+import {parseJsonc} from '../io/index.js'
 import {detectProductPrefix} from './plan.js'
 import {readWebConfig, renderJson} from './render.js'
 import {agentData, PLACEHOLDER_PREFIX, scaffoldTarget, serverData} from './settings.js'

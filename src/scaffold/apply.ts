@@ -1,8 +1,8 @@
 import {chmod, lstat, mkdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {readRegularFile} from '../io/read.js'
-import {createExclusive, FileExistsError, replaceFile, writeError} from '../io/write.js'
-import type {Redactor} from '../base/redact.js'
+import {readRegularFile} from '../io/index.js'
+import {createExclusive, FileExistsError, replaceFile, writeError} from '../io/index.js'
+import type {Redactor} from '../base/index.js'
 import {maskSettingsSecrets} from './mask.js'
 import type {PlannedItem} from './plan.js'
 

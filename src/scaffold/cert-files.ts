@@ -1,5 +1,5 @@
 import {join} from 'node:path'
-import {isWindowsPath} from '../base/paths.js'
+import {isWindowsPath} from '../base/index.js'
 
 /**
  * Where the certificates of an installation are, what they are called and which variable holds

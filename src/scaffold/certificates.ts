@@ -1,7 +1,7 @@
 import {basename, isAbsolute, join, relative, resolve, sep} from 'node:path'
-import type {Environment} from '../model/environment.js'
-import {isReference} from '../environment/semantics.js'
-import {isWindowsPath} from '../base/paths.js'
+import type {Environment} from '../model/index.js'
+import {isReference} from '../environment/index.js'
+import {isWindowsPath} from '../base/index.js'
 import {certificatePath, type CertificatePurpose} from './cert-files.js'
 import type {ScaffoldTarget} from './settings.js'
 

@@ -1,9 +1,9 @@
-import type {Agent, Environment, ServerSection} from '../model/environment.js'
-import {isReference} from '../environment/semantics.js'
-import {loadCertificateFile} from '../probes/pki/certificates.js'
-import {expectedSite, type ExpectedSite} from '../product/iis.js'
-import {isWindowsPath} from '../base/paths.js'
-import {psString} from '../base/quote.js'
+import type {Agent, Environment, ServerSection} from '../model/index.js'
+import {isReference} from '../environment/index.js'
+import {loadCertificateFile} from '../probes/pki/index.js'
+import {expectedSite, type ExpectedSite} from '../product/index.js'
+import {isWindowsPath} from '../base/index.js'
+import {psString} from '../base/index.js'
 import type {ScaffoldTarget} from './settings.js'
 
 /**

@@ -1,6 +1,6 @@
-import {VERSIONS} from '../model/versions.js'
-import {httpsUrlProblem} from '../environment/semantics.js'
-import {shString} from '../base/quote.js'
+import {VERSIONS} from '../model/index.js'
+import {httpsUrlProblem} from '../environment/index.js'
+import {shString} from '../base/index.js'
 import {certificatePath, passwordVariable, type CertificatePurpose} from './cert-files.js'
 
 /**

@@ -1,20 +1,20 @@
 import {existsSync} from 'node:fs'
 import {readdir} from 'node:fs/promises'
-import {versionRules} from '../model/versions.js'
-import {UsageError} from '../base/errors.js'
-import {urlCredentials} from '../base/redact.js'
-import {FileReadError, readRegularFile} from '../io/read.js'
-import {MAX_SETTINGS_BYTES} from '../product/settings-files.js'
+import {versionRules} from '../model/index.js'
+import {UsageError} from '../base/index.js'
+import {urlCredentials} from '../base/index.js'
+import {FileReadError, readRegularFile} from '../io/index.js'
+import {MAX_SETTINGS_BYTES} from '../product/index.js'
 import {join} from 'node:path'
-import {readTemplate} from '../io/assets.js'
-import type {Environment} from '../model/environment.js'
-import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../product/folders.js'
-import {MAX_CERTIFICATE_BYTES} from '../probes/pki/certificates.js'
-import {serverOnlyKeys} from '../product/settings-rules.js'
+import {readTemplate} from '../io/index.js'
+import type {Environment} from '../model/index.js'
+import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../product/index.js'
+import {MAX_CERTIFICATE_BYTES} from '../probes/pki/index.js'
+import {serverOnlyKeys} from '../product/index.js'
 import {outsideCertificates, relocatePath, type OutsideCertificate} from './certificates.js'
-import {isWindowsPath} from '../base/paths.js'
-import {psString, shString} from '../base/quote.js'
-import {parseJsonc} from '../io/jsonc.js'
+import {isWindowsPath} from '../base/index.js'
+import {psString, shString} from '../base/index.js'
+import {parseJsonc} from '../io/index.js'
 import {
   deepMerge,
   jsonText,
@@ -26,7 +26,7 @@ import {
 } from './render.js'
 import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
 import {iisSite, iisVariables} from './iis.js'
-import type {ExpectedSite} from '../product/iis.js'
+import type {ExpectedSite} from '../product/index.js'
 
 /** One thing scaffold writes. Paths are absolute; `relative` is what reports show. */
 export interface PlannedItem {

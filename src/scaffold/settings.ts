@@ -1,9 +1,9 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {Agent, CertificateRef, Environment} from '../model/environment.js'
-import {isSecretSettingKey} from '../model/environment.js'
-import {isReference, ldapAuthType} from '../environment/semantics.js'
-import {escapeSettingsPassword} from '../probes/pki/certificates.js'
-import {isWindowsPath} from '../base/paths.js'
+import type {Agent, CertificateRef, Environment} from '../model/index.js'
+import {isSecretSettingKey} from '../model/index.js'
+import {isReference, ldapAuthType} from '../environment/index.js'
+import {escapeSettingsPassword} from '../probes/pki/index.js'
+import {isWindowsPath} from '../base/index.js'
 
 /**
  * The data the settings templates are rendered from (DOMAIN.md §3-§5; where the product's docs

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../../cli/help.js'
-import {BaseCommand} from '../../cli/base-command.js'
-import {exitCodesHelp} from '../../base/exit-codes.js'
-import {MIN_NEW_PASSWORD} from '../../cli/secret-input.js'
+import {flow} from '../../cli/index.js'
+import {BaseCommand} from '../../cli/index.js'
+import {exitCodesHelp} from '../../base/index.js'
+import {MIN_NEW_PASSWORD} from '../../cli/index.js'
 
 export default class CertCreate extends BaseCommand {
   static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {flow} from '../../cli/help.js'
-import {BaseCommand} from '../../cli/base-command.js'
-import {exitCodesHelp} from '../../base/exit-codes.js'
+import {flow} from '../../cli/index.js'
+import {BaseCommand} from '../../cli/index.js'
+import {exitCodesHelp} from '../../base/index.js'
 
 export default class CertInspect extends BaseCommand {
   static override summary = 'Judge one certificate file with the verdicts of check'

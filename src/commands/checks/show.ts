@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
-import {flow} from '../../cli/help.js'
-import {BaseCommand} from '../../cli/base-command.js'
-import {exitCodesHelp} from '../../base/exit-codes.js'
+import {flow} from '../../cli/index.js'
+import {BaseCommand} from '../../cli/index.js'
+import {exitCodesHelp} from '../../base/index.js'
 
 export default class ChecksShow extends BaseCommand {
   static override summary = 'One check in full: what it measures and how, its verdicts and fixes, its docs and settings'

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
-import {flow} from '../../cli/help.js'
-import {BaseCommand} from '../../cli/base-command.js'
-import {exitCodesHelp} from '../../base/exit-codes.js'
-import {REPORT_FLAGS} from '../../report/formats/output.js'
+import {flow} from '../../cli/index.js'
+import {BaseCommand} from '../../cli/index.js'
+import {exitCodesHelp} from '../../base/index.js'
+import {REPORT_FLAGS} from '../../report/formats/index.js'
 
 export default class ReportMerge extends BaseCommand {
   static override summary = "Merge several hosts' JSON reports of one installation into one report"

@@ -1,4 +1,4 @@
-import {defineCheck, type CheckDefinition, type CheckExplain, type Finding} from '../../model/check.js'
+import {defineCheck, type CheckDefinition, type CheckExplain, type Finding} from '../../model/index.js'
 import {certParamsSchema, planCertificates} from './cert-plan.js'
 import {certDataOf} from './cert-data.js'
 import {certFindings, type CertFacts, type CertKind, type CertParams} from './cert-verdicts.js'

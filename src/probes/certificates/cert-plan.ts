@@ -1,9 +1,9 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {PlannedTarget} from '../../model/check.js'
-import type {CertificateRef, Environment} from '../../model/environment.js'
+import type {PlannedTarget} from '../../model/index.js'
+import type {CertificateRef, Environment} from '../../model/index.js'
 import type {CertKind, CertParams} from './cert-verdicts.js'
-import {isWindowsPath} from '../../base/paths.js'
-import {writtenHost} from '../../environment/network.js'
+import {isWindowsPath} from '../../base/index.js'
+import {writtenHost} from '../../environment/index.js'
 
 type Field = 'encryptionCertificate' | 'identityServerCertificate' | 'tlsCertificate'
 

@@ -1,6 +1,6 @@
 import {X509Certificate} from 'node:crypto'
-import {effectivePassword, loadCertificateFile, type LoadedCertificateFile} from '../pki/certificates.js'
-import {verifyChain} from '../pki/chain.js'
+import {effectivePassword, loadCertificateFile, type LoadedCertificateFile} from '../pki/index.js'
+import {verifyChain} from '../pki/index.js'
 import type {CertFacts, CertParams} from './cert-verdicts.js'
 
 /** Probe for any certificate reference: opens the PFX (or the store entry on Windows). */

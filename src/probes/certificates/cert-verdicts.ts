@@ -1,7 +1,7 @@
-import type {Finding} from '../../model/check.js'
-import type {LoadFailure, LoadedCertificateFile} from '../pki/certificates.js'
-import {tlsKeyFindings} from '../pki/tls-policy.js'
-import {certSummary, daysUntil, isWeakSignature, OID_SERVER_AUTH, type CertificateInfo} from '../pki/x509.js'
+import type {Finding} from '../../model/index.js'
+import type {LoadFailure, LoadedCertificateFile} from '../pki/index.js'
+import {tlsKeyFindings} from '../pki/index.js'
+import {certSummary, daysUntil, isWeakSignature, OID_SERVER_AUTH, type CertificateInfo} from '../pki/index.js'
 
 /** Which certificate of the product, and what it must satisfy. */
 export type CertKind = 'encryption' | 'identity-server' | 'tls'

@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {delimiter, dirname, join} from 'node:path'
-import {abortable, sharedAnswers} from '../../base/shared-answer.js'
+import {abortable, sharedAnswers} from '../../base/index.js'
 
 /**
  * Effective rights of another account on a POSIX folder: uid, gid and groups, mode bits, and

@@ -1,11 +1,11 @@
 import {request as httpRequest, type IncomingMessage} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import tls, {type TLSSocket} from 'node:tls'
-import {clip, urlCredentials} from '../../base/redact.js'
-import {parseProxy} from '../../product/proxy.js'
-import {lookupVia, resolveName, ResolutionError} from '../dns/resolver.js'
-import {isIpLiteral} from '../tls/tls-probe.js'
-import {trustedContext} from '../pki/trust.js'
+import {clip, urlCredentials} from '../../base/index.js'
+import {parseProxy} from '../../product/index.js'
+import {lookupVia, resolveName, ResolutionError} from '../dns/index.js'
+import {isIpLiteral} from '../tls/index.js'
+import {trustedContext} from '../pki/index.js'
 
 export interface HttpFacts {
   url: string

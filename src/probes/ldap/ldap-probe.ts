@@ -1,11 +1,11 @@
 import net from 'node:net'
 import tls, {type TLSSocket} from 'node:tls'
-import {formatDuration} from '../../base/duration.js'
-import {sizeText} from '../../io/read.js'
-import {clip} from '../../base/redact.js'
-import {isIpLiteral} from '../tls/tls-probe.js'
-import {resolveName, ResolutionError} from '../dns/resolver.js'
-import {trustedContext} from '../pki/trust.js'
+import {formatDuration} from '../../base/index.js'
+import {sizeText} from '../../io/index.js'
+import {clip} from '../../base/index.js'
+import {isIpLiteral} from '../tls/index.js'
+import {resolveName, ResolutionError} from '../dns/index.js'
+import {trustedContext} from '../pki/index.js'
 
 /** One LDAP server of a connection, as connector.ldap probes it from the agent's host. */
 export interface LdapParams {

@@ -2,7 +2,7 @@ import {createHash, createPrivateKey, createPublicKey, X509Certificate} from 'no
 import {stat} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
 import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads'
-import {FileReadError, readRegularFile} from '../../io/read.js'
+import {FileReadError, readRegularFile} from '../../io/index.js'
 
 /** A PFX or PEM file is a few kilobytes; a CA chain bundled in, some hundreds. */
 export const MAX_CERTIFICATE_BYTES = 8 * 1024 * 1024

@@ -1,4 +1,4 @@
-import type {Finding} from '../../model/check.js'
+import type {Finding} from '../../model/index.js'
 import type {CertificateInfo} from './x509.js'
 
 /**

@@ -1,6 +1,6 @@
 import tls from 'node:tls'
 import {X509Certificate} from 'node:crypto'
-import {readRegularFile} from '../../io/read.js'
+import {readRegularFile} from '../../io/index.js'
 
 /** A CA bundle is at most a few hundred certificates. */
 const MAX_CA_FILE_BYTES = 16 * 1024 * 1024

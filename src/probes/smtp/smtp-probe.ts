@@ -4,10 +4,10 @@ import tls from 'node:tls'
 import {transportMode, type SmtpSettings} from './smtp-settings.js'
 
 export type {SmtpSettings}
-import {resolveName, ResolutionError} from '../dns/resolver.js'
-import {isIpLiteral} from '../tls/tls-probe.js'
-import {trustedCAs} from '../pki/trust.js'
-import {describeCertificate, type CertificateInfo} from '../pki/x509.js'
+import {resolveName, ResolutionError} from '../dns/index.js'
+import {isIpLiteral} from '../tls/index.js'
+import {trustedCAs} from '../pki/index.js'
+import {describeCertificate, type CertificateInfo} from '../pki/index.js'
 
 /** The SMTP dialogue's phases, in order: the one that failed is named in every verdict. */
 export type SmtpPhase = 'dns' | 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'auth' | 'send'

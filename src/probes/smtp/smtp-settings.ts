@@ -1,5 +1,5 @@
-import {SECURE_SOCKET_OPTIONS, type Environment, type SecureSocketOption} from '../../model/environment.js'
-import {networkParams, networkParamsSchema} from '../../environment/network.js'
+import {SECURE_SOCKET_OPTIONS, type Environment, type SecureSocketOption} from '../../model/index.js'
+import {networkParams, networkParamsSchema} from '../../environment/index.js'
 
 export interface SmtpSettings {
   host: string

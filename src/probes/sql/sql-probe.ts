@@ -1,11 +1,11 @@
 import {createSocket} from 'node:dgram'
 import {connect as netConnect} from 'node:net'
 import type {Connection} from 'tedious'
-import {resolveName, ResolutionError} from '../dns/resolver.js'
-import {isIpLiteral} from '../tls/tls-probe.js'
-import {trustedCAs} from '../pki/trust.js'
+import {resolveName, ResolutionError} from '../dns/index.js'
+import {isIpLiteral} from '../tls/index.js'
+import {trustedCAs} from '../pki/index.js'
 import type {SqlParams} from './sql-settings.js'
-import {commonJs} from '../../base/interop.js'
+import {commonJs} from '../../base/index.js'
 
 /** The phases of a SQL Server connection, in order: the one that failed is named in every verdict. */
 export type SqlPhase = 'dns' | 'browser' | 'tcp' | 'prelogin' | 'tls' | 'login' | 'database'

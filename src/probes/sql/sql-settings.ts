@@ -1,7 +1,7 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {PlannedTarget} from '../../model/check.js'
-import type {Environment} from '../../model/environment.js'
-import {ConnectionStringError, parseConnectionString, type EncryptMode} from '../../environment/connection-string.js'
+import type {PlannedTarget} from '../../model/index.js'
+import type {Environment} from '../../model/index.js'
+import {ConnectionStringError, parseConnectionString, type EncryptMode} from '../../environment/index.js'
 
 /** What the sql.* probes need: the parsed connection string, resolved credentials, network. */
 export interface SqlParams {

@@ -1,4 +1,4 @@
-import type {Finding} from '../../model/check.js'
+import type {Finding} from '../../model/index.js'
 import {sqlErrorMeaning} from './sql-errors.js'
 import type {SqlConnectFacts} from './sql-probe.js'
 import type {SqlParams} from './sql-settings.js'

@@ -1,8 +1,8 @@
 import {connect as netConnect, type Socket} from 'node:net'
 import tls from 'node:tls'
-import {resolveName, ResolutionError, type Resolution} from '../dns/resolver.js'
-import {trustedContext} from '../pki/trust.js'
-import {describeCertificate, type CertificateInfo} from '../pki/x509.js'
+import {resolveName, ResolutionError, type Resolution} from '../dns/index.js'
+import {trustedContext} from '../pki/index.js'
+import {describeCertificate, type CertificateInfo} from '../pki/index.js'
 
 /** What a TLS handshake showed, or the phase where it stopped. */
 export interface TlsFacts {

@@ -1,7 +1,7 @@
-import type {LoadedCertificateFile} from '../pki/certificates.js'
-import {psString} from '../../base/quote.js'
-import {sharedAnswers} from '../../base/shared-answer.js'
-import {describeCertificate} from '../pki/x509.js'
+import type {LoadedCertificateFile} from '../pki/index.js'
+import {psString} from '../../base/index.js'
+import {sharedAnswers} from '../../base/index.js'
+import {describeCertificate} from '../pki/index.js'
 
 /**
  * Windows facts through PowerShell (execa), always answering JSON so that nothing depends on the

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
-import {FLOWS, SEVERITY, STATUSES, type Finding, type Status} from '../../model/check.js'
-import type {CheckResult, Report} from '../report.js'
+import {FLOWS, SEVERITY, STATUSES, type Finding, type Status} from '../../model/index.js'
+import type {CheckResult, Report} from '../index.js'
 import {COLOURS, countText, esc, MAX_NODES, pictureSvg, type Box, type Shown} from './picture-svg.js'
 
 /**

@@ -1,4 +1,8 @@
-import type {Report} from '../report.js'
+/**
+ * One file per output format of a report: text (the terminal), JUnit, TAP, HTML (with the
+ * picture drawn as SVG); `render` picks one, and output.ts writes each `-o` file.
+ */
+import type {Report} from '../index.js'
 import {renderJunit} from './junit.js'
 import {loadStyle} from './style.js'
 import {renderTap} from './tap.js'
@@ -27,3 +31,6 @@ export async function render(
       return renderText(report, await loadStyle(color), opts)
   }
 }
+
+// The door: what other rooms import from this one.
+export {REPORT_FLAGS} from './output.js'

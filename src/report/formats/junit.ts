@@ -1,5 +1,5 @@
-import {interruptionName} from '../../base/exit-codes.js'
-import {isFailure, rowOrigin, type CheckResult, type Report} from '../report.js'
+import {interruptionName} from '../../base/index.js'
+import {isFailure, rowOrigin, type CheckResult, type Report} from '../index.js'
 
 /** XML 1.0 cannot carry most control characters, even escaped: drop them. */
 function clean(s: string): string {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
-import {UsageError} from '../../base/errors.js'
-import type {Report} from '../report.js'
-import type {InputNames} from '../../io/write.js'
+import {UsageError} from '../../base/index.js'
+import type {Report} from '../index.js'
+import type {InputNames} from '../../io/index.js'
 
 export type ReportFormat = 'text' | 'json' | 'junit' | 'tap' | 'html'
 

@@ -1,5 +1,5 @@
-import {interruptionName} from '../../base/exit-codes.js'
-import {isFailure, rowOrigin, type Report} from '../report.js'
+import {interruptionName} from '../../base/index.js'
+import {isFailure, rowOrigin, type Report} from '../index.js'
 
 /** A YAML-safe one-line scalar for TAP diagnostics. */
 function yamlScalar(s: string): string {

@@ -1,7 +1,7 @@
-import {FLOWS, SEVERITY, type Finding, type Flow, type Status} from '../../model/check.js'
-import {formatDuration} from '../../base/duration.js'
-import {interruptionName} from '../../base/exit-codes.js'
-import {rowOrigin, type CheckResult, type Report} from '../report.js'
+import {FLOWS, SEVERITY, type Finding, type Flow, type Status} from '../../model/index.js'
+import {formatDuration} from '../../base/index.js'
+import {interruptionName} from '../../base/index.js'
+import {rowOrigin, type CheckResult, type Report} from '../index.js'
 import {plainStyle, type Style} from './style.js'
 
 const ICON: Record<Status, string> = {pass: 'PASS ', warn: 'WARN ', fail: 'FAIL ', skip: 'SKIP ', error: 'ERROR'}

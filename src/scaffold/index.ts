@@ -1,0 +1,6 @@
+/**
+ * Writing an installation: the plan of files (working directory, appsettings, web.config, the
+ * permission and IIS scripts, certificates), rendered from templates/ and applied without ever
+ * destroying a user's file; `init`'s questions and `init --from-workdir` (adopt).
+ */
+export {scaffoldTarget} from './settings.js'
