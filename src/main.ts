@@ -1,8 +1,10 @@
 import type {Interfaces} from '@oclif/core'
-import {provideAssets} from './io/index.js'
-import {loadChecks, provideChecks, type BundledChecks} from './run/index.js'
-import {provideGeneratedValidators} from './environment/index.js'
-import {commonJs} from './base/index.js'
+// The entry names the modules it hands the build to, not their rooms' doors: a door brings its
+// whole room (the environment's brings the YAML parser), and `--version` must load nothing but this.
+import {provideAssets} from './io/assets.js'
+import {loadChecks, provideChecks, type BundledChecks} from './run/registry.js'
+import {provideGeneratedValidators} from './environment/validators.js'
+import {commonJs} from './base/interop.js'
 
 /**
  * What a build of idm-preflight holds besides its code: scripts/bundle.ts writes an entry point

@@ -3,7 +3,8 @@
  * - every module lives in a room, and a room imports only from rooms on its floor or below;
  * - the rooms' graph has no cycle;
  * - a room is entered by its door (index.ts) when imported statically; `import()` may name the
- *   module it loads, so that a heavy module is loaded only by the command that needs it;
+ *   module it loads, so that a heavy module is loaded only by the command that needs it; the entry
+ *   point (src/main.ts) names the modules it needs, so that `--version` loads nothing else;
  * - every room has a door, and no folder under src/ holds more than 15 source files directly.
  */
 import {test} from 'node:test'
@@ -139,8 +140,11 @@ test('the rooms import one another without a cycle', () => {
 })
 
 test('a room is entered statically through its door', () => {
+  // Except by the entry point, src/main.ts: it names the modules it hands the build to, because a
+  // door brings its whole room and `--version` loads nothing but the entry (test/commands/startup).
   const around = edges
-    .filter((e) => !e.dynamic && roomOf(e.from) !== roomOf(e.to) && !NO_DOOR.has(roomOf(e.to)))
+    .filter((e) => !e.dynamic && e.from !== 'src/main.ts')
+    .filter((e) => roomOf(e.from) !== roomOf(e.to) && !NO_DOOR.has(roomOf(e.to)))
     .filter((e) => !e.to.endsWith('/index.ts'))
     .map((e) => `${e.from} → ${e.to}`)
   assert.deepEqual(around, [], 'import from the room’s index.ts, or load the module with import()')
