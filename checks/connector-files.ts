@@ -1,6 +1,5 @@
-import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/index.js'
+import {defineCheck, type FileRuleFinding, type Finding, netwrixDocs} from '../src/model/index.js'
 import {isReference} from '../src/environment/index.js'
-import {netwrixDocs} from '../src/model/index.js'
 import {
   accountOf,
   connectionsOf,

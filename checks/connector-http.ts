@@ -1,10 +1,14 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import type {Connection} from '../src/model/index.js'
-import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/index.js'
+import {defineCheck, type Finding, netwrixDocs, type Connection} from '../src/model/index.js'
+import {
+  connectionsOf,
+  connectorParamsSchema,
+  noConnectionReason,
+  ownedBy,
+  bypassesProxy,
+  displayProxy,
+} from '../src/product/index.js'
 import type {HttpFacts} from '../src/probes/http/index.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/index.js'
-import {bypassesProxy, displayProxy} from '../src/product/index.js'
 
 interface Params extends NetworkParams {
   owner: string

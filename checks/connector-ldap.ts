@@ -1,9 +1,7 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import {ldapAuthType} from '../src/environment/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
+import {ldapAuthType, networkParams, networkParamsSchema} from '../src/environment/index.js'
 import {connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/index.js'
 import type {LdapFacts, LdapParams} from '../src/probes/ldap/index.js'
-import {networkParams, networkParamsSchema} from '../src/environment/index.js'
 
 /** Active Directory's sub-codes of a failed bind (data NNN in its diagnostic message). */
 const AD_BIND_CODES: Record<string, string> = {

@@ -1,15 +1,14 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
 import {accountOf, connectionsOf, connectorParamsSchema, noConnectionReason, ownedBy} from '../src/product/index.js'
-import type {SqlConnectFacts} from '../src/probes/sql/index.js'
 import {
+  type SqlConnectFacts,
   SQL_PLACEHOLDER,
   sqlParamsOf,
   sqlParamsSchema,
   sqlSettingsSchema,
   type SqlParams,
+  sqlConnectionFindings,
 } from '../src/probes/sql/index.js'
-import {sqlConnectionFindings} from '../src/probes/sql/index.js'
 
 type Params = SqlParams & {owner: string; system: string; connection: string}
 

@@ -1,7 +1,11 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import {isReference} from '../src/environment/index.js'
-import {networkParams, networkParamsSchema, writtenHost, type NetworkParams} from '../src/environment/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
+import {
+  isReference,
+  networkParams,
+  networkParamsSchema,
+  writtenHost,
+  type NetworkParams,
+} from '../src/environment/index.js'
 import {FAILURE_TEXT, resolveName, ResolutionError, type ResolutionFailure} from '../src/probes/dns/index.js'
 
 interface Params extends NetworkParams {

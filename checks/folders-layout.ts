@@ -1,7 +1,6 @@
 import {lstat, realpath, stat} from 'node:fs/promises'
 import {join, relative, sep} from 'node:path'
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
 import {folderRules, planWorkdirs, workdirParamsSchema, type WorkdirParams} from '../src/product/index.js'
 
 interface Entry {

@@ -1,7 +1,6 @@
 import {join} from 'node:path'
 import {stat} from 'node:fs/promises'
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
 import {
   folderRules,
   planWorkdirs,

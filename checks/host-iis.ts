@@ -1,7 +1,5 @@
 import {isAbsolute, resolve} from 'node:path'
-import {defineCheck, type Finding, type PlannedTarget} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import type {CertificateRef} from '../src/model/index.js'
+import {defineCheck, type Finding, type PlannedTarget, netwrixDocs, type CertificateRef} from '../src/model/index.js'
 import {
   appPoolOf,
   expectedSite,
@@ -13,9 +11,7 @@ import {
   type IisFacts,
   type IisSiteFacts,
 } from '../src/product/index.js'
-import {isWindowsPath} from '../src/base/index.js'
-import {sharedAnswers} from '../src/base/index.js'
-import {psString} from '../src/base/index.js'
+import {isWindowsPath, sharedAnswers, psString} from '../src/base/index.js'
 import {powershellJson} from '../src/probes/windows/index.js'
 
 interface VersionFacts {

@@ -1,11 +1,8 @@
 import {statfs} from 'node:fs/promises'
 import {availableParallelism, hostname, totalmem} from 'node:os'
 import {dirname, resolve} from 'node:path'
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import {workingDirectories} from '../src/model/index.js'
-import {isReference} from '../src/environment/index.js'
-import {parseConnectionString} from '../src/environment/index.js'
+import {defineCheck, type Finding, netwrixDocs, workingDirectories} from '../src/model/index.js'
+import {isReference, parseConnectionString} from '../src/environment/index.js'
 import {isWindowsPath} from '../src/base/index.js'
 
 interface Params {

@@ -1,8 +1,6 @@
 import {access} from 'node:fs/promises'
 import {join} from 'node:path'
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import {versionRules} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs, versionRules} from '../src/model/index.js'
 
 interface Params {
   /** The ASP.NET Core major of the product version (VERSIONS' `runtime`: 8, or 10 for SaaS agents). */

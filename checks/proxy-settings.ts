@@ -1,5 +1,4 @@
-import {defineCheck, type FileRuleFinding, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type FileRuleFinding, type Finding, netwrixDocs} from '../src/model/index.js'
 import {isReference} from '../src/environment/index.js'
 import {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems} from '../src/product/index.js'
 

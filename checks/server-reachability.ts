@@ -1,5 +1,4 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
 import {clip} from '../src/base/index.js'
 import type {HttpFacts} from '../src/probes/http/index.js'
 import {networkParams, networkParamsSchema, type NetworkParams} from '../src/environment/index.js'

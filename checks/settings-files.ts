@@ -1,7 +1,5 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import type {Diagnostic} from '../src/base/index.js'
-import {isWindowsPath} from '../src/base/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
+import {type Diagnostic, isWindowsPath} from '../src/base/index.js'
 import {scaffoldTarget} from '../src/scaffold/index.js'
 
 interface Params {

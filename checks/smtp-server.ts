@@ -1,8 +1,6 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
 import {clip} from '../src/base/index.js'
-import type {SmtpFacts} from '../src/probes/smtp/index.js'
-import {smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/probes/smtp/index.js'
+import {type SmtpFacts, smtpParams, smtpParamsSchema, type SmtpSettings} from '../src/probes/smtp/index.js'
 import {certSummary} from '../src/probes/pki/index.js'
 
 type Params = SmtpSettings & {useDefaultCredentials?: boolean}

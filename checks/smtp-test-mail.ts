@@ -1,6 +1,5 @@
 import {hostname} from 'node:os'
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
 import {clip} from '../src/base/index.js'
 import {resolveName, ResolutionError} from '../src/probes/dns/index.js'
 import {smtpParams, smtpParamsSchema, transportMode} from '../src/probes/smtp/index.js'

@@ -1,8 +1,13 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import type {SqlConnectFacts} from '../src/probes/sql/index.js'
-import {planSql, sqlParamsSchema, sqlSettingsSchema, type SqlParams} from '../src/probes/sql/index.js'
-import {SERVER_SIDE, sqlConnectionFindings} from '../src/probes/sql/index.js'
+import {defineCheck, type Finding, netwrixDocs} from '../src/model/index.js'
+import {
+  type SqlConnectFacts,
+  planSql,
+  sqlParamsSchema,
+  sqlSettingsSchema,
+  type SqlParams,
+  SERVER_SIDE,
+  sqlConnectionFindings,
+} from '../src/probes/sql/index.js'
 
 export default defineCheck<SqlParams, SqlConnectFacts>({
   id: 'sql.connection',

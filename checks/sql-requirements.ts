@@ -1,10 +1,12 @@
-import {defineCheck, type Finding} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
-import type {SqlConnectFacts} from '../src/probes/sql/index.js'
-import {planSql, sqlParamsSchema, withCheckLogin, type SqlParams} from '../src/probes/sql/index.js'
-import type {Product} from '../src/model/index.js'
+import {defineCheck, type Finding, netwrixDocs, type Product, versionRules} from '../src/model/index.js'
+import {
+  type SqlConnectFacts,
+  planSql,
+  sqlParamsSchema,
+  withCheckLogin,
+  type SqlParams,
+} from '../src/probes/sql/index.js'
 import {commonJs} from '../src/base/index.js'
-import {versionRules} from '../src/model/index.js'
 
 /** The connection's params, and the oldest SQL Server the product version supports (VERSIONS' `sqlServer`). */
 type Params = SqlParams & {minSqlServer?: {major: number; name: string}}

@@ -1,5 +1,4 @@
-import {defineCheck, type Finding, type PlannedTarget} from '../src/model/index.js'
-import {netwrixDocs} from '../src/model/index.js'
+import {defineCheck, type Finding, type PlannedTarget, netwrixDocs} from '../src/model/index.js'
 import {networkParams, networkParamsSchema, urlHostPort, type NetworkParams} from '../src/environment/index.js'
 import {
   DEFAULT_MIN_PROTOCOL,
@@ -8,9 +7,12 @@ import {
   TLS_PROTOCOLS,
   tlsKeyFindings,
   type TlsProtocol,
+  certSummary,
+  daysUntil,
+  isWeakSignature,
+  type CertificateInfo,
 } from '../src/probes/pki/index.js'
 import type {TlsFacts} from '../src/probes/tls/index.js'
-import {certSummary, daysUntil, isWeakSignature, type CertificateInfo} from '../src/probes/pki/index.js'
 
 interface Params extends NetworkParams {
   url: string

@@ -1,9 +1,14 @@
 import {Command} from '@oclif/core'
 import {isParseError, parseErrorToUsage, type CommandShape} from './cli-errors.js'
-import {formatDiagnostic, UsageError} from '../base/index.js'
-import {ExitCode, ISSUES_URL} from '../base/index.js'
-import {maskUrlPasswords, redactor} from '../base/index.js'
-import {stripControl} from '../base/index.js'
+import {
+  formatDiagnostic,
+  UsageError,
+  ExitCode,
+  ISSUES_URL,
+  maskUrlPasswords,
+  redactor,
+  stripControl,
+} from '../base/index.js'
 
 /**
  * What every idm-preflight command shares: errors become the documented exit codes with a clear

@@ -1,6 +1,14 @@
-import {FLOWS, type CheckDefinition, type VerdictExplain} from '../model/index.js'
-import {docsForProduct} from '../model/index.js'
-import {PRODUCTS, TOPOLOGIES, type Environment, type Product, type Topology} from '../model/index.js'
+import {
+  FLOWS,
+  type CheckDefinition,
+  type VerdictExplain,
+  docsForProduct,
+  PRODUCTS,
+  TOPOLOGIES,
+  type Environment,
+  type Product,
+  type Topology,
+} from '../model/index.js'
 
 /**
  * One check described in full for `checks show`: as much as possible read from the definition

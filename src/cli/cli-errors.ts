@@ -1,6 +1,5 @@
 import {statSync} from 'node:fs'
-import {UsageError} from '../base/index.js'
-import {didYouMean} from '../base/index.js'
+import {UsageError, didYouMean} from '../base/index.js'
 
 /** What this module reads of an oclif command class. */
 export interface CommandShape {

@@ -1,5 +1,4 @@
-import {UsageError} from '../base/index.js'
-import {redactor} from '../base/index.js'
+import {UsageError, redactor} from '../base/index.js'
 
 /**
  * The shortest password this tool accepts for a private key it creates: its own policy (the

@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../cli/index.js'
-import {BaseCommand} from '../cli/index.js'
+import {flow, BaseCommand} from '../cli/index.js'
 import {EXIT_CODES_HELP} from '../base/index.js'
 
 export default class Demo extends BaseCommand {

@@ -1,7 +1,6 @@
 import {Flags, type Interfaces} from '@oclif/core'
 import {PRODUCTS} from '../model/index.js'
-import {flow} from '../cli/index.js'
-import {BaseCommand} from '../cli/index.js'
+import {flow, BaseCommand} from '../cli/index.js'
 import {exitCodesHelp} from '../base/index.js'
 
 export default class Init extends BaseCommand {

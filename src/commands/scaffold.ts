@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../cli/index.js'
-import {BaseCommand} from '../cli/index.js'
+import {flow, BaseCommand} from '../cli/index.js'
 import {exitCodesHelp} from '../base/index.js'
 
 export default class Scaffold extends BaseCommand {

@@ -1,13 +1,10 @@
 import {existsSync} from 'node:fs'
 import {dirname, isAbsolute, resolve} from 'node:path'
-import type {CheckDefinition} from '../model/index.js'
-import {isSecretPath, type Environment} from '../model/index.js'
-import {formatDiagnostic, UsageError, type Diagnostic} from '../base/index.js'
-import {FileReadError, readRegularFile} from '../io/index.js'
-import {urlCredentials, type Redactor} from '../base/index.js'
+import {type CheckDefinition, isSecretPath, type Environment} from '../model/index.js'
+import {formatDiagnostic, UsageError, type Diagnostic, urlCredentials, type Redactor} from '../base/index.js'
+import {FileReadError, readRegularFile, readSource, type SourceDocument} from '../io/index.js'
 import {describeSchemaErrors, dottedPath} from './schema-errors.js'
 import {isReference, semanticProblems, walkStrings} from './semantics.js'
-import {readSource, type SourceDocument} from '../io/index.js'
 import {paramsCheckWanted, validators} from './validators.js'
 
 /** The names `check`, `validate` and `scaffold` look for when no --config is given. */

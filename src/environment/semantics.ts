@@ -1,5 +1,4 @@
-import {parseTimeout} from '../base/index.js'
-import {controlCharacter} from '../base/index.js'
+import {parseTimeout, controlCharacter} from '../base/index.js'
 import {serviceAccountProblems} from './accounts.js'
 import {isSecretSettingKey, type Connection, type Environment} from '../model/index.js'
 import {didYouMean} from './schema-errors.js'

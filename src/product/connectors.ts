@@ -1,5 +1,4 @@
-import type {PlanContext} from '../model/index.js'
-import type {Agent, Connection, ConnectionType, Connector, Environment} from '../model/index.js'
+import type {PlanContext, Agent, Connection, ConnectionType, Connector, Environment} from '../model/index.js'
 
 /** One connection of the environment, with the agent that runs it. */
 export interface PlannedConnection {

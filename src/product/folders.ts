@@ -1,7 +1,5 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {PlannedTarget} from '../model/index.js'
-import {PRODUCTS, type Environment, type Product} from '../model/index.js'
-import {versionRules} from '../model/index.js'
+import {type PlannedTarget, PRODUCTS, type Environment, type Product, versionRules} from '../model/index.js'
 import {isWindowsPath} from '../base/index.js'
 
 /** Who runs in a working directory: a separate or SaaS agent, the server, or the server with its integrated agent. */

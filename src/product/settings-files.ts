@@ -1,8 +1,7 @@
-import {FileReadError, readRegularFile} from '../io/index.js'
+import {FileReadError, readRegularFile, parseJsonc} from '../io/index.js'
 import {join} from 'node:path'
 import type {Diagnostic} from '../base/index.js'
 import {dottedPath} from '../environment/index.js'
-import {parseJsonc} from '../io/index.js'
 import {roleOf, settingsProblems, type SettingsFile} from './settings-rules.js'
 
 /** A settings file is a few kilobytes. */

@@ -1,7 +1,5 @@
-import type {CheckInstance} from '../model/index.js'
-import type {Environment} from '../model/index.js'
-import {parseConnectionString} from '../environment/index.js'
-import {writtenHost} from '../environment/index.js'
+import type {CheckInstance, Environment} from '../model/index.js'
+import {parseConnectionString, writtenHost} from '../environment/index.js'
 
 /**
  * The data-flow picture of an installation (DESIGN.md §5): its components (browsers, server,

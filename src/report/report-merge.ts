@@ -1,7 +1,7 @@
-import {UsageError} from '../base/index.js'
+import {UsageError, ExitCode, stripControl} from '../base/index.js'
 import type {Picture} from './picture.js'
 import {stat} from 'node:fs/promises'
-import {FileReadError, readRegularFile, sizeText} from '../io/index.js'
+import {FileReadError, readRegularFile, sizeText, jsonErrorWords} from '../io/index.js'
 import {buildReportSchema} from './report-schema.js'
 import type {Status} from '../model/index.js'
 import {sanitizeReport} from './report-sanitize.js'
@@ -19,9 +19,6 @@ import {
   type RunHost,
   type Summary,
 } from './report.js'
-import {ExitCode} from '../base/index.js'
-import {jsonErrorWords} from '../io/index.js'
-import {stripControl} from '../base/index.js'
 
 /**
  * The reports read by one command are JSON of at most this size together (100 agents' results

@@ -1,5 +1,4 @@
-import {STATUSES} from '../model/index.js'
-import {FLOWS} from '../model/index.js'
+import {STATUSES, FLOWS} from '../model/index.js'
 
 /** JSON Schema of the `--format json` report; committed as `schema/report.schema.json`. */
 export function buildReportSchema(): Record<string, unknown> {

@@ -9,13 +9,10 @@
  * the server's connection string for host.resources) is resolved for that check too, so that the
  * plan that runs is made from the real values.
  */
-import type {CheckDefinition, PlannedTarget} from '../model/index.js'
-import {resolveSecrets, type LoadedEnvironment} from '../environment/index.js'
-import type {Diagnostic} from '../base/index.js'
-import type {Environment} from '../model/index.js'
+import type {CheckDefinition, PlannedTarget, Environment} from '../model/index.js'
+import {resolveSecrets, type LoadedEnvironment, isReference, walkStrings} from '../environment/index.js'
+import type {Diagnostic, Redactor} from '../base/index.js'
 import {planChecks, type CheckInstance, type LeftOut, type PlanOptions} from './planner.js'
-import type {Redactor} from '../base/index.js'
-import {isReference, walkStrings} from '../environment/index.js'
 
 /** Every reference (as written) among the strings of a value: an instance's params. */
 export function referencesIn(value: unknown): string[] {

@@ -7,15 +7,16 @@ import {
   type PlannedTarget,
   type Role,
   type Stage,
+  type Environment,
+  docsForProduct,
+  type CheckInstance,
+  type Deselected,
 } from '../model/index.js'
-import type {Environment} from '../model/index.js'
 import {leftOutText, type LeftOutSummary} from '../report/index.js'
-import {docsForProduct} from '../model/index.js'
 import {idMatcher} from '../base/index.js'
 import type {Validators} from '../environment/index.js'
 
 export type {CheckInstance, Deselected} from '../model/index.js'
-import type {CheckInstance, Deselected} from '../model/index.js'
 
 /** The skip reason of an instance the user's own selection left out. */
 const DESELECTED_REASON: Record<Deselected['flag'], string> = {

@@ -1,13 +1,8 @@
 import {performance} from 'node:perf_hooks'
-import type {Finding} from '../model/index.js'
-import {formatDuration} from '../base/index.js'
-import {Interruption} from '../base/index.js'
-import type {Waiver} from '../model/index.js'
+import type {Finding, Waiver} from '../model/index.js'
+import {formatDuration, Interruption, type Redactor, stripControlDeep} from '../base/index.js'
 import type {CheckInstance} from './planner.js'
-import type {Redactor} from '../base/index.js'
-import {stripControlDeep} from '../base/index.js'
-import {plainTlsResult} from '../report/index.js'
-import {worst, type CheckResult} from '../report/index.js'
+import {plainTlsResult, worst, type CheckResult} from '../report/index.js'
 
 export interface RunOptions {
   concurrency: number

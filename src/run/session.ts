@@ -1,15 +1,21 @@
 import {isAbsolute, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
-import type {CheckDefinition, Stage} from '../model/index.js'
-import {loadEnvironmentOrThrow, type LoadedEnvironment} from '../environment/index.js'
-import {parseTimeout} from '../base/index.js'
-import {UsageError} from '../base/index.js'
-import {interruptedExitCode} from '../base/index.js'
-import {idMatcher, selectorToRegExp, splitList} from '../base/index.js'
-import {leftOutSummary, type CheckInstance, type LeftOut} from './planner.js'
-import type {systemHostOf} from '../report/index.js'
-import {maskUrlPasswords, redactor} from '../base/index.js'
+import type {CheckDefinition, Stage, Environment} from '../model/index.js'
+import {loadEnvironmentOrThrow, type LoadedEnvironment, walkStrings} from '../environment/index.js'
 import {
+  parseTimeout,
+  UsageError,
+  interruptedExitCode,
+  idMatcher,
+  selectorToRegExp,
+  splitList,
+  maskUrlPasswords,
+  redactor,
+  stripControl,
+} from '../base/index.js'
+import {leftOutSummary, type CheckInstance, type LeftOut} from './planner.js'
+import {
+  type systemHostOf,
   exitCodeFor,
   leftOutText,
   summarize,
@@ -17,10 +23,7 @@ import {
   type EnvironmentSummary,
   type Report,
 } from '../report/index.js'
-import type {Environment} from '../model/index.js'
 import {runChecks} from './runner.js'
-import {walkStrings} from '../environment/index.js'
-import {stripControl} from '../base/index.js'
 
 /** The options of `check` that shape a run, independent of how the command parses them. */
 export interface SessionOptions {

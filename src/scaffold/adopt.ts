@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
-import {readTemplate} from '../io/index.js'
+import {readTemplate, FileReadError, readRegularFile, parseJsonc} from '../io/index.js'
 import {
   isSecretSettingKey,
   SECURE_SOCKET_OPTIONS,
@@ -9,17 +9,12 @@ import {
   type Environment,
   type Product,
   type Topology,
+  VERSIONS,
 } from '../model/index.js'
-import {UsageError} from '../base/index.js'
-import {FileReadError, readRegularFile} from '../io/index.js'
-import {urlCredentials} from '../base/index.js'
-import {VERSIONS} from '../model/index.js'
+import {UsageError, urlCredentials, isWindowsPath} from '../base/index.js'
 import {isProtectedPassword} from '../probes/pki/index.js'
-import {isWindowsPath} from '../base/index.js'
-import {MAX_SETTINGS_BYTES} from '../product/index.js'
-import {roleOf, settingOf as get} from '../product/index.js'
+import {MAX_SETTINGS_BYTES, roleOf, settingOf as get} from '../product/index.js'
 import {suggestedConnectionString} from './init.js'
-import {parseJsonc} from '../io/index.js'
 import {detectProductPrefix} from './plan.js'
 import {readWebConfig, renderJson} from './render.js'
 import {agentData, PLACEHOLDER_PREFIX, scaffoldTarget, serverData} from './settings.js'

@@ -1,7 +1,6 @@
 import {chmod, lstat, mkdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {readRegularFile} from '../io/index.js'
-import {createExclusive, FileExistsError, replaceFile, writeError} from '../io/index.js'
+import {readRegularFile, createExclusive, FileExistsError, replaceFile, writeError} from '../io/index.js'
 import type {Redactor} from '../base/index.js'
 import {maskSettingsSecrets} from './mask.js'
 import type {PlannedItem} from './plan.js'

@@ -2,8 +2,7 @@ import type {Agent, Environment, ServerSection} from '../model/index.js'
 import {isReference} from '../environment/index.js'
 import {loadCertificateFile} from '../probes/pki/index.js'
 import {expectedSite, type ExpectedSite} from '../product/index.js'
-import {isWindowsPath} from '../base/index.js'
-import {psString} from '../base/index.js'
+import {isWindowsPath, psString} from '../base/index.js'
 import type {ScaffoldTarget} from './settings.js'
 
 /**

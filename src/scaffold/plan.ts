@@ -1,20 +1,19 @@
 import {existsSync} from 'node:fs'
 import {readdir} from 'node:fs/promises'
-import {versionRules} from '../model/index.js'
-import {UsageError} from '../base/index.js'
-import {urlCredentials} from '../base/index.js'
-import {FileReadError, readRegularFile} from '../io/index.js'
-import {MAX_SETTINGS_BYTES} from '../product/index.js'
+import {versionRules, type Environment} from '../model/index.js'
+import {UsageError, urlCredentials, isWindowsPath, psString, shString} from '../base/index.js'
+import {FileReadError, readRegularFile, readTemplate, parseJsonc} from '../io/index.js'
+import {
+  MAX_SETTINGS_BYTES,
+  certificateFilesOf,
+  folderRules,
+  SETTINGS_FILE_NAMES,
+  serverOnlyKeys,
+  type ExpectedSite,
+} from '../product/index.js'
 import {join} from 'node:path'
-import {readTemplate} from '../io/index.js'
-import type {Environment} from '../model/index.js'
-import {certificateFilesOf, folderRules, SETTINGS_FILE_NAMES} from '../product/index.js'
 import {MAX_CERTIFICATE_BYTES} from '../probes/pki/index.js'
-import {serverOnlyKeys} from '../product/index.js'
 import {outsideCertificates, relocatePath, type OutsideCertificate} from './certificates.js'
-import {isWindowsPath} from '../base/index.js'
-import {psString, shString} from '../base/index.js'
-import {parseJsonc} from '../io/index.js'
 import {
   deepMerge,
   jsonText,
@@ -26,7 +25,6 @@ import {
 } from './render.js'
 import {agentData, serverData, PLACEHOLDER_PREFIX, type ScaffoldTarget} from './settings.js'
 import {iisSite, iisVariables} from './iis.js'
-import type {ExpectedSite} from '../product/index.js'
 
 /** One thing scaffold writes. Paths are absolute; `relative` is what reports show. */
 export interface PlannedItem {

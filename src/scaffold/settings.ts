@@ -1,6 +1,5 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {Agent, CertificateRef, Environment} from '../model/index.js'
-import {isSecretSettingKey} from '../model/index.js'
+import {type Agent, type CertificateRef, type Environment, isSecretSettingKey} from '../model/index.js'
 import {isReference, ldapAuthType} from '../environment/index.js'
 import {escapeSettingsPassword} from '../probes/pki/index.js'
 import {isWindowsPath} from '../base/index.js'

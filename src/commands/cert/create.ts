@@ -1,8 +1,6 @@
 import {Flags} from '@oclif/core'
-import {flow} from '../../cli/index.js'
-import {BaseCommand} from '../../cli/index.js'
+import {flow, BaseCommand, MIN_NEW_PASSWORD} from '../../cli/index.js'
 import {exitCodesHelp} from '../../base/index.js'
-import {MIN_NEW_PASSWORD} from '../../cli/index.js'
 
 export default class CertCreate extends BaseCommand {
   static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'

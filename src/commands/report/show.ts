@@ -1,6 +1,5 @@
 import {Args} from '@oclif/core'
-import {flow} from '../../cli/index.js'
-import {BaseCommand} from '../../cli/index.js'
+import {flow, BaseCommand} from '../../cli/index.js'
 import {exitCodesHelp} from '../../base/index.js'
 import {REPORT_FLAGS} from '../../report/formats/index.js'
 

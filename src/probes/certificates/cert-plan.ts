@@ -1,6 +1,5 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {PlannedTarget} from '../../model/index.js'
-import type {CertificateRef, Environment} from '../../model/index.js'
+import type {PlannedTarget, CertificateRef, Environment} from '../../model/index.js'
 import type {CertKind, CertParams} from './cert-verdicts.js'
 import {isWindowsPath} from '../../base/index.js'
 import {writtenHost} from '../../environment/index.js'

@@ -1,6 +1,5 @@
 import {X509Certificate} from 'node:crypto'
-import {effectivePassword, loadCertificateFile, type LoadedCertificateFile} from '../pki/index.js'
-import {verifyChain} from '../pki/index.js'
+import {effectivePassword, loadCertificateFile, type LoadedCertificateFile, verifyChain} from '../pki/index.js'
 import type {CertFacts, CertParams} from './cert-verdicts.js'
 
 /** Probe for any certificate reference: opens the PFX (or the store entry on Windows). */

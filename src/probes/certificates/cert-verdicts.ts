@@ -1,7 +1,14 @@
 import type {Finding} from '../../model/index.js'
-import type {LoadFailure, LoadedCertificateFile} from '../pki/index.js'
-import {tlsKeyFindings} from '../pki/index.js'
-import {certSummary, daysUntil, isWeakSignature, OID_SERVER_AUTH, type CertificateInfo} from '../pki/index.js'
+import {
+  type LoadFailure,
+  type LoadedCertificateFile,
+  tlsKeyFindings,
+  certSummary,
+  daysUntil,
+  isWeakSignature,
+  OID_SERVER_AUTH,
+  type CertificateInfo,
+} from '../pki/index.js'
 
 /** Which certificate of the product, and what it must satisfy. */
 export type CertKind = 'encryption' | 'identity-server' | 'tls'

@@ -6,8 +6,7 @@ import {transportMode, type SmtpSettings} from './smtp-settings.js'
 export type {SmtpSettings}
 import {resolveName, ResolutionError} from '../dns/index.js'
 import {isIpLiteral} from '../tls/index.js'
-import {trustedCAs} from '../pki/index.js'
-import {describeCertificate, type CertificateInfo} from '../pki/index.js'
+import {trustedCAs, describeCertificate, type CertificateInfo} from '../pki/index.js'
 
 /** The SMTP dialogue's phases, in order: the one that failed is named in every verdict. */
 export type SmtpPhase = 'dns' | 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'auth' | 'send'

@@ -1,6 +1,5 @@
 import {isAbsolute, resolve} from 'node:path'
-import type {PlannedTarget} from '../../model/index.js'
-import type {Environment} from '../../model/index.js'
+import type {PlannedTarget, Environment} from '../../model/index.js'
 import {ConnectionStringError, parseConnectionString, type EncryptMode} from '../../environment/index.js'
 
 /** What the sql.* probes need: the parsed connection string, resolved credentials, network. */

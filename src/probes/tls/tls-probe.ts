@@ -1,8 +1,7 @@
 import {connect as netConnect, type Socket} from 'node:net'
 import tls from 'node:tls'
 import {resolveName, ResolutionError, type Resolution} from '../dns/index.js'
-import {trustedContext} from '../pki/index.js'
-import {describeCertificate, type CertificateInfo} from '../pki/index.js'
+import {trustedContext, describeCertificate, type CertificateInfo} from '../pki/index.js'
 
 /** What a TLS handshake showed, or the phase where it stopped. */
 export interface TlsFacts {

@@ -1,7 +1,5 @@
-import type {LoadedCertificateFile} from '../pki/index.js'
-import {psString} from '../../base/index.js'
-import {sharedAnswers} from '../../base/index.js'
-import {describeCertificate} from '../pki/index.js'
+import {type LoadedCertificateFile, describeCertificate} from '../pki/index.js'
+import {psString, sharedAnswers} from '../../base/index.js'
 
 /**
  * Windows facts through PowerShell (execa), always answering JSON so that nothing depends on the

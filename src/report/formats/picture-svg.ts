@@ -1,6 +1,5 @@
 import {SEVERITY, STATUSES, type Status} from '../../model/index.js'
-import {placesAbout, type Picture, type PictureNode} from '../index.js'
-import {worst, type CheckResult} from '../index.js'
+import {placesAbout, type Picture, type PictureNode, worst, type CheckResult} from '../index.js'
 
 /**
  * The data-flow picture of the HTML report, laid out by elkjs (layered) at report time and drawn

@@ -1,6 +1,5 @@
 import {FLOWS, SEVERITY, type Finding, type Flow, type Status} from '../../model/index.js'
-import {formatDuration} from '../../base/index.js'
-import {interruptionName} from '../../base/index.js'
+import {formatDuration, interruptionName} from '../../base/index.js'
 import {rowOrigin, type CheckResult, type Report} from '../index.js'
 import {plainStyle, type Style} from './style.js'
 
