@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {flow, BaseCommand} from '../cli/index.js'
 import {exitCodesHelp} from '../base/index.js'
+import type {CertificateItem} from '../scaffold/index.js'
 
 export default class Scaffold extends BaseCommand {
   static override summary = 'Create the working directory and settings files of an agent (or of the server, integrated)'
@@ -92,25 +93,20 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
 
   async run() {
     const {flags} = await this.parse(Scaffold)
-    const [
-      {loadChecks},
-      {discoverConfig, loadEnvironmentOrThrow},
-      {redactor},
-      {UsageError},
-      {resolve, join, relative},
-      {existsSync},
-    ] = await Promise.all([
-      import('../run/registry.js'),
-      import('../environment/config.js'),
-      import('../base/redact.js'),
-      import('../base/errors.js'),
-      import('node:path'),
-      import('node:fs'),
-    ])
-    const [{scaffoldTarget}, {planScaffold}, {applyPlan}] = await Promise.all([
+    const [{loadChecks}, {discoverConfig, loadEnvironmentOrThrow}, {redactor}, {UsageError}, {resolve}, {existsSync}] =
+      await Promise.all([
+        import('../run/registry.js'),
+        import('../environment/config.js'),
+        import('../base/redact.js'),
+        import('../base/errors.js'),
+        import('node:path'),
+        import('node:fs'),
+      ])
+    const [{scaffoldTarget}, {planScaffold}, {applyPlan}, {scaffoldText}] = await Promise.all([
       import('../scaffold/settings.js'),
       import('../scaffold/plan.js'),
       import('../scaffold/apply.js'),
+      import('../scaffold/summary.js'),
     ])
     const file = discoverConfig(flags.config)
     // Static: what is not resolvable becomes a placeholder rather than an error.
@@ -152,132 +148,23 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     // Said as created when this run made it (the certificates may be written before the folders).
     const existedBefore = existsSync(t.workingDirectory)
     let generated: string | undefined
-    const extra: {relative: string; action: string; note?: string}[] = []
+    const extra: CertificateItem[] = []
     const certificateNotes: string[] = []
     if (flags['generate-certificates']) {
-      const [{certificatesToMake}, {loadCertificateFile}, {isReference}, {linkOnTheWay}] = await Promise.all([
-        import('../scaffold/certificates.js'),
-        import('../probes/pki/certificates.js'),
-        import('../environment/semantics.js'),
-        import('../scaffold/apply.js'),
-      ])
-      const {make, notes} = certificatesToMake(env, t, index, loaded.baseDir, flags['server-target'])
-      certificateNotes.push(...notes)
-      // The settings name it as the product's host sees it (the environment file's path).
-      generated = make.find((m) => m.purpose === 'encryption')?.settingsPath
-      if (t.settingsWorkingDirectory && make.length)
-        certificateNotes.push(
-          `the certificates are written under ${shownTarget}, as the settings name them under ${t.settingsWorkingDirectory}: copy ${shownTarget} there (the environment file and the settings keep the paths of the product's host)`,
-        )
-      // Everything is judged before anything is written: a missing password or source leaves no
-      // half-made set of certificates.
-      const todo: {m: (typeof make)[number]; password: string; der?: Buffer}[] = []
-      for (const m of make) {
-        const rel = relative(t.workingDirectory, m.path)
-        // A private key is never written through a link (a Certificates that points elsewhere).
-        const link = rel.startsWith('..') ? undefined : await linkOnTheWay(m.path, rel.replace(/\\/g, '/'), true)
-        if (link) {
-          if (generated === m.settingsPath) generated = undefined
-          extra.push({
-            relative: rel,
-            action: 'skipped',
-            note: `${link} is a symbolic link: not followed, no certificate written through it`,
-          })
-          continue
-        }
-        if (existsSync(m.path)) {
-          extra.push({relative: rel, action: 'unchanged', note: 'exists: kept (delete it to create a new one)'})
-          continue
-        }
-        const what =
-          m.purpose === 'identity-server-public'
-            ? `the public part of ${m.publicFrom!.field} (no private key)`
-            : m.purpose === 'tls'
-              ? `RSA 2048, SHA-256, self-signed for ${m.dnsNames!.join(', ')}: clients must trust it`
-              : 'RSA 2048, SHA-256, 3DES PFX'
-        if (flags['dry-run']) {
-          extra.push({relative: rel, action: 'created', note: `${what} (not written: --dry-run)`})
-          continue
-        }
-        const fromEnv = m.purpose === 'encryption' && flags['password-env']
-        const password = fromEnv ? process.env[flags['password-env']!] : m.password
-        if (fromEnv && password === undefined)
-          throw new UsageError(`--password-env ${flags['password-env']}: the environment variable is not set`)
-        if (password === undefined || isReference(password))
-          throw new UsageError(
-            `--generate-certificates needs the password of ${m.field}`,
-            [],
-            `set the variable behind ${m.field}.password${password ? ` (${password})` : ''}${m.purpose === 'encryption' ? ', or pass --password-env VAR' : ''}`,
-          )
-        redactor.add(password)
-        let der: Buffer | undefined
-        if (m.publicFrom) {
-          const from = m.publicFrom
-          const serverHint = `scaffold the server first (idm-preflight scaffold -c ${flags.config ?? file} --server --generate-certificates), or on the server's host: idm-preflight cert create --public-from ${from.path} --out ${m.path} (then copy it here)`
-          if (from.password === undefined || isReference(from.password))
-            throw new UsageError(
-              `${m.field}: its public part comes from ${from.field}, whose password is not set${from.password ? ` (${from.password})` : ''}`,
-              [],
-              `set the variable behind ${from.field}.password`,
-            )
-          redactor.add(from.password)
-          const r = await loadCertificateFile(from.path, from.password)
-          if (!r.ok || !r.file.ders[0]) {
-            throw new UsageError(
-              `${m.field}: its public part comes from ${from.field} (${from.path}), which ${r.ok ? 'holds no certificate' : `cannot be opened: ${r.detail}`}`,
-              [],
-              serverHint,
-            )
-          }
-          der = Buffer.from(r.file.ders[0], 'base64')
-        }
-        todo.push({m, password, ...(der ? {der} : {})})
-      }
-      if (todo.length) {
-        const [{createCertificate, publicPartPfx}, {createExclusive, FileExistsError, writeError}, {mkdir}, {dirname}] =
-          await Promise.all([
-            import('../probes/pki/cert-create.js'),
-            import('../io/write.js'),
-            import('node:fs/promises'),
-            import('node:path'),
-          ])
-        for (const {m, password, der} of todo) {
-          const rel = relative(t.workingDirectory, m.path)
-          let bytes: Buffer
-          let note: string
-          if (der) {
-            bytes = await publicPartPfx(der, password, '3des')
-            note = `the public part of ${m.publicFrom!.field}, no private key`
-          } else {
-            const c = await createCertificate({
-              subject: m.subject,
-              days: 730,
-              keySize: 2048,
-              password,
-              encryption: '3des',
-              ...(m.dnsNames ? {dnsNames: m.dnsNames} : {}),
-            })
-            bytes = c.pfx
-            note = `RSA 2048, SHA-256, thumbprint ${c.info.thumbprint}${m.dnsNames ? `, self-signed for ${m.dnsNames.join(', ')}: clients must trust it` : ''}`
-          }
-          await mkdir(dirname(m.path), {recursive: true}).catch((e: unknown) => {
-            throw writeError(e, dirname(m.path))
-          })
-          // Created in one step: if another run wrote it meanwhile, that one is kept and referenced.
-          const made = await createExclusive(m.path, bytes, {mode: 0o600}).then(
-            () => true,
-            (e: unknown) => {
-              if (e instanceof FileExistsError) return false
-              throw writeError(e, m.path)
-            },
-          )
-          extra.push(
-            made
-              ? {relative: rel, action: 'created', note}
-              : {relative: rel, action: 'unchanged', note: 'created by another run meanwhile: kept'},
-          )
-        }
-      }
+      const {makeCertificates} = await import('../scaffold/make-certificates.js')
+      const made = await makeCertificates(env, t, {
+        index,
+        baseDir: loaded.baseDir,
+        serverTarget: flags['server-target'],
+        shownTarget,
+        dryRun: flags['dry-run'],
+        passwordEnv: flags['password-env'],
+        config: flags.config ?? file,
+        redactor,
+      })
+      generated = made.generated
+      extra.push(...made.extra)
+      certificateNotes.push(...made.notes)
     }
 
     const {items, productPrefix, prefixSource, outside, site} = await planScaffold(env, t, loaded.baseDir, {
@@ -317,64 +204,25 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
         ),
       )
     const all = [...results, ...extra]
-    if (!this.jsonEnabled()) {
-      const verb = (a: string) => (flags['dry-run'] && a !== 'unchanged' && a !== 'skipped' ? `would be ${a}` : a)
-      const lines = [
-        `${flags['dry-run'] ? 'Plan for' : 'Scaffolded'} ${t.role === 'agent' ? `agent ${t.owner}` : t.agent ? 'the server (with its integrated agent)' : 'the server'} in ${t.workingDirectory}${targetFrom ? ` (from ${targetFrom})` : ''} (${productPrefix}-${t.role === 'agent' ? 'Agent' : 'Server'}.dll: ${prefixSource})`,
-      ]
-      for (const r of all) {
-        const detail = ['mode' in r && r.mode ? `mode ${r.mode}` : '', r.note ?? ''].filter(Boolean).join(', ')
-        lines.push(`  ${verb(r.action).padEnd(18)} ${r.relative}${detail ? `  (${detail})` : ''}`)
-      }
-      if (flags['dry-run'])
-        for (const r of results) if (r.diff && r.action !== 'unchanged') lines.push('', r.diff.trimEnd())
-      const skipped = results.filter((r) => r.action === 'skipped')
-      if (skipped.length) {
-        lines.push(
-          '',
-          `${skipped.length} file${skipped.length === 1 ? '' : 's'} differ${skipped.length === 1 ? 's' : ''} from what would be written and ${skipped.length === 1 ? 'was' : 'were'} kept; see the diff with --dry-run, replace with --force (a .bak is kept)`,
-        )
-        if (!flags['dry-run']) for (const r of skipped) if (r.diff) lines.push(r.diff.trimEnd())
-      }
-      if (placeholders.length) {
-        lines.push(
-          '',
-          `${placeholders.length} value${placeholders.length === 1 ? '' : 's'} to provide (set the variables and run scaffold --force again, or edit the files):`,
-        )
-        for (const p of placeholders) lines.push(`  ${p}`)
-        lines.push(`  idm-preflight validate --workdir ${shownTarget} lists what is left`)
-      }
-      if (environmentChange)
-        lines.push(
-          '',
-          `The settings now use the generated certificate, but ${file} ${environmentChange.current ? `names ${environmentChange.current}` : 'names no file'} in ${environmentChange.field}: check would judge another file. Change it to:`,
-          `  at ${environmentChange.field.replace(/\.encryptionCertificate$/, '')}:`,
-          `    ${environmentChange.yaml}`,
-        )
-      for (const n of certificateNotes) lines.push('', `note: ${n}`)
-      const notCopied = outside.filter((c) => !c.copied)
-      if (notCopied.length) {
-        lines.push(
-          '',
-          "Certificates outside the working directory: the settings hold this path, which must exist on the product's host:",
-        )
-        for (const c of notCopied) lines.push(`  ${c.setting}: ${c.path}`)
-        lines.push(
-          "  --copy-certificates copies them into Runtime and references ./<name>.pfx, as the docs' examples do",
-        )
-      }
-      lines.push(
-        '',
-        `install-iis-site.ps1 makes pool ${site.poolName} and site ${site.siteName} (https ${site.hostName || '*'}:${site.port}${site.pfxFile ? `, certificate ${site.thumbprint ? `${site.thumbprint} ` : ''}imported from ${site.pfxFile}` : site.thumbprint ? `, certificate ${site.thumbprint}` : site.certSubject ? `, certificate "${site.certSubject}"` : ''}); -WhatIf shows what it would change`,
+    if (!this.jsonEnabled())
+      await this.out(
+        scaffoldText({
+          dryRun: flags['dry-run'],
+          target: t,
+          targetFrom,
+          shownTarget,
+          file,
+          productPrefix,
+          prefixSource,
+          results,
+          extra,
+          placeholders,
+          environmentChange,
+          certificateNotes,
+          outside,
+          site,
+        }),
       )
-      for (const n of site.notes) lines.push(`  note: ${n}`)
-      if (!flags['dry-run'])
-        lines.push(
-          '',
-          `Next: apply the folder rights with ${join(shownTarget, process.platform === 'win32' ? 'set-permissions.ps1' : 'set-permissions.sh')}, create the IIS site with install-iis-site.ps1 (Windows, as an administrator), then idm-preflight check --stage after`,
-        )
-      await this.out(`${lines.join('\n')}\n`)
-    }
     // CI notices what is left to do: a file kept because it differs, or a value still to provide.
     const exitCode = [...results, ...extra].some((r) => r.action === 'skipped') || placeholders.length ? 3 : 0
     process.exitCode = exitCode

@@ -4,3 +4,4 @@
  * destroying a user's file; `init`'s questions and `init --from-workdir` (adopt).
  */
 export {scaffoldTarget} from './settings.js'
+export type {CertificateItem} from './make-certificates.js'
