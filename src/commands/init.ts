@@ -182,7 +182,7 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
     const given: Record<string, string | undefined> = {}
     for (const q of QUESTIONS) given[q.name] = (flags as Record<string, unknown>)[q.flag] as string | undefined
     const prompts = interactive ? await import('@inquirer/prompts') : undefined
-    const ask: import('../scaffold/init.js').Asker | undefined = prompts && {
+    const ask: import('../scaffold/index.js').Asker | undefined = prompts && {
       select: (q, choices, def) => prompts.select({message: q.message, choices, default: def}),
       input: (q, def, validate) =>
         prompts.input({
@@ -382,7 +382,7 @@ interface ScaffoldStep {
 /** The scaffold commands these answers call for: the server first (on premises), then the agent. */
 function scaffoldSteps(
   a: Record<string, string | undefined>,
-  certificates: import('../scaffold/init.js').NamedCertificate[],
+  certificates: import('../scaffold/index.js').NamedCertificate[],
   out: string,
   shWord: (v: string) => string,
 ): ScaffoldStep[] {

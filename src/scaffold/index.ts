@@ -5,3 +5,4 @@
  */
 export {scaffoldTarget} from './settings.js'
 export type {CertificateItem} from './make-certificates.js'
+export type {Asker, NamedCertificate} from './init.js'

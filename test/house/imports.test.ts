@@ -85,6 +85,13 @@ function edgesOf(file: string): Edge[] {
   const visit = (node: ts.Node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier)
       add((node.moduleSpecifier as ts.StringLiteral).text, false)
+    // `import('../x.js').T` in a type: no load at run time, so it keeps the rules of a static import.
+    else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    )
+      add(node.argument.literal.text, false)
     else if (
       ts.isCallExpression(node) &&
       node.expression.kind === ts.SyntaxKind.ImportKeyword &&
