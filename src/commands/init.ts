@@ -174,7 +174,16 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
       import('../environment/yaml-out.js'),
       import('../io/write.js'),
     ])
-    const {QUESTIONS, environmentFromAnswers, resolveAnswers, AnswerError, questionOf, commandLine, shWord} = init
+    const {
+      QUESTIONS,
+      environmentFromAnswers,
+      resolveAnswers,
+      AnswerError,
+      questionOf,
+      commandLine,
+      shWord,
+      scaffoldSteps,
+    } = init
     const out = resolve(flags.out)
     await write.refuseOverwrite(out, flags.out, flags.force)
     const interactive =
@@ -334,7 +343,7 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
    */
   private async offerScaffold(
     prompts: typeof import('@inquirer/prompts'),
-    steps: ScaffoldStep[],
+    steps: import('../scaffold/index.js').ScaffoldStep[],
     out: string,
   ): Promise<void> {
     const {isWindowsPath} = await import('../base/paths.js')
@@ -369,45 +378,3 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
 }
 
 type InitFlags = Interfaces.InferredFlags<typeof Init.flags> & {json?: boolean}
-
-interface ScaffoldStep {
-  workingDirectory: string
-  args: string[]
-  command: string
-  note?: string
-  /** The password variables scaffold --generate-certificates needs for this step. */
-  variables: string[]
-}
-
-/** The scaffold commands these answers call for: the server first (on premises), then the agent. */
-function scaffoldSteps(
-  a: Record<string, string | undefined>,
-  certificates: import('../scaffold/index.js').NamedCertificate[],
-  out: string,
-  shWord: (v: string) => string,
-): ScaffoldStep[] {
-  const step = (side: 'server' | 'agent', wd: string | undefined, server: boolean): ScaffoldStep | undefined => {
-    if (!wd) return undefined
-    const mine = certificates.filter((c) =>
-      side === 'server' ? c.field.startsWith('server.') : c.field.startsWith('agents['),
-    )
-    const create = mine.filter((c) => c.how === 'create')
-    const args = [...(server ? ['--server'] : []), ...(create.length ? ['--generate-certificates'] : [])]
-    return {
-      workingDirectory: wd,
-      args,
-      command: ['idm-preflight scaffold -c', shWord(out), ...args].join(' '),
-      ...(server && a.topology === 'on-prem-separate'
-        ? {note: "the server's first: the agent's IdentityServer is its public part"}
-        : {}),
-      variables: create.map((c) => c.variable).filter((v): v is string => v !== undefined),
-    }
-  }
-  if (a.topology === 'on-prem-integrated')
-    return [step('server', a.serverWorkingDirectory, false)].filter((x) => x !== undefined)
-  const steps = [
-    ...(a.topology === 'on-prem-separate' ? [step('server', a.serverWorkingDirectory, true)] : []),
-    step('agent', a.agentWorkingDirectory, false),
-  ]
-  return steps.filter((x) => x !== undefined)
-}

@@ -5,4 +5,4 @@
  */
 export {scaffoldTarget} from './settings.js'
 export type {CertificateItem} from './make-certificates.js'
-export type {Asker, NamedCertificate} from './init.js'
+export type {Asker, NamedCertificate, ScaffoldStep} from './init.js'

@@ -822,3 +822,46 @@ export function suggestedConnectionString(
   const who = auth === 'sql' ? 'User ID=<login>;Password=<password>' : 'Integrated Security=SSPI'
   return `Data Source=${server};Database=${database};${who};Encrypt=true;Min Pool Size=10`
 }
+
+/** One scaffold command init's answers call for, and what it needs to run here. */
+export interface ScaffoldStep {
+  workingDirectory: string
+  args: string[]
+  command: string
+  note?: string
+  /** The password variables scaffold --generate-certificates needs for this step. */
+  variables: string[]
+}
+
+/** The scaffold commands these answers call for: the server first (on premises), then the agent. */
+export function scaffoldSteps(
+  a: Record<string, string | undefined>,
+  certificates: NamedCertificate[],
+  out: string,
+  shWord: (v: string) => string,
+): ScaffoldStep[] {
+  const step = (side: 'server' | 'agent', wd: string | undefined, server: boolean): ScaffoldStep | undefined => {
+    if (!wd) return undefined
+    const mine = certificates.filter((c) =>
+      side === 'server' ? c.field.startsWith('server.') : c.field.startsWith('agents['),
+    )
+    const create = mine.filter((c) => c.how === 'create')
+    const args = [...(server ? ['--server'] : []), ...(create.length ? ['--generate-certificates'] : [])]
+    return {
+      workingDirectory: wd,
+      args,
+      command: ['idm-preflight scaffold -c', shWord(out), ...args].join(' '),
+      ...(server && a.topology === 'on-prem-separate'
+        ? {note: "the server's first: the agent's IdentityServer is its public part"}
+        : {}),
+      variables: create.map((c) => c.variable).filter((v): v is string => v !== undefined),
+    }
+  }
+  if (a.topology === 'on-prem-integrated')
+    return [step('server', a.serverWorkingDirectory, false)].filter((x) => x !== undefined)
+  const steps = [
+    ...(a.topology === 'on-prem-separate' ? [step('server', a.serverWorkingDirectory, true)] : []),
+    step('agent', a.agentWorkingDirectory, false),
+  ]
+  return steps.filter((x) => x !== undefined)
+}
