@@ -8,7 +8,7 @@ import {
   ownedBy,
   sourcesRootPathsOf,
 } from '../src/product/index.js'
-import {insideRoot, type Facts, type FileSpec, type Params} from '../src/probes/files/index.js'
+import {insideRoot, type Facts, type FileSpec, type Params, probeFiles} from '../src/probes/files/index.js'
 import {isWindowsPath} from '../src/base/index.js'
 
 /** Most directory entries read to find a regex's newest file: a drop folder, not a file system. */
@@ -73,7 +73,6 @@ export default defineCheck<Params, Facts>({
   },
   title: (p) => `${p.connection} → ${p.files.map((f) => f.path).join(', ') || p.outputFolders.join(', ')}`,
   async probe(p, ctx) {
-    const {probeFiles} = await import('../src/probes/files/files-probe.js')
     return probeFiles(p, ctx.signal, MAX_ENTRIES)
   },
   evaluate(p, f): Finding[] {

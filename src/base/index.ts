@@ -24,3 +24,4 @@ export {Redactor, clip, maskUrlPasswords, redactor, urlCredentials} from './reda
 export {abortable, sharedAnswers} from './shared-answer.js'
 export {didYouMean, levenshtein} from './suggest.js'
 export {controlCharacter, stripControl, stripControlDeep} from './terminal.js'
+export {containing} from './suggest.js'

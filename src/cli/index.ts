@@ -5,3 +5,4 @@
 export {BaseCommand} from './base-command.js'
 export {flow} from './help.js'
 export {MIN_NEW_PASSWORD} from './secret-input.js'
+export {refuseArgvPassword, readPassword} from './secret-input.js'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {flow, BaseCommand} from '../cli/index.js'
-import {EXIT_CODES_HELP} from '../base/index.js'
+import {EXIT_CODES_HELP, Interruption, UsageError, redactor} from '../base/index.js'
 
 export default class Check extends BaseCommand {
   static override summary = 'Check an environment before or after installing Identity Manager'
@@ -107,7 +107,6 @@ ${EXIT_CODES_HELP}`)
     // Not `once`: a library's exit hook (signal-exit) re-raises the signal when it finds no other
     // listener left, which killed the run before it could write its report.
     const abort = new AbortController()
-    const {Interruption} = await import('../base/exit-codes.js')
     const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
       if (abort.signal.aborted) process.exit(new Interruption(signal).exitCode)
       abort.abort(new Interruption(signal))
@@ -129,7 +128,6 @@ ${EXIT_CODES_HELP}`)
     // --json is the JSON report on stdout: another --format for stdout would be silently dropped
     // (with --output, the file gets that format and stdout the JSON).
     if (this.jsonEnabled() && flags.format && flags.format !== 'json' && !flags.output?.length) {
-      const {UsageError} = await import('../base/errors.js')
       throw new UsageError(
         `--json and --format ${flags.format} conflict: --json prints the JSON report on stdout`,
         [],
@@ -149,7 +147,6 @@ ${EXIT_CODES_HELP}`)
     // A plan is a list, not a report: written as text or JSON only, never as text under another name.
     const notPlan = flags.plan ? outputs.find((o) => o.format !== 'text' && o.format !== 'json') : undefined
     if (flags.plan && (notPlan || (format !== 'text' && format !== 'json'))) {
-      const {UsageError} = await import('../base/errors.js')
       const f = notPlan?.format ?? format
       throw new UsageError(
         `--plan prints the plan as text or JSON, not as ${f}${notPlan && !flags.format ? ` (from ${notPlan.file})` : ''}`,
@@ -269,10 +266,9 @@ async function writeConfigurationError(
   config: string,
   e: Error & {diagnostics?: {message: string; path: string; line: number; severity: string}[]},
 ): Promise<void> {
-  const [{xmlAttr, xmlText}, {writeOutput}, {redactor}] = await Promise.all([
+  const [{xmlAttr, xmlText}, {writeOutput}] = await Promise.all([
     import('../report/formats/junit.js'),
     import('../io/write.js'),
-    import('../base/redact.js'),
   ])
   const errors = (e.diagnostics ?? []).filter((d) => d.severity === 'error')
   const detail = [e.message, ...errors.map((d) => `${config}:${d.line}  ${d.path}  ${redactor.redact(d.message)}`)]

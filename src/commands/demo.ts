@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {flow, BaseCommand} from '../cli/index.js'
-import {EXIT_CODES_HELP} from '../base/index.js'
+import {EXIT_CODES_HELP, Interruption, redactor} from '../base/index.js'
 
 export default class Demo extends BaseCommand {
   static override summary = 'Run idm-preflight against a built-in sandbox environment on 127.0.0.1'
@@ -53,16 +53,15 @@ ${EXIT_CODES_HELP}`)
       {render},
       {writeFileAtomic},
     ] = await Promise.all([
-      import('../sandbox/index.js'),
+      import('../sandbox/sandbox.js'),
       import('node:fs/promises'),
       import('node:path'),
       import('node:os'),
       import('../run/registry.js'),
       import('../run/session.js'),
-      import('../report/formats/index.js'),
+      import('../report/formats/render.js'),
       import('../io/write.js'),
     ])
-    const {Interruption} = await import('../base/exit-codes.js')
     const dir = flags.dir ? resolve(flags.dir) : undefined
     const json = this.jsonEnabled()
     const say = (s: string) => (json ? undefined : this.err(s))
@@ -148,12 +147,11 @@ ${EXIT_CODES_HELP}`)
         `\nreports: ${join(sb.dir, 'report.html')} (open it in a browser), ${join(sb.dir, 'report.json')}, ${join(sb.dir, 'report.xml')}`,
       )
       // Scaffold the sandbox's agent into a folder of the demo, then judge what was written.
-      const [{scaffoldTarget}, {planScaffold}, {applyPlan}, {checkSettingsFiles}, {redactor}] = await Promise.all([
+      const [{scaffoldTarget}, {planScaffold}, {applyPlan}, {checkSettingsFiles}] = await Promise.all([
         import('../scaffold/settings.js'),
         import('../scaffold/plan.js'),
         import('../scaffold/apply.js'),
         import('../product/settings-files.js'),
-        import('../base/redact.js'),
       ])
       // Scaffold writes every secret the sandbox has (a check run resolves only what it needs).
       const {loadEnvironmentOrThrow} = await import('../environment/config.js')

@@ -1,7 +1,7 @@
 import {Flags, type Interfaces} from '@oclif/core'
 import {PRODUCTS} from '../model/index.js'
 import {flow, BaseCommand} from '../cli/index.js'
-import {exitCodesHelp} from '../base/index.js'
+import {exitCodesHelp, UsageError, isWindowsPath} from '../base/index.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Write an environment file, answering a few questions (or from flags)'
@@ -166,9 +166,8 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
   }
 
   private async write(flags: InitFlags) {
-    const [init, {UsageError}, {rm}, {resolve, dirname, join}, {stringifyEnvironment}, write] = await Promise.all([
+    const [init, {rm}, {resolve, dirname, join}, {stringifyEnvironment}, write] = await Promise.all([
       import('../scaffold/init.js'),
-      import('../base/errors.js'),
       import('node:fs/promises'),
       import('node:path'),
       import('../environment/yaml-out.js'),
@@ -303,7 +302,6 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
           '',
           `Self-signed (scaffold creates ${selfSigned.length === 1 ? 'it' : 'them'}): ${selfSigned.map((c) => c.field).join(', ')}; browsers, agents and check's cert.tls refuse ${selfSigned.length === 1 ? 'it' : 'them'} until ${selfSigned.length === 1 ? 'it is' : 'they are'} added to their trust stores (for check: network.caFile); a certificate from your CA (--${selfSigned.map((c) => (c.field.startsWith('server') ? 'server' : 'agent')).join('-tls-file, --')}-tls-file) needs nothing more.`,
         )
-      const {isWindowsPath} = await import('../base/paths.js')
       const steps = scaffoldSteps(answers, certificates, flags.out, shWord).map((st) =>
         isWindowsPath(st.workingDirectory) && process.platform !== 'win32'
           ? {
@@ -346,7 +344,6 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
     steps: import('../scaffold/index.js').ScaffoldStep[],
     out: string,
   ): Promise<void> {
-    const {isWindowsPath} = await import('../base/paths.js')
     for (const st of steps) {
       if (isWindowsPath(st.workingDirectory) && process.platform !== 'win32') {
         this.err(

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {flow, BaseCommand} from '../cli/index.js'
-import {exitCodesHelp} from '../base/index.js'
+import {exitCodesHelp, redactor, UsageError, isWindowsPath} from '../base/index.js'
 import type {CertificateItem} from '../scaffold/index.js'
 
 export default class Scaffold extends BaseCommand {
@@ -93,15 +93,12 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
 
   async run() {
     const {flags} = await this.parse(Scaffold)
-    const [{loadChecks}, {discoverConfig, loadEnvironmentOrThrow}, {redactor}, {UsageError}, {resolve}, {existsSync}] =
-      await Promise.all([
-        import('../run/registry.js'),
-        import('../environment/config.js'),
-        import('../base/redact.js'),
-        import('../base/errors.js'),
-        import('node:path'),
-        import('node:fs'),
-      ])
+    const [{loadChecks}, {discoverConfig, loadEnvironmentOrThrow}, {resolve}, {existsSync}] = await Promise.all([
+      import('../run/registry.js'),
+      import('../environment/config.js'),
+      import('node:path'),
+      import('node:fs'),
+    ])
     const [{scaffoldTarget}, {planScaffold}, {applyPlan}, {scaffoldText}] = await Promise.all([
       import('../scaffold/settings.js'),
       import('../scaffold/plan.js'),
@@ -114,7 +111,6 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     const env = loaded.env
     const t = scaffoldTarget(env, flags.agent, loaded.baseDir, {server: flags.server})
     if ('error' in t) throw new UsageError(t.error, [], t.hint)
-    const {isWindowsPath} = await import('../base/paths.js')
     // A Windows path cannot be written from Linux or macOS: resolved here it would become a
     // folder named "C:" under the current one. Said, with what to do instead.
     const onWindows = process.platform === 'win32'

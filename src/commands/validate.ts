@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {flow, BaseCommand} from '../cli/index.js'
-import {exitCodesHelp} from '../base/index.js'
+import {exitCodesHelp, formatDiagnostic, redactor, stripControl} from '../base/index.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Validate environment files without touching the network'
@@ -61,8 +61,6 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
     }
     const {discoverConfig, loadEnvironment} = await import('../environment/config.js')
     const {expandFileArgs, jsonKind, skippedText} = await import('../environment/files.js')
-    const {formatDiagnostic} = await import('../base/errors.js')
-    const {redactor} = await import('../base/redact.js')
     const workdirs = flags.workdir ?? []
     const {files, skipped} =
       argv.length > 0
@@ -152,7 +150,6 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
           `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${skippedText(skipped)} (${skipped.map((s) => s.file).join(', ')})`,
         )
       // File names are the user's arguments: printed without control sequences.
-      const {stripControl} = await import('../base/terminal.js')
       await this.out(stripControl(`${lines.join('\n')}\n`))
     }
     const warned = results.some((r) => r.warnings > 0)

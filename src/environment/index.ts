@@ -15,3 +15,4 @@ export {httpsUrlProblem, isReference, ldapAuthType, plainHttpWarning, walkString
 export {provideGeneratedValidators} from './validators.js'
 export type {Validators} from './validators.js'
 export {stringifyEnvironment} from './yaml-out.js'
+export {validators, paramsCheckWanted} from './validators.js'

@@ -1,5 +1,5 @@
 import {httpsUrlProblem, plainHttpWarning, ConnectionStringError, parseConnectionString} from '../environment/index.js'
-import {isProtectedPassword} from '../probes/pki/index.js'
+import {isProtectedPassword} from './certificate-password.js'
 
 /**
  * The rules for the product's settings files (DESIGN.md §4 `settings.files`), pure: required keys

@@ -1,7 +1,13 @@
 import {isAbsolute, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import type {CheckDefinition, Stage, Environment} from '../model/index.js'
-import {loadEnvironmentOrThrow, type LoadedEnvironment, walkStrings} from '../environment/index.js'
+import {
+  loadEnvironmentOrThrow,
+  type LoadedEnvironment,
+  walkStrings,
+  validators,
+  paramsCheckWanted,
+} from '../environment/index.js'
 import {
   parseTimeout,
   UsageError,
@@ -15,13 +21,16 @@ import {
 } from '../base/index.js'
 import {leftOutSummary, type CheckInstance, type LeftOut} from './planner.js'
 import {
-  type systemHostOf,
   exitCodeFor,
   leftOutText,
   summarize,
   type CheckResult,
   type EnvironmentSummary,
   type Report,
+  pictureOf,
+  placer,
+  runHostOf,
+  systemHostOf,
 } from '../report/index.js'
 import {runChecks} from './runner.js'
 
@@ -119,7 +128,6 @@ export async function prepareSession(checks: readonly CheckDefinition[], o: Sess
   const concurrency = o.concurrency ?? env.checks?.concurrency ?? 16
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError(`--concurrency ${concurrency}: must be a whole number from 1`)
-  const {validators, paramsCheckWanted} = await import('../environment/validators.js')
   const planOptions = {
     validators: paramsCheckWanted() ? await validators(checks, {params: true}) : undefined,
     stage: o.stage,
@@ -284,7 +292,6 @@ export async function runSession(
       )
   }
   // Where each result is in the picture (results are in plan order).
-  const {pictureOf, placer, runHostOf, systemHostOf} = await import('../report/picture.js')
   const picture = pictureOf(env)
   const component = o.server ? 'server' : runHostOf(env, o.agent)
   const place = placer(picture, component)

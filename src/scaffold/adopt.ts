@@ -1,6 +1,15 @@
 import {existsSync} from 'node:fs'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
-import {readTemplate, FileReadError, readRegularFile, parseJsonc} from '../io/index.js'
+import {
+  readTemplate,
+  FileReadError,
+  readRegularFile,
+  parseJsonc,
+  refuseOverwrite,
+  writeFileAtomic,
+  writeError,
+  writeUserFile,
+} from '../io/index.js'
 import {
   isSecretSettingKey,
   SECURE_SOCKET_OPTIONS,
@@ -12,8 +21,7 @@ import {
   VERSIONS,
 } from '../model/index.js'
 import {UsageError, urlCredentials, isWindowsPath} from '../base/index.js'
-import {isProtectedPassword} from '../probes/pki/index.js'
-import {MAX_SETTINGS_BYTES, roleOf, settingOf as get} from '../product/index.js'
+import {isProtectedPassword, MAX_SETTINGS_BYTES, roleOf, settingOf as get} from '../product/index.js'
 import {suggestedConnectionString} from './init.js'
 import {detectProductPrefix} from './plan.js'
 import {readWebConfig, renderJson} from './render.js'
@@ -823,15 +831,8 @@ export interface AdoptRun {
  * file cannot express. Returns the JSON result.
  */
 export async function runAdopt(r: AdoptRun): Promise<Record<string, unknown>> {
-  const [
-    {stringifyEnvironment},
-    {refuseOverwrite, writeFileAtomic, writeError, writeUserFile},
-    {rm},
-    {loadEnvironment},
-    {loadChecks},
-  ] = await Promise.all([
+  const [{stringifyEnvironment}, {rm}, {loadEnvironment}, {loadChecks}] = await Promise.all([
     import('../environment/yaml-out.js'),
-    import('../io/write.js'),
     import('node:fs/promises'),
     import('../environment/config.js'),
     import('../run/registry.js'),

@@ -2,7 +2,7 @@ import {chmod, lstat, mkdir, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {readRegularFile, createExclusive, FileExistsError, replaceFile, writeError} from '../io/index.js'
 import type {Redactor} from '../base/index.js'
-import {maskSettingsSecrets} from './mask.js'
+import {maskSettingsSecrets} from './settings-mask.js'
 import type {PlannedItem} from './plan.js'
 
 /** Largest existing file compared with what would be written (settings files are kilobytes). */

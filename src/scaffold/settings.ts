@@ -1,7 +1,7 @@
 import {isAbsolute, resolve} from 'node:path'
 import {type Agent, type CertificateRef, type Environment, isSecretSettingKey} from '../model/index.js'
 import {isReference, ldapAuthType} from '../environment/index.js'
-import {escapeSettingsPassword} from '../probes/pki/index.js'
+import {escapeSettingsPassword} from '../product/index.js'
 import {isWindowsPath} from '../base/index.js'
 
 /**

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
-import {flow, BaseCommand, MIN_NEW_PASSWORD} from '../../cli/index.js'
-import {exitCodesHelp} from '../../base/index.js'
+import {flow, BaseCommand, MIN_NEW_PASSWORD, refuseArgvPassword, readPassword} from '../../cli/index.js'
+import {exitCodesHelp, UsageError, redactor} from '../../base/index.js'
 
 export default class CertCreate extends BaseCommand {
   static override summary = 'Create a self-signed RSA key pair (SHA-256) as a PKCS#12 file for EncryptionCertificate'
@@ -70,15 +70,12 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
 
   async run() {
     const {flags} = await this.parse(CertCreate)
-    const {UsageError} = await import('../../base/errors.js')
-    ;(await import('../../cli/secret-input.js')).refuseArgvPassword(flags.password)
-    const [{resolve, relative}, {readPassword}, {createCertificate, snippets}, {refuseOverwrite, writeUserFile}] =
-      await Promise.all([
-        import('node:path'),
-        import('../../cli/secret-input.js'),
-        import('../../probes/pki/cert-create.js'),
-        import('../../io/write.js'),
-      ])
+    refuseArgvPassword(flags.password)
+    const [{resolve, relative}, {createCertificate, snippets}, {refuseOverwrite, writeUserFile}] = await Promise.all([
+      import('node:path'),
+      import('../../probes/pki/cert-create.js'),
+      import('../../io/write.js'),
+    ])
     const out = resolve(flags.out)
     await refuseOverwrite(out, flags.out, flags.force)
     if (flags['public-from']) return this.publicPart(flags, out)
@@ -148,15 +145,11 @@ ${exitCodesHelp({0: 'the certificate was written', 2: 'bad flags, no password or
    * never travels.
    */
   private async publicPart(flags: {[k: string]: unknown}, out: string) {
-    const [{UsageError}, {readPassword}, {publicPartPfx}, {loadCertificateFile}, {writeUserFile}, {redactor}] =
-      await Promise.all([
-        import('../../base/errors.js'),
-        import('../../cli/secret-input.js'),
-        import('../../probes/pki/cert-create.js'),
-        import('../../probes/pki/certificates.js'),
-        import('../../io/write.js'),
-        import('../../base/redact.js'),
-      ])
+    const [{publicPartPfx}, {loadCertificateFile}, {writeUserFile}] = await Promise.all([
+      import('../../probes/pki/cert-create.js'),
+      import('../../probes/pki/certificates.js'),
+      import('../../io/write.js'),
+    ])
     const source = flags['public-from'] as string
     // The source's password: --public-from-password-env; without it, --password-env's, since the
     // public part usually keeps the password of the PFX it comes from (as scaffold exports it);

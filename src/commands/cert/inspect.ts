@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {flow, BaseCommand} from '../../cli/index.js'
-import {exitCodesHelp} from '../../base/index.js'
+import {flow, BaseCommand, refuseArgvPassword, readPassword} from '../../cli/index.js'
+import {exitCodesHelp, UsageError} from '../../base/index.js'
 
 export default class CertInspect extends BaseCommand {
   static override summary = 'Judge one certificate file with the verdicts of check'
@@ -43,29 +43,20 @@ ${exitCodesHelp({0: 'the certificate passes', 2: 'the file is missing, unreadabl
 
   async run() {
     const {args, flags} = await this.parse(CertInspect)
-    ;(await import('../../cli/secret-input.js')).refuseArgvPassword(flags.password)
-    const [
-      {resolve},
-      {readPassword},
-      {probeCertificate},
-      {certFindings},
-      {readStoreCertificate},
-      {worst},
-      {certSummary},
-    ] = await Promise.all([
-      import('node:path'),
-      import('../../cli/secret-input.js'),
-      import('../../probes/certificates/cert-probe.js'),
-      import('../../probes/certificates/cert-verdicts.js'),
-      import('../../probes/windows/windows.js'),
-      import('../../report/report.js'),
-      import('../../probes/pki/x509.js'),
-    ])
+    refuseArgvPassword(flags.password)
+    const [{resolve}, {probeCertificate}, {certFindings}, {readStoreCertificate}, {worst}, {certSummary}] =
+      await Promise.all([
+        import('node:path'),
+        import('../../probes/certificates/cert-probe.js'),
+        import('../../probes/certificates/cert-verdicts.js'),
+        import('../../probes/windows/windows.js'),
+        import('../../report/report.js'),
+        import('../../probes/pki/x509.js'),
+      ])
     // The file itself must be a readable regular file of sane size before anything is asked:
     // a FIFO, a device or a huge file is a usage error (exit 2), never a hang.
     const {readRegularFile, FileReadError} = await import('../../io/read.js')
     const {MAX_CERTIFICATE_BYTES} = await import('../../probes/pki/certificates.js')
-    const {UsageError} = await import('../../base/errors.js')
     await readRegularFile(args.file, MAX_CERTIFICATE_BYTES).catch((e: unknown) => {
       if (e instanceof FileReadError)
         throw new UsageError(`${args.file} ${e.message}`, [], 'name a .pfx, .pem or .cer file')

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {flow, BaseCommand} from '../../cli/index.js'
-import {exitCodesHelp} from '../../base/index.js'
+import {exitCodesHelp, UsageError, containing} from '../../base/index.js'
 
 export default class ChecksShow extends BaseCommand {
   static override summary = 'One check in full: what it measures and how, its verdicts and fixes, its docs and settings'
@@ -25,14 +25,11 @@ ${exitCodesHelp({0: 'the check was shown', 2: 'no check has this id'})}`)
 
   async run() {
     const {args} = await this.parse(ChecksShow)
-    const [{loadChecks}, {describeCheck, renderCheckText}, {UsageError}, {didYouMean}, {containing}] =
-      await Promise.all([
-        import('../../run/registry.js'),
-        import('../../cli/check-explain.js'),
-        import('../../base/errors.js'),
-        import('../../environment/schema-errors.js'),
-        import('../../base/suggest.js'),
-      ])
+    const [{loadChecks}, {describeCheck, renderCheckText}, {didYouMean}] = await Promise.all([
+      import('../../run/registry.js'),
+      import('../../cli/check-explain.js'),
+      import('../../environment/schema-errors.js'),
+    ])
     const checks = await loadChecks()
     const check = checks.find((c) => c.id === args.id.toLowerCase())
     if (!check) {

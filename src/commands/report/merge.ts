@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {flow, BaseCommand} from '../../cli/index.js'
 import {exitCodesHelp} from '../../base/index.js'
-import {REPORT_FLAGS} from '../../report/formats/index.js'
+import {REPORT_FLAGS, emitReport, outputsOf, reportDisplay} from '../../report/formats/index.js'
 
 export default class ReportMerge extends BaseCommand {
   static override summary = "Merge several hosts' JSON reports of one installation into one report"
@@ -60,12 +60,10 @@ ${exitCodesHelp({0: 'every run passed', 2: 'a file is missing, not a report, giv
   async run() {
     const {argv, flags} = await this.parse(ReportMerge)
     const files = argv as string[]
-    const [{readReports, mergeReports, refuseSameFile}, {emitReport, outputsOf, reportDisplay}, {checkOutputs}] =
-      await Promise.all([
-        import('../../report/report-merge.js'),
-        import('../../report/formats/output.js'),
-        import('../../io/write.js'),
-      ])
+    const [{readReports, mergeReports, refuseSameFile}, {checkOutputs}] = await Promise.all([
+      import('../../report/report-merge.js'),
+      import('../../io/write.js'),
+    ])
     await refuseSameFile(files)
     const outputs = outputsOf(flags.output, flags.format)
     const inputs = {files, describe: (input: string) => `one of the reports being merged (${input})`}

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 import {flow, BaseCommand} from '../../cli/index.js'
 import {exitCodesHelp} from '../../base/index.js'
-import {REPORT_FLAGS} from '../../report/formats/index.js'
+import {REPORT_FLAGS, emitReport, outputsOf, reportDisplay} from '../../report/formats/index.js'
 
 export default class ReportShow extends BaseCommand {
   static override summary = 'Render a saved JSON report as HTML, text, JUnit or TAP'
@@ -36,9 +36,8 @@ ${exitCodesHelp({0: "the report's run passed", 2: 'the file is missing, not a re
 
   async run() {
     const {args, flags} = await this.parse(ReportShow)
-    const [{readReports, recompute}, {emitReport, outputsOf, reportDisplay}, {checkOutputs}] = await Promise.all([
+    const [{readReports, recompute}, {checkOutputs}] = await Promise.all([
       import('../../report/report-merge.js'),
-      import('../../report/formats/output.js'),
       import('../../io/write.js'),
     ])
     const outputs = outputsOf(flags.output, flags.format)

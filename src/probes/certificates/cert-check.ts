@@ -1,4 +1,5 @@
 import {defineCheck, type CheckDefinition, type CheckExplain, type Finding} from '../../model/index.js'
+import {effectivePassword} from '../../product/index.js'
 import {certParamsSchema, planCertificates} from './cert-plan.js'
 import {certDataOf} from './cert-data.js'
 import {certFindings, type CertFacts, type CertKind, type CertParams} from './cert-verdicts.js'
@@ -53,7 +54,7 @@ export function certificateCheck(o: {
       ])
         if (f.file)
           void import('../pki/certificates.js')
-            .then(({effectivePassword, loadCertificateFile}) => {
+            .then(({loadCertificateFile}) => {
               const pw = effectivePassword(f.password)
               return loadCertificateFile(f.file!, pw.protectedFormat ? '' : pw.password)
             })

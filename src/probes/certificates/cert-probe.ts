@@ -1,5 +1,6 @@
 import {X509Certificate} from 'node:crypto'
-import {effectivePassword, loadCertificateFile, type LoadedCertificateFile, verifyChain} from '../pki/index.js'
+import {loadCertificateFile, type LoadedCertificateFile, verifyChain} from '../pki/index.js'
+import {effectivePassword} from '../../product/index.js'
 import type {CertFacts, CertParams} from './cert-verdicts.js'
 
 /** Probe for any certificate reference: opens the PFX (or the store entry on Windows). */

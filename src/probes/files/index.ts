@@ -14,3 +14,4 @@ export {
   verifyAsAccount,
 } from './posix-acl.js'
 export type {Rwx} from './posix-acl.js'
+export {probeFiles} from './files-probe.js'

@@ -3,13 +3,7 @@
  * workers), describing a certificate, creating one, the trusted CAs and chains, and this tool's
  * key and protocol baseline.
  */
-export {
-  MAX_CERTIFICATE_BYTES,
-  effectivePassword,
-  escapeSettingsPassword,
-  isProtectedPassword,
-  loadCertificateFile,
-} from './certificates.js'
+export {MAX_CERTIFICATE_BYTES, loadCertificateFile} from './certificates.js'
 export type {LoadFailure, LoadedCertificateFile} from './certificates.js'
 export {verifyChain} from './chain.js'
 export {DEFAULT_MIN_PROTOCOL, TLS_PROTOCOLS, protocolName, protocolRank, tlsKeyFindings} from './tls-policy.js'

@@ -1,36 +1,9 @@
 /**
- * One file per output format of a report: text (the terminal), JUnit, TAP, HTML (with the
- * picture drawn as SVG); `render` picks one, and output.ts writes each `-o` file.
+ * One file per output format of a report: text (the terminal, its colours in style.ts), JUnit,
+ * TAP, HTML (with the picture drawn as SVG by picture-svg.ts); render.ts picks one, output.ts
+ * writes each `-o` file and holds the flags of the commands that render a saved report. The
+ * formats are loaded with import() by the runs that print a report.
  */
-import type {Report} from '../index.js'
-import {renderJunit} from './junit.js'
-import {loadStyle} from './style.js'
-import {renderTap} from './tap.js'
-import {renderText} from './text.js'
-
-export const FORMATS = ['text', 'json', 'junit', 'tap', 'html'] as const
-export type Format = (typeof FORMATS)[number]
-
-/** Renders a report in one format; `color` only matters for text. */
-export async function render(
-  report: Report,
-  format: Format,
-  color = false,
-  opts: {quiet?: boolean} = {},
-): Promise<string> {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`
-    case 'junit':
-      return renderJunit(report)
-    case 'tap':
-      return renderTap(report)
-    case 'html':
-      return (await import('./html.js')).renderHtml(report)
-    default:
-      return renderText(report, await loadStyle(color), opts)
-  }
-}
-
-// The door: what other rooms import from this one.
 export {REPORT_FLAGS} from './output.js'
+export type {Format} from './render.js'
+export {emitReport, outputsOf, reportDisplay} from './output.js'

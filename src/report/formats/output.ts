@@ -124,7 +124,7 @@ export async function emitReport(
   inputs: readonly string[] | InputNames,
   out: (text: string) => Promise<void>,
 ): Promise<void> {
-  const {render} = await import('./index.js')
+  const {render} = await import('./render.js')
   if (outputs.length === 0) {
     if (display.json) return
     const format = (display.format ?? 'text') as ReportFormat
