@@ -1,8 +1,8 @@
 /**
  * Small helpers that know nothing of Identity Manager: errors and exit codes, durations, globs,
- * did-you-mean, quoting for shells, Windows path shapes, terminal control characters, one answer
- * shared by many callers, and redaction (every printed byte passes through it, so it sits here,
- * on the lowest floor, where every room can reach it).
+ * did-you-mean, quoting for shells, Windows path shapes, CommonJS libraries' exports (interop),
+ * terminal control characters, one answer shared by many callers, and redaction (every printed
+ * byte passes through it, so it sits here, on the lowest floor, where every room can reach it).
  */
 export {formatDuration, parseTimeout} from './duration.js'
 export {UsageError, formatDiagnostic} from './errors.js'

@@ -32,7 +32,10 @@ ${EXIT_CODES_HELP}`)
     force: Flags.boolean({
       description: 'with --dir: clear a folder an earlier demo left (never a folder holding anything else)',
     }),
-    quiet: Flags.boolean({char: 'q', description: 'text report: only what is not a pass, and the summary'}),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'text report: only warn, fail and error rows; the summary line counts every status, skips too',
+    }),
     topology: Flags.string({
       description:
         'the sandbox installation: on premises with a separate agent (server, SQL endpoint, agent), or SaaS (agents only)',

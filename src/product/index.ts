@@ -1,7 +1,8 @@
 /**
  * The product's own rules and file formats, shared by checks, validate and scaffold: the
- * appsettings rules and files, the working directory's folders per role and version, the IIS pool
- * and site, the connectors of the environment, and the proxy formats Identity Manager accepts.
+ * appsettings rules and files, a certificate's password as the settings hold it (the protected
+ * form, the "@" escape), the working directory's folders per role and version, the IIS pool and
+ * site, the connectors of the environment, and the proxy formats Identity Manager accepts.
  */
 export {
   accountOf,
