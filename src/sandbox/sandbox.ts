@@ -10,7 +10,7 @@
  * the working directories. Nothing here is a real Identity Manager, and each says so.
  */
 import {randomBytes} from 'node:crypto'
-import {chmod, chown, mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {stringifyEnvironment} from '../environment/index.js'
@@ -105,6 +105,7 @@ export interface Sandbox {
   hostSecrets: Record<string, string[]>
   smtpMessages: ReceivedMail[]
   proxyTunnels: string[]
+  /** Stops every server; removes the folder when the sandbox made it (no `dir` given). */
   stop(): Promise<void>
 }
 
@@ -527,10 +528,16 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       hostSecrets,
       smtpMessages: (smtp as {messages: ReceivedMail[]}).messages,
       proxyTunnels: proxy.tunnels,
-      stop: () => closeAll(running),
+      // A folder the sandbox made for itself goes with it (its secrets too); one given as `dir`
+      // (demo's) is the caller's to keep or remove.
+      stop: async () => {
+        await closeAll(running)
+        if (!o.dir) await rm(dir, {recursive: true, force: true})
+      },
     }
   } catch (e) {
     await closeAll(running)
+    if (!o.dir) await rm(dir, {recursive: true, force: true})
     throw e
   }
 }
