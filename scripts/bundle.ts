@@ -13,7 +13,7 @@ import {build, type Plugin} from 'esbuild'
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {createRequire, isBuiltin} from 'node:module'
 import {dirname, join, sep} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const nodeRequire = createRequire(import.meta.url)
@@ -22,18 +22,44 @@ const sea = process.argv.includes('--sea')
 
 const checkFiles = (await readdir(join(dist, 'checks'))).filter((f) => f.endsWith('.js')).sort()
 const q = (p: string) => JSON.stringify(p)
-// What the entry point loads only when a command needs it (not for --version): the checks (one
-// chunk) and each generated validator.
+
+/**
+ * Each command of the index (src/commands-index.ts), imported on its own when it runs: `cert:create`
+ * is the default export of dist/src/commands/cert/create.js (test/core/commands-index.test.ts keeps
+ * ids and paths in step; checked again here), `help` is @oclif/plugin-help's.
+ */
+const {COMMANDS} = (await import(pathToFileURL(join(dist, 'src', 'commands-index.js')).href)) as {
+  COMMANDS: Record<string, unknown>
+}
+const {commands: helpCommands} = (await import('@oclif/plugin-help')) as {commands: Record<string, unknown>}
+const commandLoaders: string[] = []
+for (const [id, cls] of Object.entries(COMMANDS)) {
+  if (id === 'help' && cls === helpCommands.help) {
+    commandLoaders.push(`  help: () => import('@oclif/plugin-help').then((m) => (m.default ?? m).commands.help),`)
+    continue
+  }
+  const file = `${join(dist, 'src', 'commands', ...id.split(':'))}.js`
+  const found = ((await import(pathToFileURL(file).href).catch(() => ({}))) as {default?: unknown}).default
+  if (found !== cls) throw new Error(`command ${id}: the index's class is not the default export of ${file}`)
+  commandLoaders.push(`  ${q(id)}: () => import(${q(file)}).then((m) => m.default),`)
+}
+
+// What the entry point loads only when a command needs it (not for --version): each command, the
+// manifest, the checks (one chunk) and each generated validator.
 const entry = [
   `import {main} from ${q(join(dist, 'src', 'main.js'))}`,
   `import pjson from ${q(join(root, 'package.json'))}`,
+  `const commands = {`,
+  ...commandLoaders,
+  `}`,
+  `const manifest = () => import(${q(join(root, 'oclif.manifest.json'))}).then((m) => m.default)`,
   `const checks = () => import('idm-preflight:checks').then((m) => m.checks)`,
   `const generated = {`,
   `  'environment.js': () => import(${q(join(dist, 'src', 'generated', 'environment.js'))}),`,
   `  'params.js': () => import(${q(join(dist, 'src', 'generated', 'params.js'))}),`,
   `}`,
   `export function start(root, assets) {`,
-  `  return main({pjson, root, checks, generated, assets})`,
+  `  return main({pjson, root, commands, manifest, checks, generated, assets})`,
   `}`,
 ].join('\n')
 const checksModule = [
