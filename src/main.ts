@@ -1,4 +1,6 @@
 import type {Command, Interfaces} from '@oclif/core'
+import {existsSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {provideAssets} from './core/assets.js'
 import {loadChecks, provideChecks, type BundledChecks} from './core/registry.js'
 import {provideGeneratedValidators} from './core/validators.js'
@@ -86,6 +88,17 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
       await Promise.all(Object.entries(build.commands).map(async ([id, load]) => [id, await load()])),
     )
     return this.commandCache
+  }
+  // oclif reads the user's theme file (~/.config/idm-preflight/theme.json) through its JSON helpers
+  // and node:fs/promises even when there is none: without one (and no theme in package.json), its
+  // answer is known.
+  const configProto = Config.prototype as unknown as {
+    loadTheme(this: {configDir: string; pjson: Interfaces.PJSON}): Promise<unknown>
+  }
+  const {loadTheme} = configProto
+  configProto.loadTheme = async function () {
+    if (!this.pjson.oclif.theme && !existsSync(resolve(this.configDir, 'theme.json'))) return undefined
+    return loadTheme.call(this)
   }
   try {
     const config = await Config.load({
