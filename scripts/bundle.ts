@@ -182,7 +182,9 @@ const builtinsViaRequire: Plugin = {
           // net.isIP compiles its IPv6 expression at its first call (4 ms of a check --plan): a
           // string without a colon is no IPv6 address, and isIPv4 alone says what isIP would.
           ...(/^(node:)?net$/.test(args.path)
-            ? [`function isIP(s) { return typeof s === 'string' && !s.includes(':') ? (get().isIPv4(s) ? 4 : 0) : get().isIP(s) }`]
+            ? [
+                `function isIP(s) { return typeof s === 'string' && !s.includes(':') ? (get().isIPv4(s) ? 4 : 0) : get().isIP(s) }`,
+              ]
             : []),
         ].join('\n'),
         loader: 'js',
