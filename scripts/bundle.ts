@@ -147,8 +147,11 @@ const lightLazyImports: Plugin = {
         )
         return {contents: text, loader: 'js'}
       }
-      // main.js answers --version before loading anything: its lazy imports stay lazy.
-      if (args.path.endsWith(`${sep}src${sep}main.js`)) return {contents: text, loader: 'js'}
+      // main.js answers --version before loading anything: its lazy imports stay lazy. So do a
+      // check's (what its probe uses): every run that plans or lists checks loads all thirty, and
+      // only a probe needs what they import lazily (checks list: 6 ms less).
+      if (args.path.endsWith(`${sep}src${sep}main.js`) || args.path.includes(`${sep}dist${sep}checks${sep}`))
+        return {contents: text, loader: 'js'}
       const hoisted: string[] = []
       const specs = [...new Set([...text.matchAll(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g)].map((m) => m[2]!))]
       for (const spec of specs) {
