@@ -1,4 +1,6 @@
-import type {Interfaces} from '@oclif/core'
+import type {Command, Interfaces} from '@oclif/core'
+import {existsSync} from 'node:fs'
+import {resolve} from 'node:path'
 // The entry names the modules it hands the build to, not their rooms' doors: a door brings its
 // whole room (the environment's brings the YAML parser), and `--version` must load nothing but this.
 import {provideAssets} from './io/assets.js'
@@ -16,6 +18,10 @@ export interface Build {
   pjson: Interfaces.PJSON
   /** The package folder (the executable's folder for a standalone executable). */
   root: string
+  /** Each command's class by oclif id, loaded when that command runs (and no other). */
+  commands: Record<string, () => Promise<Command.Class>>
+  /** oclif.manifest.json as built: the commands' ids, flags and help, without a file to read. */
+  manifest: () => Promise<Interfaces.Manifest>
   /** The check modules, loaded when a command first needs them. */
   checks: BundledChecks
   /** The generated validator modules, each loaded when first needed. */
@@ -46,16 +52,55 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
     void loadChecks().catch(() => undefined)
     void build.generated['environment.js']().catch(() => undefined)
   }
-  const [{Config, Plugin, run, flush, handle}, {COMMANDS}] = await Promise.all([
+  const [{Config, Plugin, run, flush, handle, Errors}, manifest] = await Promise.all([
     import('@oclif/core').then(commonJs),
-    import('./commands-index.js'),
+    build.manifest(),
   ])
-  // The explicit discovery strategy would import package.json's target from disk: the commands are
-  // here already (and a standalone executable has no such file).
-  const proto = Plugin.prototype as unknown as {loadCommandsFromTarget(): Promise<unknown>; commandCache?: unknown}
-  proto.loadCommandsFromTarget = async function (this: {commandCache?: unknown}) {
-    this.commandCache ??= COMMANDS
+  // The root plugin (this CLI: there is no other) takes its manifest and its commands from the
+  // build: no manifest file is read (a standalone executable has none), and a command's module is
+  // loaded when it runs, so that `--help` loads no command and `check` loads only `check`.
+  type RootPlugin = {isRoot?: boolean; hasManifest?: boolean; commandIDs?: string[]; commandCache?: unknown}
+  const proto = Plugin.prototype as unknown as {
+    _manifest(this: RootPlugin): Promise<Interfaces.Manifest>
+    findCommand(this: RootPlugin, id: string, opts?: {must?: boolean}): Promise<Command.Class | undefined>
+    loadCommandsFromTarget(this: RootPlugin): Promise<unknown>
+  }
+  const {_manifest: readManifest, findCommand} = proto
+  proto._manifest = async function () {
+    if (!this.isRoot) return readManifest.call(this)
+    this.hasManifest = true
+    this.commandIDs = Object.keys(manifest.commands)
+    return manifest
+  }
+  proto.findCommand = async function (id, opts = {}) {
+    if (!this.isRoot) return findCommand.call(this, id, opts)
+    const load = build.commands[id]
+    const cmd = load && (await load())
+    if (!cmd) {
+      if (opts.must) Errors.error(`command ${id} not found`)
+      return undefined
+    }
+    cmd.id = id
+    cmd.plugin = this as unknown as Command.Class['plugin']
+    return cmd
+  }
+  // Every command at once: what oclif's explicit discovery would import from package.json's target.
+  proto.loadCommandsFromTarget = async function () {
+    this.commandCache ??= Object.fromEntries(
+      await Promise.all(Object.entries(build.commands).map(async ([id, load]) => [id, await load()])),
+    )
     return this.commandCache
+  }
+  // oclif reads the user's theme file (~/.config/idm-preflight/theme.json) through its JSON helpers
+  // and node:fs/promises even when there is none: without one (and no theme in package.json), its
+  // answer is known.
+  const configProto = Config.prototype as unknown as {
+    loadTheme(this: {configDir: string; pjson: Interfaces.PJSON}): Promise<unknown>
+  }
+  const {loadTheme} = configProto
+  configProto.loadTheme = async function () {
+    if (!this.pjson.oclif.theme && !existsSync(resolve(this.configDir, 'theme.json'))) return undefined
+    return loadTheme.call(this)
   }
   try {
     const config = await Config.load({
@@ -67,7 +112,7 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
     })
     // A command that does not exist is said as the tool says its own errors, with a did-you-mean.
     const {unknownCommand} = await import('./cli/cli-errors.js')
-    const unknown = unknownCommand(argv, COMMANDS, Object.keys(build.pjson.oclif.topics ?? {}))
+    const unknown = unknownCommand(argv, manifest.commands, Object.keys(build.pjson.oclif.topics ?? {}))
     if (unknown) {
       process.exitCode = unknown.exitCode
       if (argv.includes('--json'))

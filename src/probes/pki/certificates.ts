@@ -84,7 +84,13 @@ export async function loadCertificateFile(path: string, password: string | undef
  * executable embeds one file), or one fails, it runs here as before.
  */
 const CERT_WORKER = 'idmPreflightCertWorker'
-if (!isMainThread && (workerData as Record<string, unknown> | null)?.[CERT_WORKER]) {
+// The worker's argv says it first: the main thread, which imports this module on every check run,
+// then never loads node:worker_threads (2 ms) to learn it is not the worker.
+if (
+  process.argv.includes(CERT_WORKER) &&
+  !isMainThread &&
+  (workerData as Record<string, unknown> | null)?.[CERT_WORKER]
+) {
   parentPort!.on('message', (m: {id: number; path: string; password: string | undefined}) => {
     readAndOpen(m.path, m.password).then(
       (result) => parentPort!.postMessage({id: m.id, result}),
@@ -111,7 +117,7 @@ function workerPool(): Pool | undefined {
   const size = Math.max(1, Math.min(4, availableParallelism() - 1))
   try {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(self, {workerData: {[CERT_WORKER]: true}, stdout: false, stderr: false})
+      const w = new Worker(self, {argv: [CERT_WORKER], workerData: {[CERT_WORKER]: true}, stdout: false, stderr: false})
       w.unref()
       w.on('message', (m: {id: number; result?: LoadResult; error?: string}) => {
         const waiting = p.pending.get(m.id)
