@@ -136,7 +136,7 @@ ${EXIT_CODES_HELP}`)
     }
     const [{loadChecks}, {discoverConfig}, session, {outputsOf, emitReport, textOnTerminal}] = await Promise.all([
       import('../run/registry.js'),
-      import('../environment/config.js'),
+      import('../environment/file/config.js'),
       import('../run/session.js'),
       import('../report/formats/output.js'),
     ])

@@ -157,7 +157,7 @@ ${EXIT_CODES_HELP}`)
         import('../product/settings-files.js'),
       ])
       // Scaffold writes every secret the sandbox has (a check run resolves only what it needs).
-      const {loadEnvironmentOrThrow} = await import('../environment/config.js')
+      const {loadEnvironmentOrThrow} = await import('../environment/file/config.js')
       const {env} = await loadEnvironmentOrThrow(sb.envFile, await loadChecks(), {secrets: 'require', redactor})
       const target = scaffoldTarget(env, undefined, prepared.loaded.baseDir)
       let scaffolded: {dir: string; files: number; problems: number} | undefined

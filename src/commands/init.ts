@@ -170,7 +170,7 @@ ${exitCodesHelp({0: 'the environment file was written', 2: 'an answer is missing
       import('../scaffold/init.js'),
       import('node:fs/promises'),
       import('node:path'),
-      import('../environment/yaml-out.js'),
+      import('../environment/file/yaml-out.js'),
       import('../io/write.js'),
     ])
     const {
@@ -217,7 +217,7 @@ ${built.variables.map((v) => `#   ${v.name}: ${v.what}`).join('\n')}
         throw write.writeError(e, flags.out)
       })
       const [{loadEnvironment}, {loadChecks}] = await Promise.all([
-        import('../environment/config.js'),
+        import('../environment/file/config.js'),
         import('../run/registry.js'),
       ])
       const check = await loadEnvironment(probe, await loadChecks(), {secrets: 'static'}).finally(() =>

@@ -95,7 +95,7 @@ ${exitCodesHelp({0: 'everything written or unchanged', 2: 'the environment file 
     const {flags} = await this.parse(Scaffold)
     const [{loadChecks}, {discoverConfig, loadEnvironmentOrThrow}, {resolve}, {existsSync}] = await Promise.all([
       import('../run/registry.js'),
-      import('../environment/config.js'),
+      import('../environment/file/config.js'),
       import('node:path'),
       import('node:fs'),
     ])

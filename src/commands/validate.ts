@@ -59,7 +59,7 @@ ${exitCodesHelp({0: 'every file is valid (warnings allowed unless --strict)', 2:
       if (!this.jsonEnabled()) await this.out(`${JSON.stringify(schema, null, 2)}\n`)
       return schema
     }
-    const {discoverConfig, loadEnvironment} = await import('../environment/config.js')
+    const {discoverConfig, loadEnvironment} = await import('../environment/file/config.js')
     const {expandFileArgs, jsonKind, skippedText} = await import('../environment/files.js')
     const workdirs = flags.workdir ?? []
     const {files, skipped} =

@@ -1,18 +1,22 @@
 /**
- * The environment file, from text to a checked Environment: read → schema (ajv, validators built
- * at build time) → the rules a schema cannot say (semantics) → the `${env:}`/`${file:}` references
- * resolved. Also what the file's values mean to every room: SQL connection strings, the host and
- * port of a URL, a service account's name per platform, and the YAML init writes.
+ * The environment file's rules, from schema to meaning: the validators (ajv, built at build time),
+ * schema errors in the user's words, the rules a schema cannot say (semantics), and what the file's
+ * values mean to every room: SQL connection strings, the host and port of a URL, a service
+ * account's name per platform. Reading and writing the file itself is ./file's (it parses YAML).
  */
-export {loadEnvironmentOrThrow, resolveSecrets} from './config.js'
-export type {LoadedEnvironment} from './config.js'
 export {ConnectionStringError, parseConnectionString} from './connection-string.js'
 export type {EncryptMode} from './connection-string.js'
 export {networkParams, networkParamsSchema, urlHostPort, writtenHost} from './network.js'
 export type {NetworkParams} from './network.js'
-export {dottedPath} from './schema-errors.js'
-export {httpsUrlProblem, isReference, ldapAuthType, plainHttpWarning, walkStrings} from './semantics.js'
+export {describeSchemaErrors, dottedPath} from './schema-errors.js'
+export {
+  httpsUrlProblem,
+  isReference,
+  ldapAuthType,
+  plainHttpWarning,
+  semanticProblems,
+  walkStrings,
+} from './semantics.js'
 export {provideGeneratedValidators} from './validators.js'
 export type {Validators} from './validators.js'
-export {stringifyEnvironment} from './yaml-out.js'
 export {validators, paramsCheckWanted} from './validators.js'

@@ -24,6 +24,5 @@ export {
 } from './iis.js'
 export type {ExpectedSite, IisFacts, IisSiteFacts} from './iis.js'
 export {bypassesProxy, displayProxy, httpsProxyProblems, noProxyProblems, parseProxy} from './proxy.js'
-export {MAX_SETTINGS_BYTES} from './settings-files.js'
-export {roleOf, serverOnlyKeys, settingOf} from './settings-rules.js'
+export {MAX_SETTINGS_BYTES, roleOf, serverOnlyKeys, settingOf} from './settings-rules.js'
 export {effectivePassword, escapeSettingsPassword, isProtectedPassword} from './certificate-password.js'

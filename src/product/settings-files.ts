@@ -1,11 +1,11 @@
-import {FileReadError, readRegularFile, parseJsonc} from '../io/index.js'
+import {FileReadError, readRegularFile} from '../io/index.js'
+import {parseJsonc} from '../documents/index.js'
 import {join} from 'node:path'
 import type {Diagnostic} from '../base/index.js'
 import {dottedPath} from '../environment/index.js'
-import {roleOf, settingsProblems, type SettingsFile} from './settings-rules.js'
+import {MAX_SETTINGS_BYTES, roleOf, settingsProblems, type SettingsFile} from './settings-rules.js'
 
-/** A settings file is a few kilobytes. */
-export const MAX_SETTINGS_BYTES = 1024 * 1024
+export {MAX_SETTINGS_BYTES}
 
 export const SETTINGS_FILES: SettingsFile[] = ['appsettings.json', 'appsettings.agent.json']
 

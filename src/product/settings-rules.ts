@@ -1,6 +1,9 @@
 import {httpsUrlProblem, plainHttpWarning, ConnectionStringError, parseConnectionString} from '../environment/index.js'
 import {isProtectedPassword} from './certificate-password.js'
 
+/** A settings file is a few kilobytes (settings-files.ts reads them; scaffold and adopt too). */
+export const MAX_SETTINGS_BYTES = 1024 * 1024
+
 /**
  * The rules for the product's settings files (DESIGN.md §4 `settings.files`), pure: required keys
  * per file and role, ApplicationUri's form and equality with the server's, AgentIdentifier not

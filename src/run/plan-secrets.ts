@@ -10,7 +10,8 @@
  * plan that runs is made from the real values.
  */
 import type {CheckDefinition, PlannedTarget, Environment} from '../model/index.js'
-import {resolveSecrets, type LoadedEnvironment, isReference, walkStrings} from '../environment/index.js'
+import {isReference, walkStrings} from '../environment/index.js'
+import {resolveSecrets, type LoadedEnvironment} from '../environment/file/index.js'
 import type {Diagnostic, Redactor} from '../base/index.js'
 import {planChecks, type CheckInstance, type LeftOut, type PlanOptions} from './planner.js'
 

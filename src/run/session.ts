@@ -1,13 +1,8 @@
 import {isAbsolute, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import type {CheckDefinition, Stage, Environment} from '../model/index.js'
-import {
-  loadEnvironmentOrThrow,
-  type LoadedEnvironment,
-  walkStrings,
-  validators,
-  paramsCheckWanted,
-} from '../environment/index.js'
+import {walkStrings, validators, paramsCheckWanted} from '../environment/index.js'
+import {loadEnvironmentOrThrow, type LoadedEnvironment} from '../environment/file/index.js'
 import {
   parseTimeout,
   UsageError,

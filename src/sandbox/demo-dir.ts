@@ -2,7 +2,7 @@ import {lstat, readdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {UsageError} from '../base/index.js'
 
-/** The first line of the environment file the sandbox writes (src/sandbox/index.ts). */
+/** The first line of the environment file the sandbox writes (src/sandbox/sandbox.ts). */
 const SANDBOX_HEADER = '# idm-preflight sandbox environment:'
 
 /**

@@ -13,7 +13,7 @@ import {randomBytes} from 'node:crypto'
 import {chmod, chown, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
-import {stringifyEnvironment} from '../environment/index.js'
+import {stringifyEnvironment} from '../environment/file/index.js'
 import {issue, makeCA, serverCert, toPfx, type CertFault, type Issued} from './pki.js'
 import {
   startDns,

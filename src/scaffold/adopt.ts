@@ -4,12 +4,12 @@ import {
   readTemplate,
   FileReadError,
   readRegularFile,
-  parseJsonc,
   refuseOverwrite,
   writeFileAtomic,
   writeError,
   writeUserFile,
 } from '../io/index.js'
+import {parseJsonc} from '../documents/index.js'
 import {
   isSecretSettingKey,
   SECURE_SOCKET_OPTIONS,
@@ -832,9 +832,9 @@ export interface AdoptRun {
  */
 export async function runAdopt(r: AdoptRun): Promise<Record<string, unknown>> {
   const [{stringifyEnvironment}, {rm}, {loadEnvironment}, {loadChecks}] = await Promise.all([
-    import('../environment/yaml-out.js'),
+    import('../environment/file/yaml-out.js'),
     import('node:fs/promises'),
-    import('../environment/config.js'),
+    import('../environment/file/config.js'),
     import('../run/registry.js'),
   ])
   await refuseOverwrite(r.out, r.shown, r.force)

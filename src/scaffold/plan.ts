@@ -2,7 +2,8 @@ import {existsSync} from 'node:fs'
 import {readdir} from 'node:fs/promises'
 import {versionRules, type Environment} from '../model/index.js'
 import {UsageError, urlCredentials, isWindowsPath, psString, shString} from '../base/index.js'
-import {FileReadError, readRegularFile, readTemplate, parseJsonc} from '../io/index.js'
+import {FileReadError, readRegularFile, readTemplate} from '../io/index.js'
+import {parseJsonc} from '../documents/index.js'
 import {
   MAX_SETTINGS_BYTES,
   certificateFilesOf,

@@ -20,11 +20,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const FLOORS: readonly (readonly string[])[] = [
   // helpers that know nothing of Identity Manager
   ['src/base'],
-  ['src/io'],
+  ['src/io', 'src/documents'],
   // the words every room shares: the environment file's shape, the check contract, the versions
   ['src/model'],
   // the environment file read and judged; the report as data
-  ['src/environment', 'src/report'],
+  ['src/environment', 'src/environment/file', 'src/report'],
   // the product's rules and file formats; how each fact is observed
   [
     'src/product',

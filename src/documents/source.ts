@@ -1,7 +1,7 @@
 import {extname} from 'node:path'
 import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
 import type {Diagnostic} from '../base/index.js'
-import {FileReadError, readRegularFile, sizeText} from './read.js'
+import {FileReadError, readRegularFile, sizeText} from '../io/index.js'
 
 /** How many alias uses a document may expand: enough for any real file, far from a bomb. */
 const MAX_ALIAS_COUNT = 100

@@ -1,11 +1,20 @@
 import {existsSync} from 'node:fs'
 import {dirname, isAbsolute, resolve} from 'node:path'
-import {type CheckDefinition, isSecretPath, type Environment} from '../model/index.js'
-import {formatDiagnostic, UsageError, type Diagnostic, urlCredentials, type Redactor} from '../base/index.js'
-import {FileReadError, readRegularFile, readSource, type SourceDocument} from '../io/index.js'
-import {describeSchemaErrors, dottedPath} from './schema-errors.js'
-import {isReference, semanticProblems, walkStrings} from './semantics.js'
-import {paramsCheckWanted, validators} from './validators.js'
+import {type CheckDefinition, isSecretPath, type Environment} from '../../model/index.js'
+import {formatDiagnostic, UsageError, type Diagnostic, urlCredentials, type Redactor} from '../../base/index.js'
+import {FileReadError, readRegularFile} from '../../io/index.js'
+import {readSource, type SourceDocument} from '../../documents/index.js'
+import {
+  ConnectionStringError,
+  describeSchemaErrors,
+  dottedPath,
+  parseConnectionString,
+  isReference,
+  paramsCheckWanted,
+  semanticProblems,
+  validators,
+  walkStrings,
+} from '../index.js'
 
 /** The names `check`, `validate` and `scaffold` look for when no --config is given. */
 export const DEFAULT_CONFIG_NAMES = ['idm-preflight.yaml', 'idm-preflight.yml', 'idm-preflight.json'] as const
@@ -347,7 +356,6 @@ async function connectionStringProblems(
   env: Environment,
   push: (path: (string | number)[], message: string, severity: 'error' | 'warning') => void,
 ): Promise<void> {
-  const {parseConnectionString, ConnectionStringError} = await import('./connection-string.js')
   ;(env.connectors ?? []).forEach((c, i) =>
     c.connections.forEach((k, j) => {
       const v = k.connectionString
