@@ -9,6 +9,7 @@ import {
   STORE_NAMES,
   TOPOLOGIES,
 } from '../model/index.js'
+import {byCodeUnit} from '../base/index.js'
 
 /** What the schema needs to know of each registered check. */
 export interface CheckSchemaInfo {
@@ -161,7 +162,7 @@ const connection = {
 export function buildEnvironmentSchema(checks: readonly CheckSchemaInfo[]): Record<string, unknown> {
   const ids = checks.map((c) => c.id).sort()
   const settings: Record<string, unknown> = {}
-  for (const c of [...checks].sort((a, b) => a.id.localeCompare(b.id))) {
+  for (const c of [...checks].sort((a, b) => byCodeUnit(a.id, b.id))) {
     if (c.settings) settings[c.id] = {description: c.summary, ...c.settings}
   }
   return {

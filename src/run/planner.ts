@@ -13,7 +13,7 @@ import {
   type Deselected,
 } from '../model/index.js'
 import {leftOutText, type LeftOutSummary} from '../report/index.js'
-import {idMatcher} from '../base/index.js'
+import {idMatcher, byCodeUnit} from '../base/index.js'
 import type {Validators} from '../environment/index.js'
 
 export type {CheckInstance, Deselected} from '../model/index.js'
@@ -86,7 +86,7 @@ export function planChecks(env: Environment, checks: readonly CheckDefinition[],
       ? []
       : allAgents.filter((a) => !opts.agent || a.identifier.toLowerCase() === opts.agent.toLowerCase())
   const ordered = [...checks].sort(
-    (a, b) => FLOW_ORDER.indexOf(a.flow) - FLOW_ORDER.indexOf(b.flow) || a.id.localeCompare(b.id),
+    (a, b) => FLOW_ORDER.indexOf(a.flow) - FLOW_ORDER.indexOf(b.flow) || byCodeUnit(a.id, b.id),
   )
   const out: CheckInstance[] = []
   for (const check of ordered) {

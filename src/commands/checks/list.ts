@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {flow, BaseCommand} from '../../cli/index.js'
-import {exitCodesHelp} from '../../base/index.js'
+import {exitCodesHelp, byCodeUnit} from '../../base/index.js'
 
 export default class ChecksList extends BaseCommand {
   static override summary = 'List every check: id, summary, topologies, stage, role and docs link'
@@ -28,7 +28,7 @@ ${exitCodesHelp({0: 'the list was printed', 2: 'bad flags'})}`)
     const flowOrder = Object.keys(FLOWS)
     const checks = (await loadChecks())
       .filter((c) => !flags.topology || c.topologies.includes(flags.topology as never))
-      .sort((a, b) => flowOrder.indexOf(a.flow) - flowOrder.indexOf(b.flow) || a.id.localeCompare(b.id))
+      .sort((a, b) => flowOrder.indexOf(a.flow) - flowOrder.indexOf(b.flow) || byCodeUnit(a.id, b.id))
     const rows = checks.map((c) => ({
       id: c.id,
       summary: c.summary,
