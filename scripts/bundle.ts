@@ -12,7 +12,7 @@
 import {build, type Plugin} from 'esbuild'
 import {readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {createRequire, isBuiltin} from 'node:module'
-import {dirname, join, sep} from 'node:path'
+import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -322,8 +322,9 @@ if (sea) {
   console.log('wrote dist/sea/idm-preflight.cjs')
 } else {
   await rm(join(dist, 'bundle'), {recursive: true, force: true})
-  await build({
+  const result = await build({
     ...common,
+    metafile: true,
     format: 'esm',
     splitting: true,
     outdir: join(dist, 'bundle'),
@@ -346,5 +347,19 @@ if (sea) {
   // three failed opens (dist/bundle/chunks, dist/bundle, dist) before the package's own.
   for (const dir of [join(dist, 'bundle'), join(dist, 'bundle', 'chunks')])
     await writeFile(join(dir, 'package.json'), `${JSON.stringify({type: 'module'})}\n`)
+  // Which libraries each file of the bundle holds, from esbuild's own account (an ES module library
+  // inlined into a chunk leaves no path in its text): test/commands/startup.test.ts reads it to say
+  // what a command loads. Beside the bundle, not in it (not shipped).
+  const libraries: Record<string, string[]> = {}
+  for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+    if (!out.endsWith('.js')) continue
+    const names = new Set<string>()
+    for (const input of Object.keys(meta.inputs)) {
+      const m = /(?:^|[/\\])node_modules[/\\]((?:@[^/\\]+[/\\])?[^/\\]+)/.exec(input)
+      if (m) names.add(m[1]!.replace(/\\/g, '/'))
+    }
+    libraries[relative(join(dist, 'bundle'), resolve(out)).split(sep).join('/')] = [...names].sort()
+  }
+  await writeFile(join(dist, 'bundle-libraries.json'), `${JSON.stringify(libraries, null, 1)}\n`)
   console.log('wrote dist/bundle/idm-preflight.js')
 }
