@@ -244,7 +244,7 @@ const lazyOclifRequires: Plugin = {
         )
         // Plugin.load sorts the commands with localeCompare, whose first call builds ICU's
         // collator (6 ms of a `--help`). Nothing reads that order: ids and aliases are distinct
-        // (checked below on the manifest), so the command table is the same in any order, and
+        // (checked above, on the manifest), so the command table is the same in any order, and
         // help sorts what it lists again (by code unit). Code-unit order, then.
         .replace(
           '.sort((a, b) => a.id.localeCompare(b.id));',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {chmod, readFile, rm} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
@@ -208,6 +209,26 @@ describe('demo', () => {
       // The environment file stays valid for re-runs by hand.
       const v = await runCli(['validate', join(dir, 'idm-preflight.yaml')])
       assert.equal(v.code, 0, v.stdout)
+    } finally {
+      await cleanup()
+    }
+  })
+})
+
+describe('the sandbox cleans up after itself', () => {
+  test('a folder it made goes when it stops; a folder it was given stays', {timeout: 60_000}, async () => {
+    const own = await startSandbox()
+    assert.ok(existsSync(own.envFile))
+    await own.stop()
+    assert.equal(existsSync(own.dir), false, `${own.dir} was left behind, with its secrets`)
+
+    const {dir, cleanup} = await tempDir()
+    try {
+      const given = await startSandbox({dir})
+      await given.stop()
+      // demo gives its own folder and prints where its reports are: they must still be there.
+      assert.ok(existsSync(given.envFile), 'a folder the caller gave was emptied')
+      assert.ok(existsSync(join(dir, 'secrets')))
     } finally {
       await cleanup()
     }
