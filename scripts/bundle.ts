@@ -10,9 +10,10 @@
  * still adding a file to checks/.
  */
 import {build, type Plugin} from 'esbuild'
-import {readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {createRequire, isBuiltin} from 'node:module'
-import {dirname, join, relative, resolve, sep} from 'node:path'
+import {join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -73,8 +74,13 @@ const entry = [
   `  'environment.js': () => import(${q(join(dist, 'src', 'generated', 'environment.js'))}),`,
   `  'params.js': () => import(${q(join(dist, 'src', 'generated', 'params.js'))}),`,
   `}`,
+  // The certificate worker (src/probes/pki/certificates.ts) is a file of its own beside the bundle;
+  // a standalone executable has none (its certificates are opened on the main thread).
+  sea
+    ? `const certificateWorker = undefined`
+    : `const certificateWorker = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'lib', 'cert-worker.cjs')).href`,
   `export function start(root, assets) {`,
-  `  return main({pjson, root, commands, manifest, checks, generated, assets})`,
+  `  return main({pjson, root, commands, manifest, checks, generated, assets, certificateWorker})`,
   `}`,
 ].join('\n')
 const checksModule = [
@@ -96,73 +102,70 @@ const checksPlugin: Plugin = {
 }
 
 /**
- * Our own modules import each other lazily (`await import('./x.js')`) so that an unbundled run
- * loads only what it uses. In the bundle each such import would be a chunk of its own, and loading
- * forty small files costs more than the code in them: a lazy import of one of our modules that
- * pulls in no library (directly or through its own static imports) becomes a static one here. The
- * libraries, and our modules that bring one, stay in chunks loaded on demand.
+ * ajv's standalone output (the generated validators) gets a require() made by createRequire: let
+ * esbuild see (and bundle) the plain one.
  */
-const LIGHT_PACKAGES = new Set(['@oclif/core', '@oclif/plugin-help', 'yaml'])
-const staticImports = new Map<string, string[]>()
-async function importsOf(file: string): Promise<string[]> {
-  let found = staticImports.get(file)
-  if (!found) {
-    const text = await readFile(file, 'utf8')
-    found = [...text.matchAll(/^import\s+(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]!)
-    staticImports.set(file, found)
-  }
-  return found
-}
-const heavyCache = new Map<string, Promise<boolean>>()
-function isHeavy(file: string, seen = new Set<string>()): Promise<boolean> {
-  const cached = heavyCache.get(file)
-  if (cached) return cached
-  if (seen.has(file)) return Promise.resolve(false)
-  seen.add(file)
-  const result = (async () => {
-    for (const spec of await importsOf(file)) {
-      if (spec.startsWith('node:')) continue
-      if (!spec.startsWith('.')) {
-        if (!LIGHT_PACKAGES.has(spec)) return true
-        continue
-      }
-      if (await isHeavy(join(dirname(file), spec), seen)) return true
-    }
-    return false
-  })()
-  heavyCache.set(file, result)
-  return result
-}
-const lightLazyImports: Plugin = {
-  name: 'light-lazy-imports',
+const generatedValidators: Plugin = {
+  name: 'generated-validators',
   setup(b) {
-    b.onLoad({filter: /[/\\]dist[/\\](src|checks)[/\\].*\.js$/}, async (args) => {
-      let text = await readFile(args.path, 'utf8')
-      if (/[/\\]dist[/\\]src[/\\]generated[/\\]/.test(args.path)) {
-        // ajv's standalone output gets a require() made by createRequire: let esbuild see (and
-        // bundle) the plain one.
-        text = text.replace(
+    b.onLoad({filter: /[/\\]dist[/\\]src[/\\]generated[/\\].*\.js$/}, async (args) => {
+      const text = await readFile(args.path, 'utf8')
+      return {
+        contents: text.replace(
           "import {createRequire} from 'node:module';\nconst require = createRequire(import.meta.url);\n",
           '',
-        )
-        return {contents: text, loader: 'js'}
+        ),
+        loader: 'js',
       }
-      // main.js answers --version before loading anything: its lazy imports stay lazy. So do a
-      // check's (what its probe uses): every run that plans or lists checks loads all thirty, and
-      // only a probe needs what they import lazily (checks list: 6 ms less).
-      if (args.path.endsWith(`${sep}src${sep}main.js`) || args.path.includes(`${sep}dist${sep}checks${sep}`))
-        return {contents: text, loader: 'js'}
-      const hoisted: string[] = []
-      const specs = [...new Set([...text.matchAll(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g)].map((m) => m[2]!))]
-      for (const spec of specs) {
-        const target = join(dirname(args.path), spec)
-        if (await isHeavy(target)) continue
-        const name = `__idm_lazy_${hoisted.length}`
-        hoisted.push(`import * as ${name} from ${q(spec)}`)
-        text = text.split(`import('${spec}')`).join(`Promise.resolve(${name})`)
-      }
-      return {contents: hoisted.length ? `${hoisted.join('\n')}\n${text}` : text, loader: 'js'}
     })
+  },
+}
+
+/**
+ * The libraries no start needs (what a probe, a scaffold, the picture or a prompt uses), each in a
+ * file of its own beside the bundle (dist/bundle/lib/<specifier>.cjs): the bundle, read whole at
+ * every start, holds our code and the libraries the commands start with (oclif, yaml, ajv). An
+ * import of one of these becomes a require() of its file, made when the module importing it is
+ * first used. test/commands/startup.test.ts says which libraries each command runs.
+ */
+const HEAVY = new Set([
+  'tedious',
+  'node-forge',
+  'nodemailer',
+  'smtp-server',
+  'execa',
+  'dns2',
+  'listr2',
+  'diff',
+  'fast-xml-parser',
+  'elkjs',
+  'ldapts',
+  '@inquirer/prompts',
+])
+const packageOf = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/')
+/** Each heavy specifier imported, with the file that holds it (relative to dist/bundle). */
+const heavySpecifiers = new Map<string, string>()
+const heavyLibraries: Plugin = {
+  name: 'heavy-libraries',
+  setup(b) {
+    b.onResolve({filter: /^\.\/lib\//, namespace: 'idm-lib'}, (args) => ({path: args.path, external: true}))
+    b.onResolve({filter: /^[@a-z]/}, (args) => {
+      if (!HEAVY.has(packageOf(args.path))) return undefined
+      const file = `lib/${args.path
+        .replace(/^@/, '')
+        .replace(/[^A-Za-z0-9._-]+/g, '+')
+        .replace(/\.js$/, '')}.cjs`
+      heavySpecifiers.set(args.path, file)
+      return {path: args.path, namespace: 'idm-lib', pluginData: file}
+    })
+    b.onLoad({filter: /.*/, namespace: 'idm-lib'}, (args) => ({
+      contents: `module.exports = require(${q(`./${args.pluginData as string}`)})`,
+      loader: 'js',
+    }))
   },
 }
 
@@ -175,9 +178,9 @@ const lightLazyImports: Plugin = {
 const builtinsViaRequire: Plugin = {
   name: 'builtins-via-require',
   setup(b) {
-    // In the single CommonJS file of an executable there is no import(): lazy imports of
-    // builtins become require() too (esbuild then gives them their named exports).
-    const kinds = sea ? ['import-statement', 'dynamic-import'] : ['import-statement']
+    // Every output is CommonJS: lazy imports of builtins become require() too (esbuild then gives
+    // them their named exports).
+    const kinds = ['import-statement', 'dynamic-import']
     b.onResolve({filter: /^(node:)?[a-z_]+(\/[a-z_0-9]+)?$/}, (args) =>
       isBuiltin(args.path) && kinds.includes(args.kind) ? {path: args.path, namespace: 'builtin'} : undefined,
     )
@@ -291,25 +294,25 @@ const common = {
   target: 'node22',
   // oclif looks for TypeScript only to run a project's .ts sources in development.
   external: ['typescript'],
-  plugins: [lightLazyImports, checksPlugin, lazyOclifRequires, lazyAzureIdentity, builtinsViaRequire],
+  plugins: [generatedValidators, checksPlugin, lazyOclifRequires, lazyAzureIdentity, builtinsViaRequire],
   legalComments: 'none' as const,
   // Less text to read, hash and pre-parse at every start; names stay (stack traces under DEBUG).
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning' as const,
   logOverride: {'empty-import-meta': 'silent' as const},
+  format: 'cjs' as const,
+  // No import.meta in CommonJS: the few modules that locate files from it are handed what they
+  // need (checks, validators, templates, the worker) and never resolve against it.
+  define: {'import.meta.url': '__idm_preflight_url'},
+  banner: {js: "var __idm_preflight_url = require('node:url').pathToFileURL(__filename).href;"},
 }
 
 if (sea) {
   await rm(join(dist, 'sea'), {recursive: true, force: true})
   await build({
     ...common,
-    format: 'cjs',
     outfile: join(dist, 'sea', 'idm-preflight.cjs'),
-    // No import.meta in CommonJS: the few modules that locate files from it are handed what they
-    // need (checks, validators, templates) and never resolve against it.
-    define: {'import.meta.url': '__idm_preflight_url'},
-    banner: {js: "var __idm_preflight_url = require('node:url').pathToFileURL(__filename).href;"},
     footer: {
       js: [
         "const sea = require('node:sea');",
@@ -322,44 +325,85 @@ if (sea) {
   console.log('wrote dist/sea/idm-preflight.cjs')
 } else {
   await rm(join(dist, 'bundle'), {recursive: true, force: true})
+  // The bundle: one CommonJS file that bin/run.js reads whole and compiles with a code cache of its
+  // own (see there), with the heavy libraries beside it.
   const result = await build({
     ...common,
+    plugins: [heavyLibraries, ...common.plugins.filter((p) => p !== lazyAzureIdentity)],
     metafile: true,
-    format: 'esm',
-    splitting: true,
-    outdir: join(dist, 'bundle'),
-    entryNames: 'idm-preflight',
-    chunkNames: 'chunks/[name]-[hash]',
-    // CommonJS libraries inside an ES module bundle still call require() and read __dirname.
-    banner: {
-      js: [
-        "import {createRequire as __idmCreateRequire} from 'node:module';",
-        "import {fileURLToPath as __idmFileURLToPath} from 'node:url';",
-        "import {dirname as __idmDirname} from 'node:path';",
-        'const require = __idmCreateRequire(import.meta.url);',
-        'const __filename = __idmFileURLToPath(import.meta.url);',
-        'const __dirname = __idmDirname(__filename);',
-      ].join('\n'),
-    },
+    write: false,
+    outfile: join(dist, 'bundle', 'idm-preflight.cjs'),
   })
-  // Node.js looks for the package.json that says a module's type from the module's folder up, for
-  // every module it loads, and remembers only what it found: without one here, each chunk costs
-  // three failed opens (dist/bundle/chunks, dist/bundle, dist) before the package's own.
-  for (const dir of [join(dist, 'bundle'), join(dist, 'bundle', 'chunks')])
-    await writeFile(join(dir, 'package.json'), `${JSON.stringify({type: 'module'})}\n`)
-  // Which libraries each file of the bundle holds, from esbuild's own account (an ES module library
-  // inlined into a chunk leaves no path in its text): test/commands/startup.test.ts reads it to say
-  // what a command loads. Beside the bundle, not in it (not shipped).
-  const libraries: Record<string, string[]> = {}
-  for (const [out, meta] of Object.entries(result.metafile.outputs)) {
-    if (!out.endsWith('.js')) continue
-    const names = new Set<string>()
-    for (const input of Object.keys(meta.inputs)) {
-      const m = /(?:^|[/\\])node_modules[/\\]((?:@[^/\\]+[/\\])?[^/\\]+)/.exec(input)
-      if (m) names.add(m[1]!.replace(/\\/g, '/'))
-    }
-    libraries[relative(join(dist, 'bundle'), resolve(out)).split(sep).join('/')] = [...names].sort()
+  // Read as Latin-1 at start (a one-byte string, no UTF-8 decoding): esbuild escapes what is not
+  // ASCII in strings, comments are gone, and what remains (a library's regular expression holding
+  // U+009B) is written as \uXXXX, which means the same code unit in a string, a template's value
+  // and a regular expression.
+  const text = result.outputFiles[0]!.text.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+  // Its first line says which build it is (the code cache is kept per build) and the words that
+  // start a command (a code cache is kept per command).
+  const manifest = JSON.parse(await readFile(join(root, 'oclif.manifest.json'), 'utf8')) as {
+    commands: Record<string, {aliases?: string[]}>
   }
+  const words = [
+    ...new Set(
+      ['help', ...Object.entries(manifest.commands).flatMap(([id, c]) => [id, ...(c.aliases ?? [])])].map(
+        (id) => id.split(/[: ]/)[0]!,
+      ),
+    ),
+  ].sort()
+  const build_ = createHash('sha256').update(text).digest('hex').slice(0, 32)
+  await mkdir(join(dist, 'bundle', 'lib'), {recursive: true})
+  await writeFile(
+    join(dist, 'bundle', 'idm-preflight.cjs'),
+    `/*idm-preflight ${JSON.stringify({build: build_, words})}*/\n${text}`,
+  )
+  // The heavy libraries the bundle requires, each a file, and the certificate worker.
+  const libs = await build({
+    ...common,
+    stdin: undefined,
+    entryPoints: [
+      ...[...heavySpecifiers].map(([spec, file]) => ({in: `idm-lib-entry:${spec}`, out: file.replace(/\.cjs$/, '')})),
+      {in: join(dist, 'src', 'probes', 'pki', 'certificates.js'), out: 'lib/cert-worker'},
+    ],
+    plugins: [
+      {
+        name: 'library-entries',
+        setup(b) {
+          b.onResolve({filter: /^idm-lib-entry:/}, (args) => ({
+            path: args.path.slice('idm-lib-entry:'.length),
+            namespace: 'idm-lib-entry',
+          }))
+          b.onLoad({filter: /.*/, namespace: 'idm-lib-entry'}, (args) => ({
+            contents: `module.exports = require(${q(args.path)})`,
+            resolveDir: root,
+            loader: 'js',
+          }))
+        },
+      },
+      ...common.plugins.filter((p) => p !== checksPlugin),
+    ],
+    metafile: true,
+    outdir: join(dist, 'bundle'),
+    outExtension: {'.js': '.cjs'},
+  })
+  // Which libraries each file holds, from esbuild's own account: test/commands/startup.test.ts
+  // reads it to say what a command loads. Beside the bundle, not in it (not shipped).
+  const libraries: Record<string, string[]> = {}
+  for (const meta of [result.metafile, libs.metafile])
+    for (const [out, m] of Object.entries(meta.outputs)) {
+      if (!out.endsWith('.cjs')) continue
+      const names = new Set<string>()
+      for (const input of Object.keys(m.inputs)) {
+        const found = /(?:^|[/\\])node_modules[/\\]((?:@[^/\\]+[/\\])?[^/\\]+)/.exec(input)
+        if (found) names.add(found[1]!.replace(/\\/g, '/'))
+      }
+      libraries[relative(join(dist, 'bundle'), resolve(out)).split(sep).join('/')] = [...names].sort()
+    }
   await writeFile(join(dist, 'bundle-libraries.json'), `${JSON.stringify(libraries, null, 1)}\n`)
-  console.log('wrote dist/bundle/idm-preflight.js')
+  console.log(
+    `wrote dist/bundle/idm-preflight.cjs and ${Object.keys(libs.metafile.outputs).length} files in dist/bundle/lib`,
+  )
 }

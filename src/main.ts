@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 // The entry names the modules it hands the build to, not their rooms' doors: a door brings its
 // whole room (the environment's brings the YAML parser), and `--version` must load nothing but this.
-import {provideAssets} from './io/assets.js'
+import {provideAssets, provideCertificateWorker} from './io/assets.js'
 import {loadChecks, provideChecks, type BundledChecks} from './run/registry.js'
 import {provideGeneratedValidators} from './environment/validators.js'
 import {commonJs} from './base/interop.js'
@@ -28,6 +28,8 @@ export interface Build {
   generated: Record<'environment.js' | 'params.js', () => Promise<unknown>>
   /** The embedded templates of a standalone executable. */
   assets?: (key: string) => string
+  /** The certificate worker's file (a file URL), where the build ships one. */
+  certificateWorker?: string
 }
 
 /**
@@ -45,6 +47,7 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
   provideChecks(build.checks)
   provideGeneratedValidators(build.generated)
   if (build.assets) provideAssets(build.assets)
+  if (build.certificateWorker) provideCertificateWorker(build.certificateWorker)
   // The commands that read an environment file need the checks and the environment's validator:
   // their chunks load while oclif starts.
   const helpOnly = argv.some((a) => a === '--help' || a === '-h')

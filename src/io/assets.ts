@@ -15,6 +15,21 @@ export function provideAssets(get: (key: string) => string): void {
   embedded = get
 }
 
+let worker: string | undefined
+
+/**
+ * The bundle hands over the file its certificate worker starts from (a file URL): in the bundle,
+ * the module that starts the worker is not a file of its own (src/probes/pki/certificates.ts).
+ */
+export function provideCertificateWorker(url: string): void {
+  worker = url
+}
+
+/** The certificate worker's file as the build provided it, if it did. */
+export function certificateWorker(): string | undefined {
+  return worker
+}
+
 let root: string | undefined
 
 /** The package folder: the nearest one up from this module holding `templates/`. */

@@ -4,7 +4,7 @@
  * Parsing them is src/documents' (it brings the YAML library: a room of its own, so that this
  * door stays light).
  */
-export {provideAssets, readTemplate} from './assets.js'
+export {certificateWorker, provideAssets, readTemplate} from './assets.js'
 export {FileReadError, readRegularFile, sizeText} from './read.js'
 export {FileExistsError, createExclusive, replaceFile, writeError} from './write.js'
 export type {InputNames} from './write.js'

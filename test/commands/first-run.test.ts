@@ -167,7 +167,8 @@ describe('the npm package holds exactly what runs, and runs', () => {
       'templates/scripts/set-permissions.sh',
     ])
       assert.ok(paths.includes(must), `${must} missing from the package`)
-    assert.ok(paths.includes('dist/bundle/idm-preflight.js'), 'the bundled entry point is in the package')
+    assert.ok(paths.includes('dist/bundle/idm-preflight.cjs'), 'the bundle is in the package')
+    assert.ok(paths.includes('dist/bundle/lib/cert-worker.cjs'), 'the certificate worker is in the package')
     const extra = paths.filter((p) =>
       /^(test|bench|scripts|src|checks)\/|^dist\/(bench|scripts|test|src|checks|sea)\/|^bin\/(dev\.js|idm-preflight)$/.test(
         p,

@@ -2,7 +2,7 @@ import {createHash, createPrivateKey, createPublicKey, X509Certificate} from 'no
 import {stat} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
 import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads'
-import {FileReadError, readRegularFile} from '../../io/index.js'
+import {certificateWorker, FileReadError, readRegularFile} from '../../io/index.js'
 
 /** A PFX or PEM file is a few kilobytes; a CA chain bundled in, some hundreds. */
 export const MAX_CERTIFICATE_BYTES = 8 * 1024 * 1024
@@ -110,9 +110,13 @@ let pool: Pool | undefined | null
 function workerPool(): Pool | undefined {
   if (pool !== undefined) return pool ?? undefined
   pool = null
-  const self = new URL(import.meta.url)
-  // In the single executable, import.meta.url is the executable: no module file to start.
-  if (self.protocol !== 'file:' || !/\.(m?js|ts)$/.test(self.pathname) || process.env.IDM_PREFLIGHT_NO_WORKERS) return
+  // This module's own file, or in the bundle the worker file the build made of it (the bundle is
+  // one file that a worker cannot start from). In the single executable, import.meta.url is the
+  // executable: no module file to start.
+  const provided = certificateWorker()
+  const self = new URL(provided ?? import.meta.url)
+  const startable = provided ? /\.cjs$/ : /\.(m?js|ts)$/
+  if (self.protocol !== 'file:' || !startable.test(self.pathname) || process.env.IDM_PREFLIGHT_NO_WORKERS) return
   const p: Pool = {workers: [], next: 0, pending: new Map(), seq: 0}
   const size = Math.max(1, Math.min(4, availableParallelism() - 1))
   try {

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {
+  chmod,
+  chown,
+  copyFile,
+  cp,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {ROOT, tempDir} from '../helpers/cli.js'
+
+/**
+ * bin/run.js compiles the bundle with a V8 code cache made at the end of an earlier run of the same
+ * command, kept in the user's own cache folder. A code cache is code: these tests plant what an
+ * attacker or an accident would (a folder or file others can write, another user's file, a link,
+ * garbage, a cache of another build) and assert each is never read, the run is unchanged, and the
+ * cache is made again whole.
+ */
+describe('the code cache bin/run.js keeps', () => {
+  let t: Awaited<ReturnType<typeof tempDir>>
+  let env: string
+  before(async () => {
+    t = await tempDir()
+    env = join(t.dir, 'idm-preflight.yaml')
+    await writeFile(
+      env,
+      `version: 1
+name: cache
+product: saas
+topology: saas
+organization: Cache
+server: {url: https://cache.usercube.com}
+agents:
+  - {identifier: A, url: https://agent.cache.test, workingDirectory: ${t.dir}, serviceAccount: svc}
+`,
+    )
+  })
+  after(() => t?.cleanup())
+
+  const run = (cacheDir: string, args = ['check', '--plan', '-c', env], extra: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
+      encoding: 'utf8',
+      cwd: t.dir,
+      env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: cacheDir, IDM_PREFLIGHT_NO_CODE_CACHE: '', ...extra},
+    })
+    assert.equal(r.status, 0, `${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`)
+    assert.equal(r.stderr, '')
+    return r.stdout
+  }
+  const caches = async (cacheDir: string) =>
+    (await readdir(join(cacheDir, 'code')).catch(() => [] as string[])).filter((f) => f.endsWith('.v8')).sort()
+  let plain: string
+  before(() => {
+    plain = run(join(t.dir, 'unused'), undefined, {IDM_PREFLIGHT_NO_CODE_CACHE: '1'})
+  })
+
+  test('the first run of a command writes its cache (0600 in a 0700 folder); the next one reads it and says the same', async () => {
+    const dir = join(t.dir, 'fresh')
+    assert.equal(run(dir), plain)
+    const [file, ...more] = await caches(dir)
+    assert.deepEqual(more, [])
+    assert.match(file!, /^check\.[0-9a-f]{32}\.\d+\.\d+\.v\d+\.\d+\.\d+\.[a-z0-9]+\.v8$/)
+    const first = await stat(join(dir, 'code', file!))
+    assert.equal(first.mode & 0o777, 0o600)
+    assert.equal((await stat(join(dir, 'code'))).mode & 0o777, 0o700)
+    assert.ok(first.size > 100_000, `a cache of ${first.size} bytes holds no compiled functions`)
+    assert.equal(run(dir), plain)
+    // Accepted, so not written again: the same file.
+    const second = await stat(join(dir, 'code', file!))
+    assert.equal(second.ino, first.ino)
+    assert.equal(second.mtimeMs, first.mtimeMs)
+    // Another command has a cache of its own; help another again.
+    run(dir, ['validate', env])
+    run(dir, ['check', '--help'])
+    assert.deepEqual((await caches(dir)).map((f) => f.split('.')[0]).sort(), ['check', 'check-help', 'validate'])
+  })
+
+  test('IDM_PREFLIGHT_NO_CODE_CACHE=1: nothing is written', async () => {
+    const dir = join(t.dir, 'off')
+    assert.equal(run(dir, undefined, {IDM_PREFLIGHT_NO_CODE_CACHE: '1'}), plain)
+    await assert.rejects(stat(dir))
+  })
+
+  /** A good cache (made by a run), copied to `dir`, and the name it has there. */
+  async function planted(dir: string): Promise<string> {
+    const source = join(t.dir, 'source')
+    run(source)
+    const [name] = await caches(source)
+    await mkdir(join(dir, 'code'), {recursive: true, mode: 0o700})
+    await chmod(dir, 0o700)
+    await copyFile(join(source, 'code', name!), join(dir, 'code', name!))
+    await chmod(join(dir, 'code', name!), 0o600)
+    return name!
+  }
+
+  test('a good cache that others can write is not read: it is made again, 0600', async () => {
+    const dir = join(t.dir, 'writable-file')
+    const name = await planted(dir)
+    const file = join(dir, 'code', name)
+    await chmod(file, 0o666)
+    const before = await stat(file)
+    assert.equal(run(dir), plain)
+    const now = await stat(file)
+    // Had it been read, V8 would have taken it and nothing would have been written.
+    assert.notEqual(now.ino, before.ino)
+    assert.equal(now.mode & 0o777, 0o600)
+  })
+
+  test('a cache folder others can write is not used at all (no cache read or written)', async () => {
+    const dir = join(t.dir, 'writable-dir')
+    const name = await planted(dir)
+    // Garbage in the cache's place: a run that used the folder would find it bad and write a good
+    // one; untouched, it says the folder was left alone.
+    const file = join(dir, 'code', name)
+    const garbage = Buffer.alloc(1000, 0x41)
+    await writeFile(file, garbage, {mode: 0o600})
+    await chmod(dir, 0o777)
+    assert.equal(run(dir), plain)
+    assert.ok((await readFile(file)).equals(garbage), 'the garbage was replaced: the folder was used')
+    assert.deepEqual(await caches(dir), [name])
+    // The code folder alone writable by others: the same.
+    await chmod(dir, 0o700)
+    await chmod(join(dir, 'code'), 0o777)
+    assert.equal(run(dir), plain)
+    assert.ok((await readFile(file)).equals(garbage), 'the garbage was replaced: the folder was used')
+    // Both closed again: the folder is used (and the garbage replaced), so the two above were not.
+    await chmod(join(dir, 'code'), 0o700)
+    assert.equal(run(dir), plain)
+    assert.ok(!(await readFile(file)).equals(garbage))
+  })
+
+  test('a cache folder that is a link is not used', async () => {
+    const real = join(t.dir, 'link-target')
+    await mkdir(real, {mode: 0o700})
+    const dir = join(t.dir, 'link-dir')
+    await symlink(real, dir)
+    assert.equal(run(dir), plain)
+    assert.deepEqual(await readdir(real), [])
+  })
+
+  test('a cache file that is a link is not followed: the link is replaced, what it points to is untouched', async () => {
+    const dir = join(t.dir, 'link-file')
+    const name = await planted(dir)
+    const elsewhere = join(t.dir, 'elsewhere.v8')
+    await copyFile(join(dir, 'code', name), elsewhere)
+    await chmod(elsewhere, 0o600)
+    const target = await readFile(elsewhere)
+    await rm(join(dir, 'code', name))
+    await symlink(elsewhere, join(dir, 'code', name))
+    assert.equal(run(dir), plain)
+    assert.ok((await lstat(join(dir, 'code', name))).isFile())
+    assert.ok((await readFile(elsewhere)).equals(target), 'the file the link points to changed')
+  })
+
+  test('a FIFO in place of the cache file is not waited on: the run ends, and a cache file takes its place', async () => {
+    const dir = join(t.dir, 'fifo')
+    const name = await planted(dir)
+    const file = join(dir, 'code', name)
+    await rm(file)
+    const made = spawnSync('mkfifo', ['-m', '600', file])
+    assert.equal(made.status, 0, String(made.stderr))
+    assert.ok((await lstat(file)).isFIFO())
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'check', '--plan', '-c', env], {
+      encoding: 'utf8',
+      cwd: t.dir,
+      timeout: 20_000,
+      env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: dir, IDM_PREFLIGHT_NO_CODE_CACHE: ''},
+    })
+    assert.equal(r.signal, null, 'the run hung on the FIFO')
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout, plain)
+    assert.ok((await lstat(file)).isFile())
+  })
+
+  test(
+    "another user's cache file is not read",
+    {skip: process.getuid?.() !== 0 ? 'making a file of another user needs root' : false},
+    async () => {
+      const dir = join(t.dir, 'other-user')
+      const name = await planted(dir)
+      const file = join(dir, 'code', name)
+      await chown(file, 65534, 65534)
+      const before = await stat(file)
+      assert.equal(run(dir), plain)
+      const now = await stat(file)
+      assert.notEqual(now.ino, before.ino)
+      assert.equal(now.uid, process.getuid!())
+    },
+  )
+
+  for (const [what, bytes] of [
+    ['garbage', Buffer.alloc(300_000, 0x5a)],
+    ['an empty file', Buffer.alloc(0)],
+    ['a cache cut short', null],
+  ] as const)
+    test(`${what} in place of the cache: the run says the same, and the cache is made again`, async () => {
+      const dir = join(t.dir, `bad-${what.replace(/\W+/g, '-')}`)
+      const name = await planted(dir)
+      const file = join(dir, 'code', name)
+      const good = await readFile(file)
+      const bad = bytes ?? good.subarray(0, good.length >> 1)
+      await writeFile(file, bad, {mode: 0o600})
+      assert.equal(run(dir), plain)
+      const now = await readFile(file)
+      assert.ok(!now.equals(bad), 'the bad cache is still there')
+      assert.ok(now.length > 100_000, `a cache of ${now.length} bytes`)
+      // And the new one is taken by the next run (not written again).
+      const made = await stat(file)
+      assert.equal(run(dir), plain)
+      assert.equal((await stat(file)).ino, made.ino)
+    })
+
+  test("a changed bundle (another build, or a touched file) gets a cache of its own; the command's older one goes", async () => {
+    const dir = join(t.dir, 'stale')
+    const name = await planted(dir)
+    // A cache named for another build of the same command, and one of another command.
+    const [word, , ...rest] = name.split('.')
+    const other = [word, 'f'.repeat(32), ...rest].join('.')
+    await copyFile(join(dir, 'code', name), join(dir, 'code', other))
+    const validate = ['validate', ...name.split('.').slice(1)].join('.')
+    await copyFile(join(dir, 'code', name), join(dir, 'code', validate))
+    // A copy of the package (bin/run.js finds the bundle beside itself), its bundle touched: the
+    // bundle's time is part of the name.
+    const copy = join(t.dir, 'package')
+    await cp(join(ROOT, 'bin'), join(copy, 'bin'), {recursive: true})
+    await cp(join(ROOT, 'dist', 'bundle'), join(copy, 'dist', 'bundle'), {recursive: true})
+    await copyFile(join(ROOT, 'package.json'), join(copy, 'package.json'))
+    await symlink(join(ROOT, 'templates'), join(copy, 'templates'))
+    const bundle = join(copy, 'dist', 'bundle', 'idm-preflight.cjs')
+    const st = await stat(join(ROOT, 'dist', 'bundle', 'idm-preflight.cjs'))
+    await utimes(bundle, st.atime, new Date(st.mtimeMs + 2000))
+    const r = spawnSync(process.execPath, [join(copy, 'bin', 'run.js'), 'check', '--plan', '-c', env], {
+      encoding: 'utf8',
+      cwd: t.dir,
+      env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: dir, IDM_PREFLIGHT_NO_CODE_CACHE: ''},
+    })
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout, plain)
+    const now = await caches(dir)
+    assert.equal(now.length, 2, now.join('\n'))
+    assert.ok(now.includes(validate), 'the other command keeps its cache')
+    assert.ok(!now.includes(name) && !now.includes(other), 'the older caches of check are gone')
+  })
+})
