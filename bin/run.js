@@ -164,7 +164,12 @@ function readPrivate(fs, file) {
   }
 }
 
-/** Writes a cache file whole (a new file renamed over the old), and drops this word's older ones. */
+/**
+ * Writes a cache file whole (a new file renamed over the old). A command word keeps its newest
+ * caches only, KEEP of them (two installations or two Node.js used in turn keep one each), and a
+ * file a killed run left half written goes after an hour.
+ */
+var KEEP = 3
 function writePrivate(fs, path, dir, name, data) {
   var tmp = path.join(dir, name + '.' + process.pid + '.tmp')
   try {
@@ -172,9 +177,23 @@ function writePrivate(fs, path, dir, name, data) {
     fs.writeFileSync(tmp, data(), {mode: 0o600, flag: 'wx'})
     fs.renameSync(tmp, path.join(dir, name))
     var word = name.slice(0, name.indexOf('.') + 1)
+    var now = Date.now()
+    var caches = []
     fs.readdirSync(dir).forEach(function (f) {
-      if (f !== name && f.slice(0, word.length) === word && /\.v8$/.test(f)) fs.rmSync(path.join(dir, f), {force: true})
+      var file = path.join(dir, f)
+      if (/\.tmp$/.test(f)) {
+        if (now - fs.lstatSync(file).mtimeMs > 3600 * 1000) fs.rmSync(file, {force: true})
+      } else if (f.slice(0, word.length) === word && /\.v8$/.test(f))
+        caches.push({file: file, time: f === name ? Infinity : fs.lstatSync(file).mtimeMs})
     })
+    caches
+      .sort(function (a, b) {
+        return b.time - a.time
+      })
+      .slice(KEEP)
+      .forEach(function (c) {
+        fs.rmSync(c.file, {force: true})
+      })
   } catch {
     try {
       fs.rmSync(tmp, {force: true})

@@ -220,15 +220,26 @@ agents:
       assert.equal((await stat(file)).ino, made.ino)
     })
 
-  test("a changed bundle (another build, or a touched file) gets a cache of its own; the command's older one goes", async () => {
+  test('a changed bundle (another build, or a touched file) gets a cache of its own; a command keeps its three newest, and half-written files go after an hour', async () => {
     const dir = join(t.dir, 'stale')
     const name = await planted(dir)
-    // A cache named for another build of the same command, and one of another command.
+    const code = join(dir, 'code')
+    // Caches named for three other builds of the same command, a day apart, and one of another
+    // command; a file a killed run left two hours ago, and one being written now.
     const [word, , ...rest] = name.split('.')
-    const other = [word, 'f'.repeat(32), ...rest].join('.')
-    await copyFile(join(dir, 'code', name), join(dir, 'code', other))
+    const day = 24 * 3600 * 1000
+    const others = [1, 2, 3].map((n) => [word, String(n).repeat(32), ...rest].join('.'))
+    for (const [i, other] of others.entries()) {
+      await copyFile(join(code, name), join(code, other))
+      const when = new Date(Date.now() - (i + 1) * day)
+      await utimes(join(code, other), when, when)
+    }
     const validate = ['validate', ...name.split('.').slice(1)].join('.')
-    await copyFile(join(dir, 'code', name), join(dir, 'code', validate))
+    await copyFile(join(code, name), join(code, validate))
+    await writeFile(join(code, `${name}.999999.tmp`), 'half')
+    const twoHours = new Date(Date.now() - 2 * 3600 * 1000)
+    await utimes(join(code, `${name}.999999.tmp`), twoHours, twoHours)
+    await writeFile(join(code, `${name}.999998.tmp`), 'now')
     // A copy of the package (bin/run.js finds the bundle beside itself), its bundle touched: the
     // bundle's time is part of the name.
     const copy = join(t.dir, 'package')
@@ -247,8 +258,12 @@ agents:
     assert.equal(r.status, 0, r.stderr)
     assert.equal(r.stdout, plain)
     const now = await caches(dir)
-    assert.equal(now.length, 2, now.join('\n'))
+    const made = now.filter((f) => f.startsWith(`${word}.`) && f !== name && !others.includes(f))
+    assert.equal(made.length, 1, now.join('\n'))
+    // The three newest of check's: the one just made, the planted one of today, the day-old one.
+    assert.deepEqual(now.filter((f) => f.startsWith(`${word}.`)).sort(), [made[0]!, name, others[0]!].sort())
     assert.ok(now.includes(validate), 'the other command keeps its cache')
-    assert.ok(!now.includes(name) && !now.includes(other), 'the older caches of check are gone')
+    const left = (await readdir(code)).filter((f) => f.endsWith('.tmp'))
+    assert.deepEqual(left, [`${name}.999998.tmp`])
   })
 })
