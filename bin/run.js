@@ -116,10 +116,15 @@ function load(require, file, cacheDir) {
     var st = fs.statSync(file)
     var argv = process.argv.slice(2)
     // One cache per command word (a command run with --help compiles other functions than the
-    // command itself), per build of the bundle and per Node.js.
+    // command itself), per build of the bundle and per Node.js, and per set of Node.js options (V8
+    // refuses a cache made under other V8 flags: runs with and without NODE_OPTIONS in turn would
+    // otherwise each make it again).
     var word = argv[0] && info.words.indexOf(argv[0]) >= 0 ? argv[0] : 'none'
     if (argv.indexOf('--help') >= 0 || argv.indexOf('-h') >= 0) word += '-help'
-    name = [word, info.build, st.size, Math.floor(st.mtimeMs), process.version, process.arch].join('.') + '.v8'
+    var parts = [word, info.build, st.size, Math.floor(st.mtimeMs), process.version, process.arch]
+    var options = (process.env.NODE_OPTIONS || '') + '\0' + process.execArgv.join('\0')
+    if (options !== '\0') parts.push('o' + fnv1a(options))
+    name = parts.join('.') + '.v8'
     cached = readPrivate(fs, path.join(codeDir, name))
   }
   var script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', {
@@ -138,6 +143,16 @@ function load(require, file, cacheDir) {
   var mod = {exports: {}}
   script.runInThisContext()(mod.exports, require('node:module').createRequire(file), mod, file, path.dirname(file))
   return mod.exports
+}
+
+/** A short hash of a string (32-bit FNV-1a, hex): only to tell sets of options apart in a name. */
+function fnv1a(text) {
+  var h = 0x811c9dc5
+  for (var i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  return h.toString(16)
 }
 
 /** A cache file's bytes, when it is a regular file of this user's that nobody else can write. */

@@ -69,7 +69,7 @@ agents:
     assert.equal(run(dir), plain)
     const [file, ...more] = await caches(dir)
     assert.deepEqual(more, [])
-    assert.match(file!, /^check\.[0-9a-f]{32}\.\d+\.\d+\.v\d+\.\d+\.\d+\.[a-z0-9]+\.v8$/)
+    assert.match(file!, /^check\.[0-9a-f]{32}\.\d+\.\d+\.v\d+\.\d+\.\d+\.[a-z0-9]+(\.o[0-9a-f]+)?\.v8$/)
     const first = await stat(join(dir, 'code', file!))
     assert.equal(first.mode & 0o777, 0o600)
     assert.equal((await stat(join(dir, 'code'))).mode & 0o777, 0o700)
@@ -83,6 +83,26 @@ agents:
     run(dir, ['validate', env])
     run(dir, ['check', '--help'])
     assert.deepEqual((await caches(dir)).map((f) => f.split('.')[0]).sort(), ['check', 'check-help', 'validate'])
+  })
+
+  test('runs with other Node.js options (NODE_OPTIONS, V8 flags) keep a cache of their own, each taken in turn', async () => {
+    const dir = join(t.dir, 'options')
+    const flags = {NODE_OPTIONS: '--max-semi-space-size=4'}
+    assert.equal(run(dir), plain)
+    assert.equal(run(dir, undefined, flags), plain)
+    const both = await caches(dir)
+    assert.equal(both.length, 2, both.join('\n'))
+    const before = await Promise.all(both.map((f) => stat(join(dir, 'code', f))))
+    // In turn again: each finds its own and takes it (V8 refuses one made under other flags, and a
+    // refused cache would be written again).
+    assert.equal(run(dir), plain)
+    assert.equal(run(dir, undefined, flags), plain)
+    assert.deepEqual(await caches(dir), both)
+    const after = await Promise.all(both.map((f) => stat(join(dir, 'code', f))))
+    assert.deepEqual(
+      after.map((s) => s.ino),
+      before.map((s) => s.ino),
+    )
   })
 
   test('IDM_PREFLIGHT_NO_CODE_CACHE=1: nothing is written', async () => {
