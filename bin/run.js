@@ -20,12 +20,15 @@ if (Number(found.split('.')[0]) < 22) {
  * cache holds every function that run compiled, where Node's own compile cache holds top levels
  * only (a `check --plan` would compile the YAML parser, oclif and the checks again at every start).
  *
- * The caches live in a folder of the user's own: $XDG_CACHE_HOME/idm-preflight (else
- * ~/.cache/idm-preflight; %LOCALAPPDATA%\idm-preflight on Windows), or IDM_PREFLIGHT_CACHE_DIR. A
- * code cache is code: one is read only from a folder and a file this user owns that nobody else
- * can write, one file per command word and build (the bundle's first line names its build), and
- * written whole or not at all. IDM_PREFLIGHT_NO_CODE_CACHE=1 turns it off. Anything wrong with a
- * cache only costs the time it would have saved.
+ * The caches live in $XDG_CACHE_HOME/idm-preflight/code (else ~/.cache/idm-preflight/code;
+ * %LOCALAPPDATA%\idm-preflight\code on Windows), or IDM_PREFLIGHT_CACHE_DIR/code (an absolute
+ * path; on Windows one inside the user's profile). A code cache is code: one is read only from a
+ * folder and a file this user owns that nobody else can write, never through a link or from a
+ * FIFO, and only when its header names it (command word, build, Node.js, options) and the CRC-32
+ * of its bytes matches (V8 itself checks neither: a damaged cache would crash every run). One is
+ * written only after a run that did its work (exit 0, 3 or 4), to a new file synced and renamed
+ * into place. IDM_PREFLIGHT_NO_CODE_CACHE=1 turns it off. Anything wrong with a cache only costs
+ * the time it would have saved.
  */
 var here = import.meta.url
 import('node:module')
@@ -34,10 +37,13 @@ import('node:module')
     var path = require('node:path')
     var root = path.dirname(path.dirname(require('node:url').fileURLToPath(here)))
     var cacheDir = ownCacheDir(require)
-    // Node's compile cache (for this file, the libraries' files and the worker) in the same folder,
-    // not one shared by every user in the temporary folder.
-    if (m.enableCompileCache) m.enableCompileCache(cacheDir ? path.join(cacheDir, 'node') : undefined)
-    var cli = load(require, path.join(root, 'dist', 'bundle', 'idm-preflight.cjs'), cacheDir)
+    var fs = require('node:fs')
+    // Node's compile cache (for this file and the libraries' files) in the same folder when nobody
+    // else can write there, not in one every user shares in the temporary folder.
+    if (m.enableCompileCache)
+      m.enableCompileCache(cacheDir && privateDir(fs, cacheDir) ? path.join(cacheDir, 'node') : undefined)
+    var codeDir = cacheDir && privateDir(fs, path.join(cacheDir, 'code')) ? path.join(cacheDir, 'code') : undefined
+    var cli = load(require, path.join(root, 'dist', 'bundle', 'idm-preflight.cjs'), codeDir)
     return cli.start(root)
   })
   .catch(function (e) {
@@ -45,23 +51,47 @@ import('node:module')
     process.exit(1)
   })
 
-/** The user's cache folder for idm-preflight, made when missing; undefined when not private. */
+/** DEBUG=idm-preflight:code-cache (or idm-preflight:*) says on stderr what became of the cache. */
+function say(what) {
+  if (/(^|[\s,])idm-preflight:(code-cache|\*)($|[\s,])/.test(process.env.DEBUG || ''))
+    process.stderr.write('idm-preflight:code-cache ' + what + '\n')
+}
+
+/** The user's cache folder for idm-preflight (made when missing), or undefined. */
 function ownCacheDir(require) {
   var env = process.env
   if (env.IDM_PREFLIGHT_NO_CODE_CACHE && env.IDM_PREFLIGHT_NO_CODE_CACHE !== '0') return undefined
   var path = require('node:path')
+  var win = process.platform === 'win32'
+  var home
+  try {
+    home = require('node:os').homedir()
+  } catch {
+    // No HOME and no account entry (a container run as a bare user id).
+  }
   var dir = env.IDM_PREFLIGHT_CACHE_DIR
-  if (!dir || !path.isAbsolute(dir)) {
-    var win = process.platform === 'win32'
+  if (dir && path.isAbsolute(dir)) {
+    // Windows: no owner or mode to check, so only a folder in the user's profile (its ACL).
+    if (win && !(home && isInside(path, home, dir))) return undefined
+  } else {
     var base = win ? env.LOCALAPPDATA : env.XDG_CACHE_HOME
     if (!base || !path.isAbsolute(base)) {
-      var home = require('node:os').homedir()
       if (!home) return undefined
       base = win ? path.join(home, 'AppData', 'Local') : path.join(home, '.cache')
     }
     dir = path.join(base, 'idm-preflight')
   }
-  return privateDir(require('node:fs'), dir) ? dir : undefined
+  try {
+    require('node:fs').mkdirSync(dir, {recursive: true, mode: 0o700})
+    return dir
+  } catch {
+    return undefined
+  }
+}
+
+function isInside(path, parent, child) {
+  var r = path.relative(parent, child)
+  return r !== '' && r.split(path.sep)[0] !== '..' && !path.isAbsolute(r)
 }
 
 /** True when `dir` is (or is now) a folder, not a link, of this user's that nobody else can write. */
@@ -80,7 +110,7 @@ function ownedAndClosed(st) {
 }
 
 /** Compiles and runs the bundle (with its code cache when there is a good one); its exports. */
-function load(require, file, cacheDir) {
+function load(require, file, codeDir) {
   var fs = require('node:fs')
   var path = require('node:path')
   var vm = require('node:vm')
@@ -95,7 +125,8 @@ function load(require, file, cacheDir) {
     )
   }
   // No folder of the user's own to keep a code cache in: Node's compile cache (top levels) it is.
-  if (!cacheDir) {
+  if (!codeDir) {
+    say("none: no folder of this user's own (or IDM_PREFLIGHT_NO_CODE_CACHE)")
     if (!fs.existsSync(file)) throw missing({code: 'ENOENT'})
     return require(file)
   }
@@ -109,9 +140,16 @@ function load(require, file, cacheDir) {
   var head = /^\/\*idm-preflight (\{[^\n]*\})\*\/\n/.exec(source)
   var info = head ? JSON.parse(head[1]) : undefined
   // A bundle without its first line (not one the build wrote): run as it is, no code cache.
-  if (!info) return require(file)
-  var codeDir = path.join(cacheDir, 'code')
+  if (!info) {
+    say('none: ' + file + ' has no build line')
+    return require(file)
+  }
   var name, cached
+  // CRC-32 of a cache's bytes (node:zlib's, from Node.js 22.2), hex; loaded only where a cache is.
+  var crc32 = function (bytes) {
+    var zlib = require('node:zlib')
+    return typeof zlib.crc32 === 'function' ? zlib.crc32(bytes).toString(16) : undefined
+  }
   {
     var st = fs.statSync(file)
     var argv = process.argv.slice(2)
@@ -125,7 +163,9 @@ function load(require, file, cacheDir) {
     var options = (process.env.NODE_OPTIONS || '') + '\0' + process.execArgv.join('\0')
     if (options !== '\0') parts.push('o' + fnv1a(options))
     name = parts.join('.') + '.v8'
-    cached = readPrivate(fs, path.join(codeDir, name))
+    var found = readPrivate(fs, path.join(codeDir, name), name, crc32)
+    cached = found.data
+    if (found.why) say(path.join(codeDir, name) + ': not read: ' + found.why)
   }
   var script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', {
     filename: file,
@@ -134,11 +174,22 @@ function load(require, file, cacheDir) {
     // as they would in a module of the application.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   })
+  if (cached) say(path.join(codeDir, name) + ': ' + (script.cachedDataRejected ? 'refused by V8' : 'taken'))
   if (!cached || script.cachedDataRejected)
-    process.once('exit', function () {
-      writePrivate(fs, path, codeDir, name, function () {
-        return script.createCachedData()
-      })
+    process.once('exit', function (code) {
+      // Only after a run that did its work: one stopped early (a usage error, a crash, Ctrl-C)
+      // compiled little, and its cache, taken from then on, would keep that command slow.
+      if (code !== 0 && code !== 3 && code !== 4) return say('not written: the run ended with exit ' + code)
+      // The output is all out: a Ctrl-C in the few milliseconds of the write changes no exit code.
+      process.on('SIGINT', function () {})
+      process.on('SIGTERM', function () {})
+      say(
+        path.join(codeDir, name) +
+          ': ' +
+          writePrivate(fs, path, codeDir, name, crc32, function () {
+            return script.createCachedData()
+          }),
+      )
     })
   var mod = {exports: {}}
   script.runInThisContext()(mod.exports, require('node:module').createRequire(file), mod, file, path.dirname(file))
@@ -155,28 +206,47 @@ function fnv1a(text) {
   return h.toString(16)
 }
 
-/** A cache file's bytes, when it is a regular file of this user's that nobody else can write. */
-function readPrivate(fs, file) {
+/**
+ * A cache file is a header, then V8's bytes:
+ *   idm-preflight code cache\n<its name>\n<CRC-32 of the bytes, hex>\n<their length>\n
+ */
+var MAGIC = 'idm-preflight code cache\n'
+
+/**
+ * A cache file's V8 bytes ({data}) when it is a regular file of this user's that nobody else can
+ * write, its header names it and its bytes are whole; else why not ({why}).
+ */
+function readPrivate(fs, file, name, crc32) {
   var fd
   try {
     // Not through a link, and without waiting on a FIFO for a writer (then refused: not a file).
     var c = fs.constants
     fd = fs.openSync(file, c.O_RDONLY | (c.O_NOFOLLOW || 0) | (c.O_NONBLOCK || 0))
     var st = fs.fstatSync(fd)
-    if (!st.isFile() || !ownedAndClosed(st) || st.size > 256 * 1024 * 1024) return undefined
+    if (!st.isFile()) return {why: 'not a regular file'}
+    if (!ownedAndClosed(st)) return {why: "not this user's, or others can write it"}
+    if (st.size > 256 * 1024 * 1024) return {why: 'larger than 256 MB'}
     var buf = Buffer.allocUnsafe(st.size)
     var at = 0
     while (at < st.size) {
       var n = fs.readSync(fd, buf, at, st.size - at, at)
-      if (n === 0) return undefined
+      if (n === 0) return {why: 'shorter than it said'}
       at += n
     }
-    return buf
-  } catch {
-    return undefined
+    var head = buf.latin1Slice(0, Math.min(buf.length, 1024)).split('\n', 4)
+    if (head.length < 4 || head[0] + '\n' !== MAGIC || head[1] !== name) return {why: 'not a cache of this name'}
+    var data = buf.subarray(head.join('\n').length + 1)
+    if (String(data.length) !== head[3] || crc32(data) !== head[2]) return {why: 'damaged (length or CRC-32)'}
+    return {data: data}
+  } catch (e) {
+    return {why: e && e.code === 'ENOENT' ? 'none yet' : String((e && e.code) || e)}
   } finally {
     if (fd !== undefined) fs.closeSync(fd)
   }
+}
+
+function writeAll(fs, fd, bytes) {
+  for (var at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at, bytes.length - at)
 }
 
 /**
@@ -185,11 +255,22 @@ function readPrivate(fs, file) {
  * file a killed run left half written goes after an hour.
  */
 var KEEP = 3
-function writePrivate(fs, path, dir, name, data) {
+function writePrivate(fs, path, dir, name, crc32, data) {
   var tmp = path.join(dir, name + '.' + process.pid + '.tmp')
   try {
-    if (!privateDir(fs, dir)) return
-    fs.writeFileSync(tmp, data(), {mode: 0o600, flag: 'wx'})
+    if (!privateDir(fs, dir)) return "not written: the folder is not this user's alone"
+    var bytes = data()
+    var sum = crc32(bytes)
+    if (sum === undefined) return 'not written: this Node.js has no zlib.crc32'
+    var fd = fs.openSync(tmp, 'wx', 0o600)
+    try {
+      writeAll(fs, fd, Buffer.from(MAGIC + name + '\n' + sum + '\n' + bytes.length + '\n', 'latin1'))
+      writeAll(fs, fd, bytes)
+      // On disk before it takes the name: a power cut leaves the old file or the whole new one.
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
     fs.renameSync(tmp, path.join(dir, name))
     var word = name.slice(0, name.indexOf('.') + 1)
     var now = Date.now()
@@ -209,11 +290,13 @@ function writePrivate(fs, path, dir, name, data) {
       .forEach(function (c) {
         fs.rmSync(c.file, {force: true})
       })
-  } catch {
+    return 'written (' + bytes.length + ' bytes)'
+  } catch (e) {
     try {
       fs.rmSync(tmp, {force: true})
     } catch {
       // nothing more to do: the next run makes the cache again
     }
+    return 'not written: ' + String((e && e.code) || e)
   }
 }

@@ -9,8 +9,8 @@ idm_preflight_node22() {
   cache="${IDM_PREFLIGHT_NODE_CACHE:-$HOME/.cache/idm-preflight/node$need}"
   if ! "$cache/node_modules/.bin/node" --version 2>/dev/null | grep -q "^v$need\."; then
     echo "idm-preflight: this machine has Node.js ${have}; installing Node.js $need into $cache" >&2
-    mkdir -p "$cache"
-    npm install --prefix "$cache" --no-audit --no-fund --no-save "node@$need" >&2
+    # The user's own (umask 077 whatever theirs is): nobody else may swap the Node.js run here.
+    (umask 077 && mkdir -p "$cache" && npm install --prefix "$cache" --no-audit --no-fund --no-save "node@$need" >&2)
   fi
   export PATH="$cache/node_modules/.bin:$PATH"
 }

@@ -1,5 +1,6 @@
 import type {Command, Interfaces} from '@oclif/core'
 import {existsSync} from 'node:fs'
+import {tmpdir, userInfo} from 'node:os'
 import {resolve} from 'node:path'
 // The entry names the modules it hands the build to, not their rooms' doors: a door brings its
 // whole room (the environment's brings the YAML parser), and `--version` must load nothing but this.
@@ -33,6 +34,21 @@ export interface Build {
 }
 
 /**
+ * A user with no HOME and no entry in the account database (a container run as a bare user id,
+ * `docker run --user 4242`): oclif asks the system for the home folder and the shell, which then
+ * throw (a stack trace, exit 1). The home is the temporary folder then, and the shell unknown.
+ */
+function noAccountFallbacks(): void {
+  if (process.env.HOME && process.env.SHELL) return
+  try {
+    userInfo()
+  } catch {
+    process.env.HOME ||= tmpdir()
+    process.env.SHELL ||= 'unknown'
+  }
+}
+
+/**
  * Runs one command line. `--version` is answered before oclif is even loaded (the same line oclif
  * prints); everything else goes through oclif with the commands, checks and validators handed
  * over in memory.
@@ -44,6 +60,7 @@ export async function main(build: Build, argv: string[] = process.argv.slice(2))
     )
     return
   }
+  noAccountFallbacks()
   provideChecks(build.checks)
   provideGeneratedValidators(build.generated)
   if (build.assets) provideAssets(build.assets)

@@ -57,6 +57,23 @@ agents:
     assert.equal(r.stderr, '')
     return r.stdout
   }
+  /** A run with DEBUG=idm-preflight:code-cache: what bin/run.js says became of the cache. */
+  const says = (cacheDir: string, args = ['check', '--plan', '-c', env], extra: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
+      encoding: 'utf8',
+      cwd: t.dir,
+      env: {
+        ...process.env,
+        IDM_PREFLIGHT_CACHE_DIR: cacheDir,
+        IDM_PREFLIGHT_NO_CODE_CACHE: '',
+        DEBUG: 'idm-preflight:code-cache',
+        ...extra,
+      },
+    })
+    assert.equal(r.status, 0, `${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`)
+    if (args[0] === 'check') assert.equal(r.stdout, plain)
+    return r.stderr
+  }
   const caches = async (cacheDir: string) =>
     (await readdir(join(cacheDir, 'code')).catch(() => [] as string[])).filter((f) => f.endsWith('.v8')).sort()
   let plain: string
@@ -74,7 +91,7 @@ agents:
     assert.equal(first.mode & 0o777, 0o600)
     assert.equal((await stat(join(dir, 'code'))).mode & 0o777, 0o700)
     assert.ok(first.size > 100_000, `a cache of ${first.size} bytes holds no compiled functions`)
-    assert.equal(run(dir), plain)
+    assert.match(says(dir), /: taken\n$/)
     // Accepted, so not written again: the same file.
     const second = await stat(join(dir, 'code', file!))
     assert.equal(second.ino, first.ino)
@@ -95,8 +112,8 @@ agents:
     const before = await Promise.all(both.map((f) => stat(join(dir, 'code', f))))
     // In turn again: each finds its own and takes it (V8 refuses one made under other flags, and a
     // refused cache would be written again).
-    assert.equal(run(dir), plain)
-    assert.equal(run(dir, undefined, flags), plain)
+    assert.match(says(dir), /: taken\n$/)
+    assert.match(says(dir, undefined, flags), /: taken\n$/)
     assert.deepEqual(await caches(dir), both)
     const after = await Promise.all(both.map((f) => stat(join(dir, 'code', f))))
     assert.deepEqual(
@@ -129,14 +146,14 @@ agents:
     const file = join(dir, 'code', name)
     await chmod(file, 0o666)
     const before = await stat(file)
-    assert.equal(run(dir), plain)
+    assert.match(says(dir), /not read: not this user's, or others can write it\n/)
     const now = await stat(file)
     // Had it been read, V8 would have taken it and nothing would have been written.
     assert.notEqual(now.ino, before.ino)
     assert.equal(now.mode & 0o777, 0o600)
   })
 
-  test('a cache folder others can write is not used at all (no cache read or written)', async () => {
+  test('a code folder others can write is not used at all (no cache read or written)', async () => {
     const dir = join(t.dir, 'writable-dir')
     const name = await planted(dir)
     // Garbage in the cache's place: a run that used the folder would find it bad and write a good
@@ -144,28 +161,45 @@ agents:
     const file = join(dir, 'code', name)
     const garbage = Buffer.alloc(1000, 0x41)
     await writeFile(file, garbage, {mode: 0o600})
-    await chmod(dir, 0o777)
-    assert.equal(run(dir), plain)
+    await chmod(join(dir, 'code'), 0o777)
+    assert.equal(
+      says(dir),
+      "idm-preflight:code-cache none: no folder of this user's own (or IDM_PREFLIGHT_NO_CODE_CACHE)\n",
+    )
     assert.ok((await readFile(file)).equals(garbage), 'the garbage was replaced: the folder was used')
     assert.deepEqual(await caches(dir), [name])
-    // The code folder alone writable by others: the same.
-    await chmod(dir, 0o700)
-    await chmod(join(dir, 'code'), 0o777)
-    assert.equal(run(dir), plain)
-    assert.ok((await readFile(file)).equals(garbage), 'the garbage was replaced: the folder was used')
-    // Both closed again: the folder is used (and the garbage replaced), so the two above were not.
+    // Closed again: the folder is used (and the garbage replaced), so the run above did not use it.
     await chmod(join(dir, 'code'), 0o700)
     assert.equal(run(dir), plain)
     assert.ok(!(await readFile(file)).equals(garbage))
   })
 
-  test('a cache folder that is a link is not used', async () => {
+  test("a cache folder its group can write (umask 002): the code cache is kept in its own 0700 folder, Node.js's compile cache is not put there", async () => {
+    const dir = join(t.dir, 'group-writable')
+    await mkdir(dir, {mode: 0o775})
+    await chmod(dir, 0o775)
+    assert.equal(run(dir), plain)
+    assert.equal((await caches(dir)).length, 1)
+    assert.equal((await stat(join(dir, 'code'))).mode & 0o777, 0o700)
+    await assert.rejects(stat(join(dir, 'node')), 'Node.js kept its compile cache in a folder others can write')
+    // Closed: Node.js keeps its compile cache there too.
+    const closed = join(t.dir, 'closed')
+    assert.equal(run(closed), plain)
+    assert.ok((await stat(join(closed, 'node'))).isDirectory())
+  })
+
+  test('a code folder that is a link is not used; a cache folder that is one is followed (the code folder inside is checked)', async () => {
     const real = join(t.dir, 'link-target')
     await mkdir(real, {mode: 0o700})
-    const dir = join(t.dir, 'link-dir')
-    await symlink(real, dir)
-    assert.equal(run(dir), plain)
+    const dir = join(t.dir, 'link-code')
+    await mkdir(dir, {mode: 0o700})
+    await symlink(real, join(dir, 'code'))
+    assert.match(says(dir), /^idm-preflight:code-cache none: no folder of this user's own/)
     assert.deepEqual(await readdir(real), [])
+    const linked = join(t.dir, 'link-dir')
+    await symlink(real, linked)
+    assert.equal(run(linked), plain)
+    assert.equal((await caches(real)).length, 1)
   })
 
   test('a cache file that is a link is not followed: the link is replaced, what it points to is untouched', async () => {
@@ -177,9 +211,50 @@ agents:
     const target = await readFile(elsewhere)
     await rm(join(dir, 'code', name))
     await symlink(elsewhere, join(dir, 'code', name))
-    assert.equal(run(dir), plain)
+    assert.match(says(dir), /not read: ELOOP\n/)
     assert.ok((await lstat(join(dir, 'code', name))).isFile())
     assert.ok((await readFile(elsewhere)).equals(target), 'the file the link points to changed')
+  })
+
+  test('a cache damaged by one bit is not handed to V8 (which would crash on it): the run says the same, and the cache is made again', async () => {
+    const dir = join(t.dir, 'bit-flip')
+    const name = await planted(dir)
+    const file = join(dir, 'code', name)
+    const bytes = await readFile(file)
+    bytes[bytes.length >> 1]! ^= 1
+    await writeFile(file, bytes)
+    assert.match(says(dir), /not read: damaged \(length or CRC-32\)\n/)
+    assert.ok(!(await readFile(file)).equals(bytes), 'the damaged cache is still there')
+  })
+
+  test("another command's good cache under this command's name is not taken", async () => {
+    const dir = join(t.dir, 'renamed')
+    const name = await planted(dir)
+    const validate = join(t.dir, 'renamed-source')
+    run(validate, ['validate', env])
+    const [other] = await caches(validate)
+    const file = join(dir, 'code', name)
+    const foreign = await readFile(join(validate, 'code', other!))
+    await writeFile(file, foreign)
+    assert.match(says(dir), /not read: not a cache of this name\n/)
+    assert.ok(!(await readFile(file)).equals(foreign), "validate's cache was taken for check's")
+  })
+
+  test('a run that stops early (a usage error, exit 2) writes no cache: the next good run makes it', async () => {
+    const dir = join(t.dir, 'early')
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'run.js'), 'check', '--plan', '-c', join(t.dir, 'nope.yaml')],
+      {
+        encoding: 'utf8',
+        cwd: t.dir,
+        env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: dir, IDM_PREFLIGHT_NO_CODE_CACHE: ''},
+      },
+    )
+    assert.equal(r.status, 2, r.stderr)
+    assert.deepEqual(await caches(dir), [])
+    assert.equal(run(dir), plain)
+    assert.equal((await caches(dir)).length, 1)
   })
 
   test('a FIFO in place of the cache file is not waited on: the run ends, and a cache file takes its place', async () => {
@@ -203,6 +278,28 @@ agents:
   })
 
   test(
+    'a user with no HOME and no account entry (a container run as --user 4242): the commands run, with no code cache',
+    {skip: process.getuid?.() !== 0 ? 'running as another user id needs root' : false},
+    async () => {
+      // The Node.js binary may sit where that user cannot read (under /root): a copy it can.
+      const node = join(t.dir, 'node')
+      await copyFile(process.execPath, node)
+      await chmod(node, 0o755)
+      for (const d of [t.dir, env]) await chmod(d, 0o755)
+      await chmod(env, 0o644)
+      for (const args of [['validate', env], ['check', '--plan', '-c', env], ['--help']]) {
+        const r = spawnSync(
+          'setpriv',
+          ['--reuid=4242', '--regid=4242', '--clear-groups', 'env', '-i', node, join(ROOT, 'bin', 'run.js'), ...args],
+          {encoding: 'utf8', cwd: '/'},
+        )
+        assert.equal(r.status, 0, `${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`)
+        assert.doesNotMatch(r.stderr, /\bat |Error/)
+      }
+    },
+  )
+
+  test(
     "another user's cache file is not read",
     {skip: process.getuid?.() !== 0 ? 'making a file of another user needs root' : false},
     async () => {
@@ -211,7 +308,7 @@ agents:
       const file = join(dir, 'code', name)
       await chown(file, 65534, 65534)
       const before = await stat(file)
-      assert.equal(run(dir), plain)
+      assert.match(says(dir), /not read: not this user's, or others can write it\n/)
       const now = await stat(file)
       assert.notEqual(now.ino, before.ino)
       assert.equal(now.uid, process.getuid!())
