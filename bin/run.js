@@ -57,7 +57,7 @@ function say(what) {
     process.stderr.write('idm-preflight:code-cache ' + what + '\n')
 }
 
-/** The user's cache folder for idm-preflight (made when missing), or undefined. */
+/** The user's cache folder for idm-preflight (made by privateDir when used), or undefined. */
 function ownCacheDir(require) {
   var env = process.env
   if (env.IDM_PREFLIGHT_NO_CODE_CACHE && env.IDM_PREFLIGHT_NO_CODE_CACHE !== '0') return undefined
@@ -81,12 +81,7 @@ function ownCacheDir(require) {
     }
     dir = path.join(base, 'idm-preflight')
   }
-  try {
-    require('node:fs').mkdirSync(dir, {recursive: true, mode: 0o700})
-    return dir
-  } catch {
-    return undefined
-  }
+  return dir
 }
 
 function isInside(path, parent, child) {
@@ -98,7 +93,8 @@ function isInside(path, parent, child) {
 function privateDir(fs, dir) {
   try {
     fs.mkdirSync(dir, {recursive: true, mode: 0o700})
-    return ownedAndClosed(fs.lstatSync(dir)) && fs.lstatSync(dir).isDirectory()
+    var st = fs.lstatSync(dir)
+    return st.isDirectory() && ownedAndClosed(st)
   } catch {
     return false
   }
@@ -144,29 +140,27 @@ function load(require, file, codeDir) {
     say('none: ' + file + ' has no build line')
     return require(file)
   }
-  var name, cached
   // CRC-32 of a cache's bytes (node:zlib's, from Node.js 22.2), hex; loaded only where a cache is.
   var crc32 = function (bytes) {
     var zlib = require('node:zlib')
     return typeof zlib.crc32 === 'function' ? zlib.crc32(bytes).toString(16) : undefined
   }
-  {
-    var st = fs.statSync(file)
-    var argv = process.argv.slice(2)
-    // One cache per command word (a command run with --help compiles other functions than the
-    // command itself), per build of the bundle and per Node.js, and per set of Node.js options (V8
-    // refuses a cache made under other V8 flags: runs with and without NODE_OPTIONS in turn would
-    // otherwise each make it again).
-    var word = argv[0] && info.words.indexOf(argv[0]) >= 0 ? argv[0] : 'none'
-    if (argv.indexOf('--help') >= 0 || argv.indexOf('-h') >= 0) word += '-help'
-    var parts = [word, info.build, st.size, Math.floor(st.mtimeMs), process.version, process.arch]
-    var options = (process.env.NODE_OPTIONS || '') + '\0' + process.execArgv.join('\0')
-    if (options !== '\0') parts.push('o' + fnv1a(options))
-    name = parts.join('.') + '.v8'
-    var found = readPrivate(fs, path.join(codeDir, name), name, crc32)
-    cached = found.data
-    if (found.why) say(path.join(codeDir, name) + ': not read: ' + found.why)
-  }
+  var st = fs.statSync(file)
+  var argv = process.argv.slice(2)
+  // One cache per command word (a command run with --help compiles other functions than the
+  // command itself), per build of the bundle and per Node.js, and per set of Node.js options (V8
+  // refuses a cache made under other V8 flags: runs with and without NODE_OPTIONS in turn would
+  // otherwise each make it again).
+  var word = argv[0] && info.words.indexOf(argv[0]) >= 0 ? argv[0] : 'none'
+  if (argv.indexOf('--help') >= 0 || argv.indexOf('-h') >= 0) word += '-help'
+  var parts = [word, info.build, st.size, Math.floor(st.mtimeMs), process.version, process.arch]
+  var options = (process.env.NODE_OPTIONS || '') + '\0' + process.execArgv.join('\0')
+  if (options !== '\0') parts.push('o' + fnv1a(options))
+  var name = parts.join('.') + '.v8'
+  var cacheFile = path.join(codeDir, name)
+  var found = readPrivate(fs, cacheFile, name, crc32)
+  var cached = found.data
+  if (found.why) say(cacheFile + ': not read: ' + found.why)
   var script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', {
     filename: file,
     cachedData: cached,
@@ -174,7 +168,7 @@ function load(require, file, codeDir) {
     // as they would in a module of the application.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   })
-  if (cached) say(path.join(codeDir, name) + ': ' + (script.cachedDataRejected ? 'refused by V8' : 'taken'))
+  if (cached) say(cacheFile + ': ' + (script.cachedDataRejected ? 'refused by V8' : 'taken'))
   if (!cached || script.cachedDataRejected)
     process.once('exit', function (code) {
       // Only after a run that did its work: one stopped early (a usage error, a crash, Ctrl-C)
@@ -184,7 +178,7 @@ function load(require, file, codeDir) {
       process.on('SIGINT', function () {})
       process.on('SIGTERM', function () {})
       say(
-        path.join(codeDir, name) +
+        cacheFile +
           ': ' +
           writePrivate(fs, path, codeDir, name, crc32, function () {
             return script.createCachedData()

@@ -45,12 +45,12 @@ for (const [id, cls] of Object.entries(COMMANDS)) {
   commandLoaders.push(`  ${q(id)}: () => import(${q(file)}).then((m) => m.default),`)
 }
 
+const manifest = JSON.parse(await readFile(join(root, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, {aliases?: string[]; hiddenAliases?: string[]}>
+}
 // Each id and alias names one command (oclif's command table then does not depend on the order
 // in which it is filled: see lazyOclifRequires).
 {
-  const manifest = JSON.parse(await readFile(join(root, 'oclif.manifest.json'), 'utf8')) as {
-    commands: Record<string, {aliases?: string[]; hiddenAliases?: string[]}>
-  }
   const names = Object.entries(manifest.commands).flatMap(([id, c]) => [
     id,
     ...(c.aliases ?? []),
@@ -170,16 +170,14 @@ const heavyLibraries: Plugin = {
 }
 
 /**
- * `import … from 'node:http'` in an ES module makes Node build the builtin's ES module facade,
- * which reads every export: `node:http`'s getters then load all of undici (15 ms of a 100 ms
- * start). Through require() a builtin's exports are read when used: every builtin an ES module of
- * the bundle imports is required instead.
+ * esbuild's CommonJS output requires each builtin a module imports when that module is first
+ * used, whether or not the run then touches it: here a builtin loads when one of its exports is
+ * first read.
  */
 const builtinsViaRequire: Plugin = {
   name: 'builtins-via-require',
   setup(b) {
-    // Every output is CommonJS: lazy imports of builtins become require() too (esbuild then gives
-    // them their named exports).
+    // Lazy imports of builtins become require() too (esbuild then gives them their named exports).
     const kinds = ['import-statement', 'dynamic-import']
     b.onResolve({filter: /^(node:)?[a-z_]+(\/[a-z_0-9]+)?$/}, (args) =>
       isBuiltin(args.path) && kinds.includes(args.kind) ? {path: args.path, namespace: 'builtin'} : undefined,
@@ -294,7 +292,8 @@ const common = {
   target: 'node22',
   // oclif looks for TypeScript only to run a project's .ts sources in development.
   external: ['typescript'],
-  plugins: [generatedValidators, checksPlugin, lazyOclifRequires, lazyAzureIdentity, builtinsViaRequire],
+  // What every build needs; each build adds its own (the checks, the heavy libraries' files).
+  plugins: [generatedValidators, lazyOclifRequires, builtinsViaRequire],
   legalComments: 'none' as const,
   // Less text to read, hash and pre-parse at every start; names stay (stack traces under DEBUG).
   minifyWhitespace: true,
@@ -312,6 +311,7 @@ if (sea) {
   await rm(join(dist, 'sea'), {recursive: true, force: true})
   await build({
     ...common,
+    plugins: [checksPlugin, lazyAzureIdentity, ...common.plugins],
     outfile: join(dist, 'sea', 'idm-preflight.cjs'),
     footer: {
       js: [
@@ -329,7 +329,7 @@ if (sea) {
   // own (see there), with the heavy libraries beside it.
   const result = await build({
     ...common,
-    plugins: [heavyLibraries, ...common.plugins.filter((p) => p !== lazyAzureIdentity)],
+    plugins: [heavyLibraries, checksPlugin, ...common.plugins],
     metafile: true,
     write: false,
     outfile: join(dist, 'bundle', 'idm-preflight.cjs'),
@@ -344,9 +344,6 @@ if (sea) {
   )
   // Its first line says which build it is (the code cache is kept per build) and the words that
   // start a command (a code cache is kept per command).
-  const manifest = JSON.parse(await readFile(join(root, 'oclif.manifest.json'), 'utf8')) as {
-    commands: Record<string, {aliases?: string[]}>
-  }
   const words = [
     ...new Set(
       ['help', ...Object.entries(manifest.commands).flatMap(([id, c]) => [id, ...(c.aliases ?? [])])].map(
@@ -354,11 +351,11 @@ if (sea) {
       ),
     ),
   ].sort()
-  const build_ = createHash('sha256').update(text).digest('hex').slice(0, 32)
+  const buildId = createHash('sha256').update(text).digest('hex').slice(0, 32)
   await mkdir(join(dist, 'bundle', 'lib'), {recursive: true})
   await writeFile(
     join(dist, 'bundle', 'idm-preflight.cjs'),
-    `/*idm-preflight ${JSON.stringify({build: build_, words})}*/\n${text}`,
+    `/*idm-preflight ${JSON.stringify({build: buildId, words})}*/\n${text}`,
   )
   // The heavy libraries the bundle requires, each a file, and the certificate worker.
   const libs = await build({
@@ -383,7 +380,8 @@ if (sea) {
           }))
         },
       },
-      ...common.plugins.filter((p) => p !== checksPlugin),
+      lazyAzureIdentity,
+      ...common.plugins,
     ],
     metafile: true,
     outdir: join(dist, 'bundle'),

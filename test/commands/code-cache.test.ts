@@ -47,31 +47,31 @@ agents:
   })
   after(() => t?.cleanup())
 
-  const run = (cacheDir: string, args = ['check', '--plan', '-c', env], extra: Record<string, string> = {}) => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
+  /** One run of the CLI (`bin`: another copy's bin/run.js) with its caches in `cacheDir`. */
+  const cli = (
+    cacheDir: string,
+    args = ['check', '--plan', '-c', env],
+    extra: Record<string, string> = {},
+    bin = join(ROOT, 'bin', 'run.js'),
+  ) =>
+    spawnSync(process.execPath, [bin, ...args], {
       encoding: 'utf8',
       cwd: t.dir,
+      timeout: 60_000,
       env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: cacheDir, IDM_PREFLIGHT_NO_CODE_CACHE: '', ...extra},
     })
-    assert.equal(r.status, 0, `${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`)
+  /** A run that must succeed and say nothing on stderr: its output. */
+  const run = (cacheDir: string, args?: string[], extra: Record<string, string> = {}) => {
+    const r = cli(cacheDir, args, extra)
+    assert.equal(r.status, 0, `${args?.join(' ') ?? 'check --plan'}: exit ${r.status}\n${r.stdout}${r.stderr}`)
     assert.equal(r.stderr, '')
     return r.stdout
   }
   /** A run with DEBUG=idm-preflight:code-cache: what bin/run.js says became of the cache. */
-  const says = (cacheDir: string, args = ['check', '--plan', '-c', env], extra: Record<string, string> = {}) => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
-      encoding: 'utf8',
-      cwd: t.dir,
-      env: {
-        ...process.env,
-        IDM_PREFLIGHT_CACHE_DIR: cacheDir,
-        IDM_PREFLIGHT_NO_CODE_CACHE: '',
-        DEBUG: 'idm-preflight:code-cache',
-        ...extra,
-      },
-    })
-    assert.equal(r.status, 0, `${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`)
-    if (args[0] === 'check') assert.equal(r.stdout, plain)
+  const says = (cacheDir: string, args?: string[], extra: Record<string, string> = {}) => {
+    const r = cli(cacheDir, args, {DEBUG: 'idm-preflight:code-cache', ...extra})
+    assert.equal(r.status, 0, `${args?.join(' ') ?? 'check --plan'}: exit ${r.status}\n${r.stdout}${r.stderr}`)
+    if (!args || args[0] === 'check') assert.equal(r.stdout, plain)
     return r.stderr
   }
   const caches = async (cacheDir: string) =>
@@ -242,15 +242,7 @@ agents:
 
   test('a run that stops early (a usage error, exit 2) writes no cache: the next good run makes it', async () => {
     const dir = join(t.dir, 'early')
-    const r = spawnSync(
-      process.execPath,
-      [join(ROOT, 'bin', 'run.js'), 'check', '--plan', '-c', join(t.dir, 'nope.yaml')],
-      {
-        encoding: 'utf8',
-        cwd: t.dir,
-        env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: dir, IDM_PREFLIGHT_NO_CODE_CACHE: ''},
-      },
-    )
+    const r = cli(dir, ['check', '--plan', '-c', join(t.dir, 'nope.yaml')])
     assert.equal(r.status, 2, r.stderr)
     assert.deepEqual(await caches(dir), [])
     assert.equal(run(dir), plain)
@@ -265,12 +257,7 @@ agents:
     const made = spawnSync('mkfifo', ['-m', '600', file])
     assert.equal(made.status, 0, String(made.stderr))
     assert.ok((await lstat(file)).isFIFO())
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), 'check', '--plan', '-c', env], {
-      encoding: 'utf8',
-      cwd: t.dir,
-      timeout: 20_000,
-      env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: dir, IDM_PREFLIGHT_NO_CODE_CACHE: ''},
-    })
+    const r = cli(dir)
     assert.equal(r.signal, null, 'the run hung on the FIFO')
     assert.equal(r.status, 0, r.stderr)
     assert.equal(r.stdout, plain)
@@ -367,11 +354,7 @@ agents:
     const bundle = join(copy, 'dist', 'bundle', 'idm-preflight.cjs')
     const st = await stat(join(ROOT, 'dist', 'bundle', 'idm-preflight.cjs'))
     await utimes(bundle, st.atime, new Date(st.mtimeMs + 2000))
-    const r = spawnSync(process.execPath, [join(copy, 'bin', 'run.js'), 'check', '--plan', '-c', env], {
-      encoding: 'utf8',
-      cwd: t.dir,
-      env: {...process.env, IDM_PREFLIGHT_CACHE_DIR: dir, IDM_PREFLIGHT_NO_CODE_CACHE: ''},
-    })
+    const r = cli(dir, undefined, {}, join(copy, 'bin', 'run.js'))
     assert.equal(r.status, 0, r.stderr)
     assert.equal(r.stdout, plain)
     const now = await caches(dir)
